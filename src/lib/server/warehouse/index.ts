@@ -1,0 +1,160 @@
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { readConfig, type Config } from '../config.js';
+import { acquireLock } from './lock.js';
+import { WarehouseUnavailableError, QueryTimeoutError } from './errors.js';
+import { migrate } from './migrate.js';
+
+export { WarehouseLockedError, readLock, advertiseUrl } from './lock.js';
+export { WarehouseUnavailableError, QueryTimeoutError } from './errors.js';
+
+export type WarehouseMode = 'embedded' | 'server';
+
+export interface Warehouse {
+	client: ClickHouseClient;
+	mode: WarehouseMode;
+	/** Cluster name when migrations render ON CLUSTER / Distributed DDL. */
+	cluster?: string;
+	/** Embedded data directory. */
+	dataDir?: string;
+	config: Config;
+}
+
+export interface OpenOptions {
+	/** Who holds the embedded directory, shown to a second process that is refused. */
+	role?: string;
+	/** Apply pending migrations on open (default true). */
+	migrate?: boolean;
+	config?: Config;
+}
+
+// Process-wide: a dev-server reload re-evaluates modules, but must not open the
+// embedded directory a second time (chDB binds one data path per process).
+const KEY = Symbol.for('loopmeter.warehouse');
+type Slot = { pending?: Promise<Warehouse>; release?: () => void };
+const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
+
+export function getWarehouse(options: OpenOptions = {}): Promise<Warehouse> {
+	slot.pending ??= open(options).catch((e) => {
+		slot.pending = undefined;
+		throw e;
+	});
+	return slot.pending;
+}
+
+export function isOpen(): boolean {
+	return slot.pending !== undefined;
+}
+
+async function open(options: OpenOptions): Promise<Warehouse> {
+	const config = options.config ?? readConfig();
+	const wh = config.CLICKHOUSE_URL ? await openServer(config) : await openEmbedded(config, options.role ?? 'loopmeter');
+	if (options.migrate !== false) await migrate(wh);
+	return wh;
+}
+
+async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
+	slot.release = acquireLock(config.dataDir, `${role}, pid ${process.pid}`);
+	// Imported here, not at module top: loading the 500 MB native library while
+	// `vite build` analyses server modules crashes the build.
+	const { createChdbConnection } = await import('chdb/connection');
+	let client: ClickHouseClient;
+	try {
+		client = createClient({ connection: createChdbConnection({ path: config.dataDir }) });
+	} catch (e) {
+		slot.release();
+		throw new WarehouseUnavailableError(
+			`Could not open the embedded warehouse at ${config.dataDir}: ${(e as Error).message}`,
+			{ cause: e }
+		);
+	}
+	// chDB runs an aborted query to completion and blocks the next one meanwhile,
+	// so the timeout must be enforced by the engine. Session settings persist for
+	// every later query of this process, which is what we want here.
+	await client.command({ query: `SET max_execution_time = ${Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000)}` });
+	process.once('exit', () => slot.release?.());
+	return { client, mode: 'embedded', dataDir: config.dataDir, config };
+}
+
+async function openServer(config: Config): Promise<Warehouse> {
+	const base = {
+		url: config.CLICKHOUSE_URL,
+		username: config.CLICKHOUSE_USER,
+		password: config.CLICKHOUSE_PASSWORD,
+		request_timeout: config.LOOPMETER_QUERY_TIMEOUT_MS + 5_000,
+		clickhouse_settings: {
+			max_execution_time: Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000),
+			// Metric SQL joins fact tables; on a cluster those are Distributed and
+			// the right side must be broadcast for the same SQL to stay correct.
+			...(config.CLICKHOUSE_CLUSTER ? { distributed_product_mode: 'global' as const } : {})
+		}
+	};
+	const bootstrap = createClient(base);
+	try {
+		const onCluster = config.CLICKHOUSE_CLUSTER ? ` ON CLUSTER '${config.CLICKHOUSE_CLUSTER}'` : '';
+		await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${config.CLICKHOUSE_DATABASE}${onCluster}` });
+	} catch (e) {
+		throw new WarehouseUnavailableError(`ClickHouse at ${config.CLICKHOUSE_URL} is unreachable: ${(e as Error).message}`, { cause: e });
+	} finally {
+		await bootstrap.close();
+	}
+	const client = createClient({ ...base, database: config.CLICKHOUSE_DATABASE });
+	return { client, mode: 'server', cluster: config.CLICKHOUSE_CLUSTER, config };
+}
+
+export async function closeWarehouse(): Promise<void> {
+	const pending = slot.pending;
+	slot.pending = undefined;
+	if (!pending) return;
+	const wh = await pending.catch(() => undefined);
+	await wh?.client.close();
+	slot.release?.();
+	slot.release = undefined;
+}
+
+export type Params = Record<string, unknown>;
+
+export interface QueryOptions {
+	/** Names the query in logs and errors so a slow one can be found. */
+	tag: string;
+	params?: Params;
+	signal?: AbortSignal;
+}
+
+/** The one way to read from the warehouse: values only as typed `{name:Type}` parameters. */
+export async function query<T>(sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
+	const wh = await getWarehouse();
+	try {
+		const rs = await wh.client.query({
+			query: sql,
+			query_params: params,
+			format: 'JSONEachRow',
+			abort_signal: signal,
+			...(wh.mode === 'server' ? { clickhouse_settings: { log_comment: tag } } : {})
+		});
+		return await rs.json<T>();
+	} catch (e) {
+		throw translate(e, tag, wh);
+	}
+}
+
+/** DDL and other statements without a result. */
+export async function command(sql: string, { tag, params }: QueryOptions): Promise<void> {
+	const wh = await getWarehouse();
+	try {
+		await wh.client.command({ query: sql, query_params: params });
+	} catch (e) {
+		throw translate(e, tag, wh);
+	}
+}
+
+function translate(e: unknown, tag: string, wh: Warehouse): unknown {
+	const err = e as Error & { code?: string };
+	if (err?.code === '159' || /Timeout exceeded/.test(err?.message ?? '')) {
+		return new QueryTimeoutError(tag, wh.config.LOOPMETER_QUERY_TIMEOUT_MS);
+	}
+	if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(err?.message ?? '')) {
+		return new WarehouseUnavailableError(`The warehouse is unreachable (${err.message})`, { cause: e });
+	}
+	if (err instanceof Error) err.message = `[${tag}] ${err.message}`;
+	return e;
+}

@@ -1,0 +1,23 @@
+import { sveltekit } from '@sveltejs/kit/vite';
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+	plugins: [sveltekit()],
+	server: { fs: { allow: ['sql', 'ingest'] } },
+	ssr: { external: ['chdb'] },
+	test: {
+		// chDB binds one data directory per process: every test file gets its own process.
+		pool: 'forks',
+		projects: [
+			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node' } },
+			{
+				extends: true,
+				test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000, maxWorkers: 2 }
+			},
+			{
+				extends: true,
+				test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false }
+			}
+		]
+	}
+});
