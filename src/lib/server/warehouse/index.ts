@@ -1,4 +1,6 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+
+type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 import { readConfig, type Config } from '../config.js';
 import { acquireLock } from './lock.js';
 import { WarehouseUnavailableError, QueryTimeoutError } from './errors.js';
@@ -59,7 +61,9 @@ async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 	const { createChdbConnection } = await import('chdb/connection');
 	let client: ClickHouseClient;
 	try {
-		client = createClient({ connection: createChdbConnection({ path: config.dataDir }) });
+		// chdb bundles its own copy of @clickhouse/client's types; the shapes match, the identities don't.
+		const connection = createChdbConnection({ path: config.dataDir }) as unknown as Connection;
+		client = createClient({ connection });
 	} catch (e) {
 		slot.release();
 		throw new WarehouseUnavailableError(

@@ -1,0 +1,53 @@
+import { metricIds, type MetricRequestInput } from '../../lib/contracts/metrics.js';
+import { runMetric, MetricRequestError } from '../../lib/server/metrics/run.js';
+import { toCsv } from '../../lib/csv.js';
+import { parse, UsageError, type Command } from '../command.js';
+
+const command: Command = {
+	name: 'metrics',
+	summary: 'compute a metric for a period (JSON or CSV), the same query the dashboard runs',
+	help: `loopmeter metrics <metric> --from YYYY-MM-DD --to YYYY-MM-DD [--grain day|week|month|total]
+                  [--by dim[,dim]] [--filter dim=v1,v2 ...] [--json | --csv]
+
+Periods are half-open [from, to), UTC. Prints the JSON of ../shared/METRICS.md
+(default) or CSV. Example:
+  loopmeter metrics compute_spend --from 2026-10-01 --to 2026-11-01 --grain week --by cluster
+
+Metrics: ${metricIds.join(', ')}`,
+	async run(argv) {
+		const { values, positionals } = parse(argv, {
+			from: { type: 'string' },
+			to: { type: 'string' },
+			grain: { type: 'string' },
+			by: { type: 'string' },
+			filter: { type: 'string', multiple: true },
+			json: { type: 'boolean' },
+			csv: { type: 'boolean' }
+		});
+		const [metric, ...extra] = positionals;
+		if (!metric || extra.length) throw new UsageError('give exactly one metric id; see `loopmeter metrics --help`');
+		if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
+		const filters: Record<string, string[]> = {};
+		for (const f of values.filter ?? []) {
+			const m = /^([a-z_]+)=(.+)$/.exec(f);
+			if (!m) throw new UsageError(`--filter ${f}: expected dimension=value[,value]`);
+			filters[m[1]!] = m[2]!.split(',');
+		}
+		const input = {
+			metric,
+			from: values.from ?? '',
+			to: values.to ?? '',
+			grain: values.grain,
+			group_by: values.by ? values.by.split(',') : undefined,
+			filters
+		} as MetricRequestInput;
+		try {
+			const { response } = await runMetric(input);
+			process.stdout.write(values.csv ? toCsv(response.rows) : JSON.stringify(response, null, 2) + '\n');
+		} catch (e) {
+			if (e instanceof MetricRequestError) throw new UsageError(e.message);
+			throw e;
+		}
+	}
+};
+export default command;

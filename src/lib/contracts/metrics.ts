@@ -1,0 +1,116 @@
+import { z } from 'zod';
+
+/** Metric ids of ../shared/METRICS.md: the API path, CLI argument and CSV file name. */
+export const metricIds = [
+	'compute_spend', 'provisioned_gpu_hours', 'utilized_gpu_hours', 'utilization', 'idle_cost', 'cost_per_gpu_hour',
+	'dead_compute', 'subscription_revenue', 'ad_revenue', 'revenue', 'mrr', 'mrr_movements', 'margin_per_gpu_hour',
+	'gross_margin', 'arpu', 'compute_cost_per_user', 'watch_hours', 'attention_to_compute', 'attention_to_compute_cohort',
+	'satisfaction_rate', 'negative_rate', 'rapid_skip_rate', 'return_rate', 'feed_diversity', 'creator_concentration',
+	'near_duplicate_share', 'remix_depth', 'novelty', 'divergence', 'long_session_share', 'late_night_share',
+	'autoplay_share', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'slop_index'
+] as const;
+export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
+export type MetricId = z.infer<typeof metricId>;
+
+export const grains = ['day', 'week', 'month', 'total'] as const;
+export const grain = z.enum(grains, { message: `grain must be one of: ${grains.join(', ')}` });
+export type Grain = z.infer<typeof grain>;
+
+/**
+ * Everything a metric may be grouped or filtered by. Each metric declares the
+ * subset it supports; the names double as column names in metric SQL, which is
+ * why they come from this enum and never from free text.
+ */
+export const dimensions = [
+	'plan', 'cluster', 'gpu_type', 'ownership', 'cost_component', 'purpose', 'model', 'resolution', 'status',
+	'dead_reason', 'rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'creator_kind', 'source', 'movement',
+	'cohort'
+] as const;
+export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
+export type Dimension = z.infer<typeof dimension>;
+
+export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user'] as const;
+export const unit = z.enum(units);
+export type Unit = z.infer<typeof unit>;
+
+const isoDate = z
+	.string()
+	.regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2026-10-01')
+	.refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), 'is not a real calendar date');
+
+/** What-if knobs (Unit economics page); each a multiplier or target applied inside the same metric SQL. */
+export const whatIf = z
+	.object({
+		gpu_price_factor: z.number().min(0).max(5).default(1),
+		power_price_factor: z.number().min(0).max(5).default(1),
+		free_quota_factor: z.number().min(0).max(5).default(1),
+		utilization_target: z.number().gt(0).max(1).optional()
+	})
+	.strict();
+export type WhatIf = z.infer<typeof whatIf>;
+
+export const metricRequest = z
+	.object({
+		metric: metricId,
+		from: isoDate,
+		to: isoDate,
+		grain: grain.default('day'),
+		group_by: z.array(dimension).max(3, 'at most 3 group-by dimensions').default([]),
+		filters: z.partialRecord(dimension, z.array(z.string().max(200)).min(1).max(200)).default({}),
+		what_if: whatIf.optional()
+	})
+	.refine((r) => r.from < r.to, { message: 'must be after from (periods are half-open [from, to))', path: ['to'] })
+	.refine((r) => new Set(r.group_by).size === r.group_by.length, { message: 'repeats a dimension', path: ['group_by'] });
+export type MetricRequest = z.infer<typeof metricRequest>;
+export type MetricRequestInput = z.input<typeof metricRequest>;
+
+export const metricRow = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));
+export type MetricRow = z.infer<typeof metricRow>;
+
+/** The JSON shape of ../shared/METRICS.md; values are never rounded here. */
+export const metricResponse = z.object({
+	metric: metricId,
+	unit,
+	from: z.string(),
+	to: z.string(),
+	grain,
+	group_by: z.array(dimension),
+	rows: z.array(metricRow)
+});
+export type MetricResponse = z.infer<typeof metricResponse>;
+
+/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8 */
+export function requestFromSearchParams(metric: string, sp: URLSearchParams): MetricRequestInput {
+	const list = (v: string | null) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+	const filters: Record<string, string[]> = {};
+	const wi: Record<string, number> = {};
+	for (const [k, v] of sp) {
+		if ((dimensions as readonly string[]).includes(k)) filters[k] = list(v) ?? [];
+		else if (k.startsWith('what_if.')) wi[k.slice(8)] = Number(v);
+	}
+	return {
+		metric: metric as MetricId,
+		from: sp.get('from') ?? '',
+		to: sp.get('to') ?? '',
+		grain: (sp.get('grain') ?? undefined) as Grain | undefined,
+		group_by: list(sp.get('by')) as Dimension[] | undefined,
+		filters,
+		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined
+	};
+}
+
+export function searchParamsFromRequest(r: MetricRequestInput): URLSearchParams {
+	const sp = new URLSearchParams({ from: r.from, to: r.to });
+	if (r.grain) sp.set('grain', r.grain);
+	if (r.group_by?.length) sp.set('by', r.group_by.join(','));
+	for (const [k, v] of Object.entries(r.filters ?? {})) if (v?.length) sp.set(k, v.join(','));
+	for (const [k, v] of Object.entries(r.what_if ?? {})) if (v !== undefined) sp.set(`what_if.${k}`, String(v));
+	return sp;
+}
+
+/** "from: must be a date like 2026-10-01" — the first problem, naming the field. */
+export function describeZodError(error: z.ZodError): string {
+	const issue = error.issues[0]!;
+	const field = issue.path.length ? issue.path.join('.') : 'request';
+	return `${field}: ${issue.message}`;
+}

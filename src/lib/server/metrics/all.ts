@@ -1,0 +1,3 @@
+// Registers every metric. One file per domain; each metric's SQL is in sql/metrics/.
+import './compute.js';
+import './attention.js';

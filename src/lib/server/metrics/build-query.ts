@@ -1,0 +1,77 @@
+import type { Dimension, Grain, MetricRequest } from '../../contracts/metrics.js';
+import type { Params } from '../warehouse/index.js';
+import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
+import { metricSql } from './sql-files.js';
+
+export class MetricRequestError extends Error {
+	constructor(readonly field: string, message: string) {
+		super(`${field}: ${message}`);
+	}
+}
+
+export interface BuiltQuery {
+	/** SQL file the base rows come from, for the "show SQL" affordance. */
+	file: string;
+	sql: string;
+	params: Params;
+}
+
+export const periodExpr: Record<Exclude<Grain, 'total'>, string> = {
+	day: 'day',
+	week: 'toMonday(day)',
+	month: 'toStartOfMonth(day)'
+};
+
+/** The parameters every metric SQL may use; periods are half-open [from, to). */
+export function baseParams(req: MetricRequest): Params {
+	const p: Params = { from: req.from, to: req.to };
+	for (const [dim, values] of Object.entries(req.filters)) if (values?.length) p[`f_${dim}`] = values;
+	const wi = req.what_if;
+	p.gpu_price_factor = wi?.gpu_price_factor ?? 1;
+	p.power_price_factor = wi?.power_price_factor ?? 1;
+	p.free_quota_factor = wi?.free_quota_factor ?? 1;
+	p.utilization_target = wi?.utilization_target ?? 0;
+	return p;
+}
+
+/** `AND plan IN {f_plan:Array(String)} …` for every filtered dimension. */
+export function filterClause(req: MetricRequest): string {
+	return Object.entries(req.filters)
+		.filter(([, v]) => v?.length)
+		.map(([dim]) => ` AND ${dim} IN {f_${dim}:Array(String)}`)
+		.join('');
+}
+
+export function requestedDimensions(req: MetricRequest): Dimension[] {
+	const filtered = Object.entries(req.filters).filter(([, v]) => v?.length).map(([d]) => d as Dimension);
+	return [...new Set([...req.group_by, ...filtered])];
+}
+
+/**
+ * Turns a validated request into one parameterized query. Dimension names are
+ * checked against the metric's declared list (itself a zod enum), so only known
+ * identifiers ever reach the SQL text; every value travels as a parameter.
+ */
+export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | undefined = getMetric(req.metric)): BuiltQuery {
+	if (!def) throw new MetricRequestError('metric', `${req.metric} is not implemented yet`);
+	const wanted = requestedDimensions(req);
+	const allowed = supportedDimensions(def);
+	const bad = wanted.find((d) => !allowed.includes(d));
+	if (bad) {
+		const field = req.group_by.includes(bad) ? 'by' : bad;
+		throw new MetricRequestError(field, `${req.metric} cannot be grouped or filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
+	}
+	const params = baseParams(req);
+	if (def.build) return { ...def.build(req), params };
+
+	const source = def.sources.find((s) => wanted.every((d) => s.dimensions.includes(d)))!;
+	const period = req.grain === 'total' ? [] : [`${periodExpr[req.grain]} AS period`];
+	const dims = req.group_by as string[];
+	const components = Object.entries(def.components ?? {}).map(([name, expr]) => `${expr} AS ${name}`);
+	const keys = [...(req.grain === 'total' ? [] : ['period']), ...dims];
+	const select = [...period, ...dims, `${def.value} AS value`, ...components].join(',\n\t');
+	const sql = `SELECT\n\t${select}\nFROM (\n${metricSql(source.file)}\n) AS base\nWHERE day >= {from:Date} AND day < {to:Date}${filterClause(req)}${
+		keys.length ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${keys.join(', ')}` : ''
+	}`;
+	return { file: `sql/metrics/${source.file}.sql`, sql, params };
+}

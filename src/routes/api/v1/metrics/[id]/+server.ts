@@ -1,0 +1,24 @@
+import { error, json } from '@sveltejs/kit';
+import { requestFromSearchParams } from '$lib/contracts/metrics';
+import { runMetric, MetricRequestError } from '$lib/server/metrics/run';
+import { toCsv } from '$lib/csv';
+import type { RequestHandler } from './$types';
+
+/** GET /api/v1/metrics/<id>?from&to&grain&by&<dimension>=a,b[&format=csv] */
+export const GET: RequestHandler = async ({ params, url, request }) => {
+	try {
+		const { response } = await runMetric(requestFromSearchParams(params.id, url.searchParams), { signal: request.signal });
+		if (url.searchParams.get('format') === 'csv') {
+			return new Response(toCsv(response.rows), {
+				headers: {
+					'content-type': 'text/csv; charset=utf-8',
+					'content-disposition': `attachment; filename="${response.metric}_${response.from}_${response.to}.csv"`
+				}
+			});
+		}
+		return json(response);
+	} catch (e) {
+		if (e instanceof MetricRequestError) error(400, e.message);
+		throw e;
+	}
+};
