@@ -14,6 +14,8 @@ const envSchema = z
 		CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'CLICKHOUSE_DATABASE must be a plain identifier').default('loopmeter'),
 		CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'CLICKHOUSE_CLUSTER must be a cluster name from remote_servers').optional(),
 		LOOPMETER_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+		// Largest request body the server accepts (file uploads to the ingest endpoint stream through it).
+		LOOPMETER_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
 		PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 		HOST: z.string().default('127.0.0.1')
 	})

@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../../lib/server/project-root.js';
+import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
+import { parse, UsageError, type Command } from '../command.js';
+
+const command: Command = {
+	name: 'serve',
+	summary: 'serve the dashboard (migrates, loads the demo into an empty warehouse)',
+	help: `loopmeter serve [--port N] [--host H] [--no-demo]
+
+Opens the warehouse (embedded in $LOOPMETER_DATA, default ./data, or the server in
+$CLICKHOUSE_URL), applies pending migrations, and when the warehouse holds no data
+at all loads the demo scenario (small scale) through the ingest path. Then serves
+the production build in build/ (made by \`npm run build\`; \`npm start\` does both)
+and prints the URL.
+
+While it runs, it holds the embedded data directory: other loopmeter commands on
+the same directory are told to stop it or send work through it
+(\`loopmeter ingest … --via <url>\`).
+
+Options:
+  --port N     port to listen on (default $PORT or 3000; 0 picks a free one)
+  --host H     interface to bind (default $HOST or 127.0.0.1)
+  --no-demo    never load the demo scenario, even into an empty warehouse`,
+	async run(argv) {
+		const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' } }, false);
+		const handlerPath = join(projectRoot(), 'build', 'handler.js');
+		if (!existsSync(handlerPath)) throw new UsageError('No production build in build/: run `npm run build` first (or `npm start`, which builds and serves).');
+		const port = values.port === undefined ? undefined : Number(values.port);
+		if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new UsageError(`--port: not a port number: ${values.port}`);
+
+		const wh = await getWarehouse({ role: 'loopmeter serve' });
+		const where = wh.mode === 'embedded' ? `embedded warehouse at ${wh.dataDir}` : `ClickHouse at ${wh.config.CLICKHOUSE_URL}${wh.cluster ? ` (cluster ${wh.cluster})` : ''}`;
+		console.log(`Warehouse: ${where}, schema up to date.`);
+
+		if (!values['no-demo'] && (await isEmpty())) await loadDemo();
+		await printFirstAdmin();
+
+		// adapter-node reads these when its handler module loads.
+		process.env.BODY_SIZE_LIMIT ??= String(wh.config.LOOPMETER_MAX_UPLOAD_BYTES);
+		const { handler } = (await import(pathToFileURL(handlerPath).href)) as { handler: Parameters<typeof createServer>[1] };
+		const server = createServer(handler);
+		await listen(server, port ?? wh.config.PORT, values.host ?? wh.config.HOST);
+		const address = server.address();
+		const boundPort = typeof address === 'object' && address ? address.port : port;
+		const host = values.host ?? wh.config.HOST;
+		const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
+		if (wh.dataDir) advertiseUrl(wh.dataDir, url);
+		console.log(`Loopmeter is running at ${url}  (Ctrl+C to stop)`);
+
+		await new Promise<void>((resolve) => {
+			const stop = (signal: string) => {
+				console.log(`\n${signal}: stopping.`);
+				server.close(() => resolve());
+				// Keep-alive sockets of open browser tabs would hold close() forever.
+				server.closeAllConnections();
+			};
+			process.once('SIGINT', () => stop('SIGINT'));
+			process.once('SIGTERM', () => stop('SIGTERM'));
+		});
+		await closeWarehouse();
+	}
+};
+export default command;
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+	return new Promise((resolve, reject) => {
+		server.once('error', (e: NodeJS.ErrnoException) =>
+			reject(
+				e.code === 'EADDRINUSE'
+					? new UsageError(`Port ${port} on ${host} is already in use: stop what runs there or pick another with --port (or PORT=…).`)
+					: e
+			)
+		);
+		server.listen(port, host, () => resolve());
+	});
+}
+
+/** No rows in any source table and no ingest ever: a fresh install, not a warehouse whose data was deleted on purpose. */
+async function isEmpty(): Promise<boolean> {
+	const [row] = await query<{ n: string }>(
+		`SELECT (SELECT count() FROM impressions) + (SELECT count() FROM generation_jobs) + (SELECT count() FROM ingest_runs) AS n`,
+		{ tag: 'serve:is-empty' }
+	);
+	return Number(row?.n ?? 0) === 0;
+}
+
+async function loadDemo(): Promise<void> {
+	console.log('The warehouse is empty: loading the demo scenario (small scale) through the ingest path…');
+	const { runDemo } = await import('../../../ingest/demo/index.js');
+	const started = Date.now();
+	const result = await runDemo({
+		scale: 'small',
+		onProgress: (line: string) => console.log(`  ${line}`)
+	});
+	console.log(`Demo loaded: ${result.impressions.toLocaleString('en-US')} impressions in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+/** First start with no account: the auth module creates an admin and we show its one-time password once. */
+async function printFirstAdmin(): Promise<void> {
+	const auth = await import('../../lib/server/auth/first-admin.js').catch(() => undefined);
+	const password = await auth?.ensureFirstAdmin();
+	if (password) {
+		console.log('');
+		console.log('Created the first account: user "admin", one-time password:');
+		console.log(`    ${password}`);
+		console.log('It is shown only now; sign in and change it (or `loopmeter users reset-password admin`).');
+		console.log('');
+	}
+}
