@@ -1,6 +1,6 @@
 import type { Dimension, Grain, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
-import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
+import { getMetric, supportedDimensions, type BaseSource, type MetricDefinition } from './registry.js';
 import { metricSql } from './sql-files.js';
 
 export class MetricRequestError extends Error {
@@ -47,12 +47,25 @@ export function requestedDimensions(req: MetricRequest): Dimension[] {
 	return [...new Set([...req.group_by, ...filtered])];
 }
 
+export interface BuildOptions {
+	/**
+	 * Skip rollup sources and read the raw tables: the benchmark and the rollup
+	 * tests compare both paths of the same definition.
+	 */
+	forceRaw?: boolean;
+}
+
+/** Rollup sources read pre-aggregated tables (sql/metrics/rollup_*.sql), kept by materialized views. */
+export function isRollupSource(source: BaseSource): boolean {
+	return source.file.startsWith('rollup_');
+}
+
 /**
  * Turns a validated request into one parameterized query. Dimension names are
  * checked against the metric's declared list (itself a zod enum), so only known
  * identifiers ever reach the SQL text; every value travels as a parameter.
  */
-export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | undefined = getMetric(req.metric)): BuiltQuery {
+export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | undefined = getMetric(req.metric), opts: BuildOptions = {}): BuiltQuery {
 	if (!def) throw new MetricRequestError('metric', `${req.metric} is not implemented yet`);
 	const wanted = requestedDimensions(req);
 	const allowed = supportedDimensions(def);
@@ -64,7 +77,9 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 	const params = baseParams(req);
 	if (def.build) return { ...def.build(req), params };
 
-	const source = def.sources.find((s) => wanted.every((d) => s.dimensions.includes(d)))!;
+	const candidates = opts.forceRaw ? def.sources.filter((s) => !isRollupSource(s)) : def.sources;
+	const source = candidates.find((s) => wanted.every((d) => s.dimensions.includes(d)));
+	if (!source) throw new MetricRequestError('by', `${req.metric} has no raw-table source for ${wanted.join(', ') || 'this request'}`);
 	const period = req.grain === 'total' ? [] : [`${periodExpr[req.grain]} AS period`];
 	const dims = req.group_by as string[];
 	const components = Object.entries(def.components ?? {}).map(([name, expr]) => `${expr} AS ${name}`);

@@ -22,10 +22,10 @@ export interface MetricResult {
 }
 
 /** The one way any panel, CSV export, API call or CLI call computes a metric. */
-export async function runMetric(input: MetricRequestInput, opts: { signal?: AbortSignal } = {}): Promise<MetricResult> {
+export async function runMetric(input: MetricRequestInput, opts: { signal?: AbortSignal; forceRaw?: boolean } = {}): Promise<MetricResult> {
 	const req = parseMetricRequest(input);
 	const def = getMetric(req.metric);
-	const built = buildMetricQuery(req, def);
+	const built = buildMetricQuery(req, def, { forceRaw: opts.forceRaw });
 	const rows = await query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal });
 	return {
 		response: {
