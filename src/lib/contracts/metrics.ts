@@ -7,7 +7,10 @@ export const metricIds = [
 	'gross_margin', 'arpu', 'compute_cost_per_user', 'watch_hours', 'attention_to_compute', 'attention_to_compute_cohort',
 	'satisfaction_rate', 'negative_rate', 'rapid_skip_rate', 'return_rate', 'feed_diversity', 'creator_concentration',
 	'near_duplicate_share', 'remix_depth', 'novelty', 'divergence', 'long_session_share', 'late_night_share',
-	'autoplay_share', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'slop_index'
+	'autoplay_share', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'slop_index',
+	// Engagement page figures beyond METRICS.md's list: DAU/WAU/MAU and stickiness, sessions
+	// (with sessions and watch time per user), retention by signup week.
+	'active_users', 'sessions', 'retention'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
