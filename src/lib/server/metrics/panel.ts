@@ -1,0 +1,128 @@
+import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequestInput, type MetricRow } from '../../contracts/metrics.js';
+import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
+import { previousPeriod, type PageState } from '../../url-state.js';
+import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
+import { runMetric, MetricRequestError } from './run.js';
+
+/**
+ * Page-side wrappers around `runMetric`: the same computation as the API and CLI,
+ * packaged with what the UI needs to show where a number came from. They never
+ * throw: a failing panel shows its error and the rest of the page still renders.
+ */
+
+function titleOf(id: MetricId): string {
+	return getMetric(id)?.title ?? id.replaceAll('_', ' ');
+}
+
+/** Drops page filters the metric cannot apply, and says which. */
+function applicableInput(def: MetricDefinition, input: MetricRequestInput): { input: MetricRequestInput; ignored: string[] } {
+	const allowed = supportedDimensions(def);
+	const filters: Partial<Record<Dimension, string[]>> = {};
+	const ignored: string[] = [];
+	for (const [dim, values] of Object.entries(input.filters ?? {})) {
+		if (!values?.length) continue;
+		if (allowed.includes(dim as Dimension)) filters[dim as Dimension] = values;
+		else ignored.push(dim);
+	}
+	return { input: { ...input, filters }, ignored };
+}
+
+function meta(def: MetricDefinition, input: MetricRequestInput, file: string, sql: string, params: Record<string, unknown>, ignored: string[]): MetricMeta {
+	const qs = searchParamsFromRequest(input);
+	const csv = new URLSearchParams(qs);
+	csv.set('format', 'csv');
+	return {
+		metric: def.id,
+		title: def.title,
+		unit: def.unit,
+		definition: def.definition,
+		higherIsBetter: def.higherIsBetter,
+		file,
+		sql,
+		params,
+		apiHref: `/api/v1/metrics/${def.id}?${qs}`,
+		csvHref: `/api/v1/metrics/${def.id}?${csv}`,
+		drillHref: def.drilldown ? `/glossary/${def.id}/rows?${withoutGrain(qs)}` : undefined,
+		drilldownHasUserRows: def.drilldownHasUserRows ?? false,
+		ignoredFilters: ignored
+	};
+}
+
+function withoutGrain(sp: URLSearchParams): URLSearchParams {
+	const out = new URLSearchParams(sp);
+	out.delete('grain');
+	out.delete('by');
+	return out;
+}
+
+function failure(id: MetricId, e: unknown): { ok: false; metric: MetricId; title: string; error: string; unavailable?: boolean } {
+	if (e instanceof MetricRequestError) return { ok: false, metric: id, title: titleOf(id), error: e.message };
+	const message = e instanceof Error ? e.message : String(e);
+	return { ok: false, metric: id, title: titleOf(id), error: message.split('\n')[0]!.slice(0, 400) };
+}
+
+function notRegistered(id: MetricId) {
+	return { ok: false as const, metric: id, title: titleOf(id), error: `${id} is not available yet`, unavailable: true };
+}
+
+export function isRegistered(id: MetricId): boolean {
+	return getMetric(id) !== undefined;
+}
+
+/** One metric request → numbers + provenance, for a chart or table. */
+export async function metricPanel(input: MetricRequestInput, opts: { signal?: AbortSignal } = {}): Promise<MetricPanel> {
+	const def = getMetric(input.metric);
+	if (!def) return notRegistered(input.metric);
+	const { input: applied, ignored } = applicableInput(def, input);
+	try {
+		const { response, query } = await runMetric(applied, opts);
+		return { ok: true, meta: meta(def, applied, query.file, query.sql, query.params, ignored), request: applied, response };
+	} catch (e) {
+		return failure(input.metric, e);
+	}
+}
+
+/**
+ * A headline tile: the period's total, the previous period's total (same length,
+ * immediately before) and a daily sparkline. Three runs of the same definition,
+ * so ratios are ratios of sums, never averages of daily ratios.
+ */
+export async function metricTile(
+	id: MetricId,
+	state: Pick<PageState, 'from' | 'to' | 'filters'>,
+	opts: { signal?: AbortSignal; sparkGrain?: 'day' | 'week' } = {}
+): Promise<MetricTileData> {
+	const def = getMetric(id);
+	if (!def) return notRegistered(id);
+	const prev = previousPeriod(state);
+	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters });
+	try {
+		const [cur, before, spark] = await Promise.all([
+			runMetric(total, opts),
+			runMetric({ ...total, ...prev }, opts),
+			runMetric({ ...total, grain: opts.sparkGrain ?? 'day' }, opts)
+		]);
+		const row = cur.response.rows[0];
+		return {
+			ok: true,
+			meta: meta(def, total, cur.query.file, cur.query.sql, cur.query.params, ignored),
+			value: num(row?.value),
+			previous: num(before.response.rows[0]?.value),
+			previousPeriod: prev,
+			spark: spark.response.rows.map((r): TilePoint => ({ period: String(r.period), value: num(r.value) })),
+			components: components(row)
+		};
+	} catch (e) {
+		return failure(id, e);
+	}
+}
+
+function num(v: unknown): number | null {
+	return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function components(row: MetricRow | undefined): Record<string, number | string | null> {
+	const out: Record<string, number | string | null> = {};
+	for (const [k, v] of Object.entries(row ?? {})) if (k !== 'value' && k !== 'period') out[k] = v;
+	return out;
+}

@@ -1,0 +1,36 @@
+import { metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { resolvePageState } from '$lib/server/metrics/page-state';
+import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { metricInput } from '$lib/url-state';
+import type { PageServerLoad } from './$types';
+
+/** Overview (execs): headline tiles, then the loop's money and attention trends. Panels stream in. */
+export const load: PageServerLoad = async ({ url }) => {
+	const ps = await resolvePageState(url);
+	const { state } = ps;
+	const tile = (id: Parameters<typeof metricTile>[0]) => metricTile(id, state);
+	const daily = { ...state, grain: 'day' as const };
+	return {
+		...ps,
+		options: await filterOptions([
+			{ dim: 'country', label: 'Country' },
+			{ dim: 'platform', label: 'Platform' }
+		]),
+		tiles: {
+			revenue: tile('revenue'),
+			compute_spend: tile('compute_spend'),
+			gross_margin: tile('gross_margin'),
+			margin_per_gpu_hour: tile('margin_per_gpu_hour'),
+			attention_to_compute: tile('attention_to_compute'),
+			slop_index: tile('slop_index')
+		},
+		charts: {
+			revenue: metricPanel(metricInput(daily, 'revenue')),
+			spend: metricPanel(metricInput(daily, 'compute_spend')),
+			marginWeekly: metricPanel(metricInput(state, 'margin_per_gpu_hour', { grain: 'week' })),
+			utilized: metricPanel(metricInput(daily, 'utilized_gpu_hours')),
+			provisioned: metricPanel(metricInput(daily, 'provisioned_gpu_hours')),
+			watch: metricPanel(metricInput(daily, 'watch_hours'))
+		}
+	};
+};
