@@ -4,8 +4,15 @@ declare global {
 		interface Error {
 			message: string;
 			code?: string;
+			/** Quoted in the server log next to the details, so a report can be matched. */
+			id?: string;
 		}
-		// interface Locals {}
+		interface Locals {
+			/** Who is asking (set by hooks.server.ts on every request). */
+			auth: import('$lib/server/auth').Auth;
+			/** A warehouse fault met while serving this request (set by handleError). */
+			fault?: import('$lib/server/auth/faults').Fault;
+		}
 		// interface PageData {}
 		// interface PageState {}
 		// interface Platform {}

@@ -13,11 +13,40 @@ const envSchema = z
 		CLICKHOUSE_PASSWORD: z.string().default(''),
 		CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'CLICKHOUSE_DATABASE must be a plain identifier').default('loopmeter'),
 		CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'CLICKHOUSE_CLUSTER must be a cluster name from remote_servers').optional(),
+		// Stripe (src/lib/server/stripe). Secrets: never logged, never echoed in errors.
+		STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]+$/, 'STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_… or rk_…)').optional(),
+		STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, 'STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)').optional(),
+		/** Another Stripe API base (stripe-mock, a recording proxy), e.g. http://127.0.0.1:12111 */
+		STRIPE_API_BASE: z.url({ message: 'STRIPE_API_BASE must be a URL such as http://127.0.0.1:12111' }).optional(),
+		/** Product/price metadata key holding the plan name. */
+		STRIPE_PLAN_METADATA_KEY: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'STRIPE_PLAN_METADATA_KEY must be a metadata key').default('plan'),
+		/** lookup_key → plan, e.g. "pro_monthly=pro,pro_yearly=pro"; unlisted keys map to their first word ("plus_monthly" → plus). */
+		STRIPE_PLAN_LOOKUP_KEYS: z.string().regex(/^([^=,]+=[^=,]+)(,[^=,]+=[^=,]+)*$/, 'STRIPE_PLAN_LOOKUP_KEYS must look like lookup_key=plan,lookup_key=plan').optional(),
 		LOOPMETER_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
 		// Largest request body the server accepts (file uploads to the ingest endpoint stream through it).
 		LOOPMETER_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
 		PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-		HOST: z.string().default('127.0.0.1')
+		HOST: z.string().default('127.0.0.1'),
+		// Access control (src/lib/server/auth): see the README's Security section.
+		LOOPMETER_AUTH: z.enum(['local', 'proxy'], { message: 'LOOPMETER_AUTH must be local or proxy' }).default('local'),
+		/** Proxy mode: the header the reverse proxy puts the signed-in user's name in. */
+		LOOPMETER_AUTH_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'LOOPMETER_AUTH_HEADER must be a header name').default('X-Forwarded-User'),
+		/** Proxy mode: optional header carrying the role (exec, finance, product, admin). */
+		LOOPMETER_AUTH_ROLE_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'LOOPMETER_AUTH_ROLE_HEADER must be a header name').optional(),
+		/** Trust X-Forwarded-Proto (Secure cookies) because a TLS-terminating proxy sets it. */
+		LOOPMETER_TRUST_PROXY: z.enum(['0', '1'], { message: 'LOOPMETER_TRUST_PROXY must be 0 or 1' }).default('0'),
+		/** 0 disables the loopback auto-login of the demo scenario. */
+		LOOPMETER_DEMO_LOGIN: z.enum(['0', '1'], { message: 'LOOPMETER_DEMO_LOGIN must be 0 or 1' }).default('1'),
+		/** adapter-node reads the client address from this header when set; loopback then proves nothing. */
+		ADDRESS_HEADER: z.string().optional(),
+		LOOPMETER_SESSION_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
+		LOOPMETER_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
+		LOOPMETER_LOGIN_LOCKOUT_MINUTES: z.coerce.number().positive().default(15),
+		LOOPMETER_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(20),
+		/** Largest request body outside the upload routes. */
+		LOOPMETER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+		/** Largest ingest upload (file streamed to POST /api/v1/ingest/<source> or the Ingest page). */
+		LOOPMETER_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 ** 3)
 	})
 	.refine((env) => !env.CLICKHOUSE_CLUSTER || env.CLICKHOUSE_URL, {
 		message: 'CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: a cluster is always reached through a server',

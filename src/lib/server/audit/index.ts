@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { command, query } from '../warehouse/index.js';
+import { redact } from '../auth/secrets.js';
+
+/**
+ * The audit log: who did what, when, from where. Sign-ins and their failures,
+ * exports (CSV downloads, drill-downs), admin actions. Written to the
+ * warehouse; a failure to write is logged and never breaks the request.
+ */
+export const auditActions = [
+	'login',
+	'login.failed',
+	'login.locked',
+	'logout',
+	'password.change',
+	'access.denied',
+	'export.csv',
+	'export.drilldown',
+	'user.add',
+	'user.remove',
+	'user.reset_password',
+	'user.role',
+	'token.create',
+	'token.revoke',
+	'token.rejected'
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+export interface AuditEntry {
+	actor: string;
+	action: AuditAction;
+	target?: string;
+	outcome?: 'ok' | 'denied' | 'failed';
+	ip?: string;
+	detail?: string;
+}
+
+export async function audit(e: AuditEntry): Promise<void> {
+	try {
+		await command(
+			`INSERT INTO audit_log (ts, event_id, actor, action, target, outcome, ip, detail)
+SELECT now64(3), {id:String}, {actor:String}, {action:String}, {target:String}, {outcome:String}, {ip:String}, {detail:String}`,
+			{
+				tag: 'audit:write',
+				params: {
+					id: randomUUID(),
+					actor: e.actor.slice(0, 200),
+					action: e.action,
+					target: redact(e.target ?? '').slice(0, 2000),
+					outcome: e.outcome ?? 'ok',
+					ip: e.ip ?? '',
+					detail: redact(e.detail ?? '').slice(0, 2000)
+				}
+			}
+		);
+	} catch (err) {
+		console.error(`[audit] could not record ${e.action} by ${e.actor}: ${redact((err as Error).message)}`);
+	}
+}
+
+export const auditFilter = z.object({
+	action: z.enum(auditActions, { message: `action must be one of: ${auditActions.join(', ')}` }).optional(),
+	actor: z.string().max(200, 'actor must have at most 200 characters').optional(),
+	limit: z.coerce.number({ message: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be at least 1').max(10_000, 'limit must be at most 10000').default(200)
+});
+export type AuditFilter = z.infer<typeof auditFilter>;
+
+export interface AuditRow {
+	ts: string;
+	actor: string;
+	action: string;
+	target: string;
+	outcome: string;
+	ip: string;
+	detail: string;
+}
+
+export async function listAudit(f: Partial<AuditFilter> = {}): Promise<AuditRow[]> {
+	return query<AuditRow>(
+		`SELECT ts, actor, action, target, outcome, ip, detail FROM audit_log
+WHERE ({action:String} = '' OR action = {action:String}) AND ({actor:String} = '' OR actor = {actor:String})
+ORDER BY ts DESC, event_id LIMIT {limit:UInt32}`,
+		{ tag: 'audit:list', params: { action: f.action ?? '', actor: f.actor ?? '', limit: f.limit ?? 200 } }
+	);
+}

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { command, query } from '../warehouse/index.js';
+import { role, type Role } from './access.js';
+import { chTime, fromChTime, nextVersion } from './clock.js';
+import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
+import { invalidateAuthCaches } from './cache.js';
+
+export const userName = z
+	.string()
+	.regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, 'name must be 1–64 letters, digits, . _ @ or - (starting with a letter or digit)');
+
+export const newPassword = z
+	.string()
+	.min(MIN_PASSWORD_LENGTH, `password must have at least ${MIN_PASSWORD_LENGTH} characters`)
+	.max(1024, 'password must have at most 1024 characters');
+
+export interface User {
+	name: string;
+	role: Role;
+	password_hash: string;
+	must_change_password: boolean;
+	sessions_valid_after: string;
+}
+
+export class UserError extends Error {}
+
+const LIVE_USERS = `SELECT name, role, password_hash, must_change_password, sessions_valid_after
+FROM (SELECT * FROM auth_users FINAL)
+WHERE NOT removed`;
+
+export async function findUser(name: string): Promise<User | undefined> {
+	const rows = await query<User>(
+		`SELECT name, role, password_hash, must_change_password, sessions_valid_after
+FROM (SELECT * FROM auth_users FINAL WHERE name = {name:String})
+WHERE NOT removed`,
+		{ tag: 'auth:find-user', params: { name } }
+	);
+	return rows[0];
+}
+
+export async function listUsers(): Promise<Omit<User, 'password_hash'>[]> {
+	const rows = await query<User>(`${LIVE_USERS} ORDER BY name`, { tag: 'auth:list-users' });
+	return rows.map(({ password_hash: _, ...u }) => u);
+}
+
+export async function countUsers(): Promise<number> {
+	const [row] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM (${LIVE_USERS})`, { tag: 'auth:count-users' });
+	return Number(row?.n ?? 0);
+}
+
+async function writeUser(u: {
+	name: string;
+	role: Role;
+	password_hash: string;
+	must_change_password: boolean;
+	sessions_valid_after: Date;
+	removed: boolean;
+	updated_by: string;
+}): Promise<void> {
+	await command(
+		`INSERT INTO auth_users (name, role, password_hash, must_change_password, sessions_valid_after, removed, updated_by, version)
+SELECT {name:String}, {role:String}, {hash:String}, {must:Bool}, {valid_after:DateTime64(3)}, {removed:Bool}, {by:String}, {version:UInt64}`,
+		{
+			tag: 'auth:write-user',
+			params: {
+				name: u.name,
+				role: u.role,
+				hash: u.password_hash,
+				must: u.must_change_password,
+				valid_after: chTime(u.sessions_valid_after),
+				removed: u.removed,
+				by: u.updated_by,
+				version: nextVersion()
+			}
+		}
+	);
+	invalidateAuthCaches();
+}
+
+/** Creates an account; returns the password (generated unless given). */
+export async function addUser(
+	name: string,
+	r: Role,
+	opts: { password?: string; mustChange?: boolean; by: string }
+): Promise<string> {
+	userName.parse(name);
+	role.parse(r);
+	if (await findUser(name)) throw new UserError(`user ${name} already exists`);
+	const password = opts.password ?? generatePassword();
+	newPassword.parse(password);
+	await writeUser({
+		name,
+		role: r,
+		password_hash: await hashPassword(password),
+		must_change_password: opts.mustChange ?? opts.password === undefined,
+		sessions_valid_after: new Date(),
+		removed: false,
+		updated_by: opts.by
+	});
+	return password;
+}
+
+async function existing(name: string): Promise<User> {
+	const u = await findUser(name);
+	if (!u) throw new UserError(`no user named ${name}`);
+	return u;
+}
+
+/** Sets a new password and signs the user out everywhere. Returns the password (generated unless given). */
+export async function resetPassword(name: string, opts: { password?: string; mustChange?: boolean; by: string }): Promise<string> {
+	const u = await existing(name);
+	const password = opts.password ?? generatePassword();
+	newPassword.parse(password);
+	await writeUser({
+		...u,
+		password_hash: await hashPassword(password),
+		must_change_password: opts.mustChange ?? opts.password === undefined,
+		sessions_valid_after: new Date(),
+		removed: false,
+		updated_by: opts.by
+	});
+	return password;
+}
+
+export async function setRole(name: string, r: Role, by: string): Promise<void> {
+	role.parse(r);
+	const u = await existing(name);
+	// Roles are read from this row on every request: no need to end sessions.
+	await writeUser({ ...u, role: r, sessions_valid_after: fromChTime(u.sessions_valid_after), removed: false, updated_by: by });
+}
+
+/** Removes an account (a newer "removed" row) and ends its sessions. Refuses to remove the last admin. */
+export async function removeUser(name: string, by: string): Promise<void> {
+	const u = await existing(name);
+	if (u.role === 'admin') {
+		const admins = (await listUsers()).filter((x) => x.role === 'admin');
+		if (admins.length <= 1) throw new UserError(`${name} is the last admin; add another admin first`);
+	}
+	await writeUser({ ...u, password_hash: '', must_change_password: false, sessions_valid_after: new Date(), removed: true, updated_by: by });
+}
