@@ -41,9 +41,9 @@ SELECT {id:String}, {hash:String}, {name:String}, {scopes:Array(String)}, {by:St
 export async function listTokens(): Promise<ApiToken[]> {
 	return query<ApiToken>(
 		`SELECT t.token_id AS id, t.name AS name, t.scopes AS scopes, t.created_by AS created_by, t.created_at AS created_at,
-	t.revoked_at AS revoked_at, if(u.token_id = '', NULL, u.last_used_at) AS last_used_at, if(u.token_id = '', NULL, u.last_ip) AS last_ip
+	t.revoked_at AS revoked_at, if(u.token_id = '', NULL, u.used_at) AS last_used_at, if(u.token_id = '', NULL, u.used_ip) AS last_ip
 FROM (SELECT * FROM auth_tokens FINAL) AS t
-LEFT JOIN (SELECT token_id, max(last_used_at) AS last_used_at, argMax(last_ip, last_used_at) AS last_ip FROM auth_token_usage GROUP BY token_id) AS u
+LEFT JOIN (SELECT token_id, max(last_used_at) AS used_at, argMax(last_ip, last_used_at) AS used_ip FROM auth_token_usage GROUP BY token_id) AS u
 	ON u.token_id = t.token_id
 ORDER BY t.created_at DESC`,
 		{ tag: 'auth:list-tokens' }
