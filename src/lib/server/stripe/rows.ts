@@ -1,0 +1,243 @@
+import type { z } from 'zod';
+import {
+	chargeSchema,
+	creditNoteSchema,
+	customerSchema,
+	describeIssue,
+	invoiceSchema,
+	objectSchemas,
+	priceSchema,
+	productSchema,
+	refundSchema,
+	subscriptionSchema,
+	type InvoiceLine,
+	type StoredObjectType
+} from './schemas.js';
+import { chTime } from './version.js';
+import type { PlanMapping } from './plans.js';
+import { planFromLookupKey } from './plans.js';
+
+/**
+ * Pure mapping from one validated Stripe object to rows of the typed tables
+ * (sql/migrations/0020_stripe_tables.sql). No I/O: every channel (backfill,
+ * sync, webhook, event file) goes through here, which is what makes them agree.
+ */
+
+export const typedTables = [
+	'stripe_customers', 'stripe_products', 'stripe_prices', 'stripe_subscriptions', 'stripe_invoices',
+	'stripe_invoice_lines', 'stripe_credit_notes', 'stripe_refunds', 'stripe_charges'
+] as const;
+export type TypedTable = (typeof typedTables)[number];
+export type Row = Record<string, unknown>;
+export type TableRows = Partial<Record<TypedTable, Row[]>>;
+
+export interface RowContext {
+	version: number;
+	via: string;
+	/** The event said the object was deleted (customer.deleted, product.deleted, price.deleted). */
+	deleted: boolean;
+	plans: PlanMapping;
+}
+
+export type MapResult = { ok: true; rows: TableRows } | { ok: false; field: string; reason: string };
+
+/** Loopmeter sums USD only; anything else is refused with this reason instead of being added up. */
+export function currencyReason(currency: string): string {
+	return `currency "${currency}" is not USD: Loopmeter reports USD and does not convert, so this object is kept in stripe_objects but left out of revenue and MRR`;
+}
+
+export function objectRows(type: StoredObjectType, raw: unknown, ctx: RowContext): MapResult {
+	const parsed = (objectSchemas[type] as z.ZodType).safeParse(raw);
+	if (!parsed.success) return { ok: false, ...describeIssue(parsed.error) };
+	const base = { version: ctx.version, via: ctx.via };
+	const v = parsed.data;
+	switch (type) {
+		case 'customer':
+			return ok({ stripe_customers: [customerRow(v as z.infer<typeof customerSchema>, ctx, base)] });
+		case 'product':
+			return ok({ stripe_products: [productRow(v as z.infer<typeof productSchema>, ctx, base)] });
+		case 'price': {
+			const p = v as z.infer<typeof priceSchema>;
+			if (p.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(p.currency) };
+			return ok({ stripe_prices: [priceRow(p, ctx, base)] });
+		}
+		case 'subscription':
+			return subscriptionRows(v as z.infer<typeof subscriptionSchema>, ctx, base);
+		case 'invoice':
+			return invoiceRows(v as z.infer<typeof invoiceSchema>, base);
+		case 'credit_note': {
+			const c = v as z.infer<typeof creditNoteSchema>;
+			if (c.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(c.currency) };
+			return ok({ stripe_credit_notes: [creditNoteRow(c, base)] });
+		}
+		case 'refund': {
+			const r = v as z.infer<typeof refundSchema>;
+			if (r.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(r.currency) };
+			return ok({ stripe_refunds: [refundRow(r, base)] });
+		}
+		case 'charge':
+			return chargeRows(v as z.infer<typeof chargeSchema>, base);
+	}
+}
+
+const ok = (rows: TableRows): MapResult => ({ ok: true, rows });
+
+function customerRow(c: z.infer<typeof customerSchema>, ctx: RowContext, base: Row): Row {
+	return {
+		customer_id: c.id,
+		metadata_user_id: c.metadata.user_id ?? '',
+		email: c.email ?? '',
+		created: chTime(c.created ?? 0),
+		deleted: ctx.deleted || c.deleted === true,
+		...base
+	};
+}
+
+function productRow(p: z.infer<typeof productSchema>, ctx: RowContext, base: Row): Row {
+	return {
+		product_id: p.id,
+		name: p.name ?? '',
+		metadata_plan: (p.metadata[ctx.plans.metadataKey] ?? '').toLowerCase(),
+		active: p.active ?? true,
+		deleted: ctx.deleted || p.deleted === true,
+		...base
+	};
+}
+
+function priceRow(p: z.infer<typeof priceSchema>, ctx: RowContext, base: Row): Row {
+	return {
+		price_id: p.id,
+		product_id: p.product,
+		currency: p.currency,
+		unit_amount: p.unit_amount ?? Math.round(Number(p.unit_amount_decimal ?? 0)),
+		recurring_interval: p.recurring?.interval ?? '',
+		interval_count: p.recurring?.interval_count ?? 1,
+		lookup_key: p.lookup_key ?? '',
+		metadata_plan: (p.metadata[ctx.plans.metadataKey] ?? '').toLowerCase(),
+		lookup_key_plan: planFromLookupKey(p.lookup_key ?? '', ctx.plans),
+		active: p.active ?? true,
+		deleted: ctx.deleted || p.deleted === true,
+		...base
+	};
+}
+
+function subscriptionRows(s: z.infer<typeof subscriptionSchema>, ctx: RowContext, base: Row): MapResult {
+	if (s.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(s.currency) };
+	const foreign = s.items.data.find((i) => i.price.currency !== 'usd');
+	if (foreign) return { ok: false, field: 'items.data.price.currency', reason: currencyReason(foreign.price.currency) };
+	return ok({
+		stripe_subscriptions: [
+			{
+				subscription_id: s.id,
+				customer_id: s.customer,
+				status: s.status,
+				currency: s.currency,
+				created: chTime(s.created),
+				start_date: chTime(s.start_date ?? s.created),
+				canceled_at: s.canceled_at == null ? null : chTime(s.canceled_at),
+				ended_at: s.ended_at == null ? null : chTime(s.ended_at),
+				price_ids: s.items.data.map((i) => i.price.id),
+				quantities: s.items.data.map((i) => i.quantity ?? 1),
+				...base
+			}
+		],
+		// Subscription items embed their prices: keeping them means MRR works even
+		// when the price.created events were never delivered.
+		stripe_prices: s.items.data.map((i) => priceRow(i.price, { ...ctx, deleted: false }, base))
+	});
+}
+
+function invoiceRows(inv: z.infer<typeof invoiceSchema>, base: Row): MapResult {
+	if (inv.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(inv.currency) };
+	if (inv.lines.has_more) {
+		return {
+			ok: false,
+			field: 'lines.has_more',
+			reason: 'the invoice carries only the first page of its lines and no Stripe API key was available to fetch the rest: run `loopmeter stripe sync` or `loopmeter stripe backfill` with STRIPE_SECRET_KEY set'
+		};
+	}
+	const invoiceSub = inv.parent?.subscription_details?.subscription || inv.subscription;
+	const foreignLine = inv.lines.data.findIndex((l) => l.currency !== 'usd');
+	if (foreignLine >= 0) return { ok: false, field: `lines.data.${foreignLine}.currency`, reason: currencyReason(inv.lines.data[foreignLine]!.currency) };
+	return ok({
+		stripe_invoices: [
+			{
+				invoice_id: inv.id,
+				customer_id: inv.customer,
+				subscription_id: invoiceSub,
+				status: inv.status ?? 'draft',
+				currency: inv.currency,
+				created: chTime(inv.created),
+				paid_at: inv.status_transitions?.paid_at == null ? null : chTime(inv.status_transitions.paid_at),
+				total: inv.total ?? 0,
+				line_count: inv.lines.data.length,
+				...base
+			}
+		],
+		stripe_invoice_lines: inv.lines.data.map((l) => lineRow(l, inv, invoiceSub, base))
+	});
+}
+
+function lineRow(l: InvoiceLine, inv: z.infer<typeof invoiceSchema>, invoiceSub: string, base: Row): Row {
+	const parent = l.parent?.subscription_item_details ?? l.parent?.invoice_item_details;
+	const sum = (xs: { amount: number }[] | null | undefined) => (xs ?? []).reduce((s, x) => s + x.amount, 0);
+	return {
+		invoice_id: inv.id,
+		line_id: l.id,
+		customer_id: inv.customer,
+		subscription_id: parent?.subscription || l.subscription || invoiceSub,
+		price_id: l.pricing?.price_details?.price ?? l.price?.id ?? '',
+		currency: l.currency,
+		amount: l.amount,
+		discount: sum(l.discount_amounts),
+		inclusive_tax: sum((l.taxes ?? []).filter((t) => t.tax_behavior === 'inclusive')) + sum((l.tax_amounts ?? []).filter((t) => t.inclusive)),
+		quantity: l.quantity ?? 1,
+		period_start: chTime(l.period.start),
+		period_end: chTime(Math.max(l.period.end, l.period.start)),
+		proration: parent?.proration ?? l.proration ?? false,
+		...base
+	};
+}
+
+function creditNoteRow(c: z.infer<typeof creditNoteSchema>, base: Row): Row {
+	return {
+		credit_note_id: c.id,
+		invoice_id: c.invoice,
+		customer_id: c.customer,
+		currency: c.currency,
+		effective_at: chTime(c.effective_at ?? c.created),
+		status: c.status,
+		// Excluding tax and net of discounts, the same basis as recognized invoice lines.
+		amount_ex_tax: c.total_excluding_tax ?? (c.subtotal_excluding_tax ?? c.subtotal) - (c.discount_amount ?? 0),
+		refund_ids: (c.refunds ?? []).map((r) => r.refund),
+		...base
+	};
+}
+
+function refundRow(r: z.infer<typeof refundSchema>, base: Row): Row {
+	const charge = r.charge ?? '';
+	return {
+		refund_id: r.id,
+		charge_id: typeof charge === 'string' ? charge : charge.id,
+		customer_id: r.customer || (typeof charge === 'string' ? '' : charge.customer),
+		currency: r.currency,
+		amount: r.amount,
+		created: chTime(r.created),
+		status: r.status ?? 'succeeded',
+		...base
+	};
+}
+
+function chargeRows(c: z.infer<typeof chargeSchema>, base: Row): MapResult {
+	if (c.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(c.currency) };
+	// A charge.refunded event embeds its refunds: store them as refunds too
+	// (same refund ids as refund.created, so nothing counts twice).
+	const refunds = (c.refunds?.data ?? [])
+		.map((r) => refundSchema.safeParse(r))
+		.filter((p) => p.success && p.data.currency === 'usd')
+		.map((p) => refundRow({ ...p.data!, customer: p.data!.customer || c.customer }, base));
+	return ok({
+		stripe_charges: [{ charge_id: c.id, customer_id: c.customer, currency: c.currency, created: chTime(c.created), ...base }],
+		...(refunds.length ? { stripe_refunds: refunds } : {})
+	});
+}
