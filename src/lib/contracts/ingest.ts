@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 /** File sources of ../shared/DATA.md, plus Stripe event files. */
 export const fileSources = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue'] as const;
+export type FileSource = (typeof fileSources)[number];
 export const ingestSource = z.enum([...fileSources, 'stripe_events']);
 export type IngestSource = z.infer<typeof ingestSource>;
 
@@ -9,6 +10,7 @@ export const ingestFormat = z.enum(['ndjson', 'csv', 'parquet']);
 export type IngestFormat = z.infer<typeof ingestFormat>;
 
 export const ingestOutcome = z.enum(['running', 'succeeded', 'failed', 'rejected']);
+export type IngestOutcome = z.infer<typeof ingestOutcome>;
 
 /** What one ingest run reports: printed by the CLI, returned by the API, stored in ingest_runs. */
 export const ingestReport = z.object({

@@ -1,0 +1,415 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import {
+	ingestSource,
+	type FileSource,
+	type IngestFormat,
+	type IngestReport,
+	type IngestSource
+} from '../src/lib/contracts/ingest.js';
+import { fleetCapacity, fleetOverlaps } from './cross-row.js';
+import { IngestFileError, IngestUsageError } from './errors.js';
+import { displayName, expandPaths, hashFile, type InputFile } from './files.js';
+import { parquetAsNdjson } from './parquet.js';
+import { readRecords, type InputRecord } from './read.js';
+import { deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
+import { sources, type SourceSpec } from './sources/index.js';
+import { compileValidator, type Rejection } from './validate.js';
+import { ChunkWriter } from './writer.js';
+
+export { IngestFileError, IngestUsageError } from './errors.js';
+
+export interface IngestProgress {
+	source: IngestSource;
+	file: string;
+	/** Position among the files of this call, from 1. */
+	fileIndex: number;
+	files: number;
+	bytesDone: number;
+	bytesTotal: number;
+	rowsRead: number;
+	rowsLoaded: number;
+	rowsRejected: number;
+	elapsedMs: number;
+	done: boolean;
+}
+
+export interface IngestOptions {
+	source: IngestSource;
+	/** Files, directories or '-' (standard input). */
+	paths: string[];
+	format?: IngestFormat;
+	/** Validate and report; write nothing. */
+	dryRun?: boolean;
+	/** 'N' rows or 'P%' of rows read; more rejections make the run "rejected" (default 1%). */
+	maxErrors?: string;
+	quiet?: boolean;
+	/** Who ran it (CLI user, API token name). */
+	actor?: string;
+	/** How the file came in: cli, http, demo… */
+	via?: string;
+	/** Standard input when a path is '-'. */
+	stdin?: NodeJS.ReadableStream;
+	onProgress?: (p: IngestProgress) => void;
+}
+
+/** Records per committed chunk: the unit of resume and of insert deduplication. */
+export const CHUNK_RECORDS = 100_000;
+const EXAMPLES = 5;
+
+export interface ErrorBudget {
+	limit: number;
+	percent: boolean;
+	text: string;
+}
+
+export function parseMaxErrors(text = '1%'): ErrorBudget {
+	const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+	if (!m || (!m[2] && !Number.isInteger(Number(m[1])))) throw new IngestUsageError(`--max-errors ${text}: expected a row count such as 100 or a percentage such as 1%`);
+	return { limit: Number(m[1]), percent: m[2] === '%', text };
+}
+
+function overBudget(b: ErrorBudget, rejected: number, read: number): boolean {
+	return b.percent ? read > 0 && (rejected / read) * 100 > b.limit : rejected > b.limit;
+}
+
+/** Loads files of one source; one report per file. Never throws for a bad file: its report says why. */
+export async function ingest(opts: IngestOptions): Promise<IngestReport[]> {
+	const parsed = ingestSource.safeParse(opts.source);
+	if (!parsed.success) throw new IngestUsageError(`unknown source "${opts.source}"; expected one of ${ingestSource.options.join(', ')}`);
+	const budget = parseMaxErrors(opts.maxErrors);
+	if (opts.source === 'stripe_events') return ingestStripe(opts);
+	const files = await expandPaths(opts.paths, opts.format, opts.stdin);
+	const reports: IngestReport[] = [];
+	for (const [i, f] of files.entries()) reports.push(await ingestFile(sources[opts.source as FileSource], f, opts, budget, i + 1, files.length));
+	return reports;
+}
+
+interface StripeModule {
+	ingestStripeEventsFile(path: string, opts: Omit<IngestOptions, 'source' | 'paths'>): Promise<IngestReport>;
+}
+
+async function ingestStripe(opts: IngestOptions): Promise<IngestReport[]> {
+	// Written by the Stripe work; loaded on demand so file ingest does not depend on it.
+	const modulePath = '../src/lib/server/stripe/events-file.js';
+	let mod: StripeModule;
+	try {
+		mod = (await import(/* @vite-ignore */ modulePath)) as StripeModule;
+	} catch (e) {
+		throw new IngestUsageError(`Stripe event files cannot be loaded yet: ${modulePath} is not available (${(e as Error).message.split('\n')[0]})`);
+	}
+	const files = await expandPaths(opts.paths, opts.format ?? 'ndjson', opts.stdin);
+	const out: IngestReport[] = [];
+	for (const f of files) out.push(await mod.ingestStripeEventsFile(f.path, { ...opts }));
+	return out;
+}
+
+interface Tally {
+	byReason: Map<string, number>;
+	warnings: Map<string, number>;
+	examples: DeadLetter[];
+	extra: Set<string>;
+}
+
+function bump(m: Map<string, number>, k: string, n = 1) {
+	m.set(k, (m.get(k) ?? 0) + n);
+}
+
+const sorted = (m: Map<string, number>) =>
+	[...m].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([reason, count]) => ({ reason, count }));
+
+async function ingestFile(
+	spec: SourceSpec,
+	file: InputFile,
+	opts: IngestOptions,
+	budget: ErrorBudget,
+	fileIndex: number,
+	fileCount: number
+): Promise<IngestReport> {
+	const started = Date.now();
+	const name = file.name === '-' ? 'stdin' : file.name;
+	const fileHash = await hashFile(file.path);
+	const dry = !!opts.dryRun;
+	const previous = dry ? undefined : await lastRunOf(spec.source, fileHash);
+	const resuming = previous?.outcome === 'running' ? previous : undefined;
+	const lettersStored = dry || (await finishedBefore(spec.source, fileHash));
+	const run: RunRecord = resuming
+		? { ...resuming, file: name, actor: opts.actor ?? resuming.actor }
+		: {
+				run_id: randomUUID(),
+				source: spec.source,
+				file: name,
+				file_hash: fileHash,
+				format: file.format,
+				bytes: file.bytes,
+				started_at: new Date(started).toISOString().replace('T', ' ').slice(0, 23),
+				finished_at: null,
+				actor: opts.actor ?? safeUser(),
+				via: opts.via ?? 'cli',
+				rows_read: 0,
+				rows_loaded: 0,
+				rows_duplicate: 0,
+				rows_rejected: 0,
+				rows_warned: 0,
+				chunks_done: 0,
+				outcome: 'running',
+				message: ''
+			};
+	const tally: Tally = { byReason: new Map(), warnings: new Map(), examples: [], extra: new Set() };
+	const report = (): IngestReport => ({
+		run_id: run.run_id,
+		source: spec.source,
+		file: name,
+		file_hash: fileHash,
+		format: file.format,
+		bytes: file.bytes,
+		rows_read: run.rows_read,
+		rows_loaded: run.rows_loaded,
+		rows_duplicate: run.rows_duplicate,
+		rows_rejected: run.rows_rejected,
+		rows_warned: run.rows_warned,
+		rejected_by_reason: sorted(tally.byReason),
+		warnings_by_reason: sorted(tally.warnings),
+		examples: tally.examples.map((e) => ({ ...e, raw: e.raw.slice(0, 500) })),
+		extra_columns: [...tally.extra].sort(),
+		duration_ms: Date.now() - started,
+		outcome: run.outcome,
+		message: run.message
+	});
+	let bytesDone = 0;
+	const progress = (done: boolean) =>
+		opts.onProgress?.({
+			source: spec.source,
+			file: name,
+			fileIndex,
+			files: fileCount,
+			bytesDone: done ? file.bytes : bytesDone,
+			bytesTotal: file.bytes,
+			rowsRead: run.rows_read,
+			rowsLoaded: run.rows_loaded,
+			rowsRejected: run.rows_rejected,
+			elapsedMs: Date.now() - started,
+			done
+		});
+
+	if (!dry) await saveRun(run);
+	let writer: ChunkWriter | undefined;
+	let cleanup = () => {};
+	try {
+		let path = file.path;
+		if (file.format === 'parquet') {
+			const converted = await parquetAsNdjson(name, file.path);
+			path = converted.path;
+			cleanup = converted.cleanup;
+		}
+		if (!dry) writer = await ChunkWriter.open(spec, run.run_id);
+		const validate = compileValidator(spec);
+		const capacity = spec.source === 'generation_jobs' ? await fleetCapacity() : undefined;
+		const keyIndexes = spec.key.map((k) => spec.columnNames.indexOf(k));
+		const known = new Set(spec.columnNames);
+		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : CHUNK_RECORDS;
+
+		// The chunk being filled: good rows (deduplicated by key within the chunk) and dead letters.
+		let rows: unknown[][] = [];
+		let rowLines: number[] = [];
+		let keyAt = new Map<string, number>();
+		let letters: DeadLetter[] = [];
+		let inChunk = 0;
+		let chunkDuplicates = 0;
+		let chunkRejected = 0;
+		let chunkWarned = 0;
+		let pending: Promise<void> = Promise.resolve();
+		let seenRecords = 0;
+		let checkedColumns = false;
+
+		const reject = (rec: { line: number; raw: string }, r: Rejection) => {
+			const letter = { line: rec.line, field: r.field, reason: r.field ? `${r.field}: ${r.message}` : `line ${r.message}`, raw: rec.raw };
+			letters.push(letter);
+			bump(tally.byReason, r.field ? `${r.field}: ${r.rule}` : `line ${r.rule}`);
+			if (tally.examples.length < EXAMPLES) tally.examples.push(letter);
+		};
+
+		const flush = async () => {
+			if (spec.source === 'gpu_fleet' && rows.length) {
+				const overlaps = await fleetOverlaps(rows.map((r) => Object.fromEntries(spec.columnNames.map((c, i) => [c, r[i]])) as never), rowLines);
+				if (overlaps.size) {
+					const keep: unknown[][] = [];
+					const keepLines: number[] = [];
+					rows.forEach((r, i) => {
+						const o = overlaps.get(i);
+						if (o) {
+							reject({ line: rowLines[i]!, raw: JSON.stringify(Object.fromEntries(spec.columnNames.map((c, j) => [c, r[j]]))) }, o);
+							chunkRejected++;
+						} else {
+							keep.push(r);
+							keepLines.push(rowLines[i]!);
+						}
+					});
+					rows = keep;
+					rowLines = keepLines;
+				}
+			}
+			const chunk = { rows, letters, read: inChunk, dup: chunkDuplicates, rej: chunkRejected, warned: chunkWarned };
+			rows = [];
+			rowLines = [];
+			keyAt = new Map();
+			letters = [];
+			inChunk = 0;
+			chunkDuplicates = 0;
+			chunkRejected = 0;
+			chunkWarned = 0;
+			// One chunk is written while the next one is parsed; commits stay in order.
+			await pending;
+			pending = (async () => {
+				if (!writer) {
+					// Dry run: count as if every valid row were new.
+					Object.assign(run, {
+						rows_read: run.rows_read + chunk.read,
+						rows_loaded: run.rows_loaded + chunk.rows.length,
+						rows_duplicate: run.rows_duplicate + chunk.dup,
+						rows_rejected: run.rows_rejected + chunk.rej,
+						rows_warned: run.rows_warned + chunk.warned,
+						chunks_done: run.chunks_done + 1
+					});
+					return;
+				}
+				if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, chunk.letters);
+				const loaded = await writer.commit(run.chunks_done, chunk.rows);
+				Object.assign(run, {
+					rows_read: run.rows_read + chunk.read,
+					rows_loaded: run.rows_loaded + loaded,
+					rows_duplicate: run.rows_duplicate + chunk.dup + (chunk.rows.length - loaded),
+					rows_rejected: run.rows_rejected + chunk.rej,
+					rows_warned: run.rows_warned + chunk.warned,
+					chunks_done: run.chunks_done + 1
+				});
+				await saveRun(run);
+			})();
+			pending.catch(() => {});
+		};
+
+		const records = readRecords({
+			file: name,
+			path,
+			format: file.format === 'csv' ? 'csv' : 'ndjson',
+			gzip: file.format !== 'parquet' && file.gzip,
+			skipRecords: resuming ? resuming.chunks_done * chunkSize : 0,
+			onBytes: (b) => (bytesDone = b),
+			onHeader: (header) => {
+				const missing = spec.requiredColumns.filter((c) => !header.includes(c));
+				if (missing.length) throw new IngestFileError(name, `required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the header`);
+				for (const h of header) if (!known.has(h)) tally.extra.add(h);
+			}
+		});
+		try {
+			for await (const batch of records) {
+				if (!checkedColumns) {
+					checkedColumns = true;
+					if (file.format !== 'csv') checkNdjsonColumns(spec, name, batch);
+				}
+				for (const rec of batch) {
+					seenRecords++;
+					inChunk++;
+					processRecord(rec);
+					if (inChunk >= chunkSize) await flush();
+				}
+				progress(false);
+			}
+		} catch (e) {
+			// A file cut short (truncated gzip, read error): keep what was read before the break.
+			if (e instanceof IngestFileError && inChunk > 0 && checkedColumns) {
+				await flush();
+				await pending;
+			}
+			throw e;
+		}
+		function processRecord(rec: InputRecord) {
+			if (rec.error) {
+				reject(rec, rec.error);
+				chunkRejected++;
+				return;
+			}
+			const value = rec.value!;
+			if (file.format !== 'csv' && (seenRecords <= 1000 || seenRecords % 1000 === 0)) {
+				for (const k in value) if (!known.has(k)) tally.extra.add(k);
+			}
+			const v = validate(value);
+			if (v.issues) {
+				for (const issue of v.issues) reject(rec, issue);
+				chunkRejected++;
+				return;
+			}
+			if (capacity) {
+				const warning = capacity(value as never);
+				if (warning) {
+					bump(tally.warnings, warning);
+					chunkWarned++;
+				}
+			}
+			const key = keyIndexes.length === 1 ? String(v.row[keyIndexes[0]!]) : JSON.stringify(keyIndexes.map((i) => v.row[i]));
+			const at = keyAt.get(key);
+			if (at === undefined) {
+				keyAt.set(key, rows.length);
+				rows.push(v.row);
+				rowLines.push(rec.line);
+			} else {
+				chunkDuplicates++;
+				// Same key twice in a chunk: events keep the first, "latest wins" sources the later line.
+				if (spec.keep === 'latest') {
+					rows[at] = v.row;
+					rowLines[at] = rec.line;
+				}
+			}
+		}
+		if (inChunk > 0) await flush();
+		await pending;
+		if (run.rows_read === 0 && !resuming) throw new IngestFileError(name, 'has no data rows');
+		if (resuming && writer) {
+			// A chunk may have landed just before the kill and been counted as duplicate on the re-run.
+			const loaded = await rowsLoadedBy(spec.table, run.run_id);
+			run.rows_duplicate = run.rows_read - run.rows_rejected - loaded;
+			run.rows_loaded = loaded;
+			const summary = await deadLetterSummary(spec.source, fileHash);
+			tally.byReason = new Map(summary.byReason.map((r) => [r.reason, r.count]));
+			tally.examples = summary.examples.map((e) => ({ ...e, line: Number(e.line) }));
+		}
+		const over = overBudget(budget, run.rows_rejected, run.rows_read);
+		run.outcome = over ? 'rejected' : 'succeeded';
+		run.message = over
+			? `${run.rows_rejected} of ${run.rows_read} rows rejected, more than --max-errors ${budget.text}; the good rows were loaded`
+			: resuming
+				? `resumed after chunk ${resuming.chunks_done}`
+				: '';
+	} catch (e) {
+		if (!(e instanceof IngestFileError)) throw e;
+		run.outcome = 'failed';
+		run.message = e.message;
+	} finally {
+		cleanup();
+		await writer?.close().catch(() => {});
+	}
+	run.finished_at = new Date().toISOString().replace('T', ' ').slice(0, 23);
+	if (!dry) await saveRun(run);
+	progress(true);
+	return report();
+}
+
+/** A column absent from every record of the first batch is missing from the file, not from some rows. */
+function checkNdjsonColumns(spec: SourceSpec, name: string, batch: InputRecord[]): void {
+	const objects = batch.filter((r) => r.value).map((r) => r.value!);
+	if (!objects.length) return;
+	const missing = spec.requiredColumns.filter((c) => objects.every((o) => o[c] === undefined));
+	if (missing.length) {
+		throw new IngestFileError(name, `required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing (absent from all of the first ${objects.length} records)`);
+	}
+}
+
+function safeUser(): string {
+	try {
+		return userInfo().username;
+	} catch {
+		return 'unknown';
+	}
+}
+
+export { displayName };

@@ -1,0 +1,107 @@
+import type { IngestFormat, IngestOutcome, IngestSource } from '../src/lib/contracts/ingest.js';
+import { command, query } from '../src/lib/server/warehouse/index.js';
+import { clickhouseTime } from './fields.js';
+
+/** One row of ingest_runs: what a run did so far. Rewritten after every chunk (latest updated_at wins). */
+export interface RunRecord {
+	run_id: string;
+	source: IngestSource;
+	file: string;
+	file_hash: string;
+	format: IngestFormat;
+	bytes: number;
+	started_at: string;
+	finished_at: string | null;
+	actor: string;
+	via: string;
+	rows_read: number;
+	rows_loaded: number;
+	rows_duplicate: number;
+	rows_rejected: number;
+	rows_warned: number;
+	chunks_done: number;
+	outcome: IngestOutcome;
+	message: string;
+}
+
+let lastUpdate = 0;
+
+/** Strictly increasing version so two writes in the same millisecond still order. */
+function nextVersion(): string {
+	lastUpdate = Math.max(Date.now(), lastUpdate + 1);
+	return clickhouseTime(lastUpdate);
+}
+
+export async function saveRun(run: RunRecord): Promise<void> {
+	const row = { ...run, updated_at: nextVersion() };
+	await command(`INSERT INTO ingest_runs FORMAT JSONEachRow\n${JSON.stringify(row)}`, { tag: 'ingest.runs.save' });
+}
+
+const NUMERIC = ['bytes', 'rows_read', 'rows_loaded', 'rows_duplicate', 'rows_rejected', 'rows_warned', 'chunks_done'] as const;
+
+/** The latest run of this exact file content for this source, if any. */
+export async function lastRunOf(source: IngestSource, fileHash: string): Promise<RunRecord | undefined> {
+	const rows = await query<Record<string, unknown>>(
+		`SELECT * FROM ingest_runs FINAL WHERE source = {source:String} AND file_hash = {hash:String}
+		 ORDER BY started_at DESC LIMIT 1 SETTINGS output_format_json_quote_64bit_integers = 0`,
+		{ tag: 'ingest.runs.last', params: { source, hash: fileHash } }
+	);
+	const r = rows[0];
+	if (!r) return undefined;
+	for (const k of NUMERIC) r[k] = Number(r[k]);
+	return r as unknown as RunRecord;
+}
+
+/** Whether some earlier run of this file content finished: its dead letters are already stored. */
+export async function finishedBefore(source: IngestSource, fileHash: string): Promise<boolean> {
+	const rows = await query<{ n: number }>(
+		`SELECT count() AS n FROM ingest_runs FINAL WHERE source = {source:String} AND file_hash = {hash:String} AND outcome != 'running'`,
+		{ tag: 'ingest.runs.finished', params: { source, hash: fileHash } }
+	);
+	return Number(rows[0]?.n ?? 0) > 0;
+}
+
+export interface DeadLetter {
+	line: number;
+	field: string;
+	reason: string;
+	raw: string;
+}
+
+export async function saveDeadLetters(
+	base: { source: IngestSource; file: string; file_hash: string; run_id: string },
+	letters: readonly DeadLetter[]
+): Promise<void> {
+	if (!letters.length) return;
+	let body = '';
+	for (const l of letters) body += `${JSON.stringify({ ...base, ...l })}\n`;
+	await command(`INSERT INTO dead_letters (source, file, file_hash, run_id, line, field, reason, raw) FORMAT JSONEachRow\n${body}`, {
+		tag: 'ingest.dead_letters.save'
+	});
+}
+
+/** Rejections of a file by reason and its first examples, from the table (used when a run resumed). */
+export async function deadLetterSummary(source: IngestSource, fileHash: string) {
+	const params = { source, hash: fileHash };
+	const byReason = await query<{ reason: string; count: string }>(
+		`SELECT replaceRegexpOne(reason, ', got .*$', '') AS reason, toString(count()) AS count
+		 FROM dead_letters FINAL WHERE source = {source:String} AND file_hash = {hash:String}
+		 GROUP BY reason ORDER BY count() DESC, reason`,
+		{ tag: 'ingest.dead_letters.summary', params }
+	);
+	const examples = await query<DeadLetter>(
+		`SELECT toUInt32(line) AS line, field, reason, raw FROM dead_letters FINAL
+		 WHERE source = {source:String} AND file_hash = {hash:String} ORDER BY line, field LIMIT 5`,
+		{ tag: 'ingest.dead_letters.examples', params }
+	);
+	return { byReason: byReason.map((r) => ({ reason: r.reason, count: Number(r.count) })), examples };
+}
+
+/** Rows a run put into its table (exact after a resume, where a chunk may have landed before the kill). */
+export async function rowsLoadedBy(table: string, runId: string): Promise<number> {
+	const rows = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${table} WHERE ingest_run_id = {run:String}`, {
+		tag: 'ingest.runs.loaded',
+		params: { run: runId }
+	});
+	return Number(rows[0]?.n ?? 0);
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { float, int, oneOf, text, timestamp } from '../fields.js';
+import { check, defineSource, type RuleIssue } from './spec.js';
+
+/** One row per GPU job. Retries are separate jobs of the same request. */
+export const generationJobRow = z.object({
+	job_id: text(),
+	request_id: text(),
+	user_id: text({ default: '' }),
+	purpose: oneOf(['user', 'feed_prefill', 'internal', 'eval']),
+	model: text(),
+	resolution: text(),
+	output_seconds: float({ min: 0 }),
+	cluster: text(),
+	gpu_type: text(),
+	gpu_count: int({ above: 0, max: 65_535 }),
+	started_at: timestamp(),
+	ended_at: timestamp(),
+	status: oneOf(['succeeded', 'failed', 'cancelled', 'moderated']),
+	video_id: text({ default: '' })
+});
+export type GenerationJobRow = z.infer<typeof generationJobRow>;
+
+export default defineSource({
+	source: 'generation_jobs',
+	table: 'generation_jobs',
+	columns: generationJobRow,
+	rules: (j) => {
+		const issues: RuleIssue[] = [];
+		// Both are 'YYYY-MM-DD HH:MM:SS.mmm' UTC, so string order is time order.
+		check(issues, j.ended_at >= j.started_at, 'ended_at', 'must be ≥ started_at', `(${j.started_at}), got ${j.ended_at}`);
+		return issues;
+	},
+	key: ['job_id'],
+	keep: 'first',
+	dayColumn: 'started_at'
+});

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { decimal, int, oneOf, text, timestamp } from '../fields.js';
+import { check, defineSource, type RuleIssue } from './spec.js';
+
+/**
+ * Provisioned capacity and its price over a half-open interval. Which price
+ * columns are needed depends on ownership, so that rule is a refinement.
+ * Overlapping intervals of one cluster + GPU type are a cross-row rule checked
+ * by the ingest pass (see ../cross-row.ts), hence `wholeFile`.
+ */
+export const gpuFleetRow = z.object({
+	cluster: text(),
+	gpu_type: text(),
+	valid_from: timestamp(),
+	valid_to: timestamp({ optional: true }),
+	gpu_count: int({ min: 0, max: 4_294_967_295 }),
+	ownership: oneOf(['rented', 'owned']),
+	rental_usd_per_gpu_hour: decimal({ min: 0 }, { default: '0' }),
+	purchase_usd_per_gpu: decimal({ min: 0 }, { default: '0' }),
+	amortization_months: int({ min: 0, max: 65_535 }, { default: 0 }),
+	power_watts: decimal({ min: 0 }, { default: '0' }),
+	pue: decimal({ min: 0 }, { default: '0' }),
+	usd_per_kwh: decimal({ min: 0 }, { default: '0' }),
+	maintenance_usd_per_gpu_month: decimal({ min: 0 }, { default: '0' })
+});
+export type GpuFleetRow = z.infer<typeof gpuFleetRow>;
+
+export default defineSource({
+	source: 'gpu_fleet',
+	table: 'gpu_fleet',
+	columns: gpuFleetRow,
+	rules: (f) => {
+		const issues: RuleIssue[] = [];
+		if (f.valid_to !== null) check(issues, f.valid_to > f.valid_from, 'valid_to', 'must be after valid_from', `(${f.valid_from}), got ${f.valid_to}`);
+		if (f.ownership === 'rented') {
+			check(issues, Number(f.rental_usd_per_gpu_hour) > 0, 'rental_usd_per_gpu_hour', 'is required (> 0) for rented GPUs');
+		} else {
+			check(issues, Number(f.purchase_usd_per_gpu) > 0, 'purchase_usd_per_gpu', 'is required (> 0) for owned GPUs');
+			check(issues, f.amortization_months > 0, 'amortization_months', 'is required (> 0) for owned GPUs');
+			check(issues, Number(f.power_watts) > 0, 'power_watts', 'is required (> 0) for owned GPUs');
+			check(issues, Number(f.pue) >= 1, 'pue', 'must be ≥ 1 for owned GPUs');
+			check(issues, Number(f.usd_per_kwh) > 0, 'usd_per_kwh', 'is required (> 0) for owned GPUs');
+		}
+		return issues;
+	},
+	key: ['cluster', 'gpu_type', 'valid_from'],
+	keep: 'latest',
+	wholeFile: true
+});

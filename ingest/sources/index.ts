@@ -1,0 +1,19 @@
+import type { FileSource } from '../../src/lib/contracts/ingest.js';
+import adRevenue from './ad-revenue.js';
+import engagement from './engagement.js';
+import generationJobs from './generation-jobs.js';
+import gpuFleet from './gpu-fleet.js';
+import users from './users.js';
+import videos from './videos.js';
+import type { SourceSpec } from './spec.js';
+
+export type { SourceSpec, RuleIssue } from './spec.js';
+
+export const sources = {
+	engagement,
+	videos,
+	users,
+	generation_jobs: generationJobs,
+	gpu_fleet: gpuFleet,
+	ad_revenue: adRevenue
+} as unknown as Record<FileSource, SourceSpec>;

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { FileSource } from '../../src/lib/contracts/ingest.js';
+
+/** A broken cross-column rule: `rule` is the value-free part used to count rejections. */
+export interface RuleIssue {
+	field: string;
+	rule: string;
+	message: string;
+}
+
+export interface SourceDefinition<C extends z.ZodObject> {
+	source: FileSource;
+	table: string;
+	/** Per-column types, ranges and enums (../fields.ts). */
+	columns: C;
+	/** Rules across columns of one row, run after every column passed. */
+	rules?: (row: z.output<C>) => RuleIssue[];
+	/** Natural key columns (the unit of "loading twice never counts twice"). */
+	key: readonly (keyof z.output<C> & string)[];
+	/**
+	 * 'first': immutable events (impressions, jobs) — a key already loaded is
+	 * skipped whatever its content, because metric SQL reads these tables without
+	 * FINAL. 'latest': the most recently loaded row wins — an identical row is
+	 * skipped, a changed one lands with a newer ingested_at.
+	 */
+	keep: 'first' | 'latest';
+	/** Time column whose day leads the table's sort key: narrows the existing-key lookup to those days. */
+	dayColumn?: keyof z.output<C> & string;
+	/** Cross-row rules need every row of the file at once (small sources only). */
+	wholeFile?: boolean;
+}
+
+/**
+ * How one file source maps onto its table. `columns` + `rules` are the only
+ * place the source's rules are written; `schema` is them as one zod schema
+ * (z.infer gives the row type), and the ingest fast path calls the very same
+ * column parsers and rule function without zod's per-object overhead.
+ */
+export interface SourceSpec<C extends z.ZodObject = z.ZodObject> extends SourceDefinition<C> {
+	schema: z.ZodType<z.output<C>, unknown>;
+	columnNames: string[];
+	requiredColumns: string[];
+}
+
+export function defineSource<C extends z.ZodObject>(def: SourceDefinition<C>): SourceSpec<C> {
+	const schema = def.columns.superRefine((row, ctx) => {
+		for (const issue of def.rules?.(row) ?? []) {
+			ctx.addIssue({ code: 'custom', path: [issue.field], message: issue.message, params: { rule: issue.rule } });
+		}
+	}) as unknown as z.ZodType<z.output<C>, unknown>;
+	const shape = def.columns.shape as Record<string, z.ZodType>;
+	return {
+		...def,
+		schema,
+		columnNames: Object.keys(shape),
+		// Required = the column's own schema rejects a missing value: asked, not written twice.
+		requiredColumns: Object.entries(shape)
+			.filter(([, s]) => !s.safeParse(undefined).success)
+			.map(([name]) => name)
+	};
+}
+
+/** Shorthand for a rule that holds unless `ok` is false. */
+export function check(issues: RuleIssue[], ok: boolean, field: string, rule: string, detail?: string): void {
+	if (!ok) issues.push({ field, rule, message: detail ? `${rule} ${detail}` : rule });
+}

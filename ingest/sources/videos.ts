@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { bool, int, oneOf, text, textList, timestamp } from '../fields.js';
+import { check, defineSource, type RuleIssue } from './spec.js';
+
+/** One row per published video; the latest loaded row per video_id wins. */
+export const videoRow = z.object({
+	video_id: text(),
+	created_at: timestamp(),
+	creator_id: text(),
+	creator_kind: oneOf(['human', 'ai_assisted', 'ai_generated']),
+	duration_ms: int({ above: 0, max: 4_294_967_295 }),
+	topic: text(),
+	// A video may have no caption; an empty CSV cell cannot be told from a missing one.
+	caption: text({ default: '' }),
+	remix_of: text({ default: '' }),
+	request_id: text({ default: '' }),
+	cameo_user_ids: textList(),
+	cameo_consent: oneOf(['none', 'granted', 'revoked']),
+	copyright_flag: bool()
+});
+export type VideoRow = z.infer<typeof videoRow>;
+
+export default defineSource({
+	source: 'videos',
+	table: 'videos',
+	columns: videoRow,
+	rules: (v) => {
+		const issues: RuleIssue[] = [];
+		check(issues, v.remix_of === '' || v.remix_of !== v.video_id, 'remix_of', 'must not be the video itself');
+		return issues;
+	},
+	key: ['video_id'],
+	keep: 'latest'
+});
