@@ -1,0 +1,15 @@
+-- Base rows: distinct (UTC day, human user, dimension values) with activity.
+-- Starts 27 days before the period so a 28-day trailing window (MAU) is whole
+-- on the period's first day.
+SELECT DISTINCT
+	toDate(ts) AS day,
+	user_id,
+	toString(rec_arm) AS rec_arm,
+	toString(feed_mode) AS feed_mode,
+	toString(country) AS country,
+	toString(platform) AS platform,
+	toString(surface) AS surface
+FROM impressions
+WHERE NOT is_internal
+	AND ts >= toDateTime64({from:Date} - 27, 3, 'UTC')
+	AND ts < toDateTime64({to:Date}, 3, 'UTC')
