@@ -8,8 +8,10 @@ SELECT DISTINCT
 	toString(feed_mode) AS feed_mode,
 	toString(country) AS country,
 	toString(platform) AS platform,
-	toString(surface) AS surface
+	toString(surface) AS surface,
+	ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan
 FROM impressions
+LEFT JOIN ({{engagement_user_plans}}) AS up USING (user_id)
 WHERE NOT is_internal
 	AND ts >= toDateTime64({from:Date} - 27, 3, 'UTC')
 	AND ts < toDateTime64({to:Date}, 3, 'UTC')

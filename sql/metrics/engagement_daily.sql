@@ -1,5 +1,5 @@
 -- Base rows: human impressions (is_internal excluded) per UTC day and dimension
--- values, with the sums every engagement rate and its interval needs.
+-- values (plan: the viewer's plan when the impression started, see engagement_user_plans), with the sums every engagement rate and its interval needs.
 --   positive actions = liked + shared + commented + followed (per impression 0..4)
 --   negative actions = not_interested + reported             (per impression 0..2)
 --   rapid skip       = watched < 2 s or < 10 % of the video's duration
@@ -15,6 +15,7 @@ SELECT
 	toString(country) AS country,
 	toString(platform) AS platform,
 	toString(surface) AS surface,
+	ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan,
 	count() AS imps,
 	sum(watch_ms) / 3600000 AS watch_h,
 	sum(pow(watch_ms / 3600000, 2)) AS watch_sq,
@@ -30,7 +31,8 @@ SELECT
 	sumIf(watch_ms, autoplay) / 3600000 AS auto_h,
 	sumIf(pow(watch_ms / 3600000, 2), autoplay) AS auto_sq
 FROM impressions
+LEFT JOIN ({{engagement_user_plans}}) AS up USING (user_id)
 WHERE NOT is_internal
 	AND ts >= toDateTime64({from:Date}, 3, 'UTC')
 	AND ts < toDateTime64({to:Date}, 3, 'UTC')
-GROUP BY day, rec_arm, feed_mode, country, platform, surface
+GROUP BY day, rec_arm, feed_mode, country, platform, surface, plan

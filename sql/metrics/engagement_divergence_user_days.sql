@@ -9,11 +9,13 @@ SELECT
 	toString(country) AS country,
 	toString(platform) AS platform,
 	toString(surface) AS surface,
+	ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan,
 	count() AS imps,
 	sum(watch_ms) / 3600000 AS watch_h,
 	sum(toUInt8(liked) + toUInt8(shared) + toUInt8(commented) + toUInt8(followed)) AS pos
 FROM impressions
+LEFT JOIN ({{engagement_user_plans}}) AS up USING (user_id)
 WHERE NOT is_internal
 	AND ts >= toDateTime64({from:Date} - 13, 3, 'UTC')
 	AND ts < toDateTime64({to:Date}, 3, 'UTC')
-GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface
+GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface, plan

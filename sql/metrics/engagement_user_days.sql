@@ -10,6 +10,7 @@ SELECT
 	ud.country AS country,
 	ud.platform AS platform,
 	ud.surface AS surface,
+	ud.plan AS plan,
 	ud.imps AS imps,
 	ud.watch_h AS watch_h,
 	arrayExists(d -> d > ud.day AND d <= ud.day + 7, act.active_days) AS returned,
@@ -23,13 +24,15 @@ FROM (
 		toString(country) AS country,
 		toString(platform) AS platform,
 		toString(surface) AS surface,
+		ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan,
 		count() AS imps,
 		sum(watch_ms) / 3600000 AS watch_h
 	FROM impressions
+	LEFT JOIN ({{engagement_user_plans}}) AS up USING (user_id)
 	WHERE NOT is_internal
 		AND ts >= toDateTime64({from:Date}, 3, 'UTC')
 		AND ts < toDateTime64({to:Date}, 3, 'UTC')
-	GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface
+	GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface, plan
 ) AS ud
 LEFT JOIN (
 	SELECT user_id, groupUniqArray(toDate(ts)) AS active_days

@@ -6,13 +6,13 @@
 -- impression (or a one-topic catalogue) have no defined diversity (NULL) and
 -- are left out of the average.
 SELECT
-	day, user_id, rec_arm, feed_mode, country, platform, surface,
+	day, user_id, rec_arm, feed_mode, country, platform, surface, plan,
 	sum(c) AS imps,
 	if(least(any(k), sum(c)) > 1, (log(sum(c)) - sum(c * log(c)) / sum(c)) / log(least(any(k), sum(c))), NULL) AS diversity
 FROM (
-	SELECT day, user_id, rec_arm, feed_mode, country, platform, surface, topic, count() AS c,
+	SELECT day, user_id, rec_arm, feed_mode, country, platform, surface, plan, topic, count() AS c,
 		(SELECT uniqExact(topic) FROM ({{slop_videos}})) AS k
 	FROM ({{slop_impression_videos}})
-	GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface, topic
+	GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface, plan, topic
 )
-GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface
+GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface, plan

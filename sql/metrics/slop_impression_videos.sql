@@ -12,6 +12,7 @@ SELECT
 	toString(i.country) AS country,
 	toString(i.platform) AS platform,
 	toString(i.surface) AS surface,
+	ifNull(nullIf(arrayFirst(p -> p.1 <= i.ts AND i.ts < p.2, up.plan_intervals).3, ''), 'free') AS plan,
 	v.creator_id AS creator_id,
 	v.creator_kind AS creator_kind,
 	v.topic AS topic,
@@ -20,6 +21,7 @@ SELECT
 	v.copyright_flag AS copyright_flag
 FROM impressions AS i
 INNER JOIN ({{slop_videos}}) AS v ON v.video_id = i.video_id
+LEFT JOIN ({{engagement_user_plans}}) AS up ON up.user_id = i.user_id
 WHERE NOT i.is_internal
 	AND i.ts >= toDateTime64({from:Date}, 3, 'UTC')
 	AND i.ts < toDateTime64({to:Date}, 3, 'UTC')

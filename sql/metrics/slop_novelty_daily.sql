@@ -4,7 +4,7 @@
 --                history before the period end; ties broken by impression_id)
 --   novel:       both
 SELECT
-	day, rec_arm, feed_mode, country, platform, surface, creator_kind,
+	day, rec_arm, feed_mode, country, platform, surface, plan, creator_kind,
 	count() AS imps,
 	countIf(fresh) AS fresh_n,
 	countIf(new_creator) AS new_creator_n,
@@ -21,4 +21,4 @@ FROM (
 		) AS new_creator
 	FROM ({{slop_impression_videos}})
 )
-GROUP BY day, rec_arm, feed_mode, country, platform, surface, creator_kind
+GROUP BY day, rec_arm, feed_mode, country, platform, surface, plan, creator_kind

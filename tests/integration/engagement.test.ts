@@ -108,6 +108,12 @@ describe('engagement rates on the fixture', () => {
 		]);
 	});
 
+	it('a user without a paid plan interval counts as free', async () => {
+		// No Stripe data in the fixture: all 14 impressions are on plan "free".
+		const r = await rows({ metric: 'satisfaction_rate', group_by: ['plan'] });
+		expect(r.map((x) => [x.plan, x.impressions])).toEqual([['free', 14]]);
+	});
+
 	it('every rate is split by feed mode too', async () => {
 		// default: u1 (i1..i4) + u3 (i8..i11) = 8 impressions, positives 1+2 + 1 = 4; relaxed: u2 + u4 = 6, positives 1+1 + 1+1 = 4
 		const r = Object.fromEntries((await rows({ metric: 'satisfaction_rate', group_by: ['feed_mode'] })).map((x) => [x.feed_mode, x.value]));

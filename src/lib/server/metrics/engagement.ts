@@ -8,7 +8,7 @@ import { filterClause } from './build-query.js';
 // counts human impressions only (is_internal excluded) and days are UTC.
 
 /** Dimensions of an impression every engagement base carries. */
-export const IMPRESSION_DIMS = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] as const satisfies readonly Dimension[];
+export const IMPRESSION_DIMS = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'plan'] as const satisfies readonly Dimension[];
 
 const daily = [{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }];
 
