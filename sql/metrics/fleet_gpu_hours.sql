@@ -7,6 +7,8 @@
 --   owned:  purchase_usd_per_gpu / (amortization_months × 730)
 --         + power_watts / 1000 × pue × usd_per_kwh
 --         + maintenance_usd_per_gpu_month / 730
+-- What-if knobs (1 = actuals): gpu_price_factor scales what the GPUs themselves
+-- cost (rental and amortization), power_price_factor the electricity price.
 WITH fleet AS (
 	SELECT
 		toString(cluster) AS cluster,
@@ -15,9 +17,9 @@ WITH fleet AS (
 		gpu_count,
 		valid_from,
 		ifNull(valid_to, toDateTime64({to:Date}, 3, 'UTC')) AS valid_until,
-		if(ownership = 'rented', toFloat64(rental_usd_per_gpu_hour), 0) AS rental_rate,
-		if(ownership = 'owned' AND amortization_months > 0, toFloat64(purchase_usd_per_gpu) / (amortization_months * 730), 0) AS amortization_rate,
-		if(ownership = 'owned', toFloat64(power_watts) / 1000 * toFloat64(pue) * toFloat64(usd_per_kwh), 0) AS power_rate,
+		if(ownership = 'rented', toFloat64(rental_usd_per_gpu_hour), 0) * {gpu_price_factor:Float64} AS rental_rate,
+		if(ownership = 'owned' AND amortization_months > 0, toFloat64(purchase_usd_per_gpu) / (amortization_months * 730), 0) * {gpu_price_factor:Float64} AS amortization_rate,
+		if(ownership = 'owned', toFloat64(power_watts) / 1000 * toFloat64(pue) * toFloat64(usd_per_kwh), 0) * {power_price_factor:Float64} AS power_rate,
 		if(ownership = 'owned', toFloat64(maintenance_usd_per_gpu_month) / 730, 0) AS maintenance_rate
 	FROM gpu_fleet FINAL
 	WHERE valid_from < toDateTime64({to:Date}, 3, 'UTC')

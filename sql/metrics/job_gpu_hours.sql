@@ -12,7 +12,10 @@ SELECT
 	toString(resolution) AS resolution,
 	toString(status) AS status,
 	job_id,
+	request_id,
 	user_id,
+	video_id,
+	started_at,
 	gpu_count * dateDiff('millisecond',
 		greatest(started_at, toDateTime64(d, 3, 'UTC')),
 		least(ended_at, toDateTime64(d + 1, 3, 'UTC'))) / 3600000 AS gpu_hours

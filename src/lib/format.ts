@@ -25,7 +25,8 @@ export const unitSuffix: Record<string, string> = {
 	depth: '',
 	hours_per_user: 'h / user',
 	sessions_per_user: 'sessions / user',
-	users: 'users'
+	users: 'users',
+	hours_per_gpu_hour: 'h / GPU-h'
 };
 
 /** Axis label for a chart of this unit, e.g. "USD", "GPU-hours". */
@@ -41,7 +42,8 @@ export const unitAxisName: Record<string, string> = {
 	depth: 'chain length',
 	hours_per_user: 'hours per user',
 	sessions_per_user: 'sessions per user',
-	users: 'users'
+	users: 'users',
+	hours_per_gpu_hour: 'watch-hours per GPU-hour'
 };
 
 function money(v: number): string {

@@ -32,7 +32,7 @@ export const dimensions = [
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;
 
-export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user'] as const;
+export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour'] as const;
 export const unit = z.enum(units);
 export type Unit = z.infer<typeof unit>;
 

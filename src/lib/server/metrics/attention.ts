@@ -11,3 +11,30 @@ defineMetric({
 	drilldown: 'impressions',
 	drilldownHasUserRows: true
 });
+
+defineMetric({
+	id: 'attention_to_compute',
+	title: 'Attention-to-compute ratio',
+	unit: 'hours_per_gpu_hour',
+	higherIsBetter: true,
+	definition:
+		'Human watch-hours / utilized GPU-hours in the same period (both as defined for those metrics): how much human attention each GPU-hour buys. Higher is better.',
+	sources: [{ file: 'attention_compute_daily', dimensions: [] }],
+	value: 'sum(watch_h) / nullIf(sum(gpu_h), 0)',
+	components: { watch_hours: 'sum(watch_h)', utilized_gpu_hours: 'sum(gpu_h)' },
+	drilldown: 'jobs',
+	drilldownHasUserRows: true
+});
+
+defineMetric({
+	id: 'attention_to_compute_cohort',
+	title: 'Attention-to-compute by creation cohort',
+	unit: 'hours_per_gpu_hour',
+	higherIsBetter: true,
+	definition:
+		'For generated videos created in the period (by creation day): human watch-hours they earned within 7 days of creation (impressions after the period end count, up to 7 days) / GPU-hours of every job of their generation request, failed, cancelled and moderated attempts included. Videos without a generation job are left out. A video\'s request is videos.request_id, else that of the job that published it.',
+	sources: [{ file: 'attention_cohort_videos', dimensions: ['creator_kind'] }],
+	value: 'sum(watch_7d_h) / nullIf(sum(request_gpu_h), 0)',
+	components: { watch_hours_7d: 'sum(watch_7d_h)', gpu_hours: 'sum(request_gpu_h)', videos: 'count()' },
+	drilldown: 'cohort_videos'
+});

@@ -1,6 +1,8 @@
 import { defineMetric } from './registry.js';
+import { withPeriodShares } from './with-period-share.js';
 
-// Compute (finance). Cost model: sql/metrics/fleet_gpu_hours.sql; job time: sql/metrics/job_gpu_hours.sql.
+// Compute (finance). Cost model: sql/metrics/fleet_gpu_hours.sql; job time:
+// sql/metrics/job_gpu_hours.sql; job cost allocation: sql/metrics/job_cost.sql.
 
 const JOB_DIMS = ['cluster', 'gpu_type', 'purpose', 'model', 'resolution', 'status'] as const;
 const FLEET_DIMS = ['cluster', 'gpu_type', 'ownership'] as const;
@@ -11,10 +13,14 @@ defineMetric({
 	unit: 'gpu_hours',
 	higherIsBetter: true,
 	definition:
-		'Σ gpu_count × (ended_at − started_at) / 3600 over generation jobs in the period, whatever their status (failed, cancelled and moderated jobs burned GPUs too). A job running across a day boundary is split pro rata.',
-	sources: [{ file: 'job_gpu_hours', dimensions: JOB_DIMS }],
+		'Σ gpu_count × (ended_at − started_at) / 3600 over generation jobs in the period, whatever their status (failed, cancelled and moderated jobs burned GPUs too). A job running across a day boundary is split pro rata. By plan: the requester\'s plan when the job started (no paid plan = free); feed pre-generation, internal and eval jobs are their own line (plan = purpose).',
+	sources: [
+		{ file: 'job_gpu_hours', dimensions: JOB_DIMS },
+		{ file: 'job_plan_hours', dimensions: [...JOB_DIMS, 'plan'] }
+	],
 	value: 'sum(gpu_hours)',
-	drilldown: 'jobs'
+	drilldown: 'jobs',
+	drilldownHasUserRows: true
 });
 
 defineMetric({
@@ -34,10 +40,11 @@ defineMetric({
 	title: 'Utilization',
 	unit: 'ratio',
 	higherIsBetter: true,
-	definition: 'Utilized GPU-hours / provisioned GPU-hours, per cluster, GPU type or overall.',
-	sources: [{ file: 'gpu_hours_utilized_vs_provisioned', dimensions: ['cluster', 'gpu_type'] }],
-	value: 'sum(utilized_hours) / nullIf(sum(provisioned_hours), 0)',
-	components: { utilized_gpu_hours: 'sum(utilized_hours)', provisioned_gpu_hours: 'sum(provisioned_hours)' },
+	definition:
+		'Utilized GPU-hours / provisioned GPU-hours, per cluster, GPU type, ownership or overall: a ratio of the period\'s sums, not an average of daily ratios.',
+	sources: [{ file: 'fleet_utilization_daily', dimensions: FLEET_DIMS }],
+	value: 'sum(utilized_h) / nullIf(sum(provisioned_h), 0)',
+	components: { utilized_gpu_hours: 'sum(utilized_h)', provisioned_gpu_hours: 'sum(provisioned_h)' },
 	drilldown: 'fleet'
 });
 
@@ -47,11 +54,67 @@ defineMetric({
 	unit: 'usd',
 	higherIsBetter: false,
 	definition:
-		'Σ provisioned GPU-hours × hourly cost of a provisioned GPU: what the company pays, idle or not. Rented: rental_usd_per_gpu_hour. Owned: purchase_usd_per_gpu / (amortization_months × 730) + power_watts / 1000 × pue × usd_per_kwh + maintenance_usd_per_gpu_month / 730. Computed in double precision from exact decimal inputs.',
+		'Σ provisioned GPU-hours × hourly cost of a provisioned GPU: what the company pays, idle or not. Rented: rental_usd_per_gpu_hour. Owned: purchase_usd_per_gpu / (amortization_months × 730) + power_watts / 1000 × pue × usd_per_kwh + maintenance_usd_per_gpu_month / 730. Computed in double precision from exact decimal inputs. What-if: gpu_price_factor scales rental and amortization, power_price_factor the electricity price.',
 	sources: [
 		{ file: 'fleet_gpu_hours', dimensions: FLEET_DIMS },
 		{ file: 'fleet_cost_components', dimensions: [...FLEET_DIMS, 'cost_component'] }
 	],
 	value: 'sum(spend_usd)',
 	drilldown: 'fleet'
+});
+
+defineMetric({
+	id: 'idle_cost',
+	title: 'Idle cost',
+	unit: 'usd',
+	higherIsBetter: false,
+	definition:
+		'Compute spend × (1 − utilization), computed per UTC day, cluster and GPU type and then summed: idle rented GPUs are priced at their rental rate, idle owned GPUs at their fully loaded rate. Never negative (a cluster-day above 100 % utilization has no idle cost).',
+	sources: [{ file: 'fleet_utilization_daily', dimensions: FLEET_DIMS }],
+	value: 'sum(idle_cost)',
+	components: {
+		spend_usd: 'sum(spend)',
+		utilized_gpu_hours: 'sum(utilized_h)',
+		provisioned_gpu_hours: 'sum(provisioned_h)'
+	},
+	drilldown: 'fleet'
+});
+
+defineMetric({
+	id: 'cost_per_gpu_hour',
+	title: 'Cost per utilized GPU-hour',
+	unit: 'usd_per_gpu_hour',
+	higherIsBetter: false,
+	definition:
+		'Compute spend / utilized GPU-hours: what one GPU-hour of real work costs, fully loaded (idle capacity included). Jobs are charged at this rate of their cluster and UTC day, so allocated cost adds up to spend.',
+	sources: [{ file: 'fleet_utilization_daily', dimensions: FLEET_DIMS }],
+	value: 'sum(spend) / nullIf(sum(utilized_h), 0)',
+	components: { spend_usd: 'sum(spend)', utilized_gpu_hours: 'sum(utilized_h)' },
+	drilldown: 'fleet'
+});
+
+const deadCompute = {
+	id: 'dead_compute',
+	title: 'Dead compute',
+	unit: 'gpu_hours',
+	higherIsBetter: false,
+	definition:
+		'GPU-hours of jobs that failed, were cancelled or moderated, plus succeeded jobs whose published video got no human impression within 7 days of its creation (dead_reason never_watched_7d; videos younger than 7 days at the end of the data are judged on what exists so far). Also as dollars (each job charged at its cluster-day cost per utilized GPU-hour) and as a share of all GPU-hours and of all allocated cost in the period (of the filtered rows when filtered). Succeeded jobs that publish no video (e.g. eval) are not dead.',
+	sources: [{ file: 'dead_compute_jobs', dimensions: [...JOB_DIMS, 'plan', 'dead_reason'] }],
+	value: "sumIf(gpu_hours, dead_reason != 'live')",
+	components: {
+		dead_cost_usd: "sumIf(cost_usd, dead_reason != 'live')",
+		all_gpu_hours: 'sum(gpu_hours)',
+		all_cost_usd: 'sum(cost_usd)'
+	},
+	drilldown: 'dead_jobs',
+	drilldownHasUserRows: true
+} as const;
+
+defineMetric({
+	...deadCompute,
+	build: withPeriodShares(deadCompute, {
+		dead_share: { part: 'value', total: 'all_gpu_hours' },
+		dead_cost_share: { part: 'dead_cost_usd', total: 'all_cost_usd' }
+	})
 });

@@ -1,0 +1,43 @@
+-- Base rows: job cost rows (job_cost) with the reason the compute was dead:
+--   failed / cancelled / moderated: the job's status;
+--   never_watched_7d: a succeeded job whose published video (video_id) got no
+--     human impression (is_internal = false) within 7 days of the video's
+--     creation (videos.created_at, else the job's end). Videos younger than
+--     7 days at the end of the data are judged on what is there so far;
+--   live: everything else (including succeeded jobs that publish no video,
+--     e.g. eval runs), kept so shares have their denominator.
+WITH
+jobs AS (SELECT * FROM ({{job_cost}}) WHERE job_id != ''),
+created AS (
+	-- The video's own created_at when the videos file has it, else the job's end.
+	SELECT video_id, argMin(created_at, priority) AS created_at
+	FROM (
+		SELECT video_id, argMax(created_at, ingested_at) AS created_at, 0 AS priority
+		FROM videos
+		WHERE video_id IN (SELECT video_id FROM jobs WHERE video_id != '')
+		GROUP BY video_id
+		UNION ALL
+		SELECT video_id, max(ended_at) AS created_at, 1 AS priority
+		FROM generation_jobs
+		WHERE video_id IN (SELECT video_id FROM jobs WHERE video_id != '') AND status = 'succeeded'
+		GROUP BY video_id
+	)
+	GROUP BY video_id
+),
+watched AS (
+	SELECT DISTINCT i.video_id AS video_id
+	FROM impressions AS i
+	INNER JOIN created AS c ON c.video_id = i.video_id
+	WHERE NOT i.is_internal
+		AND i.ts >= toDateTime64({from:Date}, 3, 'UTC') - INTERVAL 2 DAY
+		AND i.ts < toDateTime64({to:Date}, 3, 'UTC') + INTERVAL 8 DAY
+		AND i.ts >= c.created_at AND i.ts < c.created_at + INTERVAL 7 DAY
+)
+SELECT
+	jobs.*,
+	multiIf(
+		status IN ('failed', 'cancelled', 'moderated'), status,
+		status = 'succeeded' AND video_id != '' AND video_id NOT IN (SELECT video_id FROM watched), 'never_watched_7d',
+		'live'
+	) AS dead_reason
+FROM jobs
