@@ -1,0 +1,71 @@
+import type { Random } from './random.js';
+import { CLUSTERS, DAY, GPU_PRICES, type Story } from './scenario.js';
+
+export interface FleetRow {
+	cluster: string;
+	gpu_type: string;
+	validFromMs: number;
+	/** Exclusive; undefined = open-ended. */
+	validToMs: number | undefined;
+	gpu_count: number;
+	ownership: 'rented' | 'owned';
+	rental_usd_per_gpu_hour?: number;
+	purchase_usd_per_gpu?: number;
+	amortization_months?: number;
+	power_watts?: number;
+	pue?: number;
+	usd_per_kwh?: number;
+	maintenance_usd_per_gpu_month?: number;
+}
+
+/**
+ * The fleet of the story, GPU counts scaled with the number of users so that
+ * utilization stays realistic at any --users:
+ * - rent-h100-a rented from the start; at the price cut its rate drops and
+ *   more GPUs are taken at the lower price (a new row; intervals never overlap);
+ * - burst-h100-b rented at a premium while demand outgrows the first cluster,
+ *   returned when the owned cluster arrives;
+ * - own-h200-a bought, online from the owned-cluster day.
+ */
+export function fleetRows(story: Story, users: number): FleetRow[] {
+	const scale = users / 3000;
+	const n = (base: number) => Math.max(1, Math.round(base * scale));
+	const at = (day: number) => story.startMs + day * DAY;
+	const { rented, burst, owned } = CLUSTERS;
+	return [
+		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(0), validToMs: at(story.gpuPriceCutDay), gpu_count: n(rented.gpus), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.h100RentalBefore },
+		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(story.gpuPriceCutDay), validToMs: undefined, gpu_count: n(rented.gpus * (4 / 3)), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.h100RentalAfter },
+		{ cluster: burst.cluster, gpu_type: burst.gpu_type, validFromMs: at(story.burstClusterDay), validToMs: at(story.ownedClusterDay), gpu_count: n(burst.gpus), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.burstRental },
+		{ cluster: owned.cluster, gpu_type: owned.gpu_type, validFromMs: at(story.ownedClusterDay), validToMs: undefined, gpu_count: n(owned.gpus), ownership: 'owned', ...GPU_PRICES.h200 }
+	];
+}
+
+/** GPUs provisioned per cluster at a moment. */
+export function activeClusters(rows: readonly FleetRow[], ms: number): FleetRow[] {
+	return rows.filter((r) => r.validFromMs <= ms && (r.validToMs === undefined || ms < r.validToMs));
+}
+
+/** Provisioned GPU-hours over [fromMs, toMs). */
+export function provisionedGpuHours(rows: readonly FleetRow[], fromMs: number, toMs: number): number {
+	let h = 0;
+	for (const r of rows) {
+		const a = Math.max(fromMs, r.validFromMs);
+		const b = Math.min(toMs, r.validToMs ?? toMs);
+		if (b > a) h += (r.gpu_count * (b - a)) / 3_600_000;
+	}
+	return h;
+}
+
+/**
+ * The cluster a job lands on: weighted by GPUs, except that a newly arrived
+ * cluster takes two weeks to be fully scheduled onto (idle cost shows it).
+ */
+export function pickCluster(rng: Random, rows: readonly FleetRow[], ms: number, story: Story): FleetRow {
+	const active = activeClusters(rows, ms);
+	const weights = active.map((r) => {
+		const ageDays = (ms - r.validFromMs) / DAY;
+		const ramp = r.ownership === 'owned' && story.ownedClusterDay > 0 ? Math.min(1, 0.35 + ageDays / 20) : 1;
+		return r.gpu_count * ramp;
+	});
+	return active[rng.weightedIndex(weights)]!;
+}

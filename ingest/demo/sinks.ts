@@ -1,0 +1,69 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+/** Buffered, synchronous line writer: output order is exactly call order, so files are byte-identical per seed. */
+class LineFile {
+	private fd: number;
+	private chunks: string[] = [];
+	private size = 0;
+	rows = 0;
+
+	constructor(readonly path: string) {
+		this.fd = openSync(path, 'w');
+	}
+
+	protected line(s: string): void {
+		this.chunks.push(s);
+		this.size += s.length;
+		if (this.size > 1 << 20) this.flush();
+	}
+
+	private flush(): void {
+		if (!this.chunks.length) return;
+		writeSync(this.fd, this.chunks.join(''));
+		this.chunks = [];
+		this.size = 0;
+	}
+
+	close(): void {
+		this.flush();
+		closeSync(this.fd);
+	}
+}
+
+/** One JSON object per line; keys in the order given. */
+export class NdjsonFile extends LineFile {
+	write(row: object): void {
+		this.rows++;
+		this.line(JSON.stringify(row) + '\n');
+	}
+}
+
+/** CSV with a header row; arrays are `;`-joined as DATA.md says, strings quoted when needed. */
+export class CsvFile<K extends string> extends LineFile {
+	constructor(
+		path: string,
+		private readonly columns: readonly K[]
+	) {
+		super(path);
+		this.line(columns.join(',') + '\n');
+	}
+
+	write(row: Record<K, string | number | boolean | null | undefined | readonly string[]>): void {
+		this.rows++;
+		this.line(this.columns.map((c) => csvCell(row[c])).join(',') + '\n');
+	}
+
+	/** Fast path for rows whose values never need quoting (ids, numbers, booleans, ISO times). */
+	writePlain(row: Record<K, string | number | boolean>): void {
+		this.rows++;
+		let s = '';
+		for (let i = 0; i < this.columns.length; i++) s += (i ? ',' : '') + row[this.columns[i]!];
+		this.line(s + '\n');
+	}
+}
+
+function csvCell(v: string | number | boolean | null | undefined | readonly string[]): string {
+	if (v === null || v === undefined) return '';
+	const s = Array.isArray(v) ? v.join(';') : String(v);
+	return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
