@@ -23,6 +23,8 @@ const envSchema = z
 		/** lookup_key → plan, e.g. "pro_monthly=pro,pro_yearly=pro"; unlisted keys map to their first word ("plus_monthly" → plus). */
 		STRIPE_PLAN_LOOKUP_KEYS: z.string().regex(/^([^=,]+=[^=,]+)(,[^=,]+=[^=,]+)*$/, 'STRIPE_PLAN_LOOKUP_KEYS must look like lookup_key=plan,lookup_key=plan').optional(),
 		LOOPMETER_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+		// Alert thresholds per indicator (admin-editable); relative paths are from the project folder.
+		LOOPMETER_ALERTS_FILE: z.string().min(1).default('config/alerts.json'),
 		// Largest request body the server accepts (file uploads to the ingest endpoint stream through it).
 		LOOPMETER_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
 		PORT: z.coerce.number().int().min(0).max(65535).default(3000),

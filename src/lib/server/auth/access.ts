@@ -164,6 +164,8 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 		if (c === 'ingest' && seg.length === 3 && isSource(d)) return { kind: 'roles', roles: ADMIN, scopes: [`ingest:${d}`] };
 		if (c === 'ingest') return { kind: 'roles', roles: ADMIN };
 		if (c === 'tokens') return { kind: 'roles', roles: ADMIN };
+		// Alert breaches are listed on Overview and Feed health (every role); changing thresholds is for admins.
+		if (c === 'alerts' && seg.length === 3) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: ALL, scopes: ['metrics:read'] };
 		return { kind: 'roles', roles: ADMIN, unclassified: true };
 	}
 
