@@ -30,6 +30,8 @@ SELECT
 	cluster,
 	gpu_type,
 	ownership,
+	valid_from,
+	gpu_count,
 	gpu_count * dateDiff('millisecond',
 		greatest(valid_from, toDateTime64(d, 3, 'UTC')),
 		least(valid_until, toDateTime64(d + 1, 3, 'UTC'))) / 3600000 AS gpu_hours,

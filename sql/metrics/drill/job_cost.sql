@@ -1,0 +1,18 @@
+-- Rows behind unit-economics costs: every job's allocated cost in the period
+-- (its cluster-day rate × its GPU-hours, after the what-if knobs), plus the
+-- '(idle, no jobs)' cluster-days, so Σ cost_usd = compute spend.
+SELECT
+	job_id,
+	any(user_id) AS user_id,
+	any(plan) AS plan,
+	any(purpose) AS purpose,
+	any(status) AS status,
+	cluster,
+	any(gpu_type) AS gpu_type,
+	min(day) AS first_day,
+	sum(gpu_hours) AS gpu_hours,
+	sum(cost_usd) AS cost_usd
+FROM ({{job_cost}})
+WHERE day >= {from:Date} AND day < {to:Date}
+GROUP BY job_id, cluster, if(job_id = '', day, toDate(0))
+ORDER BY cost_usd DESC, job_id

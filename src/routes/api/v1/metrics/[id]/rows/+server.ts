@@ -1,0 +1,62 @@
+import { error, json } from '@sveltejs/kit';
+import { z } from 'zod';
+import { requestFromSearchParams } from '$lib/contracts/metrics';
+import { MetricRequestError } from '$lib/server/metrics/run';
+import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
+import { toCsv } from '$lib/csv';
+import type { RequestHandler } from './$types';
+
+const limitParam = z.coerce
+	.number({ message: 'must be a number' })
+	.int('must be a whole number')
+	.min(1, 'must be at least 1')
+	.max(10_000, 'must be at most 10000 (use format=csv for all rows)');
+
+/**
+ * GET /api/v1/metrics/<id>/rows?from&to&<dimension>=a,b[&limit=1000][&format=csv]
+ * The rows behind a metric's number (sql/metrics/drill/<name>.sql): JSON gives
+ * the first `limit` (default 1 000) with the SQL that produced them; CSV gives all.
+ */
+export const GET: RequestHandler = async ({ params, url, request }) => {
+	const csv = url.searchParams.get('format') === 'csv';
+	const sp = new URLSearchParams(url.searchParams);
+	const rawLimit = sp.get('limit');
+	for (const k of ['format', 'limit', 'grain', 'by']) sp.delete(k);
+	let limit = DRILL_PAGE_ROWS;
+	if (rawLimit !== null && !csv) {
+		const parsed = limitParam.safeParse(rawLimit);
+		if (!parsed.success) error(400, `limit: ${parsed.error.issues[0]!.message}`);
+		limit = parsed.data;
+	}
+	try {
+		const result = await runDrilldown(requestFromSearchParams(params.id, sp), {
+			limit: csv ? DRILL_MAX_ROWS : limit,
+			signal: request.signal
+		});
+		if (csv) {
+			return new Response(toCsv(result.rows, result.columns.map((c) => c.name)), {
+				headers: {
+					'content-type': 'text/csv; charset=utf-8',
+					'content-disposition': `attachment; filename="${result.metric}_rows_${result.from}_${result.to}.csv"`
+				}
+			});
+		}
+		return json({
+			metric: result.metric,
+			from: result.from,
+			to: result.to,
+			total: result.total,
+			limit: result.limit,
+			has_user_rows: result.hasUserRows,
+			ignored_filters: result.ignoredFilters,
+			file: result.file,
+			sql: result.sql,
+			params: result.params,
+			columns: result.columns,
+			rows: result.rows
+		});
+	} catch (e) {
+		if (e instanceof MetricRequestError) error(400, e.message);
+		throw e;
+	}
+};

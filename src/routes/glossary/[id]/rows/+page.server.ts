@@ -1,0 +1,29 @@
+import { error } from '@sveltejs/kit';
+import { metricId, requestFromSearchParams, searchParamsFromRequest } from '$lib/contracts/metrics';
+import { runDrilldown } from '$lib/server/metrics/drill';
+import { MetricRequestError } from '$lib/server/metrics/run';
+import { resolvePageState } from '$lib/server/metrics/page-state';
+import { getMetric } from '$lib/server/metrics/registry';
+import '$lib/server/metrics/all';
+import type { PageServerLoad } from './$types';
+
+/** The rows behind a metric for the URL's period and filters: first 1 000 on screen, CSV for all. */
+export const load: PageServerLoad = async ({ params, url }) => {
+	const id = metricId.safeParse(params.id);
+	if (!id.success || !getMetric(id.data)) error(404, `No metric called ${params.id}`);
+	const def = getMetric(id.data)!;
+	const ps = await resolvePageState(url);
+	const sp = new URLSearchParams(url.searchParams);
+	sp.set('from', ps.state.from);
+	sp.set('to', ps.state.to);
+	const input = { ...requestFromSearchParams(id.data, sp), grain: undefined, group_by: undefined };
+	const csv = searchParamsFromRequest(input);
+	csv.set('format', 'csv');
+	try {
+		const result = await runDrilldown(input);
+		return { ...ps, title: def.title, metric: id.data, csvHref: `/api/v1/metrics/${id.data}/rows?${csv}`, result, failure: null };
+	} catch (e) {
+		if (!(e instanceof MetricRequestError)) throw e;
+		return { ...ps, title: def.title, metric: id.data, csvHref: null, result: null, failure: e.message };
+	}
+};
