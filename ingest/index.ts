@@ -11,6 +11,7 @@ import { fleetCapacity, fleetOverlaps } from './cross-row.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
 import { displayName, expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
+import { ingestSettings } from './settings.js';
 import { readRecords, type InputRecord } from './read.js';
 import { deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
 import { sources, type SourceSpec } from './sources/index.js';
@@ -53,8 +54,6 @@ export interface IngestOptions {
 	onProgress?: (p: IngestProgress) => void;
 }
 
-/** Records per committed chunk: the unit of resume and of insert deduplication. */
-export const CHUNK_RECORDS = 100_000;
 const EXAMPLES = 5;
 
 export interface ErrorBudget {
@@ -177,6 +176,7 @@ async function ingestFile(
 		message: run.message
 	});
 	let bytesDone = 0;
+	let seen = () => 0;
 	const progress = (done: boolean) =>
 		opts.onProgress?.({
 			source: spec.source,
@@ -185,7 +185,7 @@ async function ingestFile(
 			files: fileCount,
 			bytesDone: done ? file.bytes : bytesDone,
 			bytesTotal: file.bytes,
-			rowsRead: run.rows_read,
+			rowsRead: done ? run.rows_read : Math.max(run.rows_read, seen()),
 			rowsLoaded: run.rows_loaded,
 			rowsRejected: run.rows_rejected,
 			elapsedMs: Date.now() - started,
@@ -207,7 +207,8 @@ async function ingestFile(
 		const capacity = spec.source === 'generation_jobs' ? await fleetCapacity() : undefined;
 		const keyIndexes = spec.key.map((k) => spec.columnNames.indexOf(k));
 		const known = new Set(spec.columnNames);
-		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : CHUNK_RECORDS;
+		// Records per committed chunk: the unit of resume and of insert deduplication.
+		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : ingestSettings().LOOPMETER_INGEST_CHUNK_ROWS;
 
 		// The chunk being filled: good rows (deduplicated by key within the chunk) and dead letters.
 		let rows: unknown[][] = [];
@@ -221,6 +222,8 @@ async function ingestFile(
 		let pending: Promise<void> = Promise.resolve();
 		let seenRecords = 0;
 		let checkedColumns = false;
+		const skipped = resuming ? resuming.rows_read : 0;
+		seen = () => skipped + seenRecords;
 
 		const reject = (rec: { line: number; raw: string }, r: Rejection) => {
 			const letter = { line: rec.line, field: r.field, reason: r.field ? `${r.field}: ${r.message}` : `line ${r.message}`, raw: rec.raw };

@@ -141,8 +141,8 @@ function tooLong(l: Line): InputRecord {
 		raw: `${l.text}…`,
 		error: {
 			field: '',
-			rule: `line is longer than ${MAX_LINE_CHARS} characters`,
-			message: `line is longer than ${MAX_LINE_CHARS} characters (${l.length}); skipped`
+			rule: `is longer than ${MAX_LINE_CHARS} characters`,
+			message: `is longer than ${MAX_LINE_CHARS} characters (${l.length}); skipped`
 		}
 	};
 }

@@ -66,7 +66,7 @@ export function userDay(ctx: DayContext, u: User, rl: number): number {
 		const localMinute = hour * 60 + rng.int(0, 59);
 		let t = ctx.dayStartMs + ((((localMinute - u.tz) % 1440) + 1440) % 1440) * 60_000 + rng.int(0, 59_999);
 		const binge = !u.internal && rng.chance(0.004 + 0.008 * rl + (mode === 'energized' ? 0.005 : mode === 'relaxed' ? -0.002 : 0));
-		const base = u.engagement === 'heavy' ? 6 : u.engagement === 'regular' ? 4.5 : 3.5;
+		const base = u.engagement === 'heavy' ? 5 : u.engagement === 'regular' ? 3.6 : 3;
 		const count = u.bot ? 30 : u.internal ? 10 : binge ? 110 + rng.geometric(40) : Math.min(150, rng.geometric(base * (1 + 0.2 * rl) * (mode === 'energized' ? 1.15 : mode === 'relaxed' ? 0.9 : 1)));
 		const sessionId = ctx.nextSessionId();
 		const favoriteShare = Math.min(0.95, 0.5 + 0.35 * rl + (mode === 'energized' ? 0.1 : mode === 'relaxed' ? -0.15 : 0));

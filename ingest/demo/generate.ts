@@ -256,10 +256,10 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		for (let spent = 0; spent < budget; ) {
 			const at = dayStartMs + rngJobs.int(0, DAY - 1);
 			const topic = rngContent.weightedIndex(TOPICS.map((t) => t.weight));
-			const spec = rngJobs.chance(0.3) ? MODELS.prefillHd : MODELS.prefill;
+			const spec = rngJobs.chance(0.6) ? MODELS.prefillHd : MODELS.prefill;
 			const outcome = runRequest(rngJobs, {
 				requestId: nextRequestId(), nextJobId, userId: '', purpose: 'feed_prefill', spec, startMs: at,
-				outputSeconds: rngJobs.pick([6, 8, 10, 12, 15]), cluster: pickCluster(rngJobs, fleet, at, story), rates: SYSTEM_RATES
+				outputSeconds: rngJobs.pick([10, 12, 15, 20]), cluster: pickCluster(rngJobs, fleet, at, story), rates: SYSTEM_RATES
 			});
 			spent += outcome.gpuHours;
 			if (outcome.success) {

@@ -4,6 +4,7 @@ import { readLock } from '../../lib/server/warehouse/index.js';
 import { ingest, IngestFileError, IngestUsageError } from '../../../ingest/index.js';
 import { formatReport, progressPrinter } from '../../../ingest/progress.js';
 import { ingestViaHttp } from '../../../ingest/via-http.js';
+import { ingestSettings } from '../../../ingest/settings.js';
 import { parse, UsageError, type Command } from '../command.js';
 
 const command: Command = {
@@ -49,7 +50,8 @@ Examples:
 		if (!paths.length) throw new UsageError('give at least one file, directory or - (standard input)');
 		const format = values.format === undefined ? undefined : ingestFormat.safeParse(values.format);
 		if (format && !format.success) throw new UsageError(`--format ${values.format}: expected ndjson, csv or parquet`);
-		const onProgress = progressPrinter(process.stderr, { quiet: values.quiet });
+		const config = readConfig();
+		const onProgress = progressPrinter(process.stderr, { quiet: values.quiet, everyMs: ingestSettings().LOOPMETER_PROGRESS_INTERVAL_MS });
 		const opts = {
 			source: source.data,
 			paths,
@@ -59,7 +61,6 @@ Examples:
 			quiet: values.quiet,
 			onProgress
 		};
-		const config = readConfig();
 		// The app holds the embedded directory: send the work through it instead of failing.
 		const via = values.via ?? (config.CLICKHOUSE_URL ? undefined : readLock(config.dataDir)?.url);
 		let reports: IngestReport[];
