@@ -25,8 +25,6 @@ const envSchema = z
 		LOOPMETER_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
 		// Alert thresholds per indicator (admin-editable); relative paths are from the project folder.
 		LOOPMETER_ALERTS_FILE: z.string().min(1).default('config/alerts.json'),
-		// Largest request body the server accepts (file uploads to the ingest endpoint stream through it).
-		LOOPMETER_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(2 * 1024 ** 3),
 		PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 		HOST: z.string().default('127.0.0.1'),
 		// Access control (src/lib/server/auth): see the README's Security section.
