@@ -276,7 +276,7 @@ async function ingestFile(
 					});
 					return;
 				}
-				if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, chunk.letters);
+				if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done, chunk.letters);
 				const loaded = await writer.commit(run.chunks_done, chunk.rows);
 				Object.assign(run, {
 					rows_read: run.rows_read + chunk.read,

@@ -68,16 +68,20 @@ export interface DeadLetter {
 	raw: string;
 }
 
+/** Dead letters of one chunk; the token (run + chunk) makes re-sending them after a kill a no-op. */
 export async function saveDeadLetters(
 	base: { source: IngestSource; file: string; file_hash: string; run_id: string },
+	chunk: number,
 	letters: readonly DeadLetter[]
 ): Promise<void> {
 	if (!letters.length) return;
 	let body = '';
 	for (const l of letters) body += `${JSON.stringify({ ...base, ...l })}\n`;
-	await command(`INSERT INTO dead_letters (source, file, file_hash, run_id, line, field, reason, raw) FORMAT JSONEachRow\n${body}`, {
-		tag: 'ingest.dead_letters.save'
-	});
+	const token = `${base.run_id}:dead:${chunk}`;
+	await command(
+		`INSERT INTO dead_letters (source, file, file_hash, run_id, line, field, reason, raw) SETTINGS insert_deduplication_token = '${token}' FORMAT JSONEachRow\n${body}`,
+		{ tag: 'ingest.dead_letters.save' }
+	);
 }
 
 /** Rejections of a file by reason and its first examples, from the table (used when a run resumed). */

@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { useTempWarehouse } from '../helpers/warehouse.js';
+import { ingest } from '../../ingest/index.js';
+import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
+
+const { dataDir } = useTempWarehouse('loopmeter-ingest-resume-');
+
+const ROWS = 60_000;
+const CHUNK = 2_000;
+// Every 50th row is bad (watch_ms -1): 1 200 rejections, 58 800 good rows.
+const BAD_EVERY = 50;
+const root = join(import.meta.dirname, '..', '..');
+
+async function writeFile(path: string): Promise<void> {
+	const out = createWriteStream(path);
+	for (let i = 0; i < ROWS; i++) {
+		const line = JSON.stringify({
+			impression_id: `k${i}`,
+			ts: new Date(Date.UTC(2026, 8, 1) + i * 7_000).toISOString(),
+			user_id: `u${i % 97}`,
+			session_id: `s${i % 500}`,
+			video_id: `v${i % 1000}`,
+			watch_ms: i % BAD_EVERY === 0 ? -1 : i % 20_000,
+			video_duration_ms: 20_000,
+			position: i % 30,
+			surface: 'feed',
+			feed_mode: 'default',
+			rec_arm: 'control',
+			autoplay: true,
+			liked: false,
+			shared: false,
+			commented: false,
+			followed: false,
+			not_interested: false,
+			reported: false
+		});
+		if (!out.write(`${line}\n`)) await once(out, 'drain');
+	}
+	out.end();
+	await once(out, 'finish');
+}
+
+describe('kill and resume', () => {
+	it('a killed ingest, run again, ends with exactly the totals of one uninterrupted run', async () => {
+		const path = join(mkdtempSync(join(tmpdir(), 'loopmeter-resume-')), 'big.ndjson');
+		await writeFile(path);
+		// The child owns the data directory while it runs; this process opens it only afterwards.
+		const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'ingest', 'engagement', path, '--max-errors', '5%'], {
+			cwd: root,
+			env: { ...process.env, LOOPMETER_DATA: dataDir, LOOPMETER_INGEST_CHUNK_ROWS: String(CHUNK), LOOPMETER_PROGRESS_INTERVAL_MS: '50' },
+			stdio: ['ignore', 'pipe', 'pipe']
+		});
+		let killedAt = 0;
+		let stderr = '';
+		child.stderr.on('data', (d: Buffer) => {
+			stderr += d.toString();
+			const rows = [...stderr.matchAll(/([\d,]+) rows /g)].map((m) => Number(m[1]!.replace(/,/g, '')));
+			// Well inside the file: several chunks committed, many still to go.
+			if (!killedAt && rows.some((n) => n >= 12_000)) {
+				killedAt = Math.max(...rows);
+				child.kill('SIGKILL');
+			}
+		});
+		const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+		expect(signal, `child finished before it could be killed (exit ${code}): ${stderr}`).toBe('SIGKILL');
+
+		const before = await query<{ chunks_done: number; outcome: string }>(
+			`SELECT chunks_done, outcome FROM ingest_runs FINAL WHERE source = 'engagement'`,
+			{ tag: 'test' }
+		);
+		expect(before).toHaveLength(1);
+		expect(before[0]!.outcome).toBe('running');
+		expect(before[0]!.chunks_done).toBeGreaterThan(0);
+		expect(before[0]!.chunks_done).toBeLessThan(ROWS / CHUNK);
+		await closeWarehouse();
+
+		process.env.LOOPMETER_INGEST_CHUNK_ROWS = String(CHUNK);
+		const [resumed] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '5%' });
+		expect(resumed!.message).toBe(`resumed after chunk ${before[0]!.chunks_done}`);
+		expect(resumed).toMatchObject({
+			outcome: 'succeeded',
+			rows_read: ROWS,
+			rows_loaded: ROWS - ROWS / BAD_EVERY,
+			rows_duplicate: 0,
+			rows_rejected: ROWS / BAD_EVERY
+		});
+		expect(resumed!.rejected_by_reason).toEqual([{ reason: 'watch_ms: must be ≥ 0', count: ROWS / BAD_EVERY }]);
+		const [totals] = await query<{ n: string; ids: string; letters: string; runs: string }>(
+			`SELECT toString(count()) AS n, toString(uniqExact(impression_id)) AS ids,
+				(SELECT toString(count()) FROM dead_letters FINAL) AS letters,
+				(SELECT toString(count()) FROM ingest_runs FINAL) AS runs
+			 FROM impressions`,
+			{ tag: 'test' }
+		);
+		expect(totals).toEqual({ n: String(ROWS - ROWS / BAD_EVERY), ids: String(ROWS - ROWS / BAD_EVERY), letters: String(ROWS / BAD_EVERY), runs: '1' });
+		// Without FINAL too: no row was inserted twice, not even awaiting a merge.
+		expect(await query(`SELECT count() AS n FROM dead_letters`, { tag: 'test' })).toEqual([{ n: ROWS / BAD_EVERY }]);
+	});
+});
