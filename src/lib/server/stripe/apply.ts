@@ -121,8 +121,9 @@ export async function applyEvent(event: unknown, ctx: ApplyContext): Promise<Out
 }
 
 /**
- * Backfill: objects read from list endpoints, all true as of `asOfSeconds` (when
- * the listing started), so any event created later still wins over them.
+ * Backfill: objects read from list endpoints, true as of at least `asOfSeconds`
+ * (the newest event when the listing started), so any event created later still
+ * wins over them and any event before loses.
  */
 export async function applyObjects(type: StoredObjectType, objects: unknown[], asOfSeconds: number, ctx: ApplyContext): Promise<Outcome[]> {
 	const plans = mappingOf(ctx);
@@ -131,7 +132,8 @@ export async function applyObjects(type: StoredObjectType, objects: unknown[], a
 	for (let object of objects as Record<string, unknown>[]) {
 		const objectId = typeof object?.id === 'string' ? object.id : '';
 		if (type === 'invoice') object = await completeInvoiceLines(object, ctx);
-		const version = stateVersion(asOfSeconds, object, object?.deleted === true);
+		// Listed after every event up to asOf: in a tie with such an event, the listed state wins.
+		const version = asOfSeconds * 0x10000 + 0xffff;
 		batch.objects.push(objectRow(type, objectId, version, ctx.via, '', object));
 		const mapped = objectRows(type, object, { version, via: ctx.via, deleted: object?.deleted === true, plans });
 		const raw = JSON.stringify(object).slice(0, RAW_LIMIT);

@@ -42,7 +42,8 @@ export const priceSchema = z.object({
 	product: ref,
 	currency,
 	unit_amount: money.nullish(),
-	unit_amount_decimal: z.string().nullish(),
+	// The SDK turns decimal strings into its own Decimal objects; files carry strings.
+	unit_amount_decimal: z.union([z.string(), z.object({}).loose()]).nullish().transform((v) => (v == null ? null : String(v))),
 	recurring: z.object({ interval: z.enum(['day', 'week', 'month', 'year']), interval_count: z.number().int().positive().default(1) }).nullish(),
 	lookup_key: z.string().nullish(),
 	active: z.boolean().optional(),
