@@ -1,0 +1,157 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
+import { query } from '../../src/lib/server/warehouse/index.js';
+import { PRORATION, scenarioEvents } from '../fixtures/stripe/scenario.js';
+import { useTempWarehouse } from '../helpers/warehouse.js';
+
+// The hand-computed scenario of tests/fixtures/stripe/scenario.ts, loaded as an
+// event file. Every expected figure below is worked out in the comment beside it.
+const { dataDir, open } = useTempWarehouse('loopmeter-stripe-revenue-');
+const OCT = { from: '2026-10-01', to: '2026-11-01' };
+const NOV = { from: '2026-11-01', to: '2026-12-01' };
+
+beforeAll(async () => {
+	const wh = await open();
+	// cus_A is linked through the users table (the other link: cus_B's metadata.user_id).
+	await wh.client.insert({ table: 'users', format: 'JSONEachRow', values: [{ user_id: 'u_a', signup_at: '2026-09-01 00:00:00.000', stripe_customer_id: 'cus_A', ingest_run_id: 'test' }] });
+	const file = join(dataDir, 'scenario.ndjson');
+	writeFileSync(file, scenarioEvents().map((e) => JSON.stringify(e)).join('\n') + '\n');
+	await ingestStripeEventsFile(file, {});
+});
+
+const total = async (metric: 'subscription_revenue' | 'mrr', period: { from: string; to: string }) =>
+	(await runMetric({ metric, ...period, grain: 'total' })).response.rows[0]?.value;
+
+describe('recognized subscription revenue, to the cent', () => {
+	it('October', async () => {
+		// Cumulative-floor spreading: a line's share of [a, b) is floor(net × elapsed(b)/length) − floor(net × elapsed(a)/length).
+		//   A  Plus    Oct 1 → Nov 1, all in October                                 +2000
+		//   A  unused Plus (proration) Oct 15 12:00 → Nov 1, all in October          -1065  (2000 × 16.5/31 = 1064.52)
+		//   A  Pro remaining (proration) Oct 15 12:00 → Nov 1                       +10645  (20000 × 16.5/31 = 10645.16)
+		//   B  yearly Plus 19200, Oct 10 → Oct 10 2027 (365 d): floor(19200 × 22/365) = floor(1157.26)   +1157
+		//   C  Plus 2000 − 500 coupon = 1500, Oct 5 → Nov 5 (31 d): floor(1500 × 27/31) = floor(1306.45) +1306
+		//   C  credit note Oct 12, excluding tax                                     -1000
+		//      its refund re_C1 went through the note: not subtracted again             0
+		//   D  Pro 20000 (the 1600 exclusive tax is not revenue), Oct 20 → Nov 20 (31 d): floor(20000 × 12/31) = floor(7741.94) +7741
+		//   D  refund Oct 25                                                         -5000
+		//   E  EUR: refused                                                              0
+		//   2000 − 1065 + 10645 + 1157 + 1306 − 1000 + 7741 − 5000 = 15784 cents
+		expect(PRORATION).toEqual({ unusedPlus: -1065, remainingPro: 10645 });
+		expect(await total('subscription_revenue', OCT)).toBe(157.84);
+	});
+
+	it('November', async () => {
+		//   A  Pro Nov 1 → Dec 1                                       20000
+		//   B  floor(19200 × 52/365) − 1157 = 2735 − 1157               1578
+		//   C  rest of its line: 1500 − 1306                             194
+		//   D  rest of its line: 20000 − 7741                          12259
+		//   D  back on Plus Nov 10 → Dec 10 (30 d): floor(2000 × 21/30)  1400
+		//   20000 + 1578 + 194 + 12259 + 1400 = 35431 cents
+		expect(await total('subscription_revenue', NOV)).toBe(354.31);
+	});
+
+	it('splits by plan, and a line adds up to exactly its amount over its period', async () => {
+		const { response } = await runMetric({ metric: 'subscription_revenue', ...OCT, grain: 'total', group_by: ['plan'] });
+		// pro: A's 10645 + D's 7741 − D's 5000 refund (D's latest line is Pro) = 13386
+		// plus: 2000 − 1065 + 1157 + 1306 − 1000 (C's note, C is on Plus) = 2398
+		expect(Object.fromEntries(response.rows.map((r) => [r.plan, r.value]))).toEqual({ plus: 23.98, pro: 133.86 });
+		// B's yearly line over its whole year: exactly 192.00.
+		const rows = await query<{ s: number }>(
+			`SELECT sum(amount_usd) AS s FROM (${(await import('../../src/lib/server/metrics/sql-files.js')).metricSql('subscription_revenue_daily')}) WHERE user_id = 'u_b'`,
+			{ tag: 'test', params: { from: '2026-10-01', to: '2027-11-01' } }
+		);
+		expect(Number(rows[0]!.s)).toBe(192);
+	});
+
+	it('links revenue to users through users.stripe_customer_id, metadata.user_id, else the customer id', async () => {
+		const rows = await query<{ user_id: string }>(
+			`SELECT DISTINCT user_id FROM (${(await import('../../src/lib/server/metrics/sql-files.js')).metricSql('subscription_revenue_daily')}) ORDER BY user_id`,
+			{ tag: 'test', params: OCT }
+		);
+		expect(rows.map((r) => r.user_id)).toEqual(['stripe:cus_C', 'stripe:cus_D', 'u_a', 'u_b']);
+	});
+});
+
+describe('MRR and its movements', () => {
+	it('MRR at the end of each month', async () => {
+		// Oct 31: A Pro 200 + B 19200/12 = 16 + C 2000 × 1500/2000 = 15 (coupon) = 231 (D canceled Oct 25)
+		// Nov 30: A 200 + B 16 + D Plus 20 = 236 (C ended Nov 5)
+		const { response } = await runMetric({ metric: 'mrr', from: '2026-10-01', to: '2026-12-01', grain: 'month' });
+		expect(response.rows.map((r) => [r.period, r.value])).toEqual([['2026-10-01', 231], ['2026-11-01', 236]]);
+		// Oct 14, before A's upgrade: A 20 + B 16 + C 15 = 51; Oct 15: the proration credit cancels Plus, Pro counts: 200 + 31 = 231.
+		const days = await runMetric({ metric: 'mrr', from: '2026-10-14', to: '2026-10-16', grain: 'day' });
+		expect(days.response.rows.map((r) => r.value)).toEqual([51, 231]);
+	});
+
+	it('October movements: new, expansion, churn; opening + movements = closing', async () => {
+		// new: A 20 (Oct 1) + C 15 (Oct 5) + B 16 (Oct 10) + D 200 (Oct 20) = 251
+		// expansion: A Plus → Pro on Oct 15: 200 − 20 = 180
+		// churn: D canceled Oct 25 12:00: −200
+		// 0 + 251 + 180 − 200 = 231
+		const { response } = await runMetric({ metric: 'mrr_movements', ...OCT, grain: 'total', group_by: ['movement'] });
+		const by = Object.fromEntries(response.rows.map((r) => [r.movement, r.value]));
+		expect(by).toEqual({ new: 251, expansion: 180, contraction: 0, churn: -200, reactivation: 0 });
+		expect(response.rows[0]!.opening_mrr).toBe(0);
+		expect(response.rows[0]!.closing_mrr).toBe(231);
+	});
+
+	it('November movements: churn at period end, reactivation', async () => {
+		// C's canceled-at-period-end subscription stops Nov 5: −15; D returns on Plus Nov 10: reactivation +20.
+		// 231 − 15 + 20 = 236
+		const { response } = await runMetric({ metric: 'mrr_movements', ...NOV, grain: 'total', group_by: ['movement'] });
+		expect(Object.fromEntries(response.rows.map((r) => [r.movement, r.value]))).toEqual({ new: 0, expansion: 0, contraction: 0, churn: -15, reactivation: 20 });
+	});
+
+	it('opening + movements = closing exactly, per day, week and month, in total and per plan', async () => {
+		for (const grain of ['day', 'week', 'month'] as const) {
+			for (const group_by of [['movement'], ['plan', 'movement']] as const) {
+				const { response } = await runMetric({ metric: 'mrr_movements', from: '2026-09-28', to: '2026-12-03', grain, group_by: [...group_by] });
+				const groups = new Map<string, { open: number; close: number; sum: number }>();
+				for (const r of response.rows) {
+					const key = `${r.period}|${r.plan ?? ''}`;
+					const g = groups.get(key) ?? { open: Number(r.opening_mrr), close: Number(r.closing_mrr), sum: 0 };
+					g.sum += Number(r.value);
+					groups.set(key, g);
+				}
+				expect(groups.size).toBeGreaterThan(0);
+				for (const [key, g] of groups) expect(`${key}: ${(g.open + g.sum).toFixed(9)}`).toBe(`${key}: ${g.close.toFixed(9)}`);
+			}
+		}
+		// And the month levels chain: each month opens where the previous closed.
+		const { response } = await runMetric({ metric: 'mrr_movements', from: '2026-10-01', to: '2026-12-01', grain: 'month' });
+		expect(response.rows.map((r) => [r.opening_mrr, r.value, r.closing_mrr])).toEqual([[0, 231, 231], [231, 5, 236]]);
+	});
+});
+
+describe('paid-plan intervals', () => {
+	it('user_plan_intervals cuts the old plan at the upgrade and stops at cancellation', async () => {
+		const rows = await query<{ user_id: string; plan: string; valid_from: string; valid_to: string }>('SELECT * FROM user_plan_intervals ORDER BY user_id, valid_from', { tag: 'test' });
+		expect(rows).toEqual([
+			{ user_id: 'stripe:cus_C', plan: 'plus', valid_from: '2026-10-05 00:00:00.000', valid_to: '2026-11-05 00:00:00.000' },
+			{ user_id: 'stripe:cus_D', plan: 'pro', valid_from: '2026-10-20 00:00:00.000', valid_to: '2026-10-25 12:00:00.000' },
+			{ user_id: 'stripe:cus_D', plan: 'plus', valid_from: '2026-11-10 00:00:00.000', valid_to: '2026-12-10 00:00:00.000' },
+			{ user_id: 'u_a', plan: 'plus', valid_from: '2026-10-01 00:00:00.000', valid_to: '2026-10-15 12:00:00.000' },
+			{ user_id: 'u_a', plan: 'pro', valid_from: '2026-10-15 12:00:00.000', valid_to: '2026-12-01 00:00:00.000' },
+			{ user_id: 'u_b', plan: 'plus', valid_from: '2026-10-10 00:00:00.000', valid_to: '2027-10-10 00:00:00.000' }
+		]);
+	});
+});
+
+describe('a currency other than USD', () => {
+	it('is refused with a reason naming the currency, never summed', async () => {
+		const dead = await query<{ field: string; reason: string }>("SELECT field, reason FROM dead_letters FINAL WHERE source = 'stripe_events' ORDER BY line", { tag: 'test' });
+		expect(dead).toHaveLength(3);
+		for (const d of dead) {
+			expect(d.field).toBe('data.object.currency');
+			expect(d.reason).toContain('"eur" is not USD');
+		}
+		const eur = await query<{ n: string }>("SELECT toString(count()) AS n FROM stripe_invoice_lines WHERE currency != 'usd'", { tag: 'test' });
+		expect(eur[0]!.n).toBe('0');
+		// ...but the raw object is kept, so nothing is lost.
+		const raw = await query<{ n: string }>("SELECT toString(count()) AS n FROM stripe_objects WHERE object_id = 'in_E1'", { tag: 'test' });
+		expect(raw[0]!.n).toBe('1');
+	});
+});
