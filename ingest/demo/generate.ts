@@ -209,13 +209,13 @@ export function generate(opts: GenerateOptions): GenerateResult {
 				if (rngBilling.chance(p) && !billing.activeSubscription(u.id)) {
 					const price = choosePrice(u);
 					billing.subscribe(u.id, price, at, day < story.couponUntilDay && rngBilling.chance(0.35));
-					if (price === 'pro_monthly' && day > 30 && billing.refunds + pending.length < refundTarget && rngBilling.chance(0.3)) {
+					if (day > 20 && billing.refunds + pending.length < refundTarget && rngBilling.chance(price === 'pro_monthly' ? 0.5 : 0.1)) {
 						pending.push({ at: at + 2 * 86_400 + 3_600, run: () => void billing.refundLatest(u.id, at + 2 * 86_400 + 3_600) });
 					}
 				}
 			} else if (u.plan === 'plus' && rngBilling.chance(u.creator ? 0.0012 : 0.0004)) {
 				billing.upgrade(u.id, at);
-			} else if (day > 100 && billing.creditNotes < creditTarget && rngBilling.chance(0.002)) {
+			} else if (day > 100 && billing.creditNotes < creditTarget && rngBilling.chance(0.01)) {
 				billing.creditLatest(u.id, at, 1000);
 			}
 		}
