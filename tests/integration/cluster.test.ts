@@ -11,7 +11,7 @@ import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { loadMigrations } from '../../src/lib/server/warehouse/migrate.js';
 import { renderStatements, tablesOf } from '../../src/lib/server/warehouse/render-ddl.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
-import { FIXTURE_PERIOD, fixtureInserts } from './cluster-fixture.js';
+import { FIXTURE_PERIOD, fixtureInserts } from '../../bench/synthetic.js';
 
 /*
  * The metric SQL must run unchanged on a cluster, where every table name is a
@@ -152,7 +152,9 @@ describe('every registered metric on Distributed tables', () => {
 		it(`${def.id}: same rows from the Distributed schema as from the plain one, for every grain and dimension`, async () => {
 			for (const req of requestsFor(def)) {
 				const what = `${def.id} ${req.grain} by ${req.group_by?.join(',') || '-'}`;
-				const plain = await runIn('default', req);
+				const plain = await runIn('default', req).catch((e: Error) => {
+					throw new Error(`${what} fails on the plain schema already (not a cluster issue): ${e.message}`);
+				});
 				const dist = await runIn('clustered', req).catch((e: Error) => {
 					throw new Error(`${what} fails on Distributed tables: ${e.message}`);
 				});
