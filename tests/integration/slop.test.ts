@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { command } from '../../src/lib/server/warehouse/index.js';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { loadEngagementFixture } from '../fixtures/engagement/load.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
@@ -140,5 +141,16 @@ describe('slop indicators on the fixture', () => {
 			expect(row.value).toBeGreaterThanOrEqual(0);
 			expect(row.value).toBeLessThanOrEqual(100);
 		}
+	});
+
+	it('a video loaded later but created earlier turns an existing one into its near duplicate', async () => {
+		// v0 (created 09-01) has v5's caption; loaded after v5, it still makes v5 the duplicate:
+		// near-duplicate impressions become i2, i8, i9 + i3 (v5) = 4 of 14. This test runs last: it changes the catalogue.
+		await command(
+			`INSERT INTO videos (video_id, created_at, creator_id, creator_kind, duration_ms, topic, caption, cameo_user_ids, cameo_consent, copyright_flag, ingest_run_id)
+			VALUES ('v0', '2026-09-01 00:00:00', 'c9', 'human', 20000, 'music', 'Street drummer plays on buckets in the rain', [], 'none', false, 'test')`,
+			{ tag: 'test:late-original' }
+		);
+		expect((await one({ metric: 'near_duplicate_share' })).near_duplicates).toBe(4);
 	});
 });

@@ -1,0 +1,15 @@
+-- Creators behind creator_concentration: human impressions per creator in
+-- [from, to), biggest first, with each one's share and the running share (the
+-- Lorenz curve read from the top).
+SELECT
+	creator_id,
+	any(creator_kind) AS creator_kind,
+	count() AS impressions,
+	impressions / sum(impressions) OVER () AS share,
+	sum(impressions) OVER (ORDER BY impressions DESC, creator_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) / sum(impressions) OVER () AS cumulative_share,
+	row_number() OVER (ORDER BY impressions DESC, creator_id) AS rank,
+	count() OVER () AS creators
+FROM ({{slop_impression_videos}})
+GROUP BY creator_id
+ORDER BY impressions DESC, creator_id
+LIMIT {limit:UInt32}
