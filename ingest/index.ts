@@ -47,6 +47,8 @@ export interface IngestOptions {
 	quiet?: boolean;
 	/** Who ran it (CLI user, API token name). */
 	actor?: string;
+	/** Name to report and record instead of the path (an upload spooled to a temporary file). */
+	label?: string;
 	/** How the file came in: cli, http, demo… */
 	via?: string;
 	/** Standard input when a path is '-'. */
@@ -126,7 +128,7 @@ async function ingestFile(
 	fileCount: number
 ): Promise<IngestReport> {
 	const started = Date.now();
-	const name = file.name === '-' ? 'stdin' : file.name;
+	const name = opts.label ?? (file.name === '-' ? 'stdin' : file.name);
 	const fileHash = await hashFile(file.path);
 	const dry = !!opts.dryRun;
 	const previous = dry ? undefined : await lastRunOf(spec.source, fileHash);

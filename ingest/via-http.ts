@@ -6,7 +6,8 @@ import { IngestFileError, IngestUsageError } from './errors.js';
 import { expandPaths } from './files.js';
 import type { IngestOptions } from './index.js';
 
-const answer = z.union([z.object({ reports: z.array(ingestReport) }), z.object({ error: z.string() })]);
+// Errors come as SvelteKit's { message } (from the route or from hooks.server.ts).
+const answer = z.union([z.object({ reports: z.array(ingestReport) }), z.object({ message: z.string() })]);
 
 /**
  * `loopmeter ingest --via URL`: streams each file (as is, compressed or not) to
@@ -73,8 +74,8 @@ export async function ingestViaHttp(baseUrl: string, opts: Omit<IngestOptions, '
 		} catch {
 			body = undefined;
 		}
-		if (!res.ok || !body || 'error' in body) {
-			const why = body && 'error' in body ? body.error : `HTTP ${res.status} ${text.slice(0, 200)}`;
+		if (!res.ok || !body || 'message' in body) {
+			const why = body && 'message' in body ? body.message : `HTTP ${res.status} ${text.slice(0, 200)}`;
 			if (res.status === 401 || res.status === 403) throw new IngestUsageError(`${base.origin} refused the upload (${why}); set LOOPMETER_TOKEN to a token with scope ingest:${opts.source}`);
 			throw new IngestFileError(f.name, `the app at ${base.origin} refused it: ${why}`);
 		}

@@ -162,3 +162,17 @@ export async function deadLetters(opts: { source?: string; reason?: string; runI
 }
 
 export const ingestPageSources = fileSources;
+
+/** The requested period, or the 90 days up to the last day with data. */
+export async function pagePeriod(from?: string, to?: string): Promise<{ from: string; to: string }> {
+	if (from && to) return { from, to };
+	const span = await dataSpan();
+	const end = to ?? addDays(span.last ?? new Date().toISOString().slice(0, 10), 1);
+	return { from: from ?? addDays(end, -90), to: end };
+}
+
+function addDays(d: string, n: number): string {
+	const t = new Date(`${d}T00:00:00Z`);
+	t.setUTCDate(t.getUTCDate() + n);
+	return t.toISOString().slice(0, 10);
+}

@@ -1,0 +1,21 @@
+import { error, json } from '@sveltejs/kit';
+import { z } from 'zod';
+import { deadLetterReasons, listRuns, pagePeriod, rowsPerDay } from '$lib/server/ingest-runs';
+import type { RequestHandler } from './$types';
+
+const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });
+const queryString = z.object({ from: day.optional(), to: day.optional(), source: z.string().max(64).optional() });
+
+/**
+ * GET /api/v1/ingest?from&to — what the Ingest page shows, as JSON: recent
+ * runs, rows per event day and source over [from, to) (zero days included, so
+ * a stopped feed is a visible gap), and dead letters by reason.
+ */
+export const GET: RequestHandler = async ({ url }) => {
+	const q = queryString.safeParse(Object.fromEntries(url.searchParams));
+	if (!q.success) error(400, { message: `${q.error.issues[0]!.path.join('.')}: ${q.error.issues[0]!.message}` });
+	if (q.data.from && q.data.to && q.data.from >= q.data.to) error(400, { message: 'from must be before to' });
+	const { from, to } = await pagePeriod(q.data.from, q.data.to);
+	const [runs, days, reasons] = await Promise.all([listRuns({ limit: 200 }), rowsPerDay(from, to), deadLetterReasons({ source: q.data.source })]);
+	return json({ from, to, runs, rows_per_day: days, dead_letter_reasons: reasons });
+};
