@@ -161,7 +161,7 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 			const userRows = hasUserRows(d);
 			return { kind: 'roles', roles: drilldownRoles(d, userRows), scopes: userRows ? [] : ['metrics:read'], metric: d, drilldown: true };
 		}
-		if (c === 'ingest' && seg.length === 3 && isSource(d)) return { kind: 'roles', roles: ADMIN, scopes: [`ingest:${d}`] };
+		if (c === 'ingest' && seg.length === 4 && isSource(d)) return { kind: 'roles', roles: ADMIN, scopes: [`ingest:${d}`] };
 		if (c === 'ingest') return { kind: 'roles', roles: ADMIN };
 		if (c === 'tokens') return { kind: 'roles', roles: ADMIN };
 		// Alert breaches are listed on Overview and Feed health (every role); changing thresholds is for admins.
