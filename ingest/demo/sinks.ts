@@ -48,7 +48,7 @@ export class CsvFile<K extends string> extends LineFile {
 		this.line(columns.join(',') + '\n');
 	}
 
-	write(row: Record<K, string | number | boolean | null | undefined | readonly string[]>): void {
+	write(row: Partial<Record<K, string | number | boolean | null | readonly string[]>>): void {
 		this.rows++;
 		this.line(this.columns.map((c) => csvCell(row[c])).join(',') + '\n');
 	}

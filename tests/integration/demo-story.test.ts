@@ -1,0 +1,159 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempWarehouse } from '../helpers/warehouse.js';
+
+const wh = useTempWarehouse('loopmeter-demo-story-');
+
+import { runDemo, SCENARIO } from '../../ingest/demo/index.js';
+import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
+import '../../src/lib/server/metrics/all.js';
+import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { query } from '../../src/lib/server/warehouse/index.js';
+
+/**
+ * The demo's story must show in the metrics, computed by the same runMetric
+ * the dashboard uses. "After" is the month once the rollout has plateaued,
+ * "before" the months before the rollout.
+ */
+const AFTER = { from: SCENARIO.rolloutPlateauDate, to: SCENARIO.end };
+const BEFORE = { from: SCENARIO.start, to: SCENARIO.rolloutDate };
+const ARMS = { control: SCENARIO.recArms.control, rl: SCENARIO.recArms.degrading };
+
+let load: { impressions: number; seconds: number; cpuSeconds: number };
+
+async function rows(input: Omit<MetricRequestInput, 'grain'> & { grain?: MetricRequestInput['grain'] }): Promise<MetricRow[]> {
+	return (await runMetric({ grain: 'total', ...input } as MetricRequestInput)).response.rows;
+}
+async function byArm(metric: MetricRequestInput['metric'], period = AFTER): Promise<Record<string, number>> {
+	const r = await rows({ metric, ...period, group_by: ['rec_arm'] });
+	return Object.fromEntries(r.map((x) => [String(x.rec_arm), Number(x.value)]));
+}
+
+beforeAll(async () => {
+	await wh.open();
+	const cpu = process.cpuUsage();
+	const result = await runDemo({ scale: 'small', onProgress: (m) => console.log(m) });
+	const used = process.cpuUsage(cpu);
+	load = { impressions: result.impressions, seconds: result.seconds, cpuSeconds: (used.user + used.system) / 1e6 };
+	console.log(`small demo: ${result.impressions} impressions loaded in ${result.seconds.toFixed(1)} s wall, ${load.cpuSeconds.toFixed(1)} s CPU`);
+}, 600_000);
+
+describe('demo scenario, small scale, loaded through ingest', () => {
+	it('loads a few hundred thousand impressions, every row accepted, within the start-up budget', async () => {
+		expect(load.impressions).toBeGreaterThan(300_000);
+		expect(load.impressions).toBeLessThan(700_000);
+		const [n] = await query<{ n: string }>('SELECT toString(count()) AS n FROM impressions', { tag: 'test' });
+		expect(Number(n!.n)).toBe(load.impressions);
+		const [bad] = await query<{ n: string }>('SELECT toString(count()) AS n FROM dead_letters', { tag: 'test' });
+		expect(Number(bad!.n)).toBe(0);
+		// `serve` loads this into an empty warehouse: under 60 s of work on the 2-core machine.
+		// CPU time, not wall time, so that other processes sharing the cores don't fail the test.
+		expect(load.cpuSeconds).toBeLessThan(60);
+	});
+
+	it('loading the same demo again adds nothing', async () => {
+		const count = async () => Number((await query<{ n: string }>('SELECT toString(count()) AS n FROM impressions', { tag: 'test' }))[0]!.n);
+		const before = await count();
+		const again = await runDemo({ scale: 'small' });
+		expect(again.reports.filter((r) => r.rows_loaded > 0).map((r) => `${r.file}: ${r.rows_loaded}`)).toEqual([]);
+		expect(await count()).toBe(before);
+	}, 600_000);
+
+	it('rl-watchtime raises watch time per active user-day while satisfaction and return rate fall', async () => {
+		const watch = await byArm('watch_hours');
+		const dau = await byArm('active_users');
+		const days = (Date.parse(AFTER.to) - Date.parse(AFTER.from)) / 86_400_000;
+		const perUserDay = (arm: string) => watch[arm]! / (dau[arm]! * days);
+		expect(perUserDay(ARMS.rl)).toBeGreaterThan(perUserDay(ARMS.control) * 1.2);
+		const sat = await byArm('satisfaction_rate');
+		expect(sat[ARMS.rl]).toBeLessThan(sat[ARMS.control]! * 0.9);
+		const ret = await byArm('return_rate');
+		expect(ret[ARMS.rl]).toBeLessThan(ret[ARMS.control]!);
+		const neg = await byArm('negative_rate');
+		expect(neg[ARMS.rl]).toBeGreaterThan(neg[ARMS.control]!);
+	});
+
+	it('rl-watchtime narrows the feed: less diversity, more near duplicates, deeper remixes, more late-night watching', async () => {
+		const diversity = await byArm('feed_diversity');
+		expect(diversity[ARMS.rl]).toBeLessThan(diversity[ARMS.control]!);
+		const dup = await byArm('near_duplicate_share');
+		expect(dup[ARMS.rl]).toBeGreaterThan(dup[ARMS.control]!);
+		const depth = await byArm('remix_depth');
+		expect(depth[ARMS.rl]).toBeGreaterThan(depth[ARMS.control]!);
+		const late = await byArm('late_night_share');
+		expect(late[ARMS.rl]).toBeGreaterThan(late[ARMS.control]!);
+	});
+
+	it('the control arm before the rollout looks like control after it (the change is the arm, not the season)', async () => {
+		const before = await byArm('satisfaction_rate', BEFORE);
+		const after = await byArm('satisfaction_rate');
+		expect(Object.keys(before)).toEqual([ARMS.control]);
+		expect(Math.abs(after[ARMS.control]! - before[ARMS.control]!) / before[ARMS.control]!).toBeLessThan(0.15);
+	});
+
+	it('relaxed mode holds up better than energized: higher satisfaction, fewer near duplicates', async () => {
+		const r = await rows({ metric: 'satisfaction_rate', ...AFTER, group_by: ['feed_mode'] });
+		const sat = Object.fromEntries(r.map((x) => [String(x.feed_mode), Number(x.value)]));
+		expect(Object.keys(sat).sort()).toEqual(['default', 'energized', 'relaxed']);
+		expect(sat.relaxed).toBeGreaterThan(sat.energized!);
+		const before = await rows({ metric: 'satisfaction_rate', from: SCENARIO.start, to: SCENARIO.feedModeLaunchDate, group_by: ['feed_mode'] });
+		expect(before.map((x) => x.feed_mode)).toEqual(['default']);
+	});
+
+	it('the fleet grows: burst rental, then the owned H200 cluster; the H100 price cut lowers the rental rate', async () => {
+		const spend = await rows({ metric: 'compute_spend', from: SCENARIO.start, to: SCENARIO.end, grain: 'month', group_by: ['cluster'] });
+		const clusters = (month: string) => spend.filter((x) => String(x.period).startsWith(month)).map((x) => String(x.cluster)).sort();
+		expect(clusters('2026-05')).toEqual([SCENARIO.clusters.rented.cluster]);
+		expect(clusters('2026-06')).toContain(SCENARIO.clusters.burst.cluster);
+		expect(clusters('2026-10')).toEqual([SCENARIO.clusters.owned.cluster, SCENARIO.clusters.rented.cluster].sort());
+		const rate = async (from: string, to: string) => {
+			const s = await rows({ metric: 'compute_spend', from, to, filters: { cluster: [SCENARIO.clusters.rented.cluster] } });
+			const h = await rows({ metric: 'provisioned_gpu_hours', from, to, filters: { cluster: [SCENARIO.clusters.rented.cluster] } });
+			return Number(s[0]!.value) / Number(h[0]!.value);
+		};
+		expect(await rate('2026-08-01', '2026-09-01')).toBeCloseTo(SCENARIO.gpuPrices.h100RentalBefore, 6);
+		expect(await rate('2026-09-01', '2026-10-01')).toBeCloseTo(SCENARIO.gpuPrices.h100RentalAfter, 6);
+		const util = await rows({ metric: 'utilization', from: SCENARIO.start, to: SCENARIO.end, grain: 'week' });
+		for (const w of util) {
+			expect(Number(w.value), String(w.period)).toBeGreaterThan(0.3);
+			expect(Number(w.value), String(w.period)).toBeLessThan(0.95);
+		}
+		const dead = await rows({ metric: 'dead_compute', from: SCENARIO.start, to: SCENARIO.end, group_by: ['dead_reason'] });
+		expect(dead.filter((x) => Number(x.value) > 0).map((x) => x.dead_reason).sort()).toEqual(['cancelled', 'failed', 'moderated', 'never_watched_7d']);
+	});
+
+	it('subscriptions tell a finance story: opening MRR, growth, every kind of movement, a few % of users paying', async () => {
+		const mrr = await rows({ metric: 'mrr', from: SCENARIO.start, to: SCENARIO.end, grain: 'month' });
+		const first = Number(mrr[0]!.value);
+		const last = Number(mrr[mrr.length - 1]!.value);
+		expect(first).toBeGreaterThan(0);
+		expect(last).toBeGreaterThan(first * 1.5);
+		const moves = await rows({ metric: 'mrr_movements', from: SCENARIO.start, to: SCENARIO.end, group_by: ['movement'] });
+		const kinds = new Set(moves.filter((x) => Number(x.value) !== 0).map((x) => String(x.movement)));
+		for (const k of ['new', 'expansion', 'contraction', 'churn']) expect(kinds, k).toContain(k);
+		const byPlan = await rows({ metric: 'mrr', from: '2026-10-01', to: SCENARIO.end, group_by: ['plan'] });
+		expect(byPlan.map((x) => x.plan).sort()).toEqual(['plus', 'pro']);
+		const [paying] = await query<{ users: string; paying: string }>(
+			"SELECT toString(uniqExact(user_id)) AS users, toString(uniqExactIf(user_id, stripe_customer_id != '')) AS paying FROM users FINAL WHERE NOT is_internal",
+			{ tag: 'test' }
+		);
+		const share = Number(paying!.paying) / Number(paying!.users);
+		expect(share).toBeGreaterThan(0.02);
+		expect(share).toBeLessThan(0.15);
+		const revenue = await rows({ metric: 'revenue', from: SCENARIO.start, to: SCENARIO.end });
+		expect(Number(revenue[0]!.value)).toBeGreaterThan(0);
+	});
+
+	it('excludes the heavy internal and bot traffic from human metrics', async () => {
+		const [r] = await query<{ internal: string; total: string }>(
+			'SELECT toString(countIf(is_internal)) AS internal, toString(count()) AS total FROM impressions',
+			{ tag: 'test' }
+		);
+		expect(Number(r!.internal)).toBeGreaterThan(1000);
+		const watch = await rows({ metric: 'watch_hours', ...AFTER });
+		const [raw] = await query<{ h: number }>(
+			'SELECT sum(watch_ms) / 3600000 AS h FROM impressions WHERE NOT is_internal AND ts >= {from:DateTime64(3)} AND ts < {to:DateTime64(3)}',
+			{ tag: 'test', params: { from: `${AFTER.from} 00:00:00`, to: `${AFTER.to} 00:00:00` } }
+		);
+		expect(Number(watch[0]!.value)).toBeCloseTo(raw!.h, 6);
+	});
+});
