@@ -80,22 +80,9 @@ function movementsSql(req: MetricRequest): string {
 	cp AS (SELECT day, day + 1 AS day_after, customer_id, plan, mrr_usd FROM (
 ${metricSql('mrr_daily')}
 	)),
-	first_days AS (
-		SELECT customer_id, min(toDate(valid_from)) AS first_day FROM stripe_mrr_lines
-		WHERE mrr_usd > 0 AND toDate(valid_to) > toDate(valid_from) GROUP BY customer_id
-	),
-	totals AS (
-		SELECT day, customer_id, sum(cur) AS cur, sum(prev) AS prev FROM (
-			SELECT day, customer_id, mrr_usd AS cur, toDecimal128(0, 9) AS prev FROM cp WHERE day >= {from:Date}
-			UNION ALL
-			SELECT day_after AS day, customer_id, toDecimal128(0, 9) AS cur, mrr_usd AS prev FROM cp WHERE day_after < {to:Date}
-		) GROUP BY day, customer_id
-	),
-	labels AS (
-		SELECT t.day AS day, t.customer_id AS customer_id,
-			multiIf(t.prev = 0 AND f.first_day >= t.day, 'new', t.prev = 0, 'reactivation', t.cur = 0, 'churn', t.cur >= t.prev, 'expansion', 'contraction') AS movement
-		FROM totals AS t LEFT JOIN first_days AS f ON f.customer_id = t.customer_id
-	),
+	labels AS (SELECT day, customer_id, movement FROM (
+${metricSql('mrr_customer_changes')}
+	)),
 	pdelta AS (
 		SELECT day, customer_id, plan, sum(v) AS delta FROM (
 			SELECT day, customer_id, plan, mrr_usd AS v FROM cp WHERE day >= {from:Date}
