@@ -31,7 +31,7 @@ export const actions: Actions = {
 	default: async (event) => {
 		const { request, cookies, setHeaders } = event;
 		const { config, limiter } = authSettings();
-		if (config.LOOPMETER_AUTH === 'proxy') return fail(400, { message: 'Sign-in is handled by your company’s single sign-on in front of Loopmeter.' });
+		if (config.LOOPMETER_AUTH === 'proxy') return fail(400, { message: 'Sign-in is handled by your company’s single sign-on in front of Loopmeter.', field: '', name: '' });
 		const form = Object.fromEntries(await request.formData());
 		const parsed = credentials.safeParse(form);
 		if (!parsed.success) {
@@ -47,7 +47,7 @@ export const actions: Actions = {
 			setHeaders({ 'retry-after': String(verdict.retryAfterSec) });
 			const minutes = Math.max(1, Math.ceil(verdict.retryAfterSec / 60));
 			const who = verdict.reason === 'account' ? 'this account' : 'this address';
-			return fail(429, { message: `Too many failed sign-ins for ${who}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, name });
+			return fail(429, { message: `Too many failed sign-ins for ${who}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, field: '', name });
 		}
 
 		const user = await findUser(name);
@@ -57,7 +57,7 @@ export const actions: Actions = {
 			await audit({ actor: name, action: 'login.failed', target: name, outcome: 'failed', ip, detail: user ? 'wrong password' : 'unknown name' });
 			if (lockedNow) await audit({ actor: name, action: 'login.locked', target: name, outcome: 'denied', ip, detail: `locked for ${config.LOOPMETER_LOGIN_LOCKOUT_MINUTES} min` });
 			// Same answer for an unknown name and a wrong password.
-			return fail(400, { message: 'Wrong name or password.', name });
+			return fail(400, { message: 'Wrong name or password.', field: 'password', name });
 		}
 		limiter.succeed(name);
 

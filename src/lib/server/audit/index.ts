@@ -66,7 +66,7 @@ export const auditFilter = z.object({
 });
 export type AuditFilter = z.infer<typeof auditFilter>;
 
-export interface AuditRow {
+export type AuditRow = {
 	ts: string;
 	actor: string;
 	action: string;
@@ -74,7 +74,7 @@ export interface AuditRow {
 	outcome: string;
 	ip: string;
 	detail: string;
-}
+};
 
 export async function listAudit(f: Partial<AuditFilter> = {}): Promise<AuditRow[]> {
 	return query<AuditRow>(

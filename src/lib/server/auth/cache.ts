@@ -45,7 +45,10 @@ export class TtlCache<T> {
 	}
 }
 
-const caches = new Set<TtlCache<unknown>>();
+// Process-wide (like the warehouse handle): a dev-server reload or a test that
+// imports this module separately must still clear the caches the server uses.
+const KEY = Symbol.for('loopmeter.auth.caches');
+const caches: Set<TtlCache<unknown>> = ((globalThis as Record<symbol, unknown>)[KEY] ??= new Set<TtlCache<unknown>>()) as Set<TtlCache<unknown>>;
 
 export function registerCache<T>(c: TtlCache<T>): TtlCache<T> {
 	caches.add(c as TtlCache<unknown>);

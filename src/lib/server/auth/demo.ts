@@ -6,24 +6,24 @@ import { query } from '../warehouse/index.js';
  * absence is re-checked every few seconds because `npm start` loads the demo
  * while the server is already up.
  */
-let loaded = false;
-let checkedAt = 0;
+const KEY = Symbol.for('loopmeter.auth.demo');
+const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= { loaded: false, checkedAt: 0 }) as { loaded: boolean; checkedAt: number };
 
 export async function demoLoaded(now = Date.now()): Promise<boolean> {
-	if (loaded) return true;
-	if (now - checkedAt < 5_000) return false;
-	checkedAt = now;
+	if (state.loaded) return true;
+	if (now - state.checkedAt < 5_000) return false;
+	state.checkedAt = now;
 	const rows = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ingest_runs WHERE actor = {actor:String}`, {
 		tag: 'auth:demo-loaded',
 		params: { actor: 'demo' }
 	});
-	loaded = Number(rows[0]?.n ?? 0) > 0;
-	return loaded;
+	state.loaded = Number(rows[0]?.n ?? 0) > 0;
+	return state.loaded;
 }
 
 export function forgetDemoCheck(): void {
-	loaded = false;
-	checkedAt = 0;
+	state.loaded = false;
+	state.checkedAt = 0;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);

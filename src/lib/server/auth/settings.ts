@@ -1,13 +1,16 @@
 import { readConfig, type Config } from '../config.js';
 import { LoginLimiter } from './limiter.js';
 
-let cached: { config: Config; limiter: LoginLimiter } | undefined;
+type Settings = { config: Config; limiter: LoginLimiter };
+// Process-wide, so tests (which import this module apart from the dev server) can reset it.
+const KEY = Symbol.for('loopmeter.auth.settings');
+const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as { cached?: Settings };
 
 /** Configuration and the sign-in limiter, read once per process (tests reset them). */
 export function authSettings(): { config: Config; limiter: LoginLimiter } {
-	if (!cached) {
+	if (!slot.cached) {
 		const config = readConfig();
-		cached = {
+		slot.cached = {
 			config,
 			limiter: new LoginLimiter({
 				maxFailures: config.LOOPMETER_LOGIN_MAX_FAILURES,
@@ -16,9 +19,9 @@ export function authSettings(): { config: Config; limiter: LoginLimiter } {
 			})
 		};
 	}
-	return cached;
+	return slot.cached;
 }
 
 export function resetAuthSettings(): void {
-	cached = undefined;
+	slot.cached = undefined;
 }

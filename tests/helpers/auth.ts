@@ -1,0 +1,71 @@
+import { createServer, type ViteDevServer } from 'vite';
+import type { AddressInfo } from 'node:net';
+import { projectRoot } from '../../src/lib/server/project-root.js';
+import type { Role } from '../../src/lib/server/auth/access.js';
+import { addUser } from '../../src/lib/server/auth/users.js';
+import { createToken } from '../../src/lib/server/auth/tokens.js';
+
+/**
+ * HTTP-level test helpers: a real SvelteKit dev server (hooks, routing, form
+ * actions, cookies) on a random port, in this test process, on the warehouse
+ * `useTempWarehouse()` opened. Users and tokens are created directly; sign-in
+ * goes through the real /login form.
+ */
+export interface TestServer {
+	url: string;
+	close: () => Promise<void>;
+}
+
+export async function startDevServer(): Promise<TestServer> {
+	const server: ViteDevServer = await createServer({
+		root: projectRoot(),
+		configFile: `${projectRoot()}/vite.config.ts`,
+		logLevel: 'error',
+		server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null }
+	});
+	await server.listen();
+	const { port } = server.httpServer!.address() as AddressInfo;
+	const url = `http://127.0.0.1:${port}`;
+	// Compile the hooks and the root layout once, outside any test's timeout.
+	await fetch(`${url}/healthz`);
+	return { url, close: () => server.close() };
+}
+
+/** A user with a known password that does not have to be changed. */
+export async function createTestUser(name: string, role: Role, password = `${name}-password-123`): Promise<{ name: string; password: string }> {
+	await addUser(name, role, { password, mustChange: false, by: 'test' });
+	return { name, password };
+}
+
+export async function createTestToken(scopes: string[], name = `test-${scopes.join('-').replace(/[^a-z0-9-]/gi, '')}`): Promise<string> {
+	return (await createToken(name, scopes, 'test')).token;
+}
+
+/** A form submission as a browser sends it (same origin unless `headers` says otherwise). */
+export function postForm(baseUrl: string, path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+	return fetch(`${baseUrl}${path}`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', origin: baseUrl, ...headers },
+		body: new URLSearchParams(fields).toString()
+	});
+}
+
+/** The new session cookie a response sets, as a Cookie header value. */
+export function sessionCookie(res: Response): string | undefined {
+	return res.headers.getSetCookie().find((c) => c.startsWith('loopmeter_session='))?.split(';')[0];
+}
+
+/** Signs in through the real form (same-origin POST); returns the Cookie header for later requests. */
+export async function login(baseUrl: string, name: string, password: string): Promise<string> {
+	const res = await postForm(baseUrl, '/login', { name, password });
+	const cookie = res.headers.getSetCookie().find((c) => c.startsWith('loopmeter_session='));
+	if (res.status !== 303 || !cookie) throw new Error(`login as ${name} failed: HTTP ${res.status} ${await res.text()}`);
+	return cookie.split(';')[0]!;
+}
+
+/** Creates a user of `role` and signs in: the Cookie header to send. */
+export async function signedIn(baseUrl: string, role: Role, name = `${role}-user`): Promise<string> {
+	const u = await createTestUser(name, role);
+	return login(baseUrl, u.name, u.password);
+}
