@@ -87,6 +87,8 @@ async function openServer(config: Config): Promise<Warehouse> {
 		request_timeout: config.LOOPMETER_QUERY_TIMEOUT_MS + 5_000,
 		clickhouse_settings: {
 			max_execution_time: Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000),
+			// A reader who goes away (request.signal aborts the HTTP call) stops the query on the server too.
+			cancel_http_readonly_queries_on_client_close: 1,
 			// Metric SQL joins fact tables; on a cluster those are Distributed and
 			// the right side must be broadcast for the same SQL to stay correct.
 			...(config.CLICKHOUSE_CLUSTER ? { distributed_product_mode: 'global' as const } : {})
@@ -151,8 +153,22 @@ export async function command(sql: string, { tag, params }: QueryOptions): Promi
 	}
 }
 
+/**
+ * The warehouse's disk is full (ClickHouse NOT_ENOUGH_SPACE, or ENOSPC): the
+ * statement wrote nothing; what was committed before is intact.
+ */
+export class WarehouseDiskFullError extends WarehouseUnavailableError {
+	constructor(where: string, options?: { cause?: unknown }) {
+		super(`The warehouse disk${where ? ` at ${where}` : ''} is full: nothing was written by this operation and data already stored is intact. Free disk space (or move LOOPMETER_DATA) and retry.`, options);
+		this.name = 'WarehouseDiskFullError';
+	}
+}
+
 function translate(e: unknown, tag: string, wh: Warehouse): unknown {
 	const err = e as Error & { code?: string };
+	if (err?.code === '243' || err?.code === 'ENOSPC' || /NOT_ENOUGH_SPACE|No space left on device/i.test(err?.message ?? '')) {
+		return new WarehouseDiskFullError(wh.dataDir ?? '', { cause: e });
+	}
 	if (err?.code === '159' || /Timeout exceeded/.test(err?.message ?? '')) {
 		return new QueryTimeoutError(tag, wh.config.LOOPMETER_QUERY_TIMEOUT_MS);
 	}
