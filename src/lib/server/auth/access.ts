@@ -157,7 +157,9 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 		if (c === 'metrics' && seg.length === 3) return { kind: 'roles', roles: ALL, scopes: ['metrics:read'] };
 		if (c === 'metrics' && isMetric(d)) {
 			if (seg.length === 4) return { kind: 'roles', roles: metricRoles(d), scopes: ['metrics:read'], metric: d };
-			// Anything below a metric (rows, drill-down) is a drill-down: tokens only when no user rows.
+			// Its definition and SQL text: whoever may see the metric.
+			if (seg.length === 5 && seg[4] === 'sql') return { kind: 'roles', roles: metricRoles(d), scopes: ['metrics:read'], metric: d };
+			// Anything else below a metric (rows) is a drill-down: tokens only when no user rows.
 			const userRows = hasUserRows(d);
 			return { kind: 'roles', roles: drilldownRoles(d, userRows), scopes: userRows ? [] : ['metrics:read'], metric: d, drilldown: true };
 		}

@@ -13,8 +13,8 @@ export interface Fault {
 
 /** ClickHouse NOT_ENOUGH_SPACE (243), or the OS saying the disk is full. */
 export function isDiskFull(e: unknown): boolean {
-	const err = e as { code?: string; message?: string };
-	return err?.code === '243' || err?.code === 'ENOSPC' || /NOT_ENOUGH_SPACE|No space left on device|Cannot reserve .* not enough space/i.test(err?.message ?? '');
+	const err = e as { code?: string; message?: string; name?: string };
+	return err?.name === 'WarehouseDiskFullError' || err?.code === '243' || err?.code === 'ENOSPC' || /NOT_ENOUGH_SPACE|No space left on device|Cannot reserve .* not enough space/i.test(err?.message ?? '');
 }
 
 export function classifyFault(e: unknown): Fault | undefined {
