@@ -17,6 +17,8 @@ export interface GenerateOptions {
 	days: number;
 	users: number;
 	outDir: string;
+	/** false: simulate who is active (it drives generations and billing) but write no impressions or ad revenue (bulk scales insert those in SQL). */
+	engagement?: boolean;
 	onProgress?: (message: string) => void;
 }
 
@@ -30,6 +32,10 @@ export interface GenerateResult {
 	files: GeneratedFile[];
 	impressions: number;
 	story: Story;
+	users: User[];
+	videos: Video[];
+	/** Users with a Stripe customer (they paid at some point): no ads on their feed. */
+	paying: Set<string>;
 }
 
 const IMPRESSION_COLUMNS = [
@@ -165,11 +171,11 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		const dayStartMs = story.startMs + day * DAY;
 		const dayEndMs = dayStartMs + DAY;
 		const month = iso(dayStartMs).slice(0, 7);
-		if (!impressionFiles.has(month)) {
+		if (opts.engagement !== false && !impressionFiles.has(month)) {
 			currentFile = new CsvFile(path(`engagement-${month}.csv`), IMPRESSION_COLUMNS);
 			impressionFiles.set(month, currentFile);
 		}
-		const out = currentFile!;
+		const out = currentFile;
 		billing.advanceTo(dayEndMs / 1000, decide);
 		pending.sort((a, b) => a.at - b.at);
 		while (pending.length && pending[0]!.at < dayEndMs / 1000) pending.shift()!.run();
@@ -182,7 +188,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			nextImpressionId: () => `i${(++impressionSeq).toString(36).padStart(8, '0')}`,
 			nextSessionId: () => `s${(++sessionSeq).toString(36).padStart(7, '0')}`,
 			emit: (row: ImpressionRow) => {
-				out.writePlain(row);
+				out!.writePlain(row);
 				impressions++;
 			},
 			isSensitive: sensitive
@@ -192,7 +198,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			if (u.signupMs >= dayEndMs) break;
 			const rl = rlIntensity(story, u, day);
 			if (!rngFeed.chance(activeProbability(u, day, rl, weekday))) continue;
-			const eligible = userDay(ctx, u, rl);
+			const eligible = out ? userDay(ctx, u, rl) : 0;
 			if (eligible && u.plan === 'free') {
 				const key = `${u.country.code}|${u.platform}`;
 				adEligible.set(`${day}|${key}`, (adEligible.get(`${day}|${key}`) ?? 0) + eligible);
@@ -259,7 +265,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			const spec = rngJobs.chance(0.6) ? MODELS.prefillHd : MODELS.prefill;
 			const outcome = runRequest(rngJobs, {
 				requestId: nextRequestId(), nextJobId, userId: '', purpose: 'feed_prefill', spec, startMs: at,
-				outputSeconds: rngJobs.pick([10, 12, 15, 20]), cluster: pickCluster(rngJobs, fleet, at, story), rates: SYSTEM_RATES
+				outputSeconds: rngJobs.pick([15, 20, 25, 30]), cluster: pickCluster(rngJobs, fleet, at, story), rates: SYSTEM_RATES
 			});
 			spent += outcome.gpuHours;
 			if (outcome.success) {
@@ -358,6 +364,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	files.unshift({ source: 'users', path: usersFile.path, rows: usersFile.rows });
 
 	// Ads run on the free tier's feed, about one per five videos; price per country and platform.
+	if (opts.engagement === false) adEligible.clear();
 	const adsFile = new CsvFile(path('ad_revenue.csv'), ['date', 'country', 'platform', 'ad_impressions', 'revenue_usd'] as const);
 	const adKeys = [...adEligible.keys()].sort((a, b) => {
 		const [da, ka] = splitKey(a);
@@ -373,7 +380,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		adsFile.write({ date: story.date(day), country, platform, ad_impressions: adImpressions, revenue_usd: ((adImpressions * cpm) / 1000).toFixed(4) });
 	}
 	adsFile.close();
-	files.push({ source: 'ad_revenue', path: adsFile.path, rows: adsFile.rows });
+	if (opts.engagement !== false) files.push({ source: 'ad_revenue', path: adsFile.path, rows: adsFile.rows });
 
 	billing.advanceTo(story.endMs / 1000, decide);
 	const stripeFile = new NdjsonFile(path('stripe-events.ndjson'));
@@ -381,7 +388,8 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	stripeFile.close();
 	files.push({ source: 'stripe_events', path: stripeFile.path, rows: stripeFile.rows });
 	void rngIds;
-	return { files, impressions, story };
+	const paying = new Set(users.filter((u) => billing.customerOf(u.id)).map((u) => u.id));
+	return { files, impressions, story, users, videos, paying };
 }
 
 function splitKey(key: string): [number, string] {

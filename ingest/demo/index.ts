@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IngestReport, IngestSource } from '../../src/lib/contracts/ingest.js';
 import { readConfig } from '../../src/lib/server/config.js';
-import { generate, type GeneratedFile } from './generate.js';
+import { generate, type GeneratedFile, type GenerateResult } from './generate.js';
 import { DEFAULT_DAYS } from './scenario.js';
 
 export { SCENARIO, storyFor, type Story } from './scenario.js';
@@ -10,7 +10,9 @@ export { SCENARIO, storyFor, type Story } from './scenario.js';
 export type DemoScale = 'small' | 'medium' | 'large';
 
 /** Users per scale. Small is what `loopmeter serve` loads into an empty warehouse (must stay well under 60 s). */
-export const SCALE_USERS: Record<DemoScale, number> = { small: 3000, medium: 30_000, large: 300_000 };
+export const SCALE_USERS: Record<DemoScale, number> = { small: 3000, medium: 10_000, large: 40_000 };
+/** Impressions per user of the bulk scales (medium ≈ 10 M, large ≥ 100 M at their default users). */
+export const BULK_IMPRESSIONS_PER_USER: Record<Exclude<DemoScale, 'small'>, number> = { medium: 1000, large: 2500 };
 
 export interface DemoFilesOptions {
 	seed?: number;
@@ -31,9 +33,16 @@ export const DEFAULT_SEED = 42;
  * → byte-identical files.
  */
 export async function generateDemoFiles(opts: DemoFilesOptions): Promise<{ files: { source: IngestSource; path: string; rows: number }[]; impressions: number }> {
-	const users = opts.users ?? SCALE_USERS[opts.scale ?? 'small'];
-	const result = generate({ seed: opts.seed ?? DEFAULT_SEED, days: opts.days ?? DEFAULT_DAYS, users, outDir: opts.outDir, onProgress: opts.onProgress });
+	const result = generateScenario(opts);
 	return { files: result.files, impressions: result.impressions };
+}
+
+function generateScenario(opts: DemoFilesOptions): GenerateResult {
+	const users = opts.users ?? SCALE_USERS[opts.scale ?? 'small'];
+	return generate({
+		seed: opts.seed ?? DEFAULT_SEED, days: opts.days ?? DEFAULT_DAYS, users, outDir: opts.outDir,
+		engagement: !opts.withoutEngagement, onProgress: opts.onProgress
+	});
 }
 
 export interface RunDemoOptions {
@@ -50,6 +59,8 @@ export interface RunDemoResult {
 	impressions: number;
 	seconds: number;
 	reports: IngestReport[];
+	/** Bulk scales: seconds the INSERT … SELECT of impressions took. */
+	bulkSeconds?: number;
 }
 
 /** Files load in this order: jobs are checked against the fleet, consent revocations restate videos. */
@@ -67,10 +78,17 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<RunDemoResult>
 	const outDir = opts.outDir ?? join(readConfig().dataDir, 'demo-files');
 	rmSync(outDir, { recursive: true, force: true });
 	const scale = opts.scale ?? 'small';
-	say(`generating the demo scenario (scale ${scale}, seed ${opts.seed ?? DEFAULT_SEED}) into ${outDir}`);
-	const { files, impressions } = await generateDemoFiles({ ...opts, scale, outDir, onProgress: say });
-	const reports = await loadDemoFiles(files, say);
-	return { impressions, seconds: (Date.now() - started) / 1000, reports };
+	const seed = opts.seed ?? DEFAULT_SEED;
+	say(`generating the demo scenario (scale ${scale}, seed ${seed}) into ${outDir}`);
+	const bulk = scale !== 'small';
+	const generated = generateScenario({ ...opts, seed, scale, outDir, withoutEngagement: bulk, onProgress: say });
+	const reports = await loadDemoFiles(generated.files, say);
+	if (!bulk) return { impressions: generated.impressions, seconds: (Date.now() - started) / 1000, reports };
+	const { insertBulkImpressions } = await import('./bulk.js');
+	const target = generated.users.length * BULK_IMPRESSIONS_PER_USER[scale];
+	const result = await insertBulkImpressions({ seed, story: generated.story, users: generated.users, videos: generated.videos, paying: generated.paying, targetImpressions: target, onProgress: say });
+	say(`bulk: ${result.impressions.toLocaleString('en-US')} impressions inserted in ${result.seconds.toFixed(1)} s (${Math.round(result.impressions / result.seconds).toLocaleString('en-US')} rows/s)`);
+	return { impressions: result.impressions, seconds: (Date.now() - started) / 1000, reports, bulkSeconds: result.seconds };
 }
 
 export async function loadDemoFiles(files: GeneratedFile[], say: (m: string) => void): Promise<IngestReport[]> {

@@ -23,7 +23,7 @@ let load: { impressions: number; seconds: number; cpuSeconds: number };
 async function rows(input: Omit<MetricRequestInput, 'grain'> & { grain?: MetricRequestInput['grain'] }): Promise<MetricRow[]> {
 	return (await runMetric({ grain: 'total', ...input } as MetricRequestInput)).response.rows;
 }
-async function byArm(metric: MetricRequestInput['metric'], period = AFTER): Promise<Record<string, number>> {
+async function byArm(metric: MetricRequestInput['metric'], period: { from: string; to: string } = AFTER): Promise<Record<string, number>> {
 	const r = await rows({ metric, ...period, group_by: ['rec_arm'] });
 	return Object.fromEntries(r.map((x) => [String(x.rec_arm), Number(x.value)]));
 }
