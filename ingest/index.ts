@@ -171,7 +171,7 @@ async function ingestFile(
 		rows_warned: run.rows_warned,
 		rejected_by_reason: sorted(tally.byReason),
 		warnings_by_reason: sorted(tally.warnings),
-		examples: tally.examples.map((e) => ({ ...e, raw: e.raw.slice(0, 500) })),
+		examples: tally.examples.map((e) => ({ line: e.line, field: e.field, reason: e.reason, raw: e.raw.slice(0, 500) })),
 		extra_columns: [...tally.extra].sort(),
 		duration_ms: Date.now() - started,
 		outcome: run.outcome,
@@ -228,9 +228,10 @@ async function ingestFile(
 		seen = () => skipped + seenRecords;
 
 		const reject = (rec: { line: number; raw: string }, r: Rejection) => {
-			const letter = { line: rec.line, field: r.field, reason: r.field ? `${r.field}: ${r.message}` : `line ${r.message}`, raw: rec.raw };
+			const rule = r.field ? `${r.field}: ${r.rule}` : `line ${r.rule}`;
+			const letter = { line: rec.line, field: r.field, reason: r.field ? `${r.field}: ${r.message}` : `line ${r.message}`, rule, raw: rec.raw };
 			letters.push(letter);
-			bump(tally.byReason, r.field ? `${r.field}: ${r.rule}` : `line ${r.rule}`);
+			bump(tally.byReason, rule);
 			if (tally.examples.length < EXAMPLES) tally.examples.push(letter);
 		};
 

@@ -65,8 +65,13 @@ export interface DeadLetter {
 	line: number;
 	field: string;
 	reason: string;
+	/** `reason` without the offending value: what rejections are counted by. */
+	rule?: string;
 	raw: string;
 }
+
+/** Grouping key of a stored dead letter (rows from before the rule column fall back to trimming the value). */
+export const RULE_SQL = `if(rule != '', rule, replaceRegexpOne(reason, ', got .*$', ''))`;
 
 /** Dead letters of one chunk; the token (run + chunk) makes re-sending them after a kill a no-op. */
 export async function saveDeadLetters(
@@ -79,7 +84,7 @@ export async function saveDeadLetters(
 	for (const l of letters) body += `${JSON.stringify({ ...base, ...l })}\n`;
 	const token = `${base.run_id}:dead:${chunk}`;
 	await command(
-		`INSERT INTO dead_letters (source, file, file_hash, run_id, line, field, reason, raw) SETTINGS insert_deduplication_token = '${token}' FORMAT JSONEachRow\n${body}`,
+		`INSERT INTO dead_letters (source, file, file_hash, run_id, line, field, reason, rule, raw) SETTINGS insert_deduplication_token = '${token}' FORMAT JSONEachRow\n${body}`,
 		{ tag: 'ingest.dead_letters.save' }
 	);
 }
@@ -88,9 +93,9 @@ export async function saveDeadLetters(
 export async function deadLetterSummary(source: IngestSource, fileHash: string) {
 	const params = { source, hash: fileHash };
 	const byReason = await query<{ reason: string; count: string }>(
-		`SELECT replaceRegexpOne(reason, ', got .*$', '') AS reason, toString(count()) AS count
+		`SELECT ${RULE_SQL} AS reason_rule, reason_rule AS reason, toString(count()) AS count
 		 FROM dead_letters FINAL WHERE source = {source:String} AND file_hash = {hash:String}
-		 GROUP BY reason ORDER BY count() DESC, reason`,
+		 GROUP BY reason_rule ORDER BY count() DESC, reason_rule`,
 		{ tag: 'ingest.dead_letters.summary', params }
 	);
 	const examples = await query<DeadLetter>(

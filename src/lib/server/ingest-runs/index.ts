@@ -1,5 +1,6 @@
 import { fileSources, type FileSource } from '../../contracts/ingest.js';
 import { query } from '../warehouse/index.js';
+import { RULE_SQL } from '../../../../ingest/runs.js';
 
 /**
  * Read side of ingest bookkeeping, shared by `loopmeter status`, the Ingest
@@ -123,10 +124,10 @@ export interface ReasonCount {
 /** Dead letters grouped by source and reason (the value-free part, before ", got …"). */
 export async function deadLetterReasons(opts: { source?: string } = {}): Promise<ReasonCount[]> {
 	const rows = await query<ReasonCount>(
-		`SELECT toString(source) AS source, replaceRegexpOne(reason, ', got .*$', '') AS rule, rule AS reason,
+		`SELECT toString(source) AS source, ${RULE_SQL} AS reason_rule, reason_rule AS reason,
 			toString(count()) AS rows, any(raw) AS example, any(file) AS example_file, toString(any(line)) AS example_line
 		 FROM dead_letters FINAL WHERE {source:String} = '' OR source = {source:String}
-		 GROUP BY source, rule ORDER BY count() DESC, source, rule LIMIT 500`,
+		 GROUP BY source, reason_rule ORDER BY count() DESC, source, reason_rule LIMIT 500`,
 		{ tag: 'ingest_runs.dead_letter_reasons', params: { source: opts.source ?? '' } }
 	);
 	return rows.map((r) => ({ ...r, rows: Number(r.rows), example_line: Number(r.example_line) }));
@@ -149,7 +150,7 @@ export async function deadLetters(opts: { source?: string; reason?: string; runI
 		`SELECT toString(source) AS source, file, toString(line) AS line, field, reason, raw, run_id, toString(ingested_at) AS ingested_at
 		 FROM dead_letters FINAL
 		 WHERE ({source:String} = '' OR source = {source:String})
-		   AND ({reason:String} = '' OR replaceRegexpOne(reason, ', got .*$', '') = {reason:String})
+		   AND ({reason:String} = '' OR ${RULE_SQL} = {reason:String})
 		   AND ({run:String} = '' OR run_id = {run:String})
 		 ORDER BY ingested_at DESC, file, line
 		 LIMIT {limit:UInt64}`,
@@ -175,4 +176,43 @@ function addDays(d: string, n: number): string {
 	const t = new Date(`${d}T00:00:00Z`);
 	t.setUTCDate(t.getUTCDate() + n);
 	return t.toISOString().slice(0, 10);
+}
+
+export interface Gap {
+	source: string;
+	from: string;
+	/** Last empty day (inclusive). */
+	to: string;
+	days: number;
+}
+
+/**
+ * Runs of empty days between a source's first and last day with rows: a feed
+ * that stopped and came back. Empty days before the first or after the last
+ * row are not gaps (the source starts later, or the period runs past the data).
+ */
+export function gapsOf(days: readonly DayCount[]): Gap[] {
+	const bySource = new Map<string, DayCount[]>();
+	for (const d of days) bySource.set(d.source, [...(bySource.get(d.source) ?? []), d]);
+	const gaps: Gap[] = [];
+	for (const [source, list] of bySource) {
+		const sorted = [...list].sort((a, b) => a.day.localeCompare(b.day));
+		const first = sorted.findIndex((d) => d.rows > 0);
+		const last = sorted.findLastIndex((d) => d.rows > 0);
+		let open: Gap | undefined;
+		for (let i = first + 1; first >= 0 && i < last; i++) {
+			const d = sorted[i]!;
+			if (d.rows === 0) {
+				if (open) {
+					open.to = d.day;
+					open.days++;
+				} else open = { source, from: d.day, to: d.day, days: 1 };
+			} else if (open) {
+				gaps.push(open);
+				open = undefined;
+			}
+		}
+		if (open) gaps.push(open);
+	}
+	return gaps;
 }
