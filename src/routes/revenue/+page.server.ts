@@ -1,0 +1,60 @@
+import { isRegistered, metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { resolvePageState } from '$lib/server/metrics/page-state';
+import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { refundRows, topMovers } from '$lib/server/stripe/report';
+import { addDays, metricInput } from '$lib/url-state';
+import type { Dimension, MetricId } from '$lib/contracts/metrics';
+import type { PageServerLoad } from './$types';
+
+/** First day of the month `months` before the month of `iso`. */
+function monthStart(iso: string, months = 0): string {
+	const d = new Date(`${iso.slice(0, 7)}-01T00:00:00Z`);
+	d.setUTCMonth(d.getUTCMonth() - months);
+	return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Revenue (finance): MRR and how it moved, recognized subscription revenue by
+ * plan and by source, refunds, and the customers behind the biggest changes.
+ * Every chart is one metric request (the API and CLI give the same numbers);
+ * the two row tables read the same SQL files as those metrics.
+ */
+export const load: PageServerLoad = async ({ url }) => {
+	const ps = await resolvePageState(url);
+	const { state } = ps;
+	const trend = (id: MetricId, group_by: Dimension[] = []) => metricPanel(metricInput(state, id, { group_by }));
+	const total = (id: MetricId, group_by: Dimension[] = []) => metricPanel(metricInput(state, id, { grain: 'total', group_by }));
+
+	// The bridge shows whole months: those the period touches, and at least the six ending with it.
+	const lastDay = addDays(state.to, -1);
+	const bridge = { from: [monthStart(state.from), monthStart(lastDay, 5)].sort()[0]!, to: state.to };
+	const hasAds = isRegistered('revenue');
+
+	return {
+		...ps,
+		bridge,
+		hasAds,
+		options: await filterOptions([{ dim: 'plan', label: 'Plan' }]),
+		tiles: {
+			mrr: metricTile('mrr', state),
+			subscription_revenue: metricTile('subscription_revenue', state),
+			revenue: hasAds ? metricTile('revenue', state) : null,
+			ad_revenue: isRegistered('ad_revenue') ? metricTile('ad_revenue', state) : null
+		},
+		charts: {
+			mrr: metricPanel(metricInput(state, 'mrr', { grain: 'day' })),
+			mrrByPlan: metricPanel(metricInput(state, 'mrr', { grain: 'day', group_by: ['plan'] })),
+			bridge: metricPanel(metricInput(state, 'mrr_movements', { grain: 'month', group_by: ['movement'], period: bridge })),
+			movements: trend('mrr_movements', ['movement']),
+			revenueByPlan: trend('subscription_revenue', ['plan']),
+			revenueBySource: hasAds ? trend('revenue', ['source']) : trend('subscription_revenue'),
+			refunds: trend('subscription_revenue')
+		},
+		tables: {
+			movements: total('mrr_movements', ['movement']),
+			revenueByPlan: total('subscription_revenue', ['plan']),
+			movers: topMovers(state),
+			refunds: refundRows(state)
+		}
+	};
+};
