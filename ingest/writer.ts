@@ -64,21 +64,35 @@ export class ChunkWriter {
 		} else {
 			await command(`INSERT INTO ${stage} (${cols}, ingest_run_id) FORMAT JSONCompactEachRow\n${body}`, { tag: 'ingest.stage' });
 		}
-		await command(`INSERT INTO ${fresh} (${cols}, ingest_run_id) SELECT ${cols}, ingest_run_id FROM ${stage} WHERE ${this.notYetLoaded()}`, {
-			tag: 'ingest.fresh'
+		// Most chunks of a bulk load meet no existing key: then the stage goes straight in.
+		const [present] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${stage} WHERE NOT (${this.notYetLoaded()})${this.settings}`, {
+			tag: 'ingest.existing'
 		});
-		const [counted] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${fresh}`, { tag: 'ingest.fresh.count' });
-		const loaded = Number(counted?.n ?? 0);
-		if (loaded > 0) {
-			const token = `${this.runId}:${chunk}`;
+		const duplicates = Number(present?.n ?? 0);
+		const loaded = rows.length - duplicates;
+		const token = `${this.runId}:${chunk}`;
+		if (loaded > 0 && duplicates === 0) {
+			await command(
+				`INSERT INTO ${spec.table} (${cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}' SELECT ${cols}, ingest_run_id FROM ${stage}`,
+				{ tag: 'ingest.insert' }
+			);
+		} else if (loaded > 0) {
+			await command(`INSERT INTO ${fresh} (${cols}, ingest_run_id) SELECT ${cols}, ingest_run_id FROM ${stage} WHERE ${this.notYetLoaded()}${this.settings}`, {
+				tag: 'ingest.fresh'
+			});
 			await command(
 				`INSERT INTO ${spec.table} (${cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}' SELECT ${cols}, ingest_run_id FROM ${fresh}`,
 				{ tag: 'ingest.insert' }
 			);
+			await command(`TRUNCATE TABLE ${fresh}`, { tag: 'ingest.stage.truncate' });
 		}
 		await command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
-		await command(`TRUNCATE TABLE ${fresh}`, { tag: 'ingest.stage.truncate' });
 		return loaded;
+	}
+
+	/** Comparing whole rows: NULL must equal NULL inside IN (per statement: settings leak on chDB). */
+	private get settings(): string {
+		return this.spec.keep === 'latest' ? ' SETTINGS transform_null_in = 1' : '';
 	}
 
 	/** The WHERE clause that keeps only rows the table does not already hold. */
@@ -93,8 +107,7 @@ export class ChunkWriter {
 			return `${key} NOT IN (SELECT ${this.key} FROM ${spec.table} WHERE ${days}${key} IN (SELECT ${this.key} FROM ${stage}))`;
 		}
 		// Latest row wins: skip only a row identical to the current version of its key.
-		// transform_null_in: NULL = NULL inside IN, else a row with a NULL column never matches.
-		return `(${this.key}, (${cols})) NOT IN (SELECT ${this.key}, (${cols}) FROM ${spec.table} FINAL WHERE ${key} IN (SELECT ${this.key} FROM ${stage})) SETTINGS transform_null_in = 1`;
+		return `(${this.key}, (${cols})) NOT IN (SELECT ${this.key}, (${cols}) FROM ${spec.table} FINAL WHERE ${key} IN (SELECT ${this.key} FROM ${stage}))`;
 	}
 
 	async close(): Promise<void> {

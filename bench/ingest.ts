@@ -1,0 +1,192 @@
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ingest } from '../ingest/index.js';
+import { sources } from '../ingest/sources/index.js';
+import { closeWarehouse, command, getWarehouse, isOpen, query } from '../src/lib/server/warehouse/index.js';
+
+/**
+ * The ingest benchmark: ClickHouse's own `INSERT … SELECT FROM file()` of an
+ * engagement file (the native limit: no validation, no dead letters, no
+ * dedup) against Loopmeter's full ingest of the same file, in one run on one
+ * fresh embedded warehouse; then the same for CSV and Parquet copies. Prints
+ * rates, the ratio and peak RSS.
+ *
+ * Called by `loopmeter bench ingest` (benchIngest) or on its own:
+ *   npx tsx bench/ingest.ts [rows]        (default 1 000 000)
+ */
+
+export interface IngestBenchOptions {
+	/** small → 1 M rows, medium/large → 5 M. */
+	scale?: 'small' | 'medium' | 'large';
+	rows?: number;
+	/** Work folder (a fresh warehouse and the generated files go below it). */
+	out?: string;
+	log?: (s: string) => void;
+}
+
+interface Timing {
+	format: string;
+	rows: number;
+	bytes: number;
+	nativeSeconds: number;
+	loopmeterSeconds: number;
+	loopmeterLoaded: number;
+	peakRssMb: number;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** Deterministic engagement rows: ~1 in 1000 breaks a rule, as real exports do. */
+async function writeEngagement(path: string, rows: number): Promise<void> {
+	const out = createWriteStream(path, { highWaterMark: 1 << 20 });
+	const surfaces = ['feed', 'following', 'profile', 'search', 'share_link'];
+	const modes = ['default', 'relaxed', 'energized'];
+	const start = Date.UTC(2026, 5, 1);
+	let buf = '';
+	for (let i = 0; i < rows; i++) {
+		const h = (i * 2654435761) >>> 0;
+		buf += `${JSON.stringify({
+			impression_id: `b${i}`,
+			ts: new Date(start + Math.floor(i * (180 * 86_400_000 / rows))).toISOString(),
+			user_id: `u${h % 200_000}`,
+			session_id: `s${(h >>> 3) % 2_000_000}`,
+			video_id: `v${(h >>> 5) % 500_000}`,
+			watch_ms: i % 1000 === 999 ? -1 : h % 60_000,
+			video_duration_ms: 5_000 + (h % 55_000),
+			position: h % 50,
+			surface: surfaces[h % 5],
+			feed_mode: modes[h % 3],
+			rec_arm: h % 2 ? 'control' : 'arm_b',
+			autoplay: (h & 1) === 1,
+			liked: h % 11 === 0,
+			shared: h % 53 === 0,
+			commented: h % 97 === 0,
+			followed: h % 201 === 0,
+			not_interested: h % 37 === 0,
+			reported: h % 1009 === 0,
+			country: ['US', 'DE', 'BR', 'IN', 'JP'][h % 5],
+			platform: ['ios', 'android', 'web'][h % 3],
+			tz_offset_min: ((h % 25) - 12) * 60,
+			is_internal: h % 500 === 0
+		})}\n`;
+		if (buf.length > 1 << 20) {
+			if (!out.write(buf)) await once(out, 'drain');
+			buf = '';
+		}
+	}
+	out.end(buf);
+	await once(out, 'finish');
+}
+
+/** The table's columns (minus bookkeeping) as a file() structure, so native parsing does the same typing work. */
+function structure(): string {
+	return `impression_id String, ts DateTime64(3, 'UTC'), user_id String, session_id String, video_id String, watch_ms Int64,
+		video_duration_ms UInt32, position UInt32, surface String, feed_mode String, rec_arm String, autoplay Bool, liked Bool, shared Bool,
+		commented Bool, followed Bool, not_interested Bool, reported Bool, country String, platform String, tz_offset_min Nullable(Int16), is_internal Bool`;
+}
+
+async function timeNative(path: string, format: string): Promise<number> {
+	await command(`DROP TABLE IF EXISTS bench_native`, { tag: 'bench.native' });
+	await command(`CREATE TABLE bench_native AS impressions`, { tag: 'bench.native' });
+	const cols = sources.engagement.columnNames.join(', ');
+	const t = performance.now();
+	await command(
+		`INSERT INTO bench_native (${cols}, ingest_run_id) SELECT *, 'native' FROM file({path:String}, {format:String}, {structure:String})
+		 SETTINGS date_time_input_format = 'best_effort'`,
+		{ tag: 'bench.native', params: { path, format, structure: structure() } }
+	);
+	const s = (performance.now() - t) / 1000;
+	await command(`DROP TABLE bench_native`, { tag: 'bench.native' });
+	return s;
+}
+
+async function timeLoopmeter(path: string): Promise<{ seconds: number; loaded: number; peakRssMb: number }> {
+	let peak = process.memoryUsage().rss;
+	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+	const t = performance.now();
+	const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, actor: 'bench', via: 'bench', maxErrors: '1%' });
+	const seconds = (performance.now() - t) / 1000;
+	clearInterval(sampler);
+	if (!r || r.outcome !== 'succeeded') throw new Error(`bench ingest of ${path} did not succeed: ${r?.message}`);
+	// Empty the table so the next format loads the same rows again (not as duplicates).
+	await command(`TRUNCATE TABLE impressions`, { tag: 'bench.reset' });
+	return { seconds, loaded: r.rows_loaded, peakRssMb: Math.round(peak / 2 ** 20) };
+}
+
+export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ markdown: string; timings: Timing[] }> {
+	const log = opts.log ?? ((s: string) => console.log(s));
+	const rows = opts.rows ?? (opts.scale === 'small' || !opts.scale ? 1_000_000 : 5_000_000);
+	const work = resolve(opts.out ?? tmpdir(), 'ingest-bench');
+	if (isOpen()) throw new Error('bench/ingest.ts needs its own warehouse: call it before anything opens one');
+	rmSync(work, { recursive: true, force: true });
+	mkdirSync(work, { recursive: true });
+	// Its own warehouse: ingesting millions of synthetic impressions must not touch real or demo data.
+	process.env.LOOPMETER_DATA = join(work, 'data');
+	delete process.env.CLICKHOUSE_URL;
+	await getWarehouse({ role: 'loopmeter bench ingest' });
+	try {
+		const ndjson = join(work, 'engagement.ndjson');
+		log(`generating ${fmt(rows)} engagement rows…`);
+		await writeEngagement(ndjson, rows);
+		const csv = join(work, 'engagement.csv');
+		const parquet = join(work, 'engagement.parquet');
+		// The same rows as CSV and Parquet, written by ClickHouse from the NDJSON.
+		for (const [path, format] of [
+			[csv, 'CSVWithNames'],
+			[parquet, 'Parquet']
+		] as const) {
+			await command(
+				`INSERT INTO FUNCTION file({out:String}, {format:String}) SELECT * FROM file({path:String}, 'JSONEachRow', {structure:String})
+				 SETTINGS date_time_input_format = 'best_effort', date_time_output_format = 'iso', output_format_csv_crlf_end_of_line = 0`,
+				{ tag: 'bench.convert', params: { out: path, format, path: ndjson, structure: structure() } }
+			);
+		}
+		const timings: Timing[] = [];
+		for (const [format, path, native] of [
+			['NDJSON', ndjson, 'JSONEachRow'],
+			['CSV', csv, 'CSVWithNames'],
+			['Parquet', parquet, 'Parquet']
+		] as const) {
+			log(`${format}: native INSERT … SELECT FROM file()…`);
+			const nativeSeconds = await timeNative(path, native);
+			log(`${format}: loopmeter ingest…`);
+			const lm = await timeLoopmeter(path);
+			const t = { format, rows, bytes: statSync(path).size, nativeSeconds, loopmeterSeconds: lm.seconds, loopmeterLoaded: lm.loaded, peakRssMb: lm.peakRssMb };
+			timings.push(t);
+			log(
+				`${format}: native ${fmt(rows / nativeSeconds)} rows/s, loopmeter ${fmt(rows / lm.seconds)} rows/s ` +
+					`(${((nativeSeconds / lm.seconds) * 100).toFixed(0)} % of native), peak RSS ${lm.peakRssMb} MiB`
+			);
+		}
+		const [check] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM dead_letters`, { tag: 'bench.check' });
+		const markdown = [
+			`Engagement file of ${fmt(rows)} rows (1 in 1 000 rejected by validation), one fresh embedded warehouse.`,
+			'Native = `INSERT … SELECT FROM file()` with the same column types (no validation, dead letters or deduplication).',
+			'Loopmeter = `ingest()`: streaming validation, dead letters, existing-key check, chunk commits with resume bookkeeping.',
+			'',
+			'| format | file | native rows/s | loopmeter rows/s | loopmeter / native | peak RSS |',
+			'|---|---:|---:|---:|---:|---:|',
+			...timings.map(
+				(t) =>
+					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${((t.nativeSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${t.peakRssMb} MiB |`
+			),
+			'',
+			`Dead letters written: ${fmt(Number(check?.n ?? 0))} (all formats).`
+		].join('\n');
+		log(`\n${markdown}`);
+		return { markdown, timings };
+	} finally {
+		await closeWarehouse();
+		rmSync(work, { recursive: true, force: true });
+	}
+}
+
+export default benchIngest;
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+	const rows = process.argv[2] ? Number(process.argv[2]) : undefined;
+	await benchIngest({ rows });
+}
