@@ -42,7 +42,9 @@ export const messageOf = (b: Bad) => (b.got === undefined ? b.rule : `${b.rule},
 
 /** Wraps a parse function as a zod schema with the dead-letter message convention. */
 function column<T>(parse: (v: unknown) => T | Bad) {
-	const schema = z.unknown().transform((v, ctx): T => {
+	// prefault: zod skips the schema of an absent key and then demands a value;
+	// running the parser on null lets it apply the column's default or say "is required".
+	const schema = z.unknown().prefault(null).transform((v, ctx): T => {
 		const r = parse(v);
 		if (r instanceof Bad) {
 			ctx.issues.push({
