@@ -1,4 +1,5 @@
 import { createServer, type ViteDevServer } from 'vite';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { projectRoot } from '../../src/lib/server/project-root.js';
 import type { Role } from '../../src/lib/server/auth/access.js';
@@ -68,4 +69,34 @@ export async function login(baseUrl: string, name: string, password: string): Pr
 export async function signedIn(baseUrl: string, role: Role, name = `${role}-user`): Promise<string> {
 	const u = await createTestUser(name, role);
 	return login(baseUrl, u.name, u.password);
+}
+
+export interface RouteOnDisk {
+	/** Route id as SvelteKit names it, e.g. /glossary/[id]/rows. */
+	id: string;
+	kind: 'page' | 'endpoint';
+	/** HTTP methods: GET for pages (plus POST when they have form actions), the exported handlers for endpoints. */
+	methods: string[];
+}
+
+/** Every page and endpoint under src/routes, read from disk so a new route is covered without editing the tests. */
+export function routesOnDisk(dir = `${projectRoot()}/src/routes`): RouteOnDisk[] {
+	const out: RouteOnDisk[] = [];
+	const walk = (abs: string, segs: string[]) => {
+		const entries = readdirSync(abs, { withFileTypes: true });
+		const files = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+		const id = '/' + segs.filter((s) => !/^\(.*\)$/.test(s)).join('/');
+		if (files.has('+page.svelte') || files.has('+page.server.ts') || files.has('+page.ts')) {
+			const server = files.has('+page.server.ts') ? readFileSync(`${abs}/+page.server.ts`, 'utf8') : '';
+			out.push({ id, kind: 'page', methods: /export\s+const\s+actions\b/.test(server) ? ['GET', 'POST'] : ['GET'] });
+		}
+		if (files.has('+server.ts')) {
+			const src = readFileSync(`${abs}/+server.ts`, 'utf8');
+			const methods = [...src.matchAll(/export\s+(?:const|(?:async\s+)?function)\s+(GET|POST|PUT|PATCH|DELETE)\b/g)].map((m) => m[1]!);
+			out.push({ id, kind: 'endpoint', methods: [...new Set(methods)] });
+		}
+		for (const e of entries) if (e.isDirectory()) walk(`${abs}/${e.name}`, [...segs, e.name]);
+	};
+	walk(dir, []);
+	return out.sort((a, b) => a.id.localeCompare(b.id));
 }
