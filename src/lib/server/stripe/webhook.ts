@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { readConfig, type Config } from '../config.js';
 import { getWarehouse } from '../warehouse/index.js';
 import { applyEvent } from './apply.js';
-import { redactSecrets } from './client.js';
+import { invoiceLineFetcher } from './backfill.js';
+import { redactSecrets, stripeClient } from './client.js';
 
 /**
  * POST /api/v1/stripe/webhook, minus the HTTP framing (the route is a thin
@@ -51,7 +52,9 @@ export async function handleStripeWebhook(payload: string, signature: string | n
 		return { status: 400, body: { received: false, outcome, message } };
 	}
 	try {
-		const outcome = await applyEvent(event, { via: 'webhook', runId: `stripe-webhook-${randomUUID()}`, file: 'webhook', fileHash: event.id });
+		// An invoice with more lines than its payload carries needs the API: used only then, and only with a key.
+		const fetchInvoiceLines = config.STRIPE_SECRET_KEY ? (id: string) => invoiceLineFetcher(stripeClient(config))(id) : undefined;
+		const outcome = await applyEvent(event, { via: 'webhook', runId: `stripe-webhook-${randomUUID()}`, file: 'webhook', fileHash: event.id, fetchInvoiceLines });
 		const message = outcome.kind === 'rejected' ? outcome.reason : outcome.kind === 'ignored' ? outcome.reason : undefined;
 		await recordAttempt({ id: event.id, type: event.type }, 200, outcome.kind, message ?? '', meta.remote);
 		return { status: 200, body: { received: true, outcome: outcome.kind, event_id: event.id, ...(message ? { message } : {}) } };
