@@ -1,0 +1,135 @@
+import type { Dimension, MetricId, MetricRequestInput, MetricRow } from '../../contracts/metrics.js';
+import type { MetricMeta, MetricPanel, MetricTileData } from '../../panel.js';
+import { addDays, type PageState } from '../../url-state.js';
+import { query } from '../warehouse/index.js';
+import { latestDataDay } from './page-state.js';
+import { metricPanel, metricTile } from './panel.js';
+import { metricSql } from './sql-files.js';
+
+/**
+ * Server helpers of the Engagement and Feed health pages. Every number still
+ * comes from `metricPanel` (= runMetric); this adds a short-lived cache (the
+ * same panel appears in several charts, and the slop indicators are heavy),
+ * side-by-side comparison tables, and the named row queries of sql/metrics/drill/.
+ */
+
+const TTL_MS = 10 * 60_000;
+const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+
+/** Memoizes by key and by the latest day with data, so a load of new data is seen at once. */
+async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
+	const dataEnd = await latestDataDay().catch(() => null);
+	const k = `${dataEnd}|${key}`;
+	const hit = cache.get(k);
+	if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
+	if (cache.size > 500) cache.clear();
+	const value = make();
+	cache.set(k, { at: Date.now(), value });
+	value.catch(() => cache.delete(k));
+	return value;
+}
+
+export function cachedPanel(input: MetricRequestInput): Promise<MetricPanel> {
+	return cached(`panel:${JSON.stringify(input)}`, async () => {
+		const p = await metricPanel(input);
+		// Failures are not cached: the next load tries again.
+		if (!p.ok) throw Object.assign(new Error(p.error), { panel: p });
+		return p;
+	}).catch((e: Error & { panel?: MetricPanel }) => e.panel ?? metricPanel(input));
+}
+
+export function cachedTile(id: MetricId, state: Pick<PageState, 'from' | 'to' | 'filters'>): Promise<MetricTileData> {
+	const key = `tile:${id}:${JSON.stringify([state.from, state.to, state.filters])}`;
+	return cached(key, async () => {
+		const t = await metricTile(id, state);
+		if (!t.ok) throw Object.assign(new Error(t.error), { tile: t });
+		return t;
+	}).catch((e: Error & { tile?: MetricTileData }) => e.tile ?? metricTile(id, state));
+}
+
+export interface ComparisonColumn {
+	metric: MetricId;
+	label: string;
+}
+
+export interface ComparisonTable {
+	ok: boolean;
+	dim: Dimension;
+	period: { from: string; to: string };
+	columns: ComparisonColumn[];
+	/** One row per dimension value: `<metric>`, `<metric>_ci_low`, `<metric>_ci_high`. */
+	rows: Record<string, string | number | null>[];
+	metas: MetricMeta[];
+	errors: string[];
+}
+
+/**
+ * One row per value of `dim` (arm, mode…) with each metric's value and its 95 %
+ * interval, over the last `days` days of the period, so groups that started
+ * mid-period (a new arm) are compared over the same days.
+ */
+export async function comparisonTable(state: PageState, dim: Dimension, columns: ComparisonColumn[], days = 28): Promise<ComparisonTable> {
+	const from = addDays(state.to, -days) > state.from ? addDays(state.to, -days) : state.from;
+	const period = { from, to: state.to };
+	const panels = await Promise.all(
+		columns.map((c) => cachedPanel({ metric: c.metric, ...period, grain: 'total', group_by: [dim], filters: state.filters }))
+	);
+	const rows = new Map<string, Record<string, string | number | null>>();
+	const metas: MetricMeta[] = [];
+	const errors: string[] = [];
+	panels.forEach((p, i) => {
+		const c = columns[i]!;
+		if (!p.ok) {
+			errors.push(`${c.label}: ${p.error}`);
+			return;
+		}
+		metas.push(p.meta);
+		for (const r of p.response.rows) {
+			const key = String(r[dim] ?? '');
+			const row = rows.get(key) ?? { [dim]: key };
+			row[c.metric] = num(r.value);
+			row[`${c.metric}_ci_low`] = num(r.ci_low);
+			row[`${c.metric}_ci_high`] = num(r.ci_high);
+			rows.set(key, row);
+		}
+	});
+	return { ok: metas.length > 0, dim, period, columns, rows: [...rows.values()].sort((a, b) => String(a[dim]).localeCompare(String(b[dim]))), metas, errors };
+}
+
+function num(v: unknown): number | null {
+	return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+export interface RowsPanel {
+	ok: boolean;
+	title: string;
+	/** sql/metrics/drill/<name>.sql and the exact statement and parameters run. */
+	file: string;
+	sql: string;
+	params: Record<string, unknown>;
+	rows: MetricRow[];
+	error?: string;
+}
+
+/** Runs a named row query (sql/metrics/drill/<name>.sql) over the period; never throws. */
+export function rowsPanel(name: string, title: string, period: { from: string; to: string }, limit = 50): Promise<RowsPanel> {
+	const file = `sql/metrics/drill/${name}.sql`;
+	const params = { from: period.from, to: period.to, limit };
+	let sql = '';
+	return cached(`rows:${name}:${JSON.stringify(params)}`, async () => {
+		sql = metricSql(`drill/${name}`);
+		const rows = await query<MetricRow>(sql, { tag: `page:${name}`, params });
+		return { ok: true, title, file, sql, params, rows } satisfies RowsPanel;
+	}).catch((e: Error) => ({ ok: false, title, file, sql, params, rows: [], error: e.message.split('\n')[0]!.slice(0, 400) }));
+}
+
+/** First and last day each value of a dimension was served (rollouts, launches), from human impressions. */
+export function firstSeen(dim: 'rec_arm' | 'feed_mode'): Promise<{ value: string; first: string; last: string }[]> {
+	// The column name comes from this fixed union, never from input.
+	return cached(`first-seen:${dim}`, () =>
+		query<{ value: string; first: string; last: string }>(
+			`SELECT toString(${dim}) AS value, toString(min(toDate(ts))) AS first, toString(max(toDate(ts))) AS last FROM impressions WHERE NOT is_internal GROUP BY value ORDER BY first, value`,
+			{ tag: `page:first-seen:${dim}` }
+		)
+	).catch(() => []);
+}

@@ -1,0 +1,65 @@
+import { resolvePageState } from '$lib/server/metrics/page-state';
+import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { cachedPanel, cachedTile, comparisonTable, firstSeen } from '$lib/server/metrics/engagement-panels';
+import { daysBetween, metricInput } from '$lib/url-state';
+import type { Dimension } from '$lib/contracts/metrics';
+import type { PageServerLoad } from './$types';
+
+const BREAKDOWNS = ['country', 'platform', 'plan'] as const satisfies readonly Dimension[];
+type Breakdown = (typeof BREAKDOWNS)[number];
+
+/** Engagement (product): activity, attention and satisfaction, by arm, with cohorts and breakdowns. Panels stream in. */
+export const load: PageServerLoad = async ({ url }) => {
+	// Half a year by default: a recommender rollout mid-way needs its before and after on screen.
+	const ps = await resolvePageState(url, { days: 182, grain: 'week' });
+	const { state } = ps;
+	const asked = url.searchParams.get('breakdown');
+	const breakdown: Breakdown = (BREAKDOWNS as readonly string[]).includes(asked ?? '') ? (asked as Breakdown) : 'country';
+	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by }));
+	const daily = (metric: Parameters<typeof metricInput>[1]) => cachedPanel(metricInput(state, metric, { grain: 'day' }));
+	const arms = firstSeen('rec_arm').then((r) => r.slice(1).map((a) => ({ date: a.first, label: `${a.value} first served` })));
+	return {
+		...ps,
+		breakdown,
+		breakdowns: BREAKDOWNS,
+		options: await filterOptions([
+			{ dim: 'rec_arm', label: 'Recommender arm' },
+			{ dim: 'feed_mode', label: 'Feed mode' },
+			{ dim: 'country', label: 'Country' },
+			{ dim: 'platform', label: 'Platform' },
+			{ dim: 'plan', label: 'Plan' }
+		]),
+		tiles: {
+			active_users: cachedTile('active_users', state),
+			watch_hours: cachedTile('watch_hours', state),
+			sessions: cachedTile('sessions', state),
+			satisfaction_rate: cachedTile('satisfaction_rate', state),
+			negative_rate: cachedTile('negative_rate', state),
+			return_rate: cachedTile('return_rate', state)
+		},
+		markers: arms,
+		charts: {
+			active: daily('active_users'),
+			watch: trend('watch_hours'),
+			sessions: trend('sessions'),
+			satisfaction: trend('satisfaction_rate'),
+			negative: trend('negative_rate'),
+			rapidSkip: trend('rapid_skip_rate'),
+			returnRate: trend('return_rate'),
+			retention: cachedPanel({ metric: 'retention', from: state.from, to: state.to, grain: 'total', filters: state.filters })
+		},
+		breakdownTable: comparisonTable(
+			state,
+			breakdown,
+			[
+				{ metric: 'active_users', label: 'Avg DAU' },
+				{ metric: 'watch_hours', label: 'Watch-hours' },
+				{ metric: 'satisfaction_rate', label: 'Satisfaction / imp.' },
+				{ metric: 'negative_rate', label: 'Negative / imp.' },
+				{ metric: 'rapid_skip_rate', label: 'Rapid skips' },
+				{ metric: 'return_rate', label: 'Return rate' }
+			],
+			daysBetween(state.from, state.to)
+		)
+	};
+};
