@@ -87,16 +87,20 @@ function isStripeError(e: unknown): boolean {
 async function printStatus(): Promise<void> {
 	const cursors = await listCursors();
 	console.log('Cursors:');
-	for (const c of cursors) console.log(`  ${c.name.padEnd(24)} ${c.value}  (${c.updated_at} UTC)`);
+	for (const c of cursors) console.log(`  ${c.name.padEnd(24)} ${c.current}  (${c.last_update} UTC)`);
 	if (!cursors.length) console.log('  none yet: run `loopmeter stripe backfill` or load an event file');
-	const counts = await query<{ t: string; n: string }>(
-		`SELECT 'customers' AS t, toString(count()) AS n FROM stripe_customers FINAL
-		UNION ALL SELECT 'subscriptions', toString(count()) FROM stripe_subscriptions FINAL
-		UNION ALL SELECT 'invoices', toString(count()) FROM stripe_invoices FINAL
-		UNION ALL SELECT 'credit notes', toString(count()) FROM stripe_credit_notes FINAL
-		UNION ALL SELECT 'refunds', toString(count()) FROM stripe_refunds FINAL
-		UNION ALL SELECT 'events applied', toString(count()) FROM stripe_events FINAL
-		UNION ALL SELECT 'dead letters', toString(count()) FROM dead_letters FINAL WHERE source = 'stripe_events'`,
+	const tables: [string, string][] = [
+		['customers', 'stripe_customers FINAL'],
+		['subscriptions', 'stripe_subscriptions FINAL'],
+		['invoices', 'stripe_invoices FINAL'],
+		['credit notes', 'stripe_credit_notes FINAL'],
+		['refunds', 'stripe_refunds FINAL'],
+		['events applied', 'stripe_events FINAL'],
+		["dead letters", "dead_letters FINAL WHERE source = 'stripe_events'"]
+	];
+	// Table names are the constants above, never input.
+	const counts = await query<{ k: number; t: string; n: string }>(
+		`SELECT * FROM (${tables.map(([label, from], k) => `SELECT ${k} AS k, '${label}' AS t, toString(count()) AS n FROM ${from}`).join(' UNION ALL ')}) ORDER BY k`,
 		{ tag: 'stripe:status' }
 	);
 	console.log('Rows:');

@@ -22,6 +22,6 @@ export async function writeCursor(name: string, value: string): Promise<void> {
 	await wh.client.insert({ table: 'stripe_cursors', format: 'JSONEachRow', values: [{ name, value, updated_at: chTime(lastWrite / 1000) }] });
 }
 
-export async function listCursors(): Promise<{ name: string; value: string; updated_at: string }[]> {
-	return query('SELECT name, argMax(value, updated_at) AS value, max(updated_at) AS updated_at FROM stripe_cursors GROUP BY name ORDER BY name', { tag: 'stripe:cursors' });
+export async function listCursors(): Promise<{ name: string; current: string; last_update: string }[]> {
+	return query('SELECT name, argMax(value, updated_at) AS current, max(updated_at) AS last_update FROM stripe_cursors GROUP BY name ORDER BY name', { tag: 'stripe:cursors' });
 }
