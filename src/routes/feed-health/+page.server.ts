@@ -1,0 +1,103 @@
+import { fail } from '@sveltejs/kit';
+import { resolvePageState } from '$lib/server/metrics/page-state';
+import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { cachedPanel, cachedTile, comparisonTable, firstSeen, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
+import { evaluateAlerts } from '$lib/server/alerts/evaluate';
+import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
+import { metricInput } from '$lib/url-state';
+import type { Dimension, MetricId } from '$lib/contracts/metrics';
+import type { Actions, PageServerLoad } from './$types';
+
+/** What a product manager compares arms and modes on: long-term satisfaction first, minutes last. */
+const COMPARE: ComparisonColumn[] = [
+	{ metric: 'satisfaction_rate', label: 'Satisfaction / imp.' },
+	{ metric: 'negative_rate', label: 'Negative / imp.' },
+	{ metric: 'return_rate', label: 'Return rate' },
+	{ metric: 'feed_diversity', label: 'Diversity' },
+	{ metric: 'near_duplicate_share', label: 'Near duplicates' },
+	{ metric: 'novelty', label: 'Novelty' },
+	{ metric: 'long_session_share', label: 'Sessions > 60 min' },
+	{ metric: 'late_night_share', label: 'Late-night watch' }
+];
+
+/** Feed health (product): is the feed degenerating, in which arm or mode, and what is being shown. Panels stream in. */
+export const load: PageServerLoad = async ({ url, locals }) => {
+	const ps = await resolvePageState(url, { days: 182, grain: 'week' });
+	const { state } = ps;
+	const byArm = (metric: MetricId, by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by }));
+	const marks = (dim: 'rec_arm' | 'feed_mode', what: string) =>
+		firstSeen(dim).then((r) => r.slice(1).map((a) => ({ date: a.first, label: `${a.value} ${what}` })));
+	const armMarkers = marks('rec_arm', 'first served');
+	const period = { from: state.from, to: state.to };
+	return {
+		...ps,
+		isAdmin: locals.auth.user?.role === 'admin',
+		options: await filterOptions([
+			{ dim: 'rec_arm', label: 'Recommender arm' },
+			{ dim: 'feed_mode', label: 'Feed mode' },
+			{ dim: 'country', label: 'Country' },
+			{ dim: 'platform', label: 'Platform' },
+			{ dim: 'plan', label: 'Plan' }
+		]),
+		alerts: evaluateAlerts().catch((e: Error) => ({ error: e.message })),
+		armMarkers,
+		modeMarkers: marks('feed_mode', 'launched'),
+		tiles: {
+			slop_index: cachedTile('slop_index', state),
+			feed_diversity: cachedTile('feed_diversity', state),
+			near_duplicate_share: cachedTile('near_duplicate_share', state),
+			creator_concentration: cachedTile('creator_concentration', state)
+		},
+		arms: {
+			sessions: byArm('sessions'),
+			satisfaction: byArm('satisfaction_rate'),
+			diversity: byArm('feed_diversity'),
+			returnRate: byArm('return_rate'),
+			divergence: byArm('divergence'),
+			slop: byArm('slop_index')
+		},
+		modes: {
+			satisfaction: byArm('satisfaction_rate', ['feed_mode']),
+			returnRate: byArm('return_rate', ['feed_mode'])
+		},
+		armTable: comparisonTable(state, 'rec_arm', COMPARE),
+		modeTable: comparisonTable(state, 'feed_mode', COMPARE),
+		concentration: cachedPanel({ metric: 'creator_concentration', ...period, grain: 'total', filters: state.filters }),
+		families: rowsPanel('slop_near_duplicates', 'Near-duplicate families', period, 15),
+		remixTrees: rowsPanel('slop_remix_chains', 'Remix trees', period, 80),
+		creators: rowsPanel('slop_creators', 'Creators by impressions', period, 20_000),
+		watchlist: rowsPanel('slop_watchlist', 'Likeness and rights watchlist', period, 200),
+		alertRules: (() => {
+			try {
+				return { rules: loadAlertConfig().rules, error: undefined };
+			} catch (e) {
+				return { rules: [], error: (e as Error).message };
+			}
+		})()
+	};
+};
+
+export const actions: Actions = {
+	/** Admin: change thresholds and minimum days of the alert rules (the hook lets only admins post here). */
+	thresholds: async ({ request }) => {
+		const form = await request.formData();
+		let config;
+		try {
+			config = loadAlertConfig();
+		} catch (e) {
+			return fail(500, { error: (e as Error).message });
+		}
+		const rules = config.rules.map((r) => {
+			const t = form.get(`threshold.${r.id}`);
+			const d = form.get(`min_days.${r.id}`);
+			return { ...r, threshold: t === null || t === '' ? r.threshold : Number(t), min_days: d === null || d === '' ? r.min_days : Number(d) };
+		});
+		try {
+			saveAlertConfig({ ...config, rules });
+		} catch (e) {
+			if (e instanceof AlertConfigError) return fail(400, { error: e.message.replace(/^.*alerts\.json: /, '') });
+			throw e;
+		}
+		return { saved: true };
+	}
+};
