@@ -233,6 +233,13 @@ export async function insertBulkImpressions(opts: BulkOptions): Promise<BulkResu
 	const say = opts.onProgress ?? (() => {});
 	const { story } = opts;
 	const runId = `${BULK_RUN_PREFIX}${randomUUID()}`;
+	// Impression ids are the same for the same seed, but a second insert would count twice until
+	// ReplacingMergeTree merges: like the file path, loading the demo again adds nothing.
+	const [existing] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM impressions WHERE startsWith(ingest_run_id, '${BULK_RUN_PREFIX}')`, { tag: 'demo.bulk.existing' });
+	if (Number(existing?.n ?? 0) > 0) {
+		say(`bulk: ${Number(existing!.n).toLocaleString('en-US')} demo impressions are already in the warehouse; nothing inserted (use a fresh LOOPMETER_DATA to regenerate)`);
+		return { impressions: Number(existing!.n), seconds: (Date.now() - started) / 1000, runId: '' };
+	}
 	say(`bulk: preparing ${opts.users.length.toLocaleString('en-US')} users and ${opts.videos.length.toLocaleString('en-US')} videos for INSERT … SELECT`);
 	await createHelpers(opts);
 	const cum: number[] = [];

@@ -4,7 +4,7 @@ import type { IngestSource } from '../../src/lib/contracts/ingest.js';
 import { Billing } from './billing.js';
 import { PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
-import { userDay, type ImpressionRow } from './engagement.js';
+import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
 import { fleetRows, pickCluster, provisionedGpuHours, type FleetRow } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
@@ -38,10 +38,6 @@ export interface GenerateResult {
 	paying: Set<string>;
 }
 
-const IMPRESSION_COLUMNS = [
-	'impression_id', 'ts', 'user_id', 'session_id', 'video_id', 'watch_ms', 'video_duration_ms', 'position', 'surface', 'feed_mode', 'rec_arm',
-	'autoplay', 'liked', 'shared', 'commented', 'followed', 'not_interested', 'reported', 'country', 'platform', 'tz_offset_min', 'is_internal'
-] as const satisfies readonly (keyof ImpressionRow)[];
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -86,7 +82,9 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	// ------------------------------------------------------------- content
 	const videos: Video[] = [];
 	const pools = new VideoPools(videos);
-	const videosFile = new NdjsonFile(path('videos.ndjson'));
+	// One videos file per month of creation: smaller inserts keep the near-duplicate
+	// materialized view (which joins each new block with every stored signature) short.
+	const videoFiles = new Map<string, NdjsonFile>();
 	const jobsFile = new NdjsonFile(path('generation_jobs.ndjson'));
 	const cameoVideos = new Map<string, number[]>();
 	let videoSeq = 0;
@@ -99,7 +97,10 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	const trendCopies = new Map<Trend, number>();
 
 	const writeVideo = (v: Video) => {
-		videosFile.write(videoRow(v, videos));
+		// A video finished just after the last midnight goes with the last month.
+		const month = iso(Math.min(v.createdMs, story.endMs - 1)).slice(0, 7);
+		if (!videoFiles.has(month)) videoFiles.set(month, new NdjsonFile(path(`videos-${month}.ndjson`)));
+		videoFiles.get(month)!.write(videoRow(v, videos));
 		for (const c of v.cameoUserIds) {
 			if (!cameoVideos.has(c)) cameoVideos.set(c, []);
 			cameoVideos.get(c)!.push(v.index);
@@ -142,7 +143,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	};
 	const choosePrice = (u: User): PriceKey => {
 		const r = rngBilling.next();
-		const pro = u.engagement === 'heavy' && u.creator ? 0.2 : 0.08;
+		const pro = u.engagement === 'heavy' && u.creator ? 0.25 : 0.1;
 		return r < pro ? 'pro_monthly' : r < pro + 0.14 ? 'plus_yearly' : 'plus_monthly';
 	};
 	// Subscribers from before the scenario (opening MRR is not zero).
@@ -187,8 +188,8 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			modeAdoption: modeAdoption(story, day),
 			nextImpressionId: () => `i${(++impressionSeq).toString(36).padStart(8, '0')}`,
 			nextSessionId: () => `s${(++sessionSeq).toString(36).padStart(7, '0')}`,
-			emit: (row: ImpressionRow) => {
-				out!.writePlain(row);
+			emit: (line: string) => {
+				out!.writeLine(line);
 				impressions++;
 			},
 			isSensitive: sensitive
@@ -211,7 +212,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			// Conversion, upgrades and the odd refund or service credit.
 			const at = Math.floor((dayStartMs + rngBilling.int(0, DAY - 1)) / 1000);
 			if (u.plan === 'free') {
-				const p = 0.0011 * (u.engagement === 'heavy' ? 2.2 : u.engagement === 'regular' ? 1 : 0.4) * (u.creator ? 1.6 : 0.7) * (day < story.couponUntilDay ? 1.25 : 1);
+				const p = 0.0015 * (u.engagement === 'heavy' ? 2.2 : u.engagement === 'regular' ? 1 : 0.4) * (u.creator ? 1.6 : 0.7) * (day < story.couponUntilDay ? 1.25 : 1);
 				if (rngBilling.chance(p) && !billing.activeSubscription(u.id)) {
 					const price = choosePrice(u);
 					billing.subscribe(u.id, price, at, day < story.couponUntilDay && rngBilling.chance(0.35));
@@ -252,7 +253,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		}
 		for (const u of users) {
 			if (!u.internal || u.bot || u.signupMs >= dayStartMs) continue;
-			for (let k = rngJobs.int(0, 2); k > 0; k--) usedGpuHours += systemJob('internal', u.id, MODELS.internal, dayStartMs + rngJobs.int(0, DAY - 1), rngJobs.pick([10, 20, 30]));
+			for (let k = rngJobs.chance(0.5) ? 1 : 0; k > 0; k--) usedGpuHours += systemJob('internal', u.id, MODELS.internal, dayStartMs + rngJobs.int(0, DAY - 1), rngJobs.pick([10, 20, 30]));
 		}
 		for (let k = rngJobs.int(2, 4); k > 0; k--) usedGpuHours += systemJob('eval', '', MODELS.eval, dayStartMs + rngJobs.int(0, DAY - 1), rngJobs.pick([10, 15, 20]));
 
@@ -333,9 +334,11 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		f.close();
 		files.push({ source: 'engagement', path: f.path, rows: f.rows });
 	}
-	videosFile.close();
+	for (const f of [...videoFiles.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+		f.close();
+		files.push({ source: 'videos', path: f.path, rows: f.rows });
+	}
 	jobsFile.close();
-	files.push({ source: 'videos', path: videosFile.path, rows: videosFile.rows });
 
 	// Cameo consent revocations: a few people featured in many videos withdraw consent; a later file
 	// re-states those videos with cameo_consent "revoked" (latest row per video_id wins).

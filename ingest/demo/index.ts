@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IngestReport, IngestSource } from '../../src/lib/contracts/ingest.js';
 import { readConfig } from '../../src/lib/server/config.js';
@@ -76,7 +75,6 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<RunDemoResult>
 	const started = Date.now();
 	const say = opts.onProgress ?? (() => {});
 	const outDir = opts.outDir ?? join(readConfig().dataDir, 'demo-files');
-	rmSync(outDir, { recursive: true, force: true });
 	const scale = opts.scale ?? 'small';
 	const seed = opts.seed ?? DEFAULT_SEED;
 	say(`generating the demo scenario (scale ${scale}, seed ${seed}) into ${outDir}`);

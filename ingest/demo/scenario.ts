@@ -67,9 +67,9 @@ export const GPU_PRICES = {
 
 /** Clusters and their GPU counts at the default 3 000 users (scaled with --users). */
 export const CLUSTERS = {
-	rented: { cluster: 'rent-h100-a', gpu_type: 'H100', gpus: 6 },
-	burst: { cluster: 'burst-h100-b', gpu_type: 'H100', gpus: 4 },
-	owned: { cluster: 'own-h200-a', gpu_type: 'H200', gpus: 8 }
+	rented: { cluster: 'rent-h100-a', gpu_type: 'H100', gpus: 3 },
+	burst: { cluster: 'burst-h100-b', gpu_type: 'H100', gpus: 2 },
+	owned: { cluster: 'own-h200-a', gpu_type: 'H200', gpus: 4 }
 } as const;
 
 export interface Story extends StoryBeats {

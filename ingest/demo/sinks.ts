@@ -53,12 +53,10 @@ export class CsvFile<K extends string> extends LineFile {
 		this.line(this.columns.map((c) => csvCell(row[c])).join(',') + '\n');
 	}
 
-	/** Fast path for rows whose values never need quoting (ids, numbers, booleans, ISO times). */
-	writePlain(row: Record<K, string | number | boolean>): void {
+	/** A pre-built line (ending in a newline) whose values never need quoting. */
+	writeLine(line: string): void {
 		this.rows++;
-		let s = '';
-		for (let i = 0; i < this.columns.length; i++) s += (i ? ',' : '') + row[this.columns[i]!];
-		this.line(s + '\n');
+		this.line(line);
 	}
 }
 

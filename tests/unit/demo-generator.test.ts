@@ -24,7 +24,7 @@ describe('demo scenario generator', { timeout: 120_000 }, () => {
 		expect(Object.keys(a).length).toBeGreaterThanOrEqual(8);
 		expect(b).toEqual(a);
 		expect(c['users.csv']).not.toBe(a['users.csv']);
-		expect(c['videos.ndjson']).not.toBe(a['videos.ndjson']);
+		expect(c['generation_jobs.ndjson']).not.toBe(a['generation_jobs.ndjson']);
 		expect(c['stripe-events.ndjson']).not.toBe(a['stripe-events.ndjson']);
 	});
 
@@ -95,7 +95,7 @@ describe('demo scenario generator', { timeout: 120_000 }, () => {
 		const outDir = mkdtempSync(join(tmpdir(), 'loopmeter-demo-unit-'));
 		dirs.push(outDir);
 		const { files } = await generateDemoFiles({ seed: 9, days: 120, users: 600, outDir });
-		const videos = readFileSync(files.find((f) => f.path.endsWith('videos.ndjson'))!.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+		const videos = files.filter((f) => f.source === 'videos' && !f.path.includes('revocations')).flatMap((f) => readFileSync(f.path, 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
 		const byId = new Map(videos.map((v) => [v.video_id, v]));
 		const bigrams = (s: string) => {
 			const w = s.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
