@@ -97,7 +97,8 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 	const api = wantsJson(event.request, path);
 
 	const size = checkBodySize(event.request, path);
-	if (size) return refuse(event, size.status, size.message);
+	// The unread body is still on the socket: close it rather than parse it as the next request.
+	if (size) return refuse(event, size.status, size.message, { connection: 'close' });
 	if (crossSiteWrite(event)) return refuse(event, 403, `Cross-site ${method} requests are refused.`);
 
 	const req = requirementFor(path, method, hasUserRows);
