@@ -201,7 +201,27 @@ async function write(batch: Batch): Promise<void> {
 	};
 	await insert('stripe_objects', batch.objects);
 	for (const table of typedTables) await insert(table, batch.typed[table] ?? []);
-	await insert('dead_letters', batch.deadLetters);
+	await insert('dead_letters', await newDeadLetters(batch.deadLetters));
 	// The ledger last: if anything above failed, the events are retried, not skipped.
 	await insert('stripe_events', batch.events);
+}
+
+/**
+ * Dead letters not stored yet: re-running a file (or a redelivered webhook)
+ * must not repeat them, even for readers that skip FINAL.
+ */
+async function newDeadLetters(rows: Row[]): Promise<Row[]> {
+	if (!rows.length) return rows;
+	const hashes = [...new Set(rows.map((r) => String(r.file_hash)))];
+	const stored = await query<{ file_hash: string; line: string; field: string }>(
+		"SELECT file_hash, toString(line) AS line, field FROM dead_letters WHERE source = 'stripe_events' AND file_hash IN {hashes:Array(String)}",
+		{ tag: 'stripe:dead-letters', params: { hashes } }
+	);
+	const seen = new Set(stored.map((r) => `${r.file_hash}|${r.line}|${r.field}`));
+	return rows.filter((r) => {
+		const key = `${r.file_hash}|${r.line}|${r.field}`;
+		if (seen.has(key)) return false;
+		seen.add(key);
+		return true;
+	});
 }
