@@ -3,6 +3,8 @@
 -- and platform when the ad row names them (empty = all). An ad row with no
 -- matching impression stays whole with user_id '' (unallocated), so the rows
 -- always add up to the ad revenue file.
+-- Each kind of ad row (country and platform named, one of them, neither) is an
+-- equi-join of its own, so the join stays the size of the matching viewers.
 WITH
 ads AS (
 	SELECT day, country, platform, revenue_usd, concat(country, '|', platform) AS ad_key
@@ -18,9 +20,20 @@ views AS (
 ),
 matched AS (
 	SELECT a.day AS day, a.ad_key AS ad_key, a.revenue_usd AS revenue_usd, v.user_id AS user_id, v.n AS n
-	FROM ads AS a
-	INNER JOIN views AS v ON v.day = a.day
-	WHERE (a.country = '' OR v.country = a.country) AND (a.platform = '' OR v.platform = a.platform)
+	FROM ads AS a INNER JOIN views AS v ON v.day = a.day AND v.country = a.country AND v.platform = a.platform
+	WHERE a.country != '' AND a.platform != ''
+	UNION ALL
+	SELECT a.day, a.ad_key, a.revenue_usd, v.user_id, v.n
+	FROM ads AS a INNER JOIN views AS v ON v.day = a.day AND v.country = a.country
+	WHERE a.country != '' AND a.platform = ''
+	UNION ALL
+	SELECT a.day, a.ad_key, a.revenue_usd, v.user_id, v.n
+	FROM ads AS a INNER JOIN views AS v ON v.day = a.day AND v.platform = a.platform
+	WHERE a.country = '' AND a.platform != ''
+	UNION ALL
+	SELECT a.day, a.ad_key, a.revenue_usd, v.user_id, v.n
+	FROM ads AS a INNER JOIN views AS v ON v.day = a.day
+	WHERE a.country = '' AND a.platform = ''
 )
 SELECT day, user_id, sum(share) AS revenue_usd
 FROM (
@@ -31,4 +44,4 @@ GROUP BY day, user_id
 UNION ALL
 SELECT day, '' AS user_id, revenue_usd
 FROM ads
-WHERE (day, ad_key) NOT IN (SELECT day, ad_key FROM matched)
+WHERE (day, ad_key) NOT IN (SELECT DISTINCT day, ad_key FROM matched)

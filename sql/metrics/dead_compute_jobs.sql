@@ -7,19 +7,26 @@
 --   live: everything else (including succeeded jobs that publish no video,
 --     e.g. eval runs), kept so shares have their denominator.
 WITH
-jobs AS (SELECT * FROM ({{job_cost}}) WHERE job_id != ''),
+period_videos AS (
+	-- Videos of jobs that ran in the period, read straight from the jobs table so
+	-- the cost allocation below is computed once.
+	SELECT DISTINCT video_id FROM generation_jobs
+	WHERE video_id != ''
+		AND started_at < toDateTime64({to:Date}, 3, 'UTC')
+		AND ended_at >= toDateTime64({from:Date}, 3, 'UTC')
+),
 created AS (
 	-- The video's own created_at when the videos file has it, else the job's end.
 	SELECT video_id, argMin(created_at, priority) AS created_at
 	FROM (
 		SELECT video_id, argMax(created_at, ingested_at) AS created_at, 0 AS priority
 		FROM videos
-		WHERE video_id IN (SELECT video_id FROM jobs WHERE video_id != '')
+		WHERE video_id IN (SELECT video_id FROM period_videos)
 		GROUP BY video_id
 		UNION ALL
 		SELECT video_id, max(ended_at) AS created_at, 1 AS priority
 		FROM generation_jobs
-		WHERE video_id IN (SELECT video_id FROM jobs WHERE video_id != '') AND status = 'succeeded'
+		WHERE video_id IN (SELECT video_id FROM period_videos) AND status = 'succeeded'
 		GROUP BY video_id
 	)
 	GROUP BY video_id
@@ -40,4 +47,4 @@ SELECT
 		status = 'succeeded' AND video_id != '' AND video_id NOT IN (SELECT video_id FROM watched), 'never_watched_7d',
 		'live'
 	) AS dead_reason
-FROM jobs
+FROM (SELECT * FROM ({{job_cost}}) WHERE job_id != '') AS jobs

@@ -14,9 +14,18 @@ let cached: { at: number; day: string | null } | undefined;
  */
 export async function latestDataDay(): Promise<string | null> {
 	if (cached && Date.now() - cached.at < TTL_MS) return cached.day;
+	// The last day carrying a real share of traffic: a session that runs past
+	// midnight on the final day leaves a handful of impressions on the next one,
+	// which must not become the end of the default period.
 	const rows = await query<{ day: string | null }>(
 		`SELECT toString(greatest(
-			(SELECT ifNull(max(toDate(ts)), toDate('1970-01-01')) FROM impressions),
+			(SELECT ifNull(max(day), toDate('1970-01-01')) FROM (
+				SELECT toDate(ts) AS day, count() AS n FROM impressions
+				WHERE ts >= (SELECT max(ts) FROM impressions) - INTERVAL 14 DAY GROUP BY day
+			) WHERE n >= 0.2 * (SELECT quantileExact(0.5)(n) FROM (
+				SELECT toDate(ts) AS day, count() AS n FROM impressions
+				WHERE ts >= (SELECT max(ts) FROM impressions) - INTERVAL 14 DAY GROUP BY day
+			))),
 			(SELECT ifNull(max(toDate(started_at)), toDate('1970-01-01')) FROM generation_jobs)
 		)) AS day`,
 		{ tag: 'page:latest-data-day' }
@@ -50,4 +59,22 @@ export async function resolvePageState(url: URL, opts: { grain?: Grain; days?: n
 	const defaults = defaultPeriod(dataEnd ?? today, opts.days);
 	const parsed = parsePageState(url.searchParams, { ...defaults, grain: opts.grain });
 	return { ...parsed, previous: previousPeriod(parsed.state), dataEnd, defaults };
+}
+
+let firstCached: { at: number; day: string | null } | undefined;
+
+/** The first UTC day with generation jobs or provisioned fleet: the start of "all data" history charts. */
+export async function firstDataDay(): Promise<string | null> {
+	if (firstCached && Date.now() - firstCached.at < TTL_MS) return firstCached.day;
+	const rows = await query<{ day: string }>(
+		`SELECT toString(least(
+			(SELECT ifNull(min(toDate(started_at)), toDate('2149-06-06')) FROM generation_jobs),
+			(SELECT ifNull(min(toDate(valid_from)), toDate('2149-06-06')) FROM gpu_fleet),
+			(SELECT ifNull(min(toDate(ts)), toDate('2149-06-06')) FROM impressions)
+		)) AS day`,
+		{ tag: 'page:first-data-day' }
+	);
+	const day = rows[0]?.day && rows[0].day !== '2149-06-06' ? rows[0].day : null;
+	firstCached = { at: Date.now(), day };
+	return day;
 }

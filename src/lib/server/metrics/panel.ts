@@ -2,13 +2,42 @@ import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequ
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
 import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
-import { runMetric, MetricRequestError } from './run.js';
+import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
 
 /**
  * Page-side wrappers around `runMetric`: the same computation as the API and CLI,
  * packaged with what the UI needs to show where a number came from. They never
  * throw: a failing panel shows its error and the rest of the page still renders.
  */
+
+// Pages ask for the same numbers many times (a tile's sparkline is the chart
+// below it; every page view repeats the previous period). Panels share one
+// in-flight or recent result per identical request for a short while; the API
+// and CLI always compute afresh. Data only changes on ingest, and a minute of
+// staleness on a dashboard is the price of not re-running identical queries.
+const PANEL_TTL_MS = 60_000;
+const PANEL_CACHE_MAX = 500;
+const panelCache = new Map<string, { at: number; result: Promise<MetricResult> }>();
+
+function runMetric(input: MetricRequestInput): Promise<MetricResult> {
+	// Keyed by the validated request (defaults filled in), so equal requests written differently share.
+	const key = JSON.stringify(parseMetricRequest(input));
+	const hit = panelCache.get(key);
+	if (hit && Date.now() - hit.at < PANEL_TTL_MS) return hit.result;
+	// No abort signal: one page leaving must not cancel a result other panels share.
+	const result = runMetricUncached(input);
+	panelCache.set(key, { at: Date.now(), result });
+	result.catch(() => panelCache.delete(key));
+	if (panelCache.size > PANEL_CACHE_MAX) {
+		for (const [k, v] of panelCache) if (Date.now() - v.at >= PANEL_TTL_MS || panelCache.size > PANEL_CACHE_MAX) panelCache.delete(k);
+	}
+	return result;
+}
+
+/** Drop cached panel results (after an ingest, or in tests). */
+export function clearPanelCache(): void {
+	panelCache.clear();
+}
 
 function titleOf(id: MetricId): string {
 	return getMetric(id)?.title ?? id.replaceAll('_', ' ');
@@ -70,12 +99,12 @@ export function isRegistered(id: MetricId): boolean {
 }
 
 /** One metric request → numbers + provenance, for a chart or table. */
-export async function metricPanel(input: MetricRequestInput, opts: { signal?: AbortSignal } = {}): Promise<MetricPanel> {
+export async function metricPanel(input: MetricRequestInput): Promise<MetricPanel> {
 	const def = getMetric(input.metric);
 	if (!def) return notRegistered(input.metric);
 	const { input: applied, ignored } = applicableInput(def, input);
 	try {
-		const { response, query } = await runMetric(applied, opts);
+		const { response, query } = await runMetric(applied);
 		return { ok: true, meta: meta(def, applied, query.file, query.sql, query.params, ignored), request: applied, response };
 	} catch (e) {
 		return failure(input.metric, e);
@@ -90,7 +119,7 @@ export async function metricPanel(input: MetricRequestInput, opts: { signal?: Ab
 export async function metricTile(
 	id: MetricId,
 	state: Pick<PageState, 'from' | 'to' | 'filters'>,
-	opts: { signal?: AbortSignal; sparkGrain?: 'day' | 'week' } = {}
+	opts: { sparkGrain?: 'day' | 'week' } = {}
 ): Promise<MetricTileData> {
 	const def = getMetric(id);
 	if (!def) return notRegistered(id);
@@ -98,9 +127,9 @@ export async function metricTile(
 	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters });
 	try {
 		const [cur, before, spark] = await Promise.all([
-			runMetric(total, opts),
-			runMetric({ ...total, ...prev }, opts),
-			runMetric({ ...total, grain: opts.sparkGrain ?? 'day' }, opts)
+			runMetric(total),
+			runMetric({ ...total, ...prev }),
+			runMetric({ ...total, grain: opts.sparkGrain ?? 'day' })
 		]);
 		const row = cur.response.rows[0];
 		return {

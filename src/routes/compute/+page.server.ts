@@ -1,0 +1,77 @@
+import { metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { firstDataDay, resolvePageState } from '$lib/server/metrics/page-state';
+import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { topRequesters } from '$lib/server/metrics/top-requesters';
+import { metricInput } from '$lib/url-state';
+import type { Dimension, MetricId } from '$lib/contracts/metrics';
+import type { PageServerLoad } from './$types';
+
+/**
+ * Compute (finance): what GPUs cost, how much of it was idle or dead, and where
+ * the work went. Every panel is one metric request; they stream in.
+ */
+export const load: PageServerLoad = async ({ url }) => {
+	const ps = await resolvePageState(url);
+	const { state } = ps;
+	const tile = (id: MetricId) => metricTile(id, state);
+	const trend = (id: MetricId, group_by: Dimension[] = []) => metricPanel(metricInput(state, id, { group_by }));
+	const total = (id: MetricId, group_by: Dimension[] = []) =>
+		metricPanel(metricInput(state, id, { grain: 'total', group_by }));
+	const daily = (id: MetricId, group_by: Dimension[] = []) =>
+		metricPanel(metricInput(state, id, { grain: 'day', group_by }));
+
+	// Fleet history over all the data, weekly: the price cut and the owned-cluster
+	// expansion show whatever period is picked.
+	const first = await firstDataDay().catch(() => null);
+	const history = first && ps.dataEnd ? { from: first, to: ps.defaults.to } : null;
+	const historyPanel = (id: MetricId, group_by: Dimension[] = []) =>
+		history ? metricPanel(metricInput(state, id, { grain: 'week', group_by, period: history })) : null;
+
+	return {
+		...ps,
+		history,
+		options: await filterOptions([
+			{ dim: 'cluster', label: 'Cluster' },
+			{ dim: 'gpu_type', label: 'GPU type' },
+			{ dim: 'ownership', label: 'Ownership' },
+			{ dim: 'purpose', label: 'Purpose' },
+			{ dim: 'plan', label: 'Plan' },
+			{ dim: 'model', label: 'Model' },
+			{ dim: 'resolution', label: 'Resolution' }
+		]),
+		tiles: {
+			compute_spend: tile('compute_spend'),
+			idle_cost: tile('idle_cost'),
+			cost_per_gpu_hour: tile('cost_per_gpu_hour'),
+			utilization: tile('utilization'),
+			provisioned: tile('provisioned_gpu_hours'),
+			utilized: tile('utilized_gpu_hours'),
+			dead: tile('dead_compute')
+		},
+		charts: {
+			provisionedByCluster: trend('provisioned_gpu_hours', ['cluster']),
+			utilizedByCluster: trend('utilized_gpu_hours', ['cluster']),
+			utilizationHeat: daily('utilization', ['cluster']),
+			spendByOwnership: trend('compute_spend', ['ownership']),
+			spendByComponent: trend('compute_spend', ['cost_component']),
+			idleByOwnership: trend('idle_cost', ['ownership']),
+			costPerHour: trend('cost_per_gpu_hour'),
+			costPerHourByCluster: trend('cost_per_gpu_hour', ['cluster']),
+			byPurpose: trend('utilized_gpu_hours', ['purpose']),
+			byPlan: total('utilized_gpu_hours', ['plan']),
+			deadByReason: trend('dead_compute', ['dead_reason'])
+		},
+		tables: {
+			byGpuType: total('utilization', ['cluster', 'gpu_type']),
+			spendByCluster: total('compute_spend', ['cluster', 'ownership']),
+			byModel: total('utilized_gpu_hours', ['model', 'resolution']),
+			dead: total('dead_compute', ['dead_reason']),
+			top: topRequesters(state)
+		},
+		historyCharts: {
+			costPerHour: historyPanel('cost_per_gpu_hour', ['cluster']),
+			provisioned: historyPanel('provisioned_gpu_hours', ['cluster']),
+			spend: historyPanel('compute_spend', ['ownership'])
+		}
+	};
+};
