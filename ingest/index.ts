@@ -209,11 +209,15 @@ async function ingestFile(
 		const capacity = spec.source === 'generation_jobs' ? await fleetCapacity() : undefined;
 		const keyIndexes = spec.key.map((k) => spec.columnNames.indexOf(k));
 		const known = new Set(spec.columnNames);
+		// NDJSON lines (Parquet arrives as NDJSON too) can be loaded as written; CSV rows are rebuilt.
+		const passRaw = file.format !== 'csv';
 		// Records per committed chunk: the unit of resume and of insert deduplication.
 		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : ingestSettings().LOOPMETER_INGEST_CHUNK_ROWS;
 
 		// The chunk being filled: good rows (deduplicated by key within the chunk) and dead letters.
 		let rows: unknown[][] = [];
+		// The original NDJSON line of a row whose values load as written (else undefined).
+		let rawLines: (string | undefined)[] = [];
 		let rowLines: number[] = [];
 		let keyAt = new Map<string, number>();
 		let letters: DeadLetter[] = [];
@@ -240,6 +244,7 @@ async function ingestFile(
 				const overlaps = await fleetOverlaps(rows.map((r) => Object.fromEntries(spec.columnNames.map((c, i) => [c, r[i]])) as never), rowLines);
 				if (overlaps.size) {
 					const keep: unknown[][] = [];
+					const keepRaw: (string | undefined)[] = [];
 					const keepLines: number[] = [];
 					rows.forEach((r, i) => {
 						const o = overlaps.get(i);
@@ -248,15 +253,18 @@ async function ingestFile(
 							chunkRejected++;
 						} else {
 							keep.push(r);
+							keepRaw.push(rawLines[i]);
 							keepLines.push(rowLines[i]!);
 						}
 					});
 					rows = keep;
+					rawLines = keepRaw;
 					rowLines = keepLines;
 				}
 			}
-			const chunk = { rows, letters, read: inChunk, dup: chunkDuplicates, rej: chunkRejected, warned: chunkWarned };
+			const chunk = { rows, rawLines, letters, read: inChunk, dup: chunkDuplicates, rej: chunkRejected, warned: chunkWarned };
 			rows = [];
+			rawLines = [];
 			rowLines = [];
 			keyAt = new Map();
 			letters = [];
@@ -280,7 +288,7 @@ async function ingestFile(
 					return;
 				}
 				if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done, chunk.letters);
-				const loaded = await writer.commit(run.chunks_done, chunk.rows);
+				const loaded = await writer.commit(run.chunks_done, chunk.rows, chunk.rawLines);
 				Object.assign(run, {
 					rows_read: run.rows_read + chunk.read,
 					rows_loaded: run.rows_loaded + loaded,
@@ -354,15 +362,18 @@ async function ingestFile(
 			}
 			const key = keyIndexes.length === 1 ? String(v.row[keyIndexes[0]!]) : JSON.stringify(keyIndexes.map((i) => v.row[i]));
 			const at = keyAt.get(key);
+			const raw = v.asWritten && passRaw ? rec.raw : undefined;
 			if (at === undefined) {
 				keyAt.set(key, rows.length);
 				rows.push(v.row);
+				rawLines.push(raw);
 				rowLines.push(rec.line);
 			} else {
 				chunkDuplicates++;
 				// Same key twice in a chunk: events keep the first, "latest wins" sources the later line.
 				if (spec.keep === 'latest') {
 					rows[at] = v.row;
+					rawLines[at] = raw;
 					rowLines[at] = rec.line;
 				}
 			}

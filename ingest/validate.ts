@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { Bad, messageOf, parserOf } from './fields.js';
+import { Bad, messageOf, parserOf, passthroughOf } from './fields.js';
 import type { SourceSpec } from './sources/index.js';
 
 /** Why a row was refused: `rule` has no value in it, so rejections can be counted by reason. */
@@ -9,7 +9,18 @@ export interface Rejection {
 	message: string;
 }
 
-export type Validated = { row: unknown[]; issues?: undefined } | { row?: undefined; issues: Rejection[] };
+export type Validated =
+	| {
+			row: unknown[];
+			/**
+			 * Every value can reach ClickHouse as written in the record (absent
+			 * optional columns included: their table defaults equal the schema's),
+			 * so the original NDJSON line can be loaded instead of a re-serialized one.
+			 */
+			asWritten: boolean;
+			issues?: undefined;
+	  }
+	| { row?: undefined; issues: Rejection[] };
 
 /**
  * The source's column parsers and cross-column rules applied in a plain loop:
@@ -21,16 +32,22 @@ export function compileValidator(spec: SourceSpec): (record: Record<string, unkn
 	const shape = spec.columns.shape as Record<string, z.ZodType>;
 	const names = spec.columnNames;
 	const parse = names.map((n) => parserOf(shape[n]!));
+	const passthrough = names.map((n) => passthroughOf(shape[n]!));
 	const width = names.length;
 	const rules = spec.rules;
 	return (record) => {
 		const row = new Array<unknown>(width);
 		let issues: Rejection[] | undefined;
+		let asWritten = true;
 		for (let i = 0; i < width; i++) {
 			const name = names[i]!;
-			const v = parse[i]!(record[name]);
+			const input = record[name];
+			const v = parse[i]!(input);
 			if (v instanceof Bad) (issues ??= []).push({ field: name, rule: v.rule, message: messageOf(v) });
-			else row[i] = v;
+			else {
+				row[i] = v;
+				if (asWritten && v !== input && input !== undefined && input !== null && !passthrough[i]?.(input)) asWritten = false;
+			}
 		}
 		if (issues) return { issues };
 		if (rules) {
@@ -39,6 +56,6 @@ export function compileValidator(spec: SourceSpec): (record: Record<string, unkn
 			const broken = rules(obj as never);
 			if (broken.length) return { issues: broken };
 		}
-		return { row };
+		return { row, asWritten };
 	};
 }

@@ -146,6 +146,31 @@ describe('overlapping and compressed files', () => {
 	});
 });
 
+describe('lines loaded as written', () => {
+	it('stores exactly what the validator accepted, even where ClickHouse would read the line differently', async () => {
+		const path = join(tmp, 'odd.ndjson');
+		const base = JSON.parse(engagementLine(1, '2026-06-15')) as Record<string, unknown>;
+		const odd = [
+			// A number in exponent form and a key given twice (JSON.parse keeps the last).
+			JSON.stringify({ ...base, impression_id: 'odd1' }).replace('"watch_ms":1001', '"watch_ms":1e3'),
+			JSON.stringify({ ...base, impression_id: 'odd2' }).replace('"user_id":"u1"', '"user_id":"first","user_id":"last"'),
+			JSON.stringify({ ...base, impression_id: 'odd3', ts: '2026-06-15T01:02:03.004Z' })
+		];
+		writeFileSync(path, odd.join('\n'));
+		const r = await one('engagement', path);
+		expect(r).toMatchObject({ rows_loaded: 3, rows_rejected: 0 });
+		const rows = await query<{ id: string; watch_ms: number; user_id: string; ts: string }>(
+			`SELECT impression_id AS id, watch_ms, user_id, toString(ts) AS ts FROM impressions WHERE impression_id LIKE 'odd%' ORDER BY id`,
+			{ tag: 'test' }
+		);
+		expect(rows).toEqual([
+			{ id: 'odd1', watch_ms: 1000, user_id: 'u1', ts: '2026-06-15 00:00:01.000' },
+			{ id: 'odd2', watch_ms: 1001, user_id: 'last', ts: '2026-06-15 00:00:01.000' },
+			{ id: 'odd3', watch_ms: 1001, user_id: 'u1', ts: '2026-06-15 01:02:03.004' }
+		]);
+	});
+});
+
 describe('files that cannot be loaded get one clear line', () => {
 	it.each([
 		['empty.ndjson', '', /empty\.ndjson: is empty: nothing to load/],
