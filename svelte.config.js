@@ -9,28 +9,6 @@ const config = {
 		adapter: adapter({ out: 'build' }),
 		// The origin check stays on: it is SvelteKit's CSRF protection for form posts.
 		csrf: { trustedOrigins: [] },
-		// Content Security Policy. 'auto': SvelteKit puts a nonce on its inline
-		// bootstrap script for server-rendered pages (a hash when prerendered), so
-		// no inline script runs without it. Styles allow 'unsafe-inline' because
-		// ECharts and Svelte set style attributes on elements (a nonce cannot
-		// cover attributes); charts draw on <canvas>, export through data:/blob:
-		// images. Nothing may frame the dashboard (clickjacking).
-		csp: {
-			mode: 'auto',
-			directives: {
-				'default-src': ['self'],
-				'script-src': ['self'],
-				'style-src': ['self', 'unsafe-inline'],
-				'img-src': ['self', 'data:', 'blob:'],
-				'font-src': ['self', 'data:'],
-				'connect-src': ['self'],
-				'worker-src': ['self', 'blob:'],
-				'object-src': ['none'],
-				'base-uri': ['self'],
-				'form-action': ['self'],
-				'frame-ancestors': ['none']
-			}
-		},
 		// Nonces for SvelteKit's inline bootstrap; everything else from our own origin.
 		// Inline style attributes stay allowed: Svelte renders `style=` for chart
 		// sizes and bars, and ECharts draws on canvas (no eval, no inline script).
