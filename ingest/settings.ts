@@ -5,8 +5,11 @@ import { z } from 'zod';
  * the ingest path owns them; upload size lives there as LOOPMETER_MAX_UPLOAD_BYTES).
  */
 const schema = z.object({
-	/** Records per committed chunk: the unit of resume and of insert deduplication. */
-	LOOPMETER_INGEST_CHUNK_ROWS: z.coerce.number().int().min(100, 'LOOPMETER_INGEST_CHUNK_ROWS must be at least 100').default(100_000),
+	/**
+	 * Records per committed chunk: the unit of resume and of insert deduplication.
+	 * Two chunks are in memory at once (one parsed while the other is written).
+	 */
+	LOOPMETER_INGEST_CHUNK_ROWS: z.coerce.number().int().min(100, 'LOOPMETER_INGEST_CHUNK_ROWS must be at least 100').default(50_000),
 	/** Interval of the plain progress lines printed when stderr is not a terminal. */
 	LOOPMETER_PROGRESS_INTERVAL_MS: z.coerce.number().int().positive().default(5000)
 });
