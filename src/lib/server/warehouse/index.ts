@@ -32,7 +32,7 @@ export interface OpenOptions {
 // Process-wide: a dev-server reload re-evaluates modules, but must not open the
 // embedded directory a second time (chDB binds one data path per process).
 const KEY = Symbol.for('loopmeter.warehouse');
-type Slot = { pending?: Promise<Warehouse>; release?: () => void };
+type Slot = { pending?: Promise<Warehouse>; release?: () => void; draining?: Promise<void> };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
 export function getWarehouse(options: OpenOptions = {}): Promise<Warehouse> {
@@ -88,7 +88,7 @@ async function openServer(config: Config): Promise<Warehouse> {
 		clickhouse_settings: {
 			max_execution_time: Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000),
 			// A reader who goes away (request.signal aborts the HTTP call) stops the query on the server too.
-			cancel_http_readonly_queries_on_client_close: 1,
+			cancel_http_readonly_queries_on_client_close: 1 as const,
 			// Metric SQL joins fact tables; on a cluster those are Distributed and
 			// the right side must be broadcast for the same SQL to stay correct.
 			...(config.CLICKHOUSE_CLUSTER ? { distributed_product_mode: 'global' as const } : {})
@@ -126,9 +126,32 @@ export interface QueryOptions {
 	signal?: AbortSignal;
 }
 
+/**
+ * chDB (3.4) hands the rows a failed query had already produced to the *next*
+ * query of the process, in front of its own result (measured: after a SELECT
+ * stopped by max_execution_time, the next `SELECT 1` returned the stopped
+ * query's partial rows first). After every embedded failure a throwaway query
+ * takes those rows, and every query waits for it, so no caller ever receives
+ * another query's rows.
+ */
+function drainAfterFailure(wh: Warehouse): void {
+	if (wh.mode !== 'embedded' || slot.draining) return;
+	slot.draining = wh.client
+		.query({ query: 'SELECT 1 AS drained', format: 'JSONEachRow' })
+		.then((rs) => rs.json())
+		.then(
+			() => undefined,
+			() => undefined
+		)
+		.finally(() => {
+			slot.draining = undefined;
+		});
+}
+
 /** The one way to read from the warehouse: values only as typed `{name:Type}` parameters. */
 export async function query<T>(sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	const wh = await getWarehouse();
+	while (slot.draining) await slot.draining;
 	try {
 		const rs = await wh.client.query({
 			query: sql,
@@ -139,6 +162,7 @@ export async function query<T>(sql: string, { tag, params, signal }: QueryOption
 		});
 		return await rs.json<T>();
 	} catch (e) {
+		drainAfterFailure(wh);
 		throw translate(e, tag, wh);
 	}
 }
@@ -146,9 +170,11 @@ export async function query<T>(sql: string, { tag, params, signal }: QueryOption
 /** DDL and other statements without a result. */
 export async function command(sql: string, { tag, params }: QueryOptions): Promise<void> {
 	const wh = await getWarehouse();
+	while (slot.draining) await slot.draining;
 	try {
 		await wh.client.command({ query: sql, query_params: params });
 	} catch (e) {
+		drainAfterFailure(wh);
 		throw translate(e, tag, wh);
 	}
 }
