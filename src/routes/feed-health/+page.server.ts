@@ -43,7 +43,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		armMarkers,
 		modeMarkers: marks('feed_mode', 'launched'),
 		tiles: {
-			slop_index: cachedTile('slop_index', state),
+			satisfaction_rate: cachedTile('satisfaction_rate', state),
 			feed_diversity: cachedTile('feed_diversity', state),
 			near_duplicate_share: cachedTile('near_duplicate_share', state),
 			creator_concentration: cachedTile('creator_concentration', state)
