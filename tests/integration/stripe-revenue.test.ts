@@ -155,3 +155,19 @@ describe('a currency other than USD', () => {
 		expect(raw[0]!.n).toBe('1');
 	});
 });
+
+describe('rows behind the numbers', () => {
+	it('add up to each metric', async () => {
+		const { runDrilldown } = await import('../../src/lib/server/metrics/drill.js');
+		for (const [metric, col, expected] of [
+			['subscription_revenue', 'amount_usd', 157.84],
+			['mrr', 'mrr_usd', 231],
+			['mrr_movements', 'delta', 231] // opening 0 → closing 231
+		] as const) {
+			const d = await runDrilldown({ metric, ...OCT, grain: 'total' });
+			const sum = d.rows.reduce((s, r) => s + Number(r[col]), 0);
+			expect(`${metric} ${sum.toFixed(6)}`).toBe(`${metric} ${expected.toFixed(6)}`);
+			expect(d.hasUserRows).toBe(true);
+		}
+	});
+});

@@ -16,7 +16,9 @@ defineMetric({
 		'Each line of a paid Stripe invoice spread evenly over its service period by the millisecond (whole cents, allocated by cumulative floor so a line adds up to exactly its amount), net of discounts and excluding tax; credit notes (excluding tax) subtracted on their effective day, refunds on the day they were made (a refund issued through a credit note counts once). USD only: other currencies are refused at ingest with a dead-letter reason. Plan from product metadata, price metadata, price lookup_key or product name.',
 	sources: [{ file: 'subscription_revenue_daily', dimensions: ['plan'] }],
 	value: 'sum(amount_usd)',
-	components: { refunds_usd: "-sumIf(amount_usd, component != 'invoice_line')", paying_users: "uniqExactIf(user_id, component = 'invoice_line')" }
+	components: { refunds_usd: "-sumIf(amount_usd, component != 'invoice_line')", paying_users: "uniqExactIf(user_id, component = 'invoice_line')" },
+	drilldown: 'subscription_revenue',
+	drilldownHasUserRows: true
 });
 
 /** The last day of the period a day belongs to, clipped to the request. */
@@ -50,7 +52,9 @@ defineMetric({
 		'Monthly recurring revenue at the end of the period (the last day of each day/week/month, clipped to the request). For each subscription line of a paid or open invoice covering the end of a day: unit price × quantity normalized to a month (yearly / 12, weekly × 52 / 12, daily × 365 / 12), net of the discount applied to that line; a proration credit ("unused time") is negative, so a mid-period upgrade replaces the old price at once; a canceled subscription stops at its ended_at. Trials ($0 lines) count 0. Per plan, the plan of each line.',
 	sources: [{ file: 'mrr_daily', dimensions: ['plan'] }],
 	value: 'sum(mrr_usd)',
-	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: mrrSql(req) })
+	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: mrrSql(req) }),
+	drilldown: 'mrr_customers',
+	drilldownHasUserRows: true
 });
 
 /**
@@ -120,5 +124,7 @@ defineMetric({
 	sources: [{ file: 'mrr_daily', dimensions: ['movement', 'plan'] }],
 	value: 'sum(delta)',
 	components: { opening_mrr: 'opening_mrr', closing_mrr: 'closing_mrr' },
-	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: movementsSql(req) })
+	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: movementsSql(req) }),
+	drilldown: 'mrr_changes',
+	drilldownHasUserRows: true
 });
