@@ -101,7 +101,16 @@ async function ingestStripe(opts: IngestOptions): Promise<IngestReport[]> {
 	}
 	const files = await expandPaths(opts.paths, opts.format ?? 'ndjson', opts.stdin);
 	const out: IngestReport[] = [];
-	for (const f of files) out.push(await mod.ingestStripeEventsFile(f.path, { ...opts }));
+	for (const f of files) {
+		try {
+			const r = await mod.ingestStripeEventsFile(f.path, { ...opts });
+			out.push(opts.label ? { ...r, file: opts.label } : r);
+		} catch (e) {
+			// Its own "cannot read this file" error: one line, like every other source.
+			if (e instanceof Error && /FileError$/.test(e.name)) throw new IngestFileError(opts.label ?? f.name, e.message.replace(`${f.path}: `, ''));
+			throw e;
+		}
+	}
 	return out;
 }
 
