@@ -62,7 +62,10 @@ SELECT
 	['human', 'ai_assisted', 'ai_generated'][n % 3 + 1],
 	5000 + (n * 13) % 55000,
 	['cats', 'cooking', 'dance', 'news', 'sports', 'travel', 'music', 'memes', 'science', 'pets', 'art', 'comedy'][n % 12 + 1],
-	concat('a short clip about ', ['cats', 'cooking', 'dance', 'news', 'sports', 'travel', 'music', 'memes', 'science', 'pets', 'art', 'comedy'][n % 12 + 1], ' in the style of the trend number ', toString(n % 17)),
+	-- Eight words from a 5 000-word vocabulary: captions are distinct, except every
+	-- 20th video, which repeats the previous caption (a near duplicate). Captions
+	-- shared by thousands of videos would make near-duplicate pairs quadratic.
+	arrayStringConcat(arrayMap(i -> concat('w', toString(cityHash64(if(n % 20 = 0 AND n > 0, n - 1, n), i) % 5000)), range(8)), ' '),
 	if(n % 5 = 0 AND n > 0, concat('v', toString(n - 5)), ''),
 	concat('r', toString(n)),
 	if(n % 9 = 0, [concat('u', toString(n % ${users}))], []),

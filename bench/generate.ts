@@ -1,0 +1,62 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { projectRoot } from '../src/lib/server/project-root.js';
+import { command, query } from '../src/lib/server/warehouse/index.js';
+import { loadMigrations } from '../src/lib/server/warehouse/migrate.js';
+import { tablesOf } from '../src/lib/server/warehouse/render-ddl.js';
+import type { GenerateResult } from './report.js';
+import { fixtureInserts, type SyntheticSize } from './synthetic.js';
+
+export type Scale = 'small' | 'medium' | 'large';
+
+// Synthetic sizes roughly follow the demo's proportions (impressions per user
+// per day, videos per impression), so rollup and query figures are comparable.
+const SYNTHETIC: Record<Scale, SyntheticSize> = {
+	small: { impressions: 1_000_000, users: 20_000, videos: 50_000, jobs: 100_000, days: 180 },
+	medium: { impressions: 10_000_000, users: 200_000, videos: 500_000, jobs: 1_000_000, days: 180 },
+	large: { impressions: 100_000_000, users: 2_000_000, videos: 5_000_000, jobs: 10_000_000, days: 180 }
+};
+
+type DemoRunner = (opts: { scale: Scale; log?: (s: string) => void }) => Promise<unknown>;
+
+/** The demo generator's entry point, if the demo module provides one. */
+async function demoRunner(): Promise<DemoRunner | undefined> {
+	for (const file of ['ingest/demo/index.ts', 'ingest/demo/run.ts', 'ingest/demo/scenario.ts']) {
+		const path = join(projectRoot(), file);
+		if (!existsSync(path)) continue;
+		const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+		const fn = mod.runDemo ?? mod.generateDemo;
+		if (typeof fn === 'function') return fn as DemoRunner;
+	}
+	return undefined;
+}
+
+export async function generate(scale: Scale, opts: { synthetic: boolean; log: (s: string) => void }): Promise<GenerateResult> {
+	const start = performance.now();
+	let source: string;
+	const runDemo = opts.synthetic ? undefined : await demoRunner();
+	if (runDemo) {
+		source = `the demo scenario (\`runDemo({ scale: '${scale}' })\`)`;
+		opts.log(`Generating the demo scenario at scale ${scale}…`);
+		await runDemo({ scale, log: opts.log });
+	} else {
+		if (!opts.synthetic) throw new Error('The demo generator (ingest/demo) exports no runDemo yet: use --synthetic for the synthetic data set.');
+		const size = SYNTHETIC[scale];
+		source = `the synthetic generator (bench/synthetic.ts: ${size.impressions!.toLocaleString('en-US')} impressions, ${size.users!.toLocaleString('en-US')} users, ${size.days} days)`;
+		opts.log(`Generating ${source}…`);
+		for (const s of fixtureInserts('default', { ...size, runId: 'bench-synthetic' })) {
+			const t = performance.now();
+			await command(s, { tag: 'bench:generate' });
+			opts.log(`  ${/INSERT INTO \S+\.(\w+)/.exec(s)?.[1]} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+		}
+	}
+	const seconds = (performance.now() - start) / 1000;
+	const rows: Record<string, number> = {};
+	for (const t of tablesOf(loadMigrations())) {
+		const [r] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${t}`, { tag: 'bench:count' }).catch(() => [{ n: 'NaN' }]);
+		rows[t] = Number(r?.n);
+	}
+	opts.log(`Generated in ${seconds.toFixed(0)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`);
+	return { scale, seconds, source, rows };
+}

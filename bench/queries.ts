@@ -1,0 +1,116 @@
+import type { Dimension, MetricRequestInput } from '../src/lib/contracts/metrics.js';
+import { defaultPeriod } from '../src/lib/url-state.js';
+import { buildMetricQuery } from '../src/lib/server/metrics/build-query.js';
+import { listMetrics, type MetricDefinition } from '../src/lib/server/metrics/registry.js';
+import { parseMetricRequest, runMetric } from '../src/lib/server/metrics/run.js';
+import '../src/lib/server/metrics/all.js';
+import { latestDataDay } from '../src/lib/server/metrics/page-state.js';
+import { command, query } from '../src/lib/server/warehouse/index.js';
+import { percentile, timed } from './stats.js';
+
+export interface PathTiming {
+	file: string;
+	coldMs: number;
+	p50Ms: number;
+	p95Ms: number;
+	rows: number;
+}
+
+export interface QueryTiming {
+	metric: string;
+	request: string;
+	served: PathTiming;
+	/** The same request forced onto raw tables; absent when the metric has no rollup for it. */
+	raw?: PathTiming;
+	error?: string;
+}
+
+export interface TableSize {
+	table: string;
+	rows: number;
+	bytesOnDisk: number;
+}
+
+export interface QueriesResult {
+	period: { from: string; to: string };
+	repeats: number;
+	timings: QueryTiming[];
+	tables: TableSize[];
+}
+
+export interface QueriesOptions {
+	repeats: number;
+	/** Group-by requests per metric (the pages' breakdowns use the first dimensions of the first source). */
+	groupBys: number;
+	only?: string[];
+	log: (line: string) => void;
+}
+
+/**
+ * The requests a page makes for one metric with its default state: the tile's
+ * total, the chart's daily series over the last 28 days, and daily breakdowns by
+ * the metric's leading dimensions.
+ */
+export function panelRequests(def: MetricDefinition, period: { from: string; to: string }, groupBys: number): { label: string; input: MetricRequestInput }[] {
+	const base = { metric: def.id, ...period };
+	const dims = (def.sources[0]?.dimensions ?? []).slice(0, groupBys) as Dimension[];
+	return [
+		{ label: 'total', input: { ...base, grain: 'total' } },
+		{ label: 'day', input: { ...base, grain: 'day' } },
+		...dims.map((d) => ({ label: `day by ${d}`, input: { ...base, grain: 'day' as const, group_by: [d] } }))
+	];
+}
+
+// Cold = first run after ClickHouse drops its mark and uncompressed-block
+// caches. The OS page cache is not dropped (that needs root and slows every
+// other process on the machine), so "cold" means engine-cold, not disk-cold.
+async function dropCaches(): Promise<void> {
+	for (const s of ['SYSTEM DROP MARK CACHE', 'SYSTEM DROP UNCOMPRESSED CACHE', 'SYSTEM DROP QUERY CACHE']) {
+		await command(s, { tag: 'bench:drop-caches' }).catch(() => undefined);
+	}
+}
+
+async function timePath(input: MetricRequestInput, forceRaw: boolean, repeats: number): Promise<PathTiming> {
+	const file = buildMetricQuery(parseMetricRequest(input), undefined, { forceRaw }).file;
+	await dropCaches();
+	const cold = await timed(() => runMetric(input, { forceRaw }));
+	const warm: number[] = [];
+	for (let i = 0; i < repeats; i++) warm.push((await timed(() => runMetric(input, { forceRaw }))).ms);
+	return { file, coldMs: cold.ms, p50Ms: percentile(warm, 50), p95Ms: percentile(warm, 95), rows: cold.value.response.rows.length };
+}
+
+export async function benchQueries(opts: QueriesOptions): Promise<QueriesResult> {
+	const end = await latestDataDay();
+	if (!end) throw new Error('The bench warehouse is empty: run `loopmeter bench generate` first.');
+	const period = defaultPeriod(end);
+	opts.log(`Panel queries over ${period.from} .. ${period.to} (exclusive), ${opts.repeats} warm repeats each`);
+	const timings: QueryTiming[] = [];
+	for (const def of listMetrics()) {
+		if (opts.only && !opts.only.includes(def.id)) continue;
+		for (const { label, input } of panelRequests(def, period, opts.groupBys)) {
+			try {
+				const served = await timePath(input, false, opts.repeats);
+				const rawFile = buildMetricQuery(parseMetricRequest(input), undefined, { forceRaw: true }).file;
+				const raw = rawFile === served.file ? undefined : await timePath(input, true, opts.repeats);
+				timings.push({ metric: def.id, request: label, served, raw });
+				const pair = raw ? `  raw ${raw.p50Ms.toFixed(1)} ms  ×${(raw.p50Ms / served.p50Ms).toFixed(1)}` : '';
+				opts.log(`  ${def.id.padEnd(28)} ${label.padEnd(22)} p50 ${served.p50Ms.toFixed(1).padStart(7)} ms  p95 ${served.p95Ms.toFixed(1).padStart(7)} ms  cold ${served.coldMs.toFixed(1).padStart(7)} ms${pair}`);
+			} catch (e) {
+				const message = (e as Error).message.split('\n')[0]!.slice(0, 300);
+				timings.push({ metric: def.id, request: label, served: { file: '', coldMs: NaN, p50Ms: NaN, p95Ms: NaN, rows: 0 }, error: message });
+				opts.log(`  ${def.id.padEnd(28)} ${label.padEnd(22)} FAILED: ${message}`);
+			}
+		}
+	}
+	return { period, repeats: opts.repeats, timings, tables: await tableSizes() };
+}
+
+export async function tableSizes(): Promise<TableSize[]> {
+	const rows = await query<{ table: string; rows: string; bytes: string }>(
+		`SELECT table, toString(sum(rows)) AS rows, toString(sum(bytes_on_disk)) AS bytes
+		FROM system.parts WHERE active AND database = currentDatabase()
+		GROUP BY table ORDER BY sum(bytes_on_disk) DESC`,
+		{ tag: 'bench:table-sizes' }
+	);
+	return rows.map((r) => ({ table: r.table, rows: Number(r.rows), bytesOnDisk: Number(r.bytes) }));
+}

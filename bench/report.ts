@@ -1,0 +1,184 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LoadResult } from './load.js';
+import type { Machine } from './machine.js';
+import type { PagesResult } from './pages.js';
+import type { QueriesResult } from './queries.js';
+import type { PageBundle } from './size.js';
+import { bytes, ms } from './stats.js';
+import type { BenchPaths } from './paths.js';
+
+/** Every phase stores its figures as JSON beside the machine they were measured on. */
+export interface PhaseRecord<T> {
+	phase: string;
+	machine: Machine;
+	scale?: string;
+	data: T;
+}
+
+export interface GenerateResult {
+	scale: string;
+	seconds: number;
+	source: string;
+	rows: Record<string, number>;
+}
+
+export interface SizeResult {
+	warehouseBytes: number;
+	tables: { table: string; rows: number; bytesOnDisk: number }[];
+	bundles: PageBundle[];
+	serverRssIdleBytes?: number;
+}
+
+export interface IngestRecord {
+	markdown: string;
+}
+
+export function savePhase<T>(paths: BenchPaths, record: PhaseRecord<T>): void {
+	writeFileSync(join(paths.results, `${record.phase}.json`), JSON.stringify(record, null, 2));
+}
+
+function loadPhase<T>(paths: BenchPaths, phase: string): PhaseRecord<T> | undefined {
+	const f = join(paths.results, `${phase}.json`);
+	return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as PhaseRecord<T>) : undefined;
+}
+
+// The targets of the performance brief (2 cores, 24 GiB, 100 M impressions).
+export const TARGETS = {
+	panelP95Ms: 100,
+	rollupSpeedup: 30,
+	pageServerMs: 300,
+	loadP95Ms: 300,
+	rssBytes: 2 * 1024 ** 3,
+	jsGzipBytes: 250 * 1000
+};
+
+const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+const when = (r: PhaseRecord<unknown>) => `${r.machine.date.slice(0, 16).replace('T', ' ')} UTC, commit ${r.machine.commit}${r.scale ? `, scale ${r.scale}` : ''}`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+/** Assembles bench/results.md from the latest record of every phase, plus bench/notes.md. */
+export function writeReport(paths: BenchPaths): string {
+	const gen = loadPhase<GenerateResult>(paths, 'generate');
+	const ingest = loadPhase<IngestRecord>(paths, 'ingest');
+	const queries = loadPhase<QueriesResult>(paths, 'queries');
+	const pages = loadPhase<PagesResult>(paths, 'pages');
+	const load = loadPhase<LoadResult>(paths, 'load');
+	const size = loadPhase<SizeResult>(paths, 'size');
+	const any = gen ?? queries ?? pages ?? load ?? size ?? ingest;
+	const out: string[] = ['# Loopmeter benchmark results', ''];
+	out.push('Written by `npm run bench` (`loopmeter bench`); every section names when and at which commit it was measured. Compare runs only on the same machine.', '');
+	if (any) {
+		const m = any.machine;
+		out.push('## Machine', '', `- ${m.cpus} × ${m.cpuModel}, ${bytes(m.ramBytes)} RAM, Node ${m.node}`, `- Embedded warehouse (chDB) in \`bench/out/data\``, '');
+	}
+
+	out.push('## Targets', '', row(['target', 'goal', 'measured', '']), row(['---', '---', '---', '---']));
+	if (queries) {
+		const ok = queries.data.timings.filter((t) => !t.error);
+		const worst = ok.reduce((a, t) => Math.max(a, t.served.p95Ms), 0);
+		const over = ok.filter((t) => t.served.p95Ms >= TARGETS.panelP95Ms).length;
+		out.push(row(['panel query p95, warm', `< ${TARGETS.panelP95Ms} ms`, `worst ${ms(worst)} ms; ${over} of ${ok.length} requests over`, verdict(over === 0)]));
+		const pairs = ok.filter((t) => t.raw);
+		const slow = pairs.filter((t) => t.raw!.p50Ms / t.served.p50Ms < TARGETS.rollupSpeedup).length;
+		const min = pairs.reduce((a, t) => Math.min(a, t.raw!.p50Ms / t.served.p50Ms), Infinity);
+		out.push(row(['rollup vs raw', `≥ ${TARGETS.rollupSpeedup}×`, pairs.length ? `min ×${min.toFixed(1)}; ${slow} of ${pairs.length} pairs under` : 'no request served by a rollup', verdict(pairs.length > 0 && slow === 0)]));
+	}
+	if (pages) {
+		const worst = pages.data.pages.reduce((a, p) => Math.max(a, p.htmlP95Ms), 0);
+		out.push(row(['page server time (HTML, p95)', `< ${TARGETS.pageServerMs} ms`, `worst ${ms(worst)} ms`, verdict(worst < TARGETS.pageServerMs)]));
+	}
+	if (load) {
+		const l = load.data;
+		out.push(row(['load test p95, 0 errors', `< ${TARGETS.loadP95Ms} ms`, `${ms(l.p95Ms)} ms, ${l.errors} errors`, verdict(l.p95Ms < TARGETS.loadP95Ms && l.errors === 0)]));
+		out.push(row(['server RSS', `< ${bytes(TARGETS.rssBytes)}`, `peak ${bytes(l.serverRssPeakBytes)}`, verdict(l.serverRssPeakBytes < TARGETS.rssBytes)]));
+	}
+	if (size?.data.bundles.length) {
+		const worst = size.data.bundles.reduce((a, b) => Math.max(a, b.jsGzipBytes), 0);
+		out.push(row(['JS per page (gzip)', `< ${TARGETS.jsGzipBytes / 1000} KB`, `worst ${(worst / 1000).toFixed(1)} KB`, verdict(worst < TARGETS.jsGzipBytes)]));
+	}
+	out.push('');
+
+	const notes = join(paths.report, '..', 'notes.md');
+	if (existsSync(notes)) out.push(readFileSync(notes, 'utf8').trim(), '');
+
+	if (gen) {
+		out.push('## 1. Demo generation', '', `_${when(gen)}_`, '');
+		out.push(`Generated with ${gen.data.source} in **${gen.data.seconds.toFixed(0)} s**.`, '');
+		out.push(row(['table', 'rows']), row(['---', '---:']));
+		for (const [t, n] of Object.entries(gen.data.rows)) out.push(row([t, n.toLocaleString('en-US')]));
+		out.push('');
+	}
+	if (ingest) out.push('## Ingest', '', `_${when(ingest)}_`, '', ingest.data.markdown.trim(), '');
+	if (queries) {
+		const q = queries.data;
+		out.push('## 2. Panel queries', '', `_${when(queries)}_`, '');
+		out.push(
+			`Every registered metric over the pages' default period (${q.period.from} .. ${q.period.to}, exclusive): the tile total, the daily series, and daily breakdowns by the metric's leading dimensions. Wall time of \`runMetric\` (query + JSON), ms. Cold = first run after dropping ClickHouse's mark and block caches (the OS page cache stays warm); p50/p95 over ${q.repeats} warm repeats. "raw" is the same request forced onto the raw tables (\`forceRaw\`) in the same run; ×: raw p50 / served p50.`,
+			''
+		);
+		out.push(row(['metric', 'request', 'source', 'cold', 'p50', 'p95', 'raw cold', 'raw p50', 'raw p95', '×']));
+		out.push(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+		for (const t of q.timings) {
+			if (t.error) {
+				out.push(row([t.metric, t.request, `failed: ${t.error.replaceAll('|', '\\|')}`, '', '', '', '', '', '', '']));
+				continue;
+			}
+			const s = t.served;
+			const r = t.raw;
+			out.push(
+				row([
+					t.metric,
+					t.request,
+					s.file.replace('sql/metrics/', ''),
+					ms(s.coldMs),
+					ms(s.p50Ms),
+					s.p95Ms >= TARGETS.panelP95Ms ? `**${ms(s.p95Ms)}**` : ms(s.p95Ms),
+					r ? ms(r.coldMs) : '',
+					r ? ms(r.p50Ms) : '',
+					r ? ms(r.p95Ms) : '',
+					r ? `×${(r.p50Ms / s.p50Ms).toFixed(1)}` : 'no rollup'
+				])
+			);
+		}
+		out.push('');
+	}
+	if (pages) {
+		out.push('## 3. Pages', '', `_${when(pages)}_`, '');
+		out.push(`Production build served by \`loopmeter serve\` on 127.0.0.1. Server time = time to the last byte (panels stream), p50/p95 over ${pages.data.repeats} requests after one warm-up. Chromium = navigation to network idle in headless Debian Chromium: first visit with an empty cache, then the median of two more visits.`, '');
+		out.push(row(['page', 'HTTP', 'HTML p50', 'HTML p95', '__data.json p50', '__data.json p95', 'HTML size', 'Chromium first', 'Chromium later']));
+		out.push(row(['---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+		for (const p of pages.data.pages) {
+			out.push(row([p.page, p.status, ms(p.htmlP50Ms), ms(p.htmlP95Ms), ms(p.dataP50Ms), ms(p.dataP95Ms), bytes(p.htmlBytes), p.browserColdMs !== undefined ? ms(p.browserColdMs) : (p.browserError ?? '–'), p.browserWarmMs !== undefined ? ms(p.browserWarmMs) : '–']));
+		}
+		out.push('');
+	}
+	if (load) {
+		const l = load.data;
+		out.push('## 4. Load test', '', `_${when(load)}_`, '');
+		out.push(`${l.viewers} simulated viewers, ${l.seconds.toFixed(0)} s, no think time, keep-alive; each opens a page (HTML) then navigates client-side to the next (its \`__data.json\`), over ${l.pages.length} pages. The load generator shares the machine's cores with the server.`, '');
+		out.push(row(['requests', 'throughput', 'p50', 'p95', 'p99', 'max', 'errors', 'server RSS peak', 'RSS after']));
+		out.push(row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+		out.push(row([l.requests, `${l.throughputPerS.toFixed(1)}/s`, `${ms(l.p50Ms)} ms`, `${ms(l.p95Ms)} ms`, `${ms(l.p99Ms)} ms`, `${ms(l.maxMs)} ms`, l.errors, bytes(l.serverRssPeakBytes), bytes(l.serverRssAfterBytes)]));
+		if (l.errorSamples.length) out.push('', `Error samples: ${l.errorSamples.map((e) => `\`${e}\``).join(', ')}`);
+		out.push('');
+	}
+	if (size) {
+		const s = size.data;
+		out.push('## 5. Memory and disk', '', `_${when(size)}_`, '');
+		out.push(`Warehouse on disk: **${bytes(s.warehouseBytes)}**${s.serverRssIdleBytes ? `; server RSS idle after start: ${bytes(s.serverRssIdleBytes)}` : ''}.`, '');
+		out.push(row(['table', 'rows', 'on disk']), row(['---', '---:', '---:']));
+		for (const t of s.tables) out.push(row([t.table, t.rows.toLocaleString('en-US'), bytes(t.bytesOnDisk)]));
+		out.push('');
+		out.push('## 6. JS per page', '', 'First-visit JS of each route (client entry + layouts + page node + static imports; lazy chunks excluded), gzip -9 file by file.', '');
+		if (!s.bundles.length) out.push('No production build found (`build/` and `.svelte-kit/output`).', '');
+		else {
+			out.push(row(['route', 'files', 'JS', 'JS gzip', 'CSS gzip']), row(['---', '---:', '---:', '---:', '---:']));
+			for (const b of s.bundles) out.push(row([b.route, b.jsFiles, bytes(b.jsBytes), b.jsGzipBytes >= TARGETS.jsGzipBytes ? `**${bytes(b.jsGzipBytes)}**` : bytes(b.jsGzipBytes), bytes(b.cssGzipBytes)]));
+			out.push('');
+		}
+	}
+	const text = out.join('\n');
+	writeFileSync(paths.report, text);
+	return text;
+}

@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../src/lib/server/project-root.js';
+
+export interface RunningServer {
+	url: string;
+	pid: number;
+	/** Resident and peak resident memory of the server process, bytes. */
+	memory(): { rss: number; peak: number };
+	/** A `Cookie` header value for an authenticated viewer (the demo auto-login on loopback). */
+	cookie: string;
+	stop(): Promise<void>;
+}
+
+/**
+ * Starts `loopmeter serve` on the production build in build/ against the bench
+ * warehouse, on a free port of 127.0.0.1, and waits for its URL. The server is a
+ * separate process so its memory and CPU are its own, as in production.
+ */
+export async function startServer(dataDir: string, log: (s: string) => void): Promise<RunningServer> {
+	const root = projectRoot();
+	if (!existsSync(join(root, 'build', 'handler.js'))) {
+		throw new Error('No production build in build/: the bench measures the production server, so run `npm run build` first.');
+	}
+	const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--no-demo'], {
+		cwd: root,
+		env: { ...process.env, LOOPMETER_DATA: dataDir, CLICKHOUSE_URL: '', NODE_ENV: 'production' },
+		stdio: ['ignore', 'pipe', 'pipe']
+	});
+	const url = await new Promise<string>((resolve, reject) => {
+		let output = '';
+		const onData = (b: Buffer) => {
+			output += b.toString();
+			const m = /running at (http:\/\/\S+)/.exec(output);
+			if (m) resolve(m[1]!);
+		};
+		child.stdout!.on('data', onData);
+		child.stderr!.on('data', (b: Buffer) => (output += b.toString()));
+		child.once('exit', (code) => reject(new Error(`loopmeter serve exited (${code}) before listening:\n${output.slice(-2000)}`)));
+		setTimeout(() => reject(new Error(`loopmeter serve did not start within 180 s:\n${output.slice(-2000)}`)), 180_000).unref();
+	});
+	log(`Production server at ${url} (pid ${child.pid})`);
+	const cookie = await demoCookie(url);
+	return {
+		url,
+		pid: child.pid!,
+		cookie,
+		memory: () => memoryOf(child.pid!),
+		stop: () => stop(child)
+	};
+}
+
+/** Follows the first page load and keeps what it sets: the demo session cookie on loopback. */
+async function demoCookie(url: string): Promise<string> {
+	const res = await fetch(url, { redirect: 'manual' });
+	await res.arrayBuffer();
+	return res.headers
+		.getSetCookie()
+		.map((c) => c.split(';')[0]!)
+		.join('; ');
+}
+
+function memoryOf(pid: number): { rss: number; peak: number } {
+	try {
+		const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+		const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN) * 1024;
+		return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+	} catch {
+		return { rss: NaN, peak: NaN };
+	}
+}
+
+function stop(child: ChildProcess): Promise<void> {
+	if (child.exitCode !== null) return Promise.resolve();
+	return new Promise((resolve) => {
+		const kill = setTimeout(() => child.kill('SIGKILL'), 15_000);
+		child.once('exit', () => {
+			clearTimeout(kill);
+			resolve();
+		});
+		child.kill('SIGTERM');
+	});
+}
