@@ -15,7 +15,10 @@ export function describeProgress(p: IngestProgress): { fraction: number; text: s
 	const rate = p.elapsedMs > 0 ? (p.rowsRead / p.elapsedMs) * 1000 : 0;
 	const eta = fraction > 0 && !p.done ? (p.elapsedMs / fraction) * (1 - fraction) : 0;
 	const files = p.files > 1 ? ` [${p.fileIndex}/${p.files}]` : '';
-	const text = `${p.source} ${p.file}${files}  ${mb(p.bytesDone)}/${mb(p.bytesTotal)}  ${int(p.rowsRead)} rows  ${int(rate)} rows/s  ${p.rowsRejected ? `${int(p.rowsRejected)} rejected  ` : ''}${p.done ? `done in ${duration(p.elapsedMs)}` : `ETA ${duration(eta)}`}`;
+	// Most useful first: a narrow terminal cuts the end of the line.
+	const when = p.done ? `done in ${duration(p.elapsedMs)}` : `ETA ${duration(eta)}`;
+	const rejected = p.rowsRejected ? `  ${int(p.rowsRejected)} rejected` : '';
+	const text = `${int(p.rowsRead)} rows  ${int(rate)} rows/s  ${when}${rejected}  ${mb(p.bytesDone)}/${mb(p.bytesTotal)}  ${p.source} ${p.file}${files}`;
 	return { fraction, text };
 }
 
