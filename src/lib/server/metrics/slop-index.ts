@@ -24,6 +24,12 @@ export const SLOP_COMPONENTS: readonly { id: MetricId; direction: 1 | -1 }[] = [
 /** Days of baseline before the period, and the fewest with data for it to count. */
 const BASELINE_DAYS = 28;
 const MIN_BASELINE_DAYS = 7;
+/**
+ * The index runs twelve indicators' queries over the period plus its baseline:
+ * on a busy two-core machine that can exceed the default per-query limit, so it
+ * gets its own (set in the statement: session settings leak through chDB).
+ */
+const MAX_SECONDS = 240;
 
 /**
  * One statement: every component's own daily query (the same definition its
@@ -47,23 +53,26 @@ ${shifted(built.sql)}
 	const fallback = `day >= {from:Date} AND day < addDays({from:Date}, ${BASELINE_DAYS})`;
 	const keys = groupKeys(req);
 	const scoreCols = SLOP_COMPONENTS.map(({ id }) => `avgIf(score, component = '${id}') AS d_${id}`);
+	// One pass over the component rows: the baseline comes from window aggregates
+	// partitioned by component only, so every group is scored against the same
+	// baseline (all groups' daily values before the period) and arms or modes
+	// can be compared on one scale.
+	const w = 'OVER (PARTITION BY component)';
 	return `WITH components AS (
 ${parts.join('\n\tUNION ALL\n')}
 ),
-baselines AS (
-	SELECT component${d},
-		countIf(${inBaseline} AND x IS NOT NULL) >= ${MIN_BASELINE_DAYS} AS before_period,
-		if(before_period, avgIf(x, ${inBaseline}), avgIf(x, ${fallback})) AS mu,
-		if(before_period, stddevPopIf(x, ${inBaseline}), stddevPopIf(x, ${fallback})) AS sigma
+with_baseline AS (
+	SELECT *,
+		countIf(${inBaseline} AND x IS NOT NULL) ${w} >= ${MIN_BASELINE_DAYS} AS before_period,
+		if(before_period, avgIf(x, ${inBaseline}) ${w}, avgIf(x, ${fallback}) ${w}) AS mu,
+		if(before_period, stddevPopIf(x, ${inBaseline}) ${w}, stddevPopIf(x, ${fallback}) ${w}) AS sigma
 	FROM components
-	GROUP BY component${d}
 ),
 scored AS (
-	SELECT c.day AS day${dims.map((x) => `, c.${x} AS ${x}`).join('')}, c.component AS component,
-		least(100, greatest(0, 50 + 25 * c.direction * (c.x - b.mu) / greatest(ifNull(b.sigma, 0), abs(b.mu) * 0.01, 1e-12))) AS score
-	FROM components AS c
-	INNER JOIN baselines AS b ON b.component = c.component${dims.map((x) => ` AND b.${x} = c.${x}`).join('')}
-	WHERE c.day >= {from:Date} AND c.day < {to:Date} AND c.x IS NOT NULL AND b.mu IS NOT NULL
+	SELECT day${d}, component,
+		least(100, greatest(0, 50 + 25 * direction * (x - mu) / greatest(ifNull(sigma, 0), abs(mu) * 0.01, 1e-12))) AS score
+	FROM with_baseline
+	WHERE day >= {from:Date} AND day < {to:Date} AND x IS NOT NULL AND mu IS NOT NULL
 ),
 daily AS (
 	SELECT day${d}, avg(score) AS d_value, uniqExact(component) AS d_components, ${scoreCols.join(', ')}
@@ -71,5 +80,6 @@ daily AS (
 	GROUP BY day${d}
 )
 SELECT ${[...periodSelect(req), ...dims, 'avg(d_value) AS value', 'avg(d_components) AS components_scored', ...SLOP_COMPONENTS.map(({ id }) => `avg(d_${id}) AS ${id}_score`)].join(', ')}
-FROM daily${groupOrder(keys)}`;
+FROM daily${groupOrder(keys)}
+SETTINGS max_execution_time = ${MAX_SECONDS}`;
 }
