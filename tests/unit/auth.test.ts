@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { drilldownRoles, metricPage, metricRoles, pagesFor, requirementFor, roles, scopeGrants } from '../../src/lib/server/auth/access.js';
+import { metricIds, type MetricId } from '../../src/lib/contracts/metrics.js';
+import { LoginLimiter } from '../../src/lib/server/auth/limiter.js';
+import { hashPassword, verifyPassword, generatePassword } from '../../src/lib/server/auth/passwords.js';
+import { newApiToken, redact, sha256 } from '../../src/lib/server/auth/secrets.js';
+import { checkBodySize } from '../../src/lib/server/auth/limits.js';
+import { TtlCache } from '../../src/lib/server/auth/cache.js';
+
+const noUserRows = () => false;
+const userRows = () => true;
+
+describe('access table', () => {
+	it('places every metric on a page', () => {
+		expect(Object.keys(metricPage).sort()).toEqual([...metricIds].sort());
+	});
+
+	it('gives each role its pages and nothing more', () => {
+		expect(pagesFor('exec')).toEqual(['/', '/unit-economics', '/glossary']);
+		expect(pagesFor('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary']);
+		expect(pagesFor('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary']);
+		expect(pagesFor('admin')).toHaveLength(9);
+		expect(pagesFor(undefined)).toEqual([]);
+	});
+
+	it('lets metric access follow the page: revenue detail for finance, engagement for product', () => {
+		expect(metricRoles('mrr')).toEqual(['finance', 'admin']);
+		expect(metricRoles('satisfaction_rate')).toEqual(['product', 'admin']);
+		expect(metricRoles('compute_spend')).toEqual(roles);
+		expect(metricRoles('idle_cost')).toEqual(['finance', 'admin']);
+	});
+
+	it('never gives user-level drill-down rows to exec or finance', () => {
+		for (const id of metricIds as readonly MetricId[]) {
+			const r = drilldownRoles(id, true);
+			expect(r).not.toContain('exec');
+			expect(r).not.toContain('finance');
+		}
+		expect(requirementFor('/glossary/watch_hours/rows', 'GET', userRows)).toMatchObject({ roles: ['product', 'admin'], drilldown: true });
+		expect(requirementFor('/api/v1/metrics/watch_hours/rows', 'GET', userRows)).toMatchObject({ roles: ['product', 'admin'], scopes: [] });
+		expect(requirementFor('/api/v1/metrics/compute_spend/rows', 'GET', noUserRows)).toMatchObject({ roles, scopes: ['metrics:read'] });
+		const sql = requirementFor('/api/v1/metrics/watch_hours/sql', 'GET', userRows);
+		expect(sql).toMatchObject({ roles: [...roles] });
+		expect(sql.kind === 'roles' && sql.drilldown).toBeFalsy();
+	});
+
+	it('keeps public only what must be', () => {
+		expect(requirementFor('/login', 'POST', noUserRows).kind).toBe('public');
+		expect(requirementFor('/healthz', 'GET', noUserRows).kind).toBe('public');
+		expect(requirementFor('/api/v1/stripe/webhook', 'POST', noUserRows).kind).toBe('public');
+		expect(requirementFor('/api/v1/stripe/webhook', 'GET', noUserRows).kind).toBe('roles');
+		expect(requirementFor('/_app/remote/abc', 'POST', noUserRows)).toMatchObject({ roles: ['admin'], unclassified: true });
+		expect(requirementFor('/something-new', 'GET', noUserRows)).toMatchObject({ roles: ['admin'], unclassified: true });
+	});
+
+	it('makes shared-state form actions admin-only', () => {
+		expect(requirementFor('/feed-health', 'GET', noUserRows)).toMatchObject({ roles: ['product', 'admin'] });
+		expect(requirementFor('/feed-health', 'POST', noUserRows)).toMatchObject({ roles: ['admin'] });
+		expect(requirementFor('/api/v1/alerts', 'PUT', noUserRows)).toMatchObject({ roles: ['admin'] });
+	});
+
+	it('matches ingest scopes per source, with ingest:* for all', () => {
+		expect(requirementFor('/api/v1/ingest/videos', 'POST', noUserRows)).toMatchObject({ roles: ['admin'], scopes: ['ingest:videos'] });
+		expect(scopeGrants(['ingest:*'], 'ingest:videos')).toBe(true);
+		expect(scopeGrants(['ingest:users'], 'ingest:videos')).toBe(false);
+		expect(scopeGrants(['ingest:*'], 'metrics:read')).toBe(false);
+	});
+});
+
+describe('passwords', () => {
+	it('hashes with a salt and verifies only the right password', async () => {
+		const a = await hashPassword('correct horse battery');
+		const b = await hashPassword('correct horse battery');
+		expect(a).not.toBe(b);
+		expect(a).toMatch(/^scrypt\$32768\$8\$1\$[\w-]+\$[\w-]+$/);
+		expect(await verifyPassword('correct horse battery', a)).toBe(true);
+		expect(await verifyPassword('correct horse batterY', a)).toBe(false);
+		expect(await verifyPassword('anything', undefined)).toBe(false);
+		expect(await verifyPassword('anything', '')).toBe(false);
+		expect(await verifyPassword('x', 'md5$abc')).toBe(false);
+	});
+
+	it('generates 20-character passwords from an unambiguous alphabet', () => {
+		const p = generatePassword();
+		expect(p).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{20}$/);
+		expect(generatePassword()).not.toBe(p);
+	});
+});
+
+describe('login limiter', () => {
+	const opts = { maxFailures: 3, ipMaxFailures: 5, lockoutMs: 60_000 };
+
+	it('locks an account after maxFailures, then lets it try again after the lockout', () => {
+		const l = new LoginLimiter(opts);
+		const t = 1_000_000;
+		expect(l.fail('1.1.1.1', 'ana', t)).toBe(false);
+		expect(l.fail('2.2.2.2', 'ana', t + 1)).toBe(false);
+		expect(l.fail('3.3.3.3', 'ANA', t + 2)).toBe(true); // names are case-insensitive; any address counts
+		expect(l.check('4.4.4.4', 'ana', t + 3)).toEqual({ allowed: false, reason: 'account', retryAfterSec: 60 });
+		expect(l.check('4.4.4.4', 'ana', t + 60_003)).toEqual({ allowed: true });
+	});
+
+	it('refuses an address after ipMaxFailures across accounts, within the window', () => {
+		const l = new LoginLimiter(opts);
+		for (let i = 0; i < 5; i++) l.fail('9.9.9.9', `user${i}`, 1000 + i);
+		expect(l.check('9.9.9.9', 'someone', 2000)).toMatchObject({ allowed: false, reason: 'address' });
+		expect(l.check('8.8.8.8', 'someone', 2000)).toEqual({ allowed: true });
+		expect(l.check('9.9.9.9', 'someone', 1000 + 60_001)).toEqual({ allowed: true });
+	});
+
+	it('a success clears the account counter', () => {
+		const l = new LoginLimiter(opts);
+		l.fail('1.1.1.1', 'bo', 1);
+		l.fail('1.1.1.1', 'bo', 2);
+		l.succeed('bo');
+		expect(l.fail('1.1.1.1', 'bo', 3)).toBe(false);
+		expect(l.check('1.1.1.1', 'bo', 4)).toEqual({ allowed: true });
+	});
+});
+
+describe('secrets', () => {
+	it('tokens are lm_ + 32 random bytes, identified by the start of their digest', () => {
+		const t = newApiToken();
+		expect(t.token).toMatch(/^lm_[\w-]{43}$/);
+		expect(t.hash).toBe(sha256(t.token));
+		expect(t.id).toBe(t.hash.slice(0, 12));
+	});
+
+	it('redacts tokens, Stripe keys, URL passwords and bearer headers', () => {
+		const text = redact(
+			'token lm_abcdefghijklmnop, key sk_live_51Habc, whsec_abc123, http://user:hunter2@ch:8123/, Authorization: Bearer xyz.abc, password=hunter2'
+		);
+		expect(text).not.toMatch(/abcdefghijklmnop|51Habc|whsec_abc123|hunter2|xyz\.abc/);
+		expect(text).toContain('lm_[redacted]');
+	});
+});
+
+describe('body limits', () => {
+	const req = (headers: Record<string, string>, body?: string) => new Request('http://x/login', { method: 'POST', headers, body });
+
+	it('refuses declared bodies over the limit and unknown lengths outside uploads', () => {
+		expect(checkBodySize(req({ 'content-length': String(2 * 1024 * 1024) }, 'x'), '/login')).toMatchObject({ status: 413 });
+		expect(checkBodySize(req({ 'content-length': '10' }, '0123456789'), '/login')).toBeUndefined();
+		expect(checkBodySize(req({ 'content-length': String(2 * 1024 * 1024) }, 'x'), '/api/v1/ingest/videos')).toBeUndefined();
+		expect(checkBodySize(new Request('http://x/', { method: 'GET' }), '/')).toBeUndefined();
+	});
+});
+
+describe('ttl cache', () => {
+	it('expires entries but keeps a stale copy for outages', () => {
+		const c = new TtlCache<string>(1000);
+		c.set('a', 'x', 0);
+		expect(c.get('a', 500)).toBe('x');
+		expect(c.stale('a')).toBe('x');
+		expect(c.get('a', 1500)).toBeUndefined();
+	});
+});
