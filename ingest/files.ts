@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IngestFormat } from '../src/lib/contracts/ingest.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
@@ -102,4 +102,3 @@ export async function hashFile(path: string): Promise<string> {
 	return h.digest('hex');
 }
 
-export const displayName = (f: InputFile) => (f.name === '-' ? 'stdin' : basename(f.name));

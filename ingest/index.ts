@@ -9,7 +9,7 @@ import {
 } from '../src/lib/contracts/ingest.js';
 import { fleetCapacity, fleetOverlaps } from './cross-row.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
-import { displayName, expandPaths, hashFile, type InputFile } from './files.js';
+import { expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
 import { ingestSettings } from './settings.js';
 import { readRecords, type InputRecord } from './read.js';
@@ -316,7 +316,8 @@ async function ingestFile(
 			path,
 			format: file.format === 'csv' ? 'csv' : 'ndjson',
 			gzip: file.format !== 'parquet' && file.gzip,
-			skipRecords: resuming ? resuming.chunks_done * chunkSize : 0,
+			// Records of committed chunks (counted, not recomputed from the chunk size, which may have changed since).
+			skipRecords: resuming ? resuming.rows_read : 0,
 			onBytes: (b) => (bytesDone = b),
 			onHeader: (header) => {
 				const missing = spec.requiredColumns.filter((c) => !header.includes(c));
@@ -438,4 +439,3 @@ function safeUser(): string {
 	}
 }
 
-export { displayName };
