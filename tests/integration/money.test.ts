@@ -249,9 +249,11 @@ describe('API, CSV and CLI agree', () => {
 			expect(r.body.message, `${id}?${qs}`).toMatch(field);
 		}
 		const url = new URL('http://x/api/v1/metrics/jobs/rows?from=2026-10-01&to=2026-10-04&limit=0');
-		const bad = await rowsGET({ params: { id: 'utilized_gpu_hours' }, url, request: new Request(url) } as never).catch((e) => e);
-		expect(bad.status).toBe(400);
-		expect(bad.body.message).toMatch(/^limit/);
+		const bad = await Promise.resolve()
+			.then(() => rowsGET({ params: { id: 'utilized_gpu_hours' }, url, request: new Request(url) } as never))
+			.catch((e: unknown) => e as { status: number; body: { message: string } });
+		expect((bad as { status: number }).status).toBe(400);
+		expect((bad as { body: { message: string } }).body.message).toMatch(/^limit/);
 	});
 
 	it('API JSON and CSV carry the same numbers as runMetric', async () => {

@@ -1,0 +1,95 @@
+import { whatIf, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
+import { metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { resolvePageState } from '$lib/server/metrics/page-state';
+import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { metricInput } from '$lib/url-state';
+import type { MetricPanel } from '$lib/panel';
+import type { PageServerLoad } from './$types';
+
+/** Knobs as they appear in the URL: ?what_if.gpu_price_factor=0.8 … (the API's names). */
+const KNOBS = ['gpu_price_factor', 'power_price_factor', 'free_quota_factor', 'utilization_target'] as const;
+
+function readWhatIf(sp: URLSearchParams): { whatIf: WhatIf | null; problems: string[] } {
+	const raw: Record<string, number> = {};
+	for (const k of KNOBS) {
+		const v = sp.get(`what_if.${k}`);
+		// utilization_target 0 means "off" on the slider; the contract wants it absent.
+		if (v !== null && v !== '' && !(k === 'utilization_target' && Number(v) === 0)) raw[k] = Number(v);
+	}
+	if (!Object.keys(raw).length) return { whatIf: null, problems: [] };
+	const parsed = whatIf.safeParse(raw);
+	if (!parsed.success) return { whatIf: null, problems: parsed.error.issues.map((i) => `what_if.${i.path.join('.')}: ${i.message}`) };
+	return { whatIf: parsed.data, problems: [] };
+}
+
+/** One row per plan joined from the plan-grouped panels of three metrics (each keeps its provenance). */
+async function planTable(panels: { margin: Promise<MetricPanel>; arpu: Promise<MetricPanel>; cost: Promise<MetricPanel> }) {
+	const [margin, arpu, cost] = await Promise.all([panels.margin, panels.arpu, panels.cost]);
+	if (!margin.ok) return { ok: false as const, error: margin.error };
+	const valueBy = (p: MetricPanel) => new Map(p.ok ? p.response.rows.map((r) => [String(r.plan), r.value]) : []);
+	const a = valueBy(arpu);
+	const c = valueBy(cost);
+	const rows = margin.response.rows.map((r) => {
+		const userMonths = Number(r.user_days) / 30.4375;
+		const arpuV = a.get(String(r.plan)) ?? null;
+		const costV = c.get(String(r.plan)) ?? null;
+		return {
+			plan: r.plan,
+			users: r.users,
+			arpu: arpuV,
+			compute_cost_per_user: costV,
+			arpu_minus_cost: typeof arpuV === 'number' && typeof costV === 'number' ? arpuV - costV : null,
+			margin_per_gpu_hour: r.value,
+			gpu_hours_per_user_month: userMonths > 0 ? Number(r.gpu_hours) / userMonths : null,
+			revenue_usd: r.revenue_usd,
+			compute_cost_usd: r.compute_cost_usd,
+			margin_usd: r.margin_usd,
+			gpu_hours: r.gpu_hours
+		};
+	});
+	return { ok: true as const, rows, metas: [margin, arpu, cost].flatMap((p) => (p.ok ? [p.meta] : [])) };
+}
+
+export const load: PageServerLoad = async ({ url }) => {
+	const ps = await resolvePageState(url, { grain: 'week' });
+	const { state } = ps;
+	const wi = readWhatIf(url.searchParams);
+	const byPlan = (metric: 'margin_per_gpu_hour' | 'arpu' | 'compute_cost_per_user', what_if?: WhatIf) =>
+		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if } as MetricRequestInput);
+	const totalOf = (metric: 'margin_per_gpu_hour' | 'gross_margin', what_if?: WhatIf) =>
+		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
+	const scenario = wi.whatIf ?? undefined;
+
+	return {
+		...ps,
+		problems: [...ps.problems, ...wi.problems],
+		whatIf: wi.whatIf,
+		options: await filterOptions([{ dim: 'plan', label: 'Plan' }]),
+		tiles: {
+			arpu: metricTile('arpu', state),
+			compute_cost_per_user: metricTile('compute_cost_per_user', state),
+			margin_per_gpu_hour: metricTile('margin_per_gpu_hour', state),
+			gross_margin: metricTile('gross_margin', state),
+			acr: metricTile('attention_to_compute', state),
+			acr_cohort: metricTile('attention_to_compute_cohort', state)
+		},
+		plans: planTable({ margin: byPlan('margin_per_gpu_hour'), arpu: byPlan('arpu'), cost: byPlan('compute_cost_per_user') }),
+		charts: {
+			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'] })),
+			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'] })),
+			acr: metricPanel(metricInput(state, 'attention_to_compute')),
+			acrCohort: metricPanel(metricInput(state, 'attention_to_compute_cohort'))
+		},
+		scenario: scenario
+			? {
+					margin: { actual: totalOf('margin_per_gpu_hour'), whatIf: totalOf('margin_per_gpu_hour', scenario) },
+					gross: { actual: totalOf('gross_margin'), whatIf: totalOf('gross_margin', scenario) },
+					plans: { actual: byPlan('margin_per_gpu_hour'), whatIf: byPlan('margin_per_gpu_hour', scenario) },
+					trend: {
+						actual: metricPanel(metricInput(state, 'margin_per_gpu_hour')),
+						whatIf: metricPanel({ ...metricInput(state, 'margin_per_gpu_hour'), what_if: scenario } as MetricRequestInput)
+					}
+				}
+			: null
+	};
+};
