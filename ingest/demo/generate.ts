@@ -349,7 +349,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		const atMs = story.startMs + rngContent.int(story.revocationsFromDay, story.days - 5) * DAY;
 		for (const i of list) {
 			const v = videos[i]!;
-			if (v.createdMs >= atMs) continue;
+			if (v.createdMs >= atMs || v.cameoConsent === 'revoked') continue;
 			v.cameoConsent = 'revoked';
 			revocations.write({ ...videoRow(v, videos), cameo_revoked_by: userId, cameo_revoked_at: iso(atMs) });
 		}

@@ -27,7 +27,8 @@ rate slowly fall (the degenerate case); "relaxed" and "energized" feed modes
 launch on ${SCENARIO.feedModeLaunchDate}.
 
 The files (formats of DATA.md) are loaded with the same ingest as
-\`loopmeter ingest\`; loading the same seed again changes nothing.
+\`loopmeter ingest\`; loading the same seed again adds no rows (videos whose
+cameo consent was revoked are restated in order and end in the same state).
 
 Options:
   --seed N        random seed (default ${DEFAULT_SEED}); same seed → byte-identical files
