@@ -213,7 +213,7 @@ async function ingestFile(
 			path = converted.path;
 			cleanup = converted.cleanup;
 		}
-		if (!dry) writer = await ChunkWriter.open(spec, run.run_id);
+		if (!dry) writer = await ChunkWriter.open(spec, run.run_id, { rerun: lettersStored });
 		const validate = compileValidator(spec);
 		const capacity = spec.source === 'generation_jobs' ? await fleetCapacity() : undefined;
 		const keyIndexes = spec.key.map((k) => spec.columnNames.indexOf(k));

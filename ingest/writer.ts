@@ -28,7 +28,9 @@ export class ChunkWriter {
 
 	private constructor(
 		private readonly spec: SourceSpec,
-		private readonly runId: string
+		private readonly runId: string,
+		/** See open(). */
+		private readonly keyOnly: boolean
 	) {
 		// Identifiers from the run id (our own UUID) and the source spec (a constant): never user text.
 		if (!/^[a-f0-9-]{36}$/.test(runId)) throw new Error(`unexpected run id ${runId}`);
@@ -39,8 +41,14 @@ export class ChunkWriter {
 		this.key = spec.key.join(', ');
 	}
 
-	static async open(spec: SourceSpec, runId: string): Promise<ChunkWriter> {
-		const w = new ChunkWriter(spec, runId);
+	/**
+	 * `rerun`: this exact file was loaded before. For "latest wins" sources a
+	 * re-run then skips every key already present, whatever its content:
+	 * otherwise re-loading an old file would bring back values a later file
+	 * changed (a revoked cameo consent turning "granted" again).
+	 */
+	static async open(spec: SourceSpec, runId: string, opts: { rerun?: boolean } = {}): Promise<ChunkWriter> {
+		const w = new ChunkWriter(spec, runId, spec.keep === 'first' || opts.rerun === true);
 		if ((await getWarehouse()).mode === 'embedded') w.spool = mkdtempSync(join(tmpdir(), 'loopmeter-chunk-'));
 		for (const t of [w.stage, w.fresh]) {
 			await command(`CREATE TABLE IF NOT EXISTS ${t} AS ${spec.table} ENGINE = Memory`, { tag: 'ingest.stage.create' });
@@ -129,14 +137,14 @@ export class ChunkWriter {
 
 	/** Comparing whole rows: NULL must equal NULL inside IN (per statement: settings leak on chDB). */
 	private get settings(): string {
-		return this.spec.keep === 'latest' ? ' SETTINGS transform_null_in = 1' : '';
+		return this.keyOnly ? '' : ' SETTINGS transform_null_in = 1';
 	}
 
 	/** The WHERE clause that keeps only rows the table does not already hold. */
 	private notYetLoaded(): string {
 		const { stage, spec, cols } = this;
 		const key = `(${this.key})`;
-		if (spec.keep === 'first') {
+		if (this.keyOnly) {
 			// Narrowed to the days present in the chunk: the table's sort key starts with the day.
 			const days = spec.dayColumn
 				? `toDate(${spec.dayColumn}) IN (SELECT DISTINCT toDate(${spec.dayColumn}) FROM ${stage}) AND `

@@ -238,7 +238,7 @@ describe('the other sources', () => {
 		expect(await count(`generation_jobs WHERE cluster = 'mars-1'`)).toBe(1);
 	});
 
-	it('videos: CSV with ;-separated cameo ids and a quoted multi-line caption; a changed row later wins, an identical one is skipped', async () => {
+	it('videos: CSV with ;-separated cameo ids and a quoted multi-line caption; a changed row in a new file wins, re-loading an old file changes nothing', async () => {
 		const r = await one('videos', fixture('videos.csv'), { maxErrors: '100%' });
 		expect(r).toMatchObject({ rows_read: 7, rows_loaded: 2, rows_rejected: 5 });
 		expect(reasons(r)).toEqual({
@@ -262,11 +262,15 @@ describe('the other sources', () => {
 		expect(reasons(update)).toEqual({ 'cameo_user_ids: must be a list of strings': 1 });
 		const [v1] = await query<{ consent: string }>(`SELECT cameo_consent AS consent FROM videos FINAL WHERE video_id = 'v1'`, { tag: 'test' });
 		expect(v1!.consent).toBe('revoked');
+		// Re-loading the older CSV changes nothing: v1 keeps the consent the later file revoked.
 		const again = await one('videos', fixture('videos.csv'), { maxErrors: '100%' });
-		// v1 from the CSV differs from the current (revoked) row, so it lands again: latest load wins.
-		expect(again).toMatchObject({ rows_loaded: 1, rows_duplicate: 1 });
-		const unchanged = await one('videos', fixture('videos.csv'), { maxErrors: '100%' });
-		expect(unchanged).toMatchObject({ rows_loaded: 0, rows_duplicate: 2 });
+		expect(again).toMatchObject({ rows_loaded: 0, rows_duplicate: 2 });
+		const [still] = await query<{ consent: string }>(`SELECT cameo_consent AS consent FROM videos FINAL WHERE video_id = 'v1'`, { tag: 'test' });
+		expect(still!.consent).toBe('revoked');
+		// A new file that changes v1 again does land.
+		const regrant = join(tmp, 'regrant.ndjson');
+		writeFileSync(regrant, readFileSync(fixture('videos.ndjson'), 'utf8').split('\n')[0]!.replace('"revoked"', '"granted"'));
+		expect(await one('videos', regrant)).toMatchObject({ rows_loaded: 1 });
 	});
 
 	it('users: CSV extra columns listed, bad rows rejected, re-run adds nothing', async () => {
