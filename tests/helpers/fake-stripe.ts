@@ -74,6 +74,12 @@ export async function startFakeStripe(opts: FakeStripeOptions): Promise<FakeStri
 		return visible.sort((a, b) => Number(b.created ?? 0) - Number(a.created ?? 0) || (a.id < b.id ? 1 : -1));
 	};
 
+	/** A cursor id that is not in the list: Stripe answers 400 resource_missing. */
+	const unknownCursor = (items: Obj[], q: Record<string, string>) => {
+		const cursor = q.ending_before ?? q.starting_after;
+		return cursor !== undefined && !items.some((o) => o.id === cursor) ? cursor : undefined;
+	};
+
 	const page = (items: Obj[], q: Record<string, string>, url: string) => {
 		const limit = Math.min(Number(q.limit ?? 10), 100);
 		let slice: Obj[];
@@ -113,7 +119,11 @@ export async function startFakeStripe(opts: FakeStripeOptions): Promise<FakeStri
 		if (req.method !== 'GET') return send(405, { error: { type: 'invalid_request_error', message: 'read-only fake' } });
 		const parts = url.pathname.split('/').filter(Boolean);
 		if (parts[0] !== 'v1') return send(404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${url.pathname})` } });
-		if (parts.length === 2 && parts[1] === 'events') return send(200, page(events, q, '/v1/events'));
+		if (parts.length === 2 && parts[1] === 'events') {
+			const missing = unknownCursor(events, q);
+			if (missing) return send(400, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such event: '${missing}'`, param: 'ending_before' } });
+			return send(200, page(events, q, '/v1/events'));
+		}
 		if (parts.length === 2 && LISTS[parts[1]!]) {
 			const type = LISTS[parts[1]!]!;
 			const body = page(listOf(type, q), q, url.pathname);

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/lib/server/config.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { backfill } from '../../src/lib/server/stripe/backfill.js';
-import { stripeClient } from '../../src/lib/server/stripe/client.js';
-import { readCursor } from '../../src/lib/server/stripe/cursors.js';
+import { stripeClient, StripeSetupError } from '../../src/lib/server/stripe/client.js';
+import { readCursor, writeCursor } from '../../src/lib/server/stripe/cursors.js';
 import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
 import { typedTables } from '../../src/lib/server/stripe/rows.js';
 import { syncEvents } from '../../src/lib/server/stripe/sync.js';
@@ -162,5 +162,12 @@ describe('the four ways in', () => {
 			await early.close();
 		}
 		expect(await snapshot()).toEqual(fromFile);
+	});
+
+	it('sync with a cursor Stripe no longer keeps says to backfill again, instead of skipping changes', async () => {
+		await writeCursor('events', 'evt_older_than_30_days');
+		const err = await syncEvents(stripe).catch((e) => e);
+		expect(err).toBeInstanceOf(StripeSetupError);
+		expect(err.message).toContain('backfill --restart');
 	});
 });

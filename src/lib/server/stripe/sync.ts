@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { applyEvents, type EventItem, type Outcome } from './apply.js';
 import { invoiceLineFetcher } from './backfill.js';
 import { readCursor, writeCursor } from './cursors.js';
+import { StripeSetupError } from './client.js';
 
 /**
  * `loopmeter stripe sync`: applies the events created since the stored cursor
@@ -45,10 +46,20 @@ export async function syncEvents(stripe: Stripe, opts: { pageSize?: number; onPr
 		opts.onProgress?.(result);
 	};
 	const events = stripe.events.list({ limit: pageSize, ...(start ? { ending_before: start } : {}) });
-	for await (const ev of events) {
-		newest ??= ev.id;
-		page.push({ event: ev });
-		if (page.length >= pageSize) await flush();
+	try {
+		for await (const ev of events) {
+			newest ??= ev.id;
+			page.push({ event: ev });
+			if (page.length >= pageSize) await flush();
+		}
+	} catch (e) {
+		// Stripe keeps events for 30 days: a cursor older than that cannot be continued from.
+		if (start && (e as { code?: string }).code === 'resource_missing') {
+			throw new StripeSetupError(
+				`the sync cursor ${start} is no longer known to Stripe (it keeps events for 30 days), so changes since then cannot be replayed: run \`loopmeter stripe backfill --restart\` to read every object again, then sync resumes from there`
+			);
+		}
+		throw e;
 	}
 	await flush();
 	if (!start && newest) {
