@@ -84,7 +84,7 @@ ingest run of each source with its outcome.`,
 			process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
 			return 0;
 		}
-		const lines = [`Warehouse: ${s.mode} at ${s.where}, ${human(s.bytes)} on disk`, '', 'Rows per table:'];
+		const lines = [`Warehouse: ${s.mode} at ${s.where}, ${human(s.bytes)} on disk`, '', 'Rows per table (stored; replaced versions count until a merge):'];
 		const width = Math.max(...s.tables.map((t) => t.table.length), 5);
 		for (const t of s.tables) lines.push(`  ${t.table.padEnd(width)} ${int(t.rows).padStart(14)}`);
 		lines.push('', 'Last ingest per source:');
