@@ -1,6 +1,6 @@
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { cachedPanel, cachedTile, comparisonTable, firstSeen } from '$lib/server/metrics/engagement-panels';
+import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
 import type { Dimension } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
@@ -15,7 +15,8 @@ export const load: PageServerLoad = async ({ url }) => {
 	const { state } = ps;
 	const asked = url.searchParams.get('breakdown');
 	const breakdown: Breakdown = (BREAKDOWNS as readonly string[]).includes(asked ?? '') ? (asked as Breakdown) : 'country';
-	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by }));
+	const trendPeriod = wholePeriodStart(state);
+	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
 	const daily = (metric: Parameters<typeof metricInput>[1]) => cachedPanel(metricInput(state, metric, { grain: 'day' }));
 	const arms = firstSeen('rec_arm').then((r) => r.slice(1).map((a) => ({ date: a.first, label: `${a.value} first served` })));
 	return {

@@ -1,7 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { cachedPanel, cachedTile, comparisonTable, firstSeen, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
+import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { metricInput } from '$lib/url-state';
@@ -24,9 +24,15 @@ const COMPARE: ComparisonColumn[] = [
 export const load: PageServerLoad = async ({ url, locals }) => {
 	const ps = await resolvePageState(url, { days: 182, grain: 'week' });
 	const { state } = ps;
-	const byArm = (metric: MetricId, by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by }));
+	const trendPeriod = wholePeriodStart(state);
+	const byArm = (metric: MetricId, by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
+	// Markers for values that appeared after the first one; several on one day share a label.
 	const marks = (dim: 'rec_arm' | 'feed_mode', what: string) =>
-		firstSeen(dim).then((r) => r.slice(1).map((a) => ({ date: a.first, label: `${a.value} ${what}` })));
+		firstSeen(dim).then((r) => {
+			const byDay = new Map<string, string[]>();
+			for (const a of r.slice(1)) byDay.set(a.first, [...(byDay.get(a.first) ?? []), a.value]);
+			return [...byDay].map(([date, values]) => ({ date, label: `${values.join(', ')} ${what}` }));
+		});
 	const armMarkers = marks('rec_arm', 'first served');
 	const period = { from: state.from, to: state.to };
 	return {

@@ -123,6 +123,22 @@ export function rowsPanel(name: string, title: string, period: { from: string; t
 	}).catch((e: Error) => ({ ok: false, title, file, sql, params, rows: [], error: e.message.split('\n')[0]!.slice(0, 400) }));
 }
 
+/**
+ * The period trimmed to whole weeks (Monday) or months at its start, so a
+ * trend's first point is not a one-day "week" that looks like a collapse.
+ */
+export function wholePeriodStart(state: Pick<PageState, 'from' | 'to' | 'grain'>): { from: string; to: string } {
+	const d = new Date(`${state.from}T00:00:00Z`);
+	if (state.grain === 'week') {
+		const shift = (8 - d.getUTCDay()) % 7; // days to the next Monday (0 when already one)
+		d.setUTCDate(d.getUTCDate() + shift);
+	} else if (state.grain === 'month' && d.getUTCDate() !== 1) {
+		d.setUTCMonth(d.getUTCMonth() + 1, 1);
+	}
+	const from = d.toISOString().slice(0, 10);
+	return { from: from < state.to ? from : state.from, to: state.to };
+}
+
 /** First and last day each value of a dimension was served (rollouts, launches), from human impressions. */
 export function firstSeen(dim: 'rec_arm' | 'feed_mode'): Promise<{ value: string; first: string; last: string }[]> {
 	// The column name comes from this fixed union, never from input.
