@@ -60,7 +60,7 @@ export async function handleStripeWebhook(payload: string, signature: string | n
 		return { status: 200, body: { received: true, outcome: outcome.kind, event_id: event.id, ...(message ? { message } : {}) } };
 	} catch (e) {
 		const message = redactSecrets(`could not store the event: ${(e as Error).message}`, config);
-		await recordAttempt({ id: event.id, type: event.type }, 500, 'error', message, meta.remote).catch(() => undefined);
+		await recordAttempt({ id: event.id, type: event.type }, 500, 'error', message, meta.remote);
 		return { status: 500, body: { received: false, outcome: 'error', event_id: event.id, message: 'could not store the event; Stripe will retry' } };
 	}
 }
@@ -76,11 +76,16 @@ function peekEvent(payload: string): { id: string; type: string } {
 	}
 }
 
+/** Logs a delivery. A warehouse fault here must not change the answer Stripe gets, so it is reported and swallowed. */
 async function recordAttempt(ev: { id: string; type: string }, status: number, outcome: string, message: string, remote = ''): Promise<void> {
-	const wh = await getWarehouse();
-	await wh.client.insert({
-		table: 'stripe_webhook_attempts',
-		format: 'JSONEachRow',
-		values: [{ event_id: ev.id, event_type: ev.type, status_code: status, outcome, message: message.slice(0, 1000), remote_address: remote }]
-	});
+	try {
+		const wh = await getWarehouse();
+		await wh.client.insert({
+			table: 'stripe_webhook_attempts',
+			format: 'JSONEachRow',
+			values: [{ event_id: ev.id, event_type: ev.type, status_code: status, outcome, message: message.slice(0, 1000), remote_address: remote }]
+		});
+	} catch (e) {
+		console.error(`stripe webhook: could not record the ${outcome} delivery of ${ev.id || 'an unidentified event'}: ${(e as Error).message.split('\n')[0]}`);
+	}
 }
