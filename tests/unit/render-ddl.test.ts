@@ -48,7 +48,7 @@ describe('cluster rendering of the real migration files', () => {
 		for (const m of migrations) expect(renderStatements(m, {}, tables)).toEqual(splitStatements(m.sql));
 	});
 
-	it.each(created)('$file: $name becomes a replicated $name_local with the same sort key, on the cluster', ({ migration: m, name, engine, args, source }) => {
+	it.each(created)('$file: $name becomes a replicated <name>_local with the same sort key, on the cluster', ({ migration: m, name, engine, args, source }) => {
 		const out = renderStatements(m, { cluster: CLUSTER }, tables);
 		const local = out.find((s) => new RegExp(`CREATE TABLE IF NOT EXISTS ${name}_local ${ON} `).test(s));
 		expect(local, `${name}_local`).toBeDefined();
@@ -61,7 +61,7 @@ describe('cluster rendering of the real migration files', () => {
 		expect(local).not.toMatch(new RegExp(`ENGINE = ${engine}\\b`));
 	});
 
-	it.each(created)('$file: $name is a Distributed table over $name_local, sharded by its @shard_key', ({ migration: m, name, source }) => {
+	it.each(created)('$file: $name is a Distributed table over <name>_local, sharded by its @shard_key', ({ migration: m, name, source }) => {
 		const key = /--\s*@shard_key\s+(.+)$/m.exec(source)![1]!.trim();
 		const out = renderStatements(m, { cluster: CLUSTER }, tables);
 		expect(out).toContain(
@@ -75,7 +75,7 @@ describe('cluster rendering of the real migration files', () => {
 		expect(renderedAll.some((s) => /Distributed\('loopmeter', currentDatabase\(\), impressions_local, cityHash64\(user_id\)\)/.test(s))).toBe(true);
 	});
 
-	it('puts ON CLUSTER on every DDL statement', () => {
+	it('puts ON CLUSTER on every DDL statement, including views whose text starts with comments', () => {
 		for (const s of renderedAll) if (/^\s*(CREATE|ALTER|DROP|RENAME)\b/im.test(s.replace(/--.*$/gm, ''))) expect(s).toContain(ON);
 	});
 
@@ -115,6 +115,9 @@ ALTER TABLE facts ADD COLUMN IF NOT EXISTS country LowCardinality(String) DEFAUL
 
 ALTER TABLE facts ADD INDEX IF NOT EXISTS by_country country TYPE set(100) GRANULARITY 4;
 
+-- A plain view reads the Distributed tables, so it needs no rewriting, only ON CLUSTER.
+CREATE OR REPLACE VIEW facts_by_day AS SELECT day, sum(n) AS n FROM facts GROUP BY day;
+
 INSERT INTO facts_daily SELECT day, user_id, sum(n) FROM facts GROUP BY day, user_id;`
 	);
 	const fixtureTables = tablesOf([fixture]);
@@ -139,6 +142,10 @@ INSERT INTO facts_daily SELECT day, user_id, sum(n) FROM facts GROUP BY day, use
 			`ALTER TABLE facts ${ON} ADD COLUMN IF NOT EXISTS country LowCardinality(String) DEFAULT ''`,
 			`ALTER TABLE facts_local ${ON} ADD INDEX IF NOT EXISTS by_country country TYPE set(100) GRANULARITY 4`
 		]);
+	});
+
+	it('creates a plain view on every node over the Distributed tables, even when comments precede it', () => {
+		expect(out).toContain(`-- A plain view reads the Distributed tables, so it needs no rewriting, only ON CLUSTER.\nCREATE OR REPLACE VIEW facts_by_day ${ON} AS SELECT day, sum(n) AS n FROM facts GROUP BY day`);
 	});
 
 	it('runs a backfill INSERT once, through the Distributed tables (which spread rows over the shards)', () => {

@@ -80,7 +80,8 @@ export function renderStatements(migration: Migration, target: RenderTarget, tab
 		}
 		const view = CREATE_VIEW.exec(s);
 		if (view) {
-			out.push(s.replace(/^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?[A-Za-z_][A-Za-z0-9_]*)/i, `$1 ${on}`));
+			// Multiline: the statement usually starts with its comment lines, not with CREATE.
+			out.push(s.replace(/^(\s*CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?[A-Za-z_][A-Za-z0-9_]*)/im, `$1 ${on}`));
 			continue;
 		}
 		out.push(s);
