@@ -10,7 +10,13 @@ import { filterClause } from './build-query.js';
 /** Dimensions of an impression every engagement base carries. */
 export const IMPRESSION_DIMS = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'plan'] as const satisfies readonly Dimension[];
 
-const daily = [{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }];
+/** The daily rollup (migration 0050) serves every request without `plan`; by plan reads the raw rows. */
+export const ROLLUP_DIMS = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] as const satisfies readonly Dimension[];
+
+const daily = [
+	{ file: 'rollup_engagement_daily', dimensions: ROLLUP_DIMS },
+	{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }
+];
 
 defineMetric({
 	id: 'satisfaction_rate',

@@ -133,7 +133,10 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Share of human watch time in impressions that started between 00:00 and 05:00 viewer local time (UTC ts + tz_offset_min). Impressions without tz_offset_min are left out of numerator and denominator (tz_watch_hours says how much time was classified). ci_low/ci_high: 95 % ratio-estimator interval over impressions.',
-	sources: [{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }],
+	sources: [
+		{ file: 'rollup_engagement_daily', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] },
+		{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }
+	],
 	value: 'sum(late_h) / nullIf(sum(tz_h), 0)',
 	components: {
 		late_night_hours: 'sum(late_h)',
@@ -151,7 +154,10 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Watch time of autoplayed human impressions / all human watch time. ci_low/ci_high: 95 % ratio-estimator interval over impressions.',
-	sources: [{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }],
+	sources: [
+		{ file: 'rollup_engagement_daily', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] },
+		{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }
+	],
 	value: 'sum(auto_h) / nullIf(sum(watch_h), 0)',
 	components: {
 		autoplay_hours: 'sum(auto_h)',
