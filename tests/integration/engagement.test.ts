@@ -112,6 +112,9 @@ describe('engagement rates on the fixture', () => {
 		// No Stripe data in the fixture: all 14 impressions are on plan "free".
 		const r = await rows({ metric: 'satisfaction_rate', group_by: ['plan'] });
 		expect(r.map((x) => [x.plan, x.impressions])).toEqual([['free', 14]]);
+		// watch-hours by plan: 225 500 ms of human watch time = 0.0626389 h
+		const w = (await runMetric({ metric: 'watch_hours', ...P, grain: 'total', group_by: ['plan'] })).response.rows;
+		expect(w).toEqual([{ plan: 'free', value: 225_500 / 3_600_000 }]);
 	});
 
 	it('every rate is split by feed mode too', async () => {

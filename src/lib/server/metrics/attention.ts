@@ -8,7 +8,9 @@ defineMetric({
 	definition: 'Σ watch_ms of human impressions / 3 600 000. Impressions by bots or internal accounts (is_internal) are excluded.',
 	sources: [
 		{ file: 'rollup_impression_watch', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] },
-		{ file: 'impression_watch', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] }
+		{ file: 'impression_watch', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] },
+		// By plan: the viewer's plan at impression time (engagement engineer).
+		{ file: 'engagement_watch_plan', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'plan'] }
 	],
 	value: 'sum(watch_hours)',
 	drilldown: 'impressions',
