@@ -40,6 +40,7 @@ export interface GenerateResult {
 
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const VIDEO_FILE_ROWS = 20_000;
 
 /**
  * Simulates the story day by day and writes one file per source (engagement
@@ -82,9 +83,10 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	// ------------------------------------------------------------- content
 	const videos: Video[] = [];
 	const pools = new VideoPools(videos);
-	// One videos file per month of creation: smaller inserts keep the near-duplicate
-	// materialized view (which joins each new block with every stored signature) short.
+	// Videos files per month of creation, at most VIDEO_FILE_ROWS rows each: smaller inserts keep the
+	// near-duplicate materialized view (which joins each new block with every stored signature) short.
 	const videoFiles = new Map<string, NdjsonFile>();
+	const videoFileList: NdjsonFile[] = [];
 	const jobsFile = new NdjsonFile(path('generation_jobs.ndjson'));
 	const cameoVideos = new Map<string, number[]>();
 	let videoSeq = 0;
@@ -99,8 +101,14 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	const writeVideo = (v: Video) => {
 		// A video finished just after the last midnight goes with the last month.
 		const month = iso(Math.min(v.createdMs, story.endMs - 1)).slice(0, 7);
-		if (!videoFiles.has(month)) videoFiles.set(month, new NdjsonFile(path(`videos-${month}.ndjson`)));
-		videoFiles.get(month)!.write(videoRow(v, videos));
+		let file = videoFiles.get(month);
+		if (!file || file.rows >= VIDEO_FILE_ROWS) {
+			const part = videoFileList.filter((f) => f.path.includes(`videos-${month}-`)).length + 1;
+			file = new NdjsonFile(path(`videos-${month}-p${String(part).padStart(2, '0')}.ndjson`));
+			videoFiles.set(month, file);
+			videoFileList.push(file);
+		}
+		file.write(videoRow(v, videos));
 		for (const c of v.cameoUserIds) {
 			if (!cameoVideos.has(c)) cameoVideos.set(c, []);
 			cameoVideos.get(c)!.push(v.index);
@@ -334,7 +342,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		f.close();
 		files.push({ source: 'engagement', path: f.path, rows: f.rows });
 	}
-	for (const f of [...videoFiles.values()].sort((a, b) => (a.path < b.path ? -1 : 1))) {
+	for (const f of [...videoFileList].sort((a, b) => (a.path < b.path ? -1 : 1))) {
 		f.close();
 		files.push({ source: 'videos', path: f.path, rows: f.rows });
 	}

@@ -93,7 +93,8 @@ export async function loadDemoFiles(files: GeneratedFile[], say: (m: string) => 
 	const { ingest } = await import('../index.js');
 	const reports: IngestReport[] = [];
 	for (const source of LOAD_ORDER) {
-		for (const f of files.filter((x) => x.source === source)) {
+		// An empty file (e.g. no consent revocations in a tiny scenario) is refused by ingest: nothing to load.
+		for (const f of files.filter((x) => x.source === source && x.rows > 0)) {
 			const t = Date.now();
 			const out = await ingest({ source, paths: [f.path], quiet: true, actor: 'demo', via: 'demo' });
 			for (const r of out) {
