@@ -1,35 +1,39 @@
--- Each customer's MRR on each day of [{from:Date}, {to:Date}) against the day
--- before, and the movement that change is: the one classification behind
--- mrr_movements and the Revenue page's upgrades/churns table.
---   new           no MRR yesterday, and today is the customer's first day with MRR
---   reactivation  no MRR yesterday, but MRR on some earlier day
---   churn         MRR yesterday, none today
---   expansion     more MRR than yesterday (or the same total on other plans)
---   contraction   less MRR than yesterday, but not none
--- Rows for every customer-day with MRR today or yesterday (delta may be 0).
--- prev_plan / cur_plan: the plan carrying most of the customer's MRR ('' for none).
-WITH cp AS (SELECT day, day + 1 AS day_after, customer_id, user_id, plan, mrr_usd FROM ({{mrr_daily}}))
+-- Each customer's MRR change on each day of [{from:Date}, {to:Date}) on which
+-- it changed, and the movement that change is: the one classification behind
+-- mrr_movements, its drill-down and the Revenue page's upgrades/churns table.
+--   new           no MRR the day before, and this is the customer's first day with MRR
+--   reactivation  no MRR the day before, but MRR on some earlier day
+--   churn         MRR the day before, none now
+--   expansion     more MRR than the day before (or the same total on other plans)
+--   contraction   less MRR than the day before, but not none
+-- MRR is as of the end of the day (mrr_daily). prev_plan / cur_plan: among the
+-- plans that changed that day, the one carrying most MRR before / after ('' for none).
 SELECT
-	t.day AS day,
-	t.customer_id AS customer_id,
-	t.user_id AS user_id,
-	t.prev AS prev_mrr,
-	t.cur AS cur_mrr,
-	t.cur - t.prev AS delta,
-	t.prev_plan AS prev_plan,
-	t.cur_plan AS cur_plan,
-	multiIf(t.prev = 0 AND f.first_day >= t.day, 'new', t.prev = 0, 'reactivation', t.cur = 0, 'churn', t.cur >= t.prev, 'expansion', 'contraction') AS movement
+	c.day AS day,
+	c.customer_id AS customer_id,
+	if(cu.user_id != '', cu.user_id, concat('stripe:', c.customer_id)) AS user_id,
+	c.level_after - c.cdelta AS prev_mrr,
+	c.level_after AS cur_mrr,
+	c.cdelta AS delta,
+	if(c.top_before > 0, c.plan_before, '') AS prev_plan,
+	if(c.top_after > 0, c.plan_after, '') AS cur_plan,
+	multiIf(c.level_after - c.cdelta = 0 AND c.first_day = c.day, 'new', c.level_after - c.cdelta = 0, 'reactivation',
+		c.level_after = 0, 'churn', c.cdelta >= 0, 'expansion', 'contraction') AS movement
 FROM (
-	SELECT day, customer_id, any(user_id) AS user_id, sum(c_mrr) AS cur, sum(p_mrr) AS prev,
-		argMaxIf(plan, c_mrr, c_mrr > 0) AS cur_plan, argMaxIf(plan, p_mrr, p_mrr > 0) AS prev_plan
+	SELECT customer_id, day, cdelta, plan_after, top_after, plan_before, top_before,
+		sum(cdelta) OVER (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level_after,
+		min(day) OVER (PARTITION BY customer_id) AS first_day
 	FROM (
-		SELECT day, customer_id, user_id, plan, mrr_usd AS c_mrr, toDecimal128(0, 9) AS p_mrr FROM cp WHERE day >= {from:Date}
-		UNION ALL
-		SELECT day_after AS day, customer_id, user_id, plan, toDecimal128(0, 9) AS c_mrr, mrr_usd AS p_mrr FROM cp WHERE day_after < {to:Date}
+		SELECT customer_id, day, sum(delta) AS cdelta,
+			argMax(plan, p_after) AS plan_after, max(p_after) AS top_after,
+			argMax(plan, p_after - delta) AS plan_before, max(p_after - delta) AS top_before
+		FROM (
+			SELECT customer_id, plan, day, delta,
+				sum(delta) OVER (PARTITION BY customer_id, plan ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS p_after
+			FROM ({{mrr_plan_changes}})
+		)
+		GROUP BY customer_id, day
 	)
-	GROUP BY day, customer_id
-) AS t
-LEFT JOIN (
-	SELECT customer_id, min(toDate(valid_from)) AS first_day FROM stripe_mrr_lines
-	WHERE mrr_usd > 0 AND toDate(valid_to) > toDate(valid_from) GROUP BY customer_id
-) AS f ON f.customer_id = t.customer_id
+) AS c
+LEFT JOIN stripe_customer_users AS cu ON cu.customer_id = c.customer_id
+WHERE c.day >= {from:Date}

@@ -59,59 +59,58 @@ defineMetric({
 
 /**
  * Movements between the end of the day before the period and its last day:
- * the customer's total MRR change on each day is classified (new, reactivation,
- * expansion, contraction, churn) and its delta split by plan, so that
+ * each customer's total MRR change on a day is classified (new, reactivation,
+ * expansion, contraction, churn; sql/metrics/mrr_customer_changes.sql) and its
+ * change split by plan (sql/metrics/mrr_plan_changes.sql), so that
  * opening_mrr + Σ movements = closing_mrr exactly, in total and per plan.
+ * Levels are running sums of the changes, so the work grows with invoice
+ * lines, not with subscribers × days.
  */
 function movementsSql(req: MetricRequest): string {
 	const g = req.grain;
 	const byPlan = req.group_by.includes('plan');
-	const planFilter = req.filters.plan?.length ? ' AND plan IN {f_plan:Array(String)}' : '';
-	const moveFilter = req.filters.movement?.length ? ' AND movement IN {f_movement:Array(String)}' : '';
+	const planIn = (col: string) => (req.filters.plan?.length ? ` AND ${col} IN {f_plan:Array(String)}` : '');
+	const moveIn = (col: string) => (req.filters.movement?.length ? ` AND ${col} IN {f_movement:Array(String)}` : '');
 	const keys = keysOf(req);
+	// Grain total still needs a key to join levels on: the period's first day, not returned.
+	const periodOf = (col: string) => (g === 'total' ? '{from:Date}' : periodExpr[g].replace(/\bday\b/g, col));
 	const openDay = g === 'total' ? '{from:Date} - 1' : 'greatest(period, {from:Date}) - 1';
 	const closeDay = g === 'total' ? '{to:Date} - 1' : closingDay(g, 'period');
+	const moveList = `[${movements.map((m) => `'${m}'`).join(', ')}]`;
 	const zeroFill = byPlan
 		? ''
 		: `
 		UNION ALL
-		SELECT d AS day, '' AS plan, mv AS movement, toDecimal128(0, 9) AS delta
-		FROM (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff('day', {from:Date}, {to:Date}))))) AS d)
-		ARRAY JOIN [${movements.map((m) => `'${m}'`).join(', ')}] AS mv`;
-	const levelJoin = (alias: string, dayCol: string) =>
-		`LEFT JOIN levels AS ${alias} ON ${alias}.day = m.${dayCol}${byPlan ? ` AND ${alias}.plan = m.plan` : ''}`;
+		SELECT period, '' AS plan, mv AS movement, toDecimal128(0, 9) AS delta FROM bounds ARRAY JOIN ${moveList} AS mv WHERE 1 = 1${moveIn('mv')}`;
 	return `WITH
-	cp AS (SELECT day, day + 1 AS day_after, customer_id, plan, mrr_usd FROM (
-${metricSql('mrr_daily')}
+	pts AS (SELECT customer_id, plan, day, delta FROM (
+${metricSql('mrr_plan_changes')}
 	)),
 	labels AS (SELECT day, customer_id, movement FROM (
 ${metricSql('mrr_customer_changes')}
 	)),
-	pdelta AS (
-		SELECT day, customer_id, plan, sum(v) AS delta FROM (
-			SELECT day, customer_id, plan, mrr_usd AS v FROM cp WHERE day >= {from:Date}
-			UNION ALL
-			SELECT day_after AS day, customer_id, plan, -mrr_usd AS v FROM cp WHERE day_after < {to:Date}
-		) WHERE 1 = 1${planFilter} GROUP BY day, customer_id, plan HAVING delta != 0
+	bounds AS (
+		SELECT period, any(open_day) AS open_day, any(close_day) AS close_day FROM (
+			SELECT ${periodOf('d')} AS period, ${openDay} AS open_day, ${closeDay} AS close_day
+			FROM (SELECT arrayJoin(arrayMap(i -> {from:Date} + i, range(toUInt32(dateDiff('day', {from:Date}, {to:Date}))))) AS d)
+		) GROUP BY period
 	),
 	levels AS (
-		SELECT day${byPlan ? ', plan' : ''}, sum(mrr_usd) AS mrr FROM cp WHERE 1 = 1${planFilter} GROUP BY day${byPlan ? ', plan' : ''}
+		SELECT b.period AS period${byPlan ? ', p.plan AS plan' : ''}, sumIf(p.delta, p.day <= b.open_day) AS opening, sum(p.delta) AS closing
+		FROM bounds AS b CROSS JOIN pts AS p
+		WHERE p.day <= b.close_day${planIn('p.plan')}
+		GROUP BY period${byPlan ? ', plan' : ''}
+	),
+	moves AS (
+		SELECT ${periodOf('p.day')} AS period, p.plan AS plan, l.movement AS movement, p.delta AS delta
+		FROM pts AS p INNER JOIN labels AS l ON l.day = p.day AND l.customer_id = p.customer_id
+		WHERE p.day >= {from:Date}${planIn('p.plan')}${moveIn('l.movement')}${zeroFill}
 	)
 SELECT
-	${[...keys.map((k) => `m.${k} AS ${k}`), 'm.value AS value', 'o.mrr AS opening_mrr', 'c.mrr AS closing_mrr'].join(',\n\t')}
-FROM (
-	SELECT ${[...(g === 'total' ? [] : [`${periodExpr[g]} AS period`]), ...req.group_by, 'sum(delta) AS value'].join(', ')},
-		any(${openDay}) AS open_day, any(${closeDay}) AS close_day
-	FROM (
-		SELECT p.day AS day, p.plan AS plan, l.movement AS movement, p.delta AS delta
-		FROM pdelta AS p INNER JOIN labels AS l ON l.day = p.day AND l.customer_id = p.customer_id${zeroFill}
-	)
-	WHERE day >= {from:Date} AND day < {to:Date}${moveFilter}
-	${keys.length ? `GROUP BY ${keys.join(', ')}` : ''}
-) AS m
-${levelJoin('o', 'open_day')}
-${levelJoin('c', 'close_day')}
-${keys.length ? `ORDER BY ${keys.map((k) => `m.${k}`).join(', ')}` : ''}`;
+	${[...keys.map((k) => `m.${k} AS ${k}`), 'sum(m.delta) AS value', 'any(lv.opening) AS opening_mrr', 'any(lv.closing) AS closing_mrr'].join(',\n\t')}
+FROM moves AS m
+LEFT JOIN levels AS lv ON lv.period = m.period${byPlan ? ' AND lv.plan = m.plan' : ''}
+${keys.length ? `GROUP BY ${keys.map((k) => `m.${k}`).join(', ')}\nORDER BY ${keys.map((k) => `m.${k}`).join(', ')}` : ''}`;
 }
 
 defineMetric({
