@@ -95,7 +95,7 @@ async function timeNative(path: string, format: string): Promise<number> {
 	const t = performance.now();
 	await command(
 		`INSERT INTO bench_native (${cols}, ingest_run_id) SELECT *, 'native' FROM file({path:String}, {format:String}, {structure:String})
-		 SETTINGS date_time_input_format = 'best_effort'`,
+		 SETTINGS date_time_input_format = 'best_effort', max_execution_time = 0`,
 		{ tag: 'bench.native', params: { path, format, structure: structure() } }
 	);
 	const s = (performance.now() - t) / 1000;
@@ -140,7 +140,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 		] as const) {
 			await command(
 				`INSERT INTO FUNCTION file({out:String}, {format:String}) SELECT * FROM file({path:String}, 'JSONEachRow', {structure:String})
-				 SETTINGS date_time_input_format = 'best_effort', date_time_output_format = 'iso', output_format_csv_crlf_end_of_line = 0`,
+				 SETTINGS date_time_input_format = 'best_effort', date_time_output_format = 'iso', output_format_csv_crlf_end_of_line = 0, max_execution_time = 0`,
 				{ tag: 'bench.convert', params: { out: path, format, path: ndjson, structure: structure() } }
 			);
 		}

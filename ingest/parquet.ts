@@ -9,6 +9,8 @@ import { IngestFileError } from './errors.js';
  * (the embedded engine, which reads Parquet at ~2 M rows/s) rewrites it as
  * NDJSON next to it, and the NDJSON path validates it line by line (line =
  * row number). Times come out as ISO-8601 UTC, which the validator accepts.
+ * The conversion may take minutes for a big file: it is exempt from the
+ * dashboard's query timeout (max_execution_time = 0 for this statement only).
  * Returns the NDJSON path and a cleanup function.
  */
 export async function parquetAsNdjson(name: string, path: string): Promise<{ path: string; cleanup: () => void }> {
@@ -21,7 +23,8 @@ export async function parquetAsNdjson(name: string, path: string): Promise<{ pat
 	try {
 		await command(
 			`INSERT INTO FUNCTION file({out:String}, 'JSONEachRow') SELECT * FROM file({path:String}, 'Parquet')
-			 SETTINGS date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1`,
+			 SETTINGS date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1,
+			 max_execution_time = 0`,
 			{ tag: 'ingest.parquet', params: { out, path } }
 		);
 	} catch (e) {
