@@ -18,11 +18,11 @@ const SYNTHETIC: Record<Scale, SyntheticSize> = {
 	large: { impressions: 100_000_000, users: 2_000_000, videos: 5_000_000, jobs: 10_000_000, days: 180 }
 };
 
-type DemoRunner = (opts: { scale: Scale; log?: (s: string) => void }) => Promise<unknown>;
+type DemoRunner = (opts: { scale: Scale; outDir?: string; onProgress?: (s: string) => void }) => Promise<unknown>;
 
 /** The demo generator's entry point, if the demo module provides one. */
 async function demoRunner(): Promise<DemoRunner | undefined> {
-	for (const file of ['ingest/demo/index.ts', 'ingest/demo/run.ts', 'ingest/demo/scenario.ts']) {
+	for (const file of ['ingest/demo/index.ts']) {
 		const path = join(projectRoot(), file);
 		if (!existsSync(path)) continue;
 		const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
@@ -32,14 +32,15 @@ async function demoRunner(): Promise<DemoRunner | undefined> {
 	return undefined;
 }
 
-export async function generate(scale: Scale, opts: { synthetic: boolean; log: (s: string) => void }): Promise<GenerateResult> {
+export async function generate(scale: Scale, opts: { synthetic: boolean; filesDir: string; log: (s: string) => void }): Promise<GenerateResult> {
 	const start = performance.now();
 	let source: string;
 	const runDemo = opts.synthetic ? undefined : await demoRunner();
 	if (runDemo) {
 		source = `the demo scenario (\`runDemo({ scale: '${scale}' })\`)`;
 		opts.log(`Generating the demo scenario at scale ${scale}…`);
-		await runDemo({ scale, log: opts.log });
+		// The demo's files go beside the warehouse, not inside it: they must not count as warehouse size.
+		await runDemo({ scale, outDir: opts.filesDir, onProgress: (m) => opts.log(`  ${m}`) });
 	} else {
 		if (!opts.synthetic) throw new Error('The demo generator (ingest/demo) exports no runDemo yet: use --synthetic for the synthetic data set.');
 		const size = SYNTHETIC[scale];

@@ -23,7 +23,8 @@ export function discoverPages(): string[] {
 		}
 	};
 	if (existsSync(routes)) walk(routes);
-	return pages.sort();
+	// Signing in and out are not dashboard pages (and /logout would end the session).
+	return pages.filter((p) => !/^\/(login|logout)(\/|$)/.test(p)).sort();
 }
 
 export const dataPath = (page: string) => `${page === '/' ? '' : page}/__data.json`;

@@ -114,7 +114,7 @@ export function writeReport(paths: BenchPaths): string {
 		const q = queries.data;
 		out.push('## 2. Panel queries', '', `_${when(queries)}_`, '');
 		out.push(
-			`Every registered metric over the pages' default period (${q.period.from} .. ${q.period.to}, exclusive): the tile total, the daily series, and daily breakdowns by the metric's leading dimensions. Wall time of \`runMetric\` (query + JSON), ms. Cold = first run after dropping ClickHouse's mark and block caches (the OS page cache stays warm); p50/p95 over ${q.repeats} warm repeats. "raw" is the same request forced onto the raw tables (\`forceRaw\`) in the same run; ×: raw p50 / served p50.`,
+			`Every registered metric over the pages' default period (${q.period.from} .. ${q.period.to}, exclusive): the tile total, the daily series, and daily breakdowns by the metric's leading dimensions. Wall time of \`runMetric\` (query + JSON), ms. Cold = first run after dropping ClickHouse's mark and block caches (the OS page cache stays warm); p50/p95 over ${q.repeats} warm repeats (one warm run when the cold run took over 5 s). "raw" is the same request forced onto the raw tables (\`forceRaw\`) in the same run; ×: raw p50 / served p50.`,
 			''
 		);
 		out.push(row(['metric', 'request', 'source', 'cold', 'p50', 'p95', 'raw cold', 'raw p50', 'raw p95', '×']));

@@ -144,9 +144,10 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 	switch (phase) {
 		case 'generate': {
 			rmSync(paths.data, { recursive: true, force: true });
+			rmSync(join(paths.out, 'demo-files'), { recursive: true, force: true });
 			const { generate } = await import('../../../bench/generate.js');
 			await getWarehouse({ role: 'loopmeter bench generate' });
-			record(await generate(opts.scale, { synthetic: opts.synthetic, log }));
+			record(await generate(opts.scale, { synthetic: opts.synthetic, filesDir: join(paths.out, 'demo-files'), log }));
 			await closeWarehouse();
 			break;
 		}
