@@ -1,5 +1,7 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
@@ -73,5 +75,29 @@ describe('Stripe event files', () => {
 		expect(await query('SELECT * EXCEPT (ingested_at) FROM stripe_invoice_lines FINAL ORDER BY ALL', { tag: 'test' })).toEqual(before);
 		// A different file (other bytes, other hash) with the same bad lines has its own dead letters.
 		expect(await count("dead_letters WHERE source = 'stripe_events'")).toBe(4);
+	});
+});
+
+describe('loopmeter ingest stripe_events', () => {
+	it('loads an event file from the command line through the same loader', async () => {
+		const root = resolve(import.meta.dirname, '../..');
+		const dir = mkdtempSync(join(tmpdir(), 'loopmeter-stripe-cli-file-'));
+		try {
+			const out = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+				const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'ingest', 'stripe_events', file, '--json', '--quiet'], {
+					cwd: root,
+					env: { ...process.env, LOOPMETER_DATA: dir, CLICKHOUSE_URL: '' }
+				});
+				let stdout = '';
+				let stderr = '';
+				child.stdout.on('data', (d) => (stdout += d));
+				child.stderr.on('data', (d) => (stderr += d));
+				child.on('close', (status) => done({ status, stdout, stderr }));
+			});
+			const [report] = JSON.parse(out.stdout) as { source: string; rows_loaded: number; rows_rejected: number }[];
+			expect(report).toMatchObject({ source: 'stripe_events', rows_loaded: good.length - 1, rows_rejected: 2 });
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
