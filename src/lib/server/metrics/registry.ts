@@ -43,7 +43,8 @@ const registry = new Map<MetricId, MetricDefinition>();
 // Under the Vite dev server an edited metric file is evaluated again while this
 // registry lives on: the new definition replaces the old there. Everywhere else
 // (CLI, tests, production build) a second definition of an id is a mistake.
-const hotReloading = Boolean((import.meta as ImportMeta & { hot?: unknown }).hot);
+// (`vite dev` sets NODE_ENV=development; the CLI, vitest and `npm start` do not.)
+const hotReloading = Boolean((import.meta as ImportMeta & { hot?: unknown }).hot) || process.env.NODE_ENV === 'development';
 
 export function defineMetric(def: MetricDefinition): MetricDefinition {
 	if (registry.has(def.id) && !hotReloading) throw new Error(`metric ${def.id} is defined twice`);
