@@ -2,6 +2,7 @@ import { metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { metricInput } from '$lib/url-state';
+import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import type { PageServerLoad } from './$types';
 
 /** Overview (execs): headline tiles, then the loop's money and attention trends. Panels stream in. */
@@ -12,6 +13,8 @@ export const load: PageServerLoad = async ({ url }) => {
 	const daily = { ...state, grain: 'day' as const };
 	return {
 		...ps,
+		// Alert breaches (engagement engineer): streamed, evaluated day by day from config/alerts.json.
+		alerts: evaluateAlerts().catch((e: Error) => ({ error: e.message })),
 		options: await filterOptions([
 			{ dim: 'country', label: 'Country' },
 			{ dim: 'platform', label: 'Platform' }
