@@ -2,10 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IngestSource } from '../../src/lib/contracts/ingest.js';
 import { Billing } from './billing.js';
-import { PLATFORM_CPM, TOPICS } from './catalog.js';
+import { COUNTRIES, PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
 import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
-import { fleetRows, pickCluster, provisionedGpuHours, type FleetRow } from './fleet.js';
+import { fleetRows, pickCluster, provisionedGpuHours } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
 import { Random } from './random.js';
@@ -56,8 +56,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	const rngContent = root.fork(3);
 	const rngJobs = root.fork(4);
 	const rngBilling = root.fork(5);
-	const rngIds = root.fork(6);
-	const rngAds = root.fork(7);
+	const rngAds = root.fork(6);
 
 	const users = makeUsers(rngUsers, opts.users, story);
 	const byId = new Map(users.map((u) => [u.id, u]));
@@ -387,7 +386,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		const [country, platform] = rest.split('|') as [string, keyof typeof PLATFORM_CPM];
 		const adImpressions = Math.round(adEligible.get(key)! * 0.2);
 		if (!adImpressions) continue;
-		const cpm = users.find((u) => u.country.code === country)!.country.cpm * PLATFORM_CPM[platform] * (0.9 + 0.2 * rngAds.next());
+		const cpm = COUNTRIES.find((c) => c.code === country)!.cpm * PLATFORM_CPM[platform] * (0.9 + 0.2 * rngAds.next());
 		adsFile.write({ date: story.date(day), country, platform, ad_impressions: adImpressions, revenue_usd: ((adImpressions * cpm) / 1000).toFixed(4) });
 	}
 	adsFile.close();
@@ -398,7 +397,6 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	for (const e of billing.sortedEvents()) stripeFile.write(e);
 	stripeFile.close();
 	files.push({ source: 'stripe_events', path: stripeFile.path, rows: stripeFile.rows });
-	void rngIds;
 	const paying = new Set(users.filter((u) => billing.customerOf(u.id)).map((u) => u.id));
 	return { files, impressions, story, users, videos, paying };
 }
@@ -424,4 +422,3 @@ function jobRow(j: JobRow) {
 	};
 }
 
-export type { FleetRow };

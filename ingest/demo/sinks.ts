@@ -14,7 +14,8 @@ class LineFile {
 	protected line(s: string): void {
 		this.chunks.push(s);
 		this.size += s.length;
-		if (this.size > 1 << 20) this.flush();
+		// Small batches: lines die young instead of surviving into the old generation (GC time).
+		if (this.size > 1 << 16) this.flush();
 	}
 
 	private flush(): void {
