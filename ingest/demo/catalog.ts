@@ -67,6 +67,15 @@ export const TOPICS: readonly Topic[] = [
 	{ name: 'asmr', weight: 3, subjects: ['a soap cutter', 'a rain window', 'a glass marble run', 'a crinkly paper', 'a sand slicer'], actions: ['slices kinetic sand', 'taps on glass jars', 'pours honey slowly', 'cuts soap cubes', 'rolls marbles down a spiral'], places: ['in a quiet room', 'under soft light', 'in slow motion', 'at midnight', 'on a velvet table'] }
 ];
 
+/**
+ * Inserted after the subject's first word and after the place: they multiply
+ * the caption space (~37 000 subject–action–place phrasings per topic), so
+ * unrelated originals rarely share long phrases (which would make them
+ * near-duplicate candidates) even at the large scale.
+ */
+export const ADJECTIVES = ['sleepy', 'tiny', 'giant', 'brave', 'clumsy', 'fancy', 'grumpy', 'happy', 'lazy', 'nervous', 'proud', 'quiet', 'silly', 'sneaky', 'sparkly', 'spooky', 'stubborn', 'sweet', 'wild', 'curious', 'dramatic', 'fearless', 'gentle', 'hungry', 'jolly', 'lucky', 'mighty', 'polite', 'restless', 'tireless'];
+export const TIMES = ['at dawn', 'at noon', 'at sunset', 'at midnight', 'in the rain', 'during a storm', 'on a monday', 'in winter', 'in summer', 'after school'];
+
 export const STYLES = ['cinematic', 'hand-drawn', 'claymation', 'photorealistic', 'anime', 'documentary', 'vaporwave', 'watercolor', 'film noir', 'stop-motion'];
 export const CAMERAS = ['drone shot', 'handheld close-up', 'slow dolly zoom', 'wide establishing shot', 'first-person view', 'macro lens', 'tracking shot', 'time-lapse'];
 export const MOODS = ['golden hour light', 'moody blue tones', 'soft pastel palette', 'high-contrast neon', 'warm film grain', 'foggy morning light'];

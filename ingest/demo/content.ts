@@ -1,4 +1,4 @@
-import { CAMERAS, MOODS, OPENERS, REMIX_SUFFIXES, STYLES, TOPICS, TREND_ENDINGS } from './catalog.js';
+import { ADJECTIVES, CAMERAS, MOODS, OPENERS, REMIX_SUFFIXES, STYLES, TIMES, TOPICS, TREND_ENDINGS } from './catalog.js';
 import type { Random } from './random.js';
 import { DAY } from './scenario.js';
 
@@ -29,7 +29,15 @@ export interface Video {
 
 export function originalCaption(rng: Random, topic: number): string {
 	const t = TOPICS[topic]!;
-	return `${rng.pick(OPENERS)} ${rng.pick(t.subjects)} ${rng.pick(t.actions)} ${rng.pick(t.places)}, ${rng.pick(STYLES)} ${rng.pick(CAMERAS)}, ${rng.pick(MOODS)}`;
+	return `${rng.pick(OPENERS)} ${scene(rng, topic)}, ${rng.pick(STYLES)} ${rng.pick(CAMERAS)}, ${rng.pick(MOODS)}`;
+}
+
+/** "a sleepy fluffy corgi steals a whole croissant at the beach at dawn" */
+function scene(rng: Random, topic: number): string {
+	const t = TOPICS[topic]!;
+	const subject = rng.pick(t.subjects);
+	const space = subject.indexOf(' ');
+	return `${subject.slice(0, space)} ${rng.pick(ADJECTIVES)}${subject.slice(space)} ${rng.pick(t.actions)} ${rng.pick(t.places)} ${rng.pick(TIMES)}`;
 }
 
 export function remixCaption(rng: Random, parent: string): string {
@@ -44,8 +52,7 @@ export interface Trend {
 }
 
 export function newTrend(rng: Random, topic: number, startedMs: number): Trend {
-	const t = TOPICS[topic]!;
-	return { topic, startedMs, stem: `${rng.pick(OPENERS)} ${rng.pick(t.subjects)} ${rng.pick(t.actions)} ${rng.pick(t.places)}, ${rng.pick(STYLES)} ${rng.pick(CAMERAS)} and it goes viral` };
+	return { topic, startedMs, stem: `${rng.pick(OPENERS)} ${scene(rng, topic)}, ${rng.pick(STYLES)} ${rng.pick(CAMERAS)} and it goes viral` };
 }
 
 export function trendCaption(rng: Random, trend: Trend): string {
