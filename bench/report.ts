@@ -106,7 +106,7 @@ export function writeReport(paths: BenchPaths): string {
 		out.push('## 1. Demo generation', '', `_${when(gen)}_`, '');
 		out.push(`Generated with ${gen.data.source} in **${gen.data.seconds.toFixed(0)} s**.`, '');
 		out.push(row(['table', 'rows']), row(['---', '---:']));
-		for (const [t, n] of Object.entries(gen.data.rows)) out.push(row([t, n.toLocaleString('en-US')]));
+		for (const [t, n] of Object.entries(gen.data.rows)) if (typeof n === 'number') out.push(row([t, n.toLocaleString('en-US')]));
 		out.push('');
 	}
 	if (ingest) out.push('## Ingest', '', `_${when(ingest)}_`, '', ingest.data.markdown.trim(), '');

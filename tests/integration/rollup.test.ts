@@ -61,9 +61,39 @@ function impression(i: number) {
 	};
 }
 
-function writeNdjson(name: string, ids: number[]): string {
+const CLUSTERS = [
+	{ cluster: 'us-east', gpu_type: 'H100' },
+	{ cluster: 'eu-west', gpu_type: 'H200' }
+];
+
+const fleet = [
+	{ ...CLUSTERS[0], valid_from: '2026-09-01T00:00:00Z', gpu_count: 64, ownership: 'rented', rental_usd_per_gpu_hour: '2.5' },
+	{ ...CLUSTERS[1], valid_from: '2026-09-01T00:00:00Z', gpu_count: 32, ownership: 'owned', purchase_usd_per_gpu: '30000', amortization_months: 36, power_watts: '700', pue: '1.2', usd_per_kwh: '0.1', maintenance_usd_per_gpu_month: '40' }
+];
+
+/** Job i: day 2026-10-01 + (i % 10), up to 3 h long, so jobs started late in the evening cross midnight. */
+function job(i: number) {
+	const start = Date.UTC(2026, 9, 1 + (i % 10), (i * 5) % 24, (i * 7) % 60, (i * 11) % 60);
+	const c = CLUSTERS[i % 2]!;
+	return {
+		job_id: `job-${i}`,
+		request_id: `req-${Math.floor(i / 2)}`,
+		user_id: i % 7 === 0 ? '' : `u${i % 97}`,
+		purpose: i % 7 === 0 ? 'feed_prefill' : ['user', 'user', 'eval', 'internal'][i % 4],
+		model: ['video-gen-2', 'video-gen-2-pro'][i % 2],
+		resolution: ['720p', '1080p'][Math.floor(i / 2) % 2],
+		output_seconds: (i % 12) / 2,
+		...c,
+		gpu_count: [1, 2, 8][i % 3],
+		started_at: new Date(start).toISOString(),
+		ended_at: new Date(start + ((i * 7_919) % 10_800) * 1000).toISOString(),
+		status: ['succeeded', 'succeeded', 'failed', 'cancelled', 'moderated'][i % 5]
+	};
+}
+
+function writeNdjson(name: string, ids: number[], row: (i: number) => object = impression): string {
 	const path = join(dir, name);
-	writeFileSync(path, ids.map((i) => JSON.stringify(impression(i))).join('\n') + '\n');
+	writeFileSync(path, ids.map((i) => JSON.stringify(row(i))).join('\n') + '\n');
 	return path;
 }
 
@@ -76,11 +106,23 @@ const early = range(0, N).filter((i) => i % 10 < 5);
 const overlap = [...late.filter((_, k) => k % 2 === 0), ...range(N, N + 500)];
 const loaded = new Set([...late, ...early, ...overlap]);
 const humanLoaded = [...loaded].filter((i) => !impression(i).is_internal);
+const JOBS = 400;
+const jobsLate = range(0, JOBS).filter((i) => i % 10 >= 5);
+const jobsEarly = range(0, JOBS).filter((i) => i % 10 < 5);
 
 beforeAll(async () => {
 	await open();
 	const files = [writeNdjson('late.ndjson', late), writeNdjson('early.ndjson', early), writeNdjson('late.ndjson', late), writeNdjson('overlap.ndjson', overlap)];
 	for (const f of files) await ingest({ source: 'engagement', paths: [f], quiet: true, actor: 'rollup-test' });
+
+	// Jobs the same way: later days first, earlier days late, the first file again.
+	writeFileSync(join(dir, 'fleet.ndjson'), fleet.map((f) => JSON.stringify(f)).join('\n') + '\n');
+	await ingest({ source: 'gpu_fleet', paths: [join(dir, 'fleet.ndjson')], quiet: true, actor: 'rollup-test' });
+	const jobFiles = [writeNdjson('jobs-late.ndjson', jobsLate, job), writeNdjson('jobs-early.ndjson', jobsEarly, job), writeNdjson('jobs-late.ndjson', jobsLate, job)];
+	for (const f of jobFiles) {
+		const [report] = await ingest({ source: 'generation_jobs', paths: [f], quiet: true, actor: 'rollup-test' });
+		expect(report?.outcome, `${f}: ${report?.message}`).toBe('succeeded');
+	}
 });
 
 const withRollup = listMetrics().filter((d) => d.sources.some(isRollupSource));
@@ -89,14 +131,18 @@ function rollupDims(def: MetricDefinition): Dimension[] {
 	return [...(def.sources.find(isRollupSource)?.dimensions ?? [])];
 }
 
+const FILTER_VALUES: Partial<Record<Dimension, string[]>> = { country: ['US', 'DE'], purpose: ['user', 'eval'] };
+
 function requests(def: MetricDefinition): MetricRequestInput[] {
 	const base = { metric: def.id, ...PERIOD };
+	const dims = rollupDims(def);
 	return [
 		{ ...base, grain: 'total' },
 		{ ...base, grain: 'day' },
 		{ ...base, grain: 'week' },
-		...rollupDims(def).map((d) => ({ ...base, grain: 'day' as const, group_by: [d] })),
-		{ ...base, grain: 'total', group_by: ['rec_arm', 'feed_mode'], filters: { platform: ['ios', 'web'] } }
+		...dims.map((d) => ({ ...base, grain: 'day' as const, group_by: [d] })),
+		// Two dimensions grouped, a third filtered to two of its values.
+		{ ...base, grain: 'total', group_by: dims.slice(0, 2), filters: { [dims[2]!]: FILTER_VALUES[dims[2]!] ?? [] } }
 	];
 }
 
@@ -117,7 +163,7 @@ function expectSameRows(actual: MetricRow[], expected: MetricRow[], what: string
 	});
 }
 
-describe('impressions_daily rollup under late data and re-ingest', () => {
+describe('rollups (impressions_daily, jobs_daily) under late data and re-ingest', () => {
 	it('counts every human impression once, however often and in whatever order it was loaded', async () => {
 		// loaded = late ∪ early ∪ overlap = impressions 0..3499; human = not (i % 23 = 5).
 		const [r] = await query<{ imps: string; watch: string }>(
@@ -130,8 +176,20 @@ describe('impressions_daily rollup under late data and re-ingest', () => {
 		expect(Number(raw!.n)).toBe(loaded.size);
 	});
 
+	it('holds every job\'s GPU time once, split over the days it ran', async () => {
+		// Σ gpu_count × (ended_at − started_at) over the 400 distinct jobs, in ms; the split over days adds up to it.
+		const expected = range(0, JOBS).reduce((s, i) => {
+			const j = job(i);
+			return s + j.gpu_count * (Date.parse(j.ended_at) - Date.parse(j.started_at));
+		}, 0);
+		const [r] = await query<{ ms: string }>(`SELECT toString(sum(gpu_ms)) AS ms FROM jobs_daily`, { tag: 'rollup-test' });
+		expect(Number(r!.ms)).toBe(expected);
+		const [raw] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM generation_jobs`, { tag: 'rollup-test' });
+		expect(Number(raw!.n)).toBe(JOBS);
+	});
+
 	it('has metrics served by a rollup', () => {
-		expect(withRollup.map((d) => d.id)).toEqual(expect.arrayContaining(['watch_hours', 'satisfaction_rate']));
+		expect(withRollup.map((d) => d.id)).toEqual(expect.arrayContaining(['watch_hours', 'satisfaction_rate', 'utilized_gpu_hours']));
 	});
 
 	for (const def of withRollup) {

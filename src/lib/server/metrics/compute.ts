@@ -15,6 +15,7 @@ defineMetric({
 	definition:
 		'Σ gpu_count × (ended_at − started_at) / 3600 over generation jobs in the period, whatever their status (failed, cancelled and moderated jobs burned GPUs too). A job running across a day boundary is split pro rata. By plan: the requester\'s plan when the job started (no paid plan = free); feed pre-generation, internal and eval jobs are their own line (plan = purpose).',
 	sources: [
+		{ file: 'rollup_job_gpu_hours', dimensions: JOB_DIMS },
 		{ file: 'job_gpu_hours', dimensions: JOB_DIMS },
 		{ file: 'job_plan_hours', dimensions: [...JOB_DIMS, 'plan'] }
 	],
