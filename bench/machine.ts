@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export interface Machine {
 	date: string;
@@ -8,6 +8,8 @@ export interface Machine {
 	ramBytes: number;
 	node: string;
 	commit: string;
+	/** 1-minute load average when the phase ended: other work on the machine skews every figure. */
+	loadAvg1?: number;
 }
 
 /** The machine a figure was measured on: figures are only comparable on the same one. */
@@ -24,6 +26,7 @@ export function machine(): Machine {
 		cpuModel: cpus()[0]?.model ?? 'unknown',
 		ramBytes: totalmem(),
 		node: process.version,
-		commit
+		commit,
+		loadAvg1: loadavg()[0]
 	};
 }

@@ -54,7 +54,10 @@ export const TARGETS = {
 };
 
 const row = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
-const when = (r: PhaseRecord<unknown>) => `${r.machine.date.slice(0, 16).replace('T', ' ')} UTC, commit ${r.machine.commit}${r.scale ? `, scale ${r.scale}` : ''}`;
+const when = (r: PhaseRecord<unknown>) =>
+	`${r.machine.date.slice(0, 16).replace('T', ' ')} UTC, commit ${r.machine.commit}${r.scale ? `, scale ${r.scale}` : ''}${
+		r.machine.loadAvg1 !== undefined ? `, load average ${r.machine.loadAvg1.toFixed(1)} on ${r.machine.cpus} cores at the end` : ''
+	}`;
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
 /** Assembles bench/results.md from the latest record of every phase, plus bench/notes.md. */

@@ -52,7 +52,9 @@ export function pageBundles(): PageBundle[] {
 	};
 
 	const text = readFileSync(serverManifest, 'utf8');
-	const routes = [...text.matchAll(/id: "([^"]+)",[\s\S]*?page: \{ layouts: \[([^\]]*)\], errors: \[[^\]]*\], leaf: (\d+) \}/g)];
+	// One match per route object; the tempered token stops at the next `id:` so an
+	// endpoint (page: null) never borrows the following route's page.
+	const routes = [...text.matchAll(/id: "([^"]+)",(?:(?!id: ")[\s\S])*?page: \{ layouts: \[([^\]]*)\], errors: \[[^\]]*\], leaf: (\d+) \}/g)];
 	return routes
 		.filter((r) => !r[1]!.includes('['))
 		.map((r) => {
