@@ -11,10 +11,10 @@ import { query } from '../../src/lib/server/warehouse/index.js';
 
 /**
  * The medium/large path (impressions by INSERT … SELECT FROM numbers()) at a
- * reduced size: 400 users → 400 000 impressions. Same distributions as the
+ * reduced size: 200 users → 400 000 impressions. Same distributions as the
  * file generator, so the arms still differ the same way.
  */
-const USERS = 400;
+const USERS = 200;
 let result: Awaited<ReturnType<typeof runDemo>>;
 
 async function byArm(metric: 'satisfaction_rate' | 'late_night_share' | 'feed_diversity' | 'near_duplicate_share'): Promise<Record<string, number>> {
