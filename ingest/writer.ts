@@ -101,32 +101,36 @@ export class ChunkWriter {
 		return loaded;
 	}
 
-	/** Rows into the stage table as JSONEachRow (the run id is added on the way to the real table). */
+	/**
+	 * Rows into the stage table: passed-through lines as JSONEachRow, rebuilt
+	 * rows as JSONCompactEachRow (arrays in column order serialize ~2.5× faster
+	 * than objects), one statement per kind present.
+	 */
 	private async stageRows(rows: readonly unknown[][], asWritten: readonly (string | undefined)[]): Promise<void> {
-		const names = this.spec.columnNames;
-		const parts: string[] = [];
+		const passed: string[] = [];
+		const rebuilt: string[] = [];
 		for (let i = 0; i < rows.length; i++) {
 			const line = asWritten[i];
-			if (line !== undefined) parts.push(line);
-			else {
-				const r = rows[i]!;
-				const o: Record<string, unknown> = {};
-				for (let j = 0; j < names.length; j++) o[names[j]!] = r[j];
-				parts.push(JSON.stringify(o));
-			}
+			if (line !== undefined) passed.push(line);
+			else rebuilt.push(JSON.stringify(rows[i]));
 		}
-		parts.push('');
-		const body = parts.join('\n');
-		// best_effort: passed-through times are ISO-8601 with a Z; re-serialized ones 'YYYY-MM-DD HH:MM:SS.mmm'.
+		if (passed.length) await this.stageText(passed, 'JSONEachRow');
+		if (rebuilt.length) await this.stageText(rebuilt, 'JSONCompactEachRow');
+	}
+
+	private async stageText(lines: string[], format: 'JSONEachRow' | 'JSONCompactEachRow'): Promise<void> {
+		lines.push('');
+		const body = lines.join('\n');
+		// best_effort: passed-through times are ISO-8601 with a Z; rebuilt ones 'YYYY-MM-DD HH:MM:SS.mmm'.
 		const settings = `SETTINGS date_time_input_format = 'best_effort', input_format_skip_unknown_fields = 1`;
 		if (this.spool) {
 			// chDB parses data given inline in the query text ~20× slower than from a file.
 			// The path is our own mkdtemp directory: no user text in the SQL.
 			const path = join(this.spool, 'chunk.json');
 			writeFileSync(path, body);
-			await command(`INSERT INTO ${this.stage} (${this.cols}) FROM INFILE '${path}' ${settings} FORMAT JSONEachRow`, { tag: 'ingest.stage' });
+			await command(`INSERT INTO ${this.stage} (${this.cols}) FROM INFILE '${path}' ${settings} FORMAT ${format}`, { tag: 'ingest.stage' });
 		} else {
-			await command(`INSERT INTO ${this.stage} (${this.cols}) ${settings} FORMAT JSONEachRow\n${body}`, { tag: 'ingest.stage' });
+			await command(`INSERT INTO ${this.stage} (${this.cols}) ${settings} FORMAT ${format}\n${body}`, { tag: 'ingest.stage' });
 		}
 	}
 
