@@ -59,8 +59,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 			satisfaction: byArm('satisfaction_rate'),
 			diversity: byArm('feed_diversity'),
 			returnRate: byArm('return_rate'),
-			divergence: byArm('divergence'),
-			slop: byArm('slop_index')
+			divergence: byArm('divergence')
 		},
 		modes: {
 			satisfaction: byArm('satisfaction_rate', ['feed_mode']),
