@@ -38,9 +38,12 @@ SELECT
 	n.depth AS depth,
 	vv.creator_id AS creator_id,
 	vv.caption AS caption,
+	-- What the remix changed: its caption minus the parent's when it extends it.
+	if(n.depth > 0 AND startsWith(vv.caption, pv.caption), concat('… ', trimLeft(substring(vv.caption, length(pv.caption) + 1))), vv.caption) AS change,
 	n.impressions AS impressions
 FROM nodes AS n
 INNER JOIN top_roots AS r ON r.root_id = n.root_id
 INNER JOIN v AS vv ON vv.video_id = n.video_id
+LEFT JOIN v AS pv ON pv.video_id = n.parent_id
 ORDER BY r.tree_depth DESC, r.tree_impressions DESC, n.root_id, arrayStringConcat(n.path, '/')
 LIMIT {limit:UInt32}
