@@ -27,7 +27,7 @@ import { DAY, type Story } from './scenario.js';
  *   of 110 + geometric(40) with probability 0.004 + 0.008 I;
  * - impressions (ARRAY JOIN range(length)): a favourite topic with probability
  *   0.5 + 0.35 I (+0.1 energized, −0.15 relaxed), else a topic by global weight;
- *   a derivative (remix / trend copy) with probability 0.1 + 0.3 I; the video
+ *   a derivative (remix / trend copy) with probability 0.08 + 0.22 I; the video
  *   from that topic's pool of the last 12 days, skewed to recent; rapid skip
  *   0.24 − 0.07 I; positive actions scaled by (1 − 0.3 I) × 0.75 for
  *   derivatives × 1.1 for favourites × mode; negatives × (1 + 0.8 I).
@@ -212,7 +212,7 @@ FROM (
 			U_BASE[u + 1] * (1 + 0.2 * I) * multiIf(mode = 'energized', 1.15, mode = 'relaxed', 0.9, 1) AS mean_len,
 			toUInt32(if(binge, 110 + 1 + floor(log(1 - rs(10)) / log(1 - 1 / 40)), least(150.0, 1 + floor(log(1 - rs(10)) / log(1 - 1 / mean_len))))) AS len,
 			least(0.95, 0.5 + 0.35 * I + multiIf(mode = 'energized', 0.1, mode = 'relaxed', -0.15, 0)) AS fav_p,
-			greatest(0.0, 0.1 + 0.3 * I + multiIf(mode = 'energized', 0.08, mode = 'relaxed', -0.05, 0)) AS der_p,
+			greatest(0.0, 0.08 + 0.22 * I + multiIf(mode = 'energized', 0.06, mode = 'relaxed', -0.04, 0)) AS der_p,
 			arrayElement({surfaces:Array(String)}, arrayFirstIndex(c -> c > rs(11), {surface_cdf:Array(Float64)})) AS surface0
 		FROM numbers({first:UInt64}, {count:UInt64})
 	)

@@ -18,6 +18,8 @@ export interface DayContext {
 	rng: Random;
 	pools: VideoPools;
 	dayStartMs: number;
+	/** End of the scenario: a late session stops there. */
+	endMs: number;
 	/** Days since the feed-mode launch (negative before). */
 	daysSinceModeLaunch: number;
 	/** Share of mode-choosers who have adopted their mode. */
@@ -52,15 +54,15 @@ export function userDay(ctx: DayContext, u: User, rl: number): number {
 		const count = u.bot ? 30 : u.internal ? 10 : binge ? 110 + rng.geometric(40) : Math.min(150, rng.geometric(base * (1 + 0.2 * rl) * (mode === 'energized' ? 1.15 : mode === 'relaxed' ? 0.9 : 1)));
 		const sessionId = ctx.nextSessionId();
 		const favoriteShare = Math.min(0.95, 0.5 + 0.35 * rl + (mode === 'energized' ? 0.1 : mode === 'relaxed' ? -0.15 : 0));
-		const derivativeShare = Math.max(0, 0.1 + 0.3 * rl + (mode === 'energized' ? 0.08 : mode === 'relaxed' ? -0.05 : 0));
+		const derivativeShare = Math.max(0, 0.08 + 0.22 * rl + (mode === 'energized' ? 0.06 : mode === 'relaxed' ? -0.04 : 0));
 		const surface0 = SURFACES[rng.weightedIndex(SURFACE_WEIGHTS)]!;
-		for (let position = 0; position < count; position++) {
+		for (let position = 0; position < count && t < ctx.endMs; position++) {
 			const favorite = rng.chance(favoriteShare);
 			const topic = favorite ? u.favorites[rng.weightedIndex(u.favoriteWeights)]! : rng.weightedIndex(TOPIC_WEIGHTS);
 			const wantDerivative = rng.chance(derivativeShare);
 			const v =
 				(wantDerivative ? ctx.pools.pick(rng, topic, true, rl > 0 ? 3 : 2, 0.5 * rl) : undefined) ??
-				ctx.pools.pick(rng, topic, false, rl > 0 ? 3 : 2, 0.3 * rl) ??
+				ctx.pools.pick(rng, topic, false, rl > 0 ? 3 : 2, 0.1 * rl) ??
 				ctx.pools.pick(rng, rng.weightedIndex(TOPIC_WEIGHTS), false, 2, 0);
 			if (!v) break;
 			// Sessions start on a surface and move to the feed after the first video.

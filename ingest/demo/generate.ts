@@ -190,7 +190,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 		pools.expire(dayStartMs);
 		const weekday = new Date(dayStartMs).getUTCDay();
 		const ctx = {
-			rng: rngFeed, pools, dayStartMs,
+			rng: rngFeed, pools, dayStartMs, endMs: story.endMs,
 			daysSinceModeLaunch: day - story.feedModeLaunchDay,
 			modeAdoption: modeAdoption(story, day),
 			nextImpressionId: () => `i${(++impressionSeq).toString(36).padStart(8, '0')}`,
@@ -299,7 +299,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	function userVideo(u: User, createdMs: number, requestId: string, kind: 'human' | 'ai_assisted', day: number): Video {
 		const topic = rngContent.chance(0.7) ? u.favorites[0]! : rngContent.weightedIndex(TOPICS.map((t) => t.weight));
 		const c = chase(day);
-		const parent = rngContent.chance(0.16 + 0.24 * c) ? pools.pick(rngContent, topic, rngContent.chance(0.5), 2, 0.6 * c) : undefined;
+		const parent = rngContent.chance(0.14 + 0.06 * c) ? pools.pick(rngContent, topic, rngContent.chance(0.5), 2, 0.6 * c) : undefined;
 		let cameoUserIds: string[] = [];
 		let cameoConsent: Video['cameoConsent'] = 'none';
 		if (parent && parent.cameoUserIds.length) {
@@ -315,14 +315,14 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			caption: parent ? remixCaption(rngContent, parent.caption) : originalCaption(rngContent, topic),
 			parent: parent?.index ?? -1, depth: parent ? parent.depth + 1 : 0, requestId, cameoUserIds: [...new Set(cameoUserIds)], cameoConsent,
 			copyright: rngContent.chance(parent ? 0.025 + 0.04 * c : 0.008), derivative: !!parent,
-			appeal: rngContent.logNormal(1, 0.6) * (parent ? 1.25 : 1)
+			appeal: rngContent.logNormal(1, 0.6) * (parent ? 1.1 : 1)
 		});
 	}
 
 	function prefillVideo(topic: number, createdMs: number, requestId: string, day: number): Video {
 		const c = chase(day);
 		let trend: Trend | undefined;
-		if (rngContent.chance(0.12 + 0.3 * c)) {
+		if (rngContent.chance(0.1 + 0.08 * c)) {
 			const live = trends.filter((t) => t.topic === topic && createdMs - t.startedMs < 10 * DAY);
 			trend = live.length && rngContent.chance(0.8) ? rngContent.pick(live) : newTrend(rngContent, topic, createdMs);
 			if (!live.includes(trend)) trends.push(trend);
@@ -333,7 +333,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			createdMs, creatorId: rngContent.pick(studios[topic]!), creatorKind: 'ai_generated', durationMs: videoDurationMs(rngContent), topic,
 			caption: trend ? trendCaption(rngContent, trend) : originalCaption(rngContent, topic), parent: -1, depth: 0, requestId,
 			cameoUserIds: [], cameoConsent: 'none', copyright: rngContent.chance(trend ? 0.04 : 0.005), derivative: copies > 0,
-			appeal: rngContent.logNormal(0.8, 0.6) * (trend ? 1.3 : 1)
+			appeal: rngContent.logNormal(0.8, 0.6) * (trend ? 1.15 : 1)
 		});
 	}
 

@@ -61,7 +61,7 @@ Options:
 		const users = positiveInt('users', values.users, 10_000_000);
 		const say = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 		if (values['files-only']) {
-			if (scale !== 'small' && users === undefined) say(`note: --files-only writes every impression to files; at scale ${scale} that is many GB`);
+			if (scale !== 'small') say(`note: the ${scale} scale's impressions are made in the warehouse by SQL; --files-only writes the file generator's own impressions (~160 per user) instead`);
 			const outDir = resolve(values.out ?? 'demo-files');
 			const t = Date.now();
 			const { files, impressions } = await generateDemoFiles({ seed, days, users, scale, outDir, onProgress: say });
