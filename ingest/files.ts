@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,6 +15,8 @@ export interface InputFile {
 	format: IngestFormat;
 	gzip: boolean;
 	bytes: number;
+	/** Removes a temporary copy (standard input spooled to disk). */
+	cleanup?: () => void;
 }
 
 const EXTENSIONS: Record<string, IngestFormat> = { ndjson: 'ndjson', jsonl: 'ndjson', json: 'ndjson', csv: 'csv', parquet: 'parquet', pq: 'parquet' };
@@ -74,7 +76,7 @@ export async function expandPaths(paths: string[], explicit?: IngestFormat, stdi
 			const dir = mkdtempSync(join(tmpdir(), 'loopmeter-stdin-'));
 			const spool = join(dir, 'stdin');
 			await pipeline(stdin, createWriteStream(spool));
-			out.push(await describe('-', spool, explicit));
+			out.push({ ...(await describe('-', spool, explicit)), cleanup: () => rmSync(dir, { recursive: true, force: true }) });
 			continue;
 		}
 		const abs = resolve(p);

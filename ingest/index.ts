@@ -82,36 +82,41 @@ export async function ingest(opts: IngestOptions): Promise<IngestReport[]> {
 	if (opts.source === 'stripe_events') return ingestStripe(opts);
 	const files = await expandPaths(opts.paths, opts.format, opts.stdin);
 	const reports: IngestReport[] = [];
-	for (const [i, f] of files.entries()) reports.push(await ingestFile(sources[opts.source as FileSource], f, opts, budget, i + 1, files.length));
+	try {
+		for (const [i, f] of files.entries()) reports.push(await ingestFile(sources[opts.source as FileSource], f, opts, budget, i + 1, files.length));
+	} finally {
+		for (const f of files) f.cleanup?.();
+	}
 	return reports;
 }
 
-interface StripeModule {
-	ingestStripeEventsFile(path: string, opts: Omit<IngestOptions, 'source' | 'paths'>): Promise<IngestReport>;
-}
+type StripeModule = typeof import('../src/lib/server/stripe/events-file.js');
 
 async function ingestStripe(opts: IngestOptions): Promise<IngestReport[]> {
-	// Written by the Stripe work; loaded on demand so file ingest does not depend on it.
-	const modulePath = '../src/lib/server/stripe/events-file.js';
-	let mod: StripeModule;
-	try {
-		mod = (await import(/* @vite-ignore */ modulePath)) as StripeModule;
-	} catch (e) {
-		throw new IngestUsageError(`Stripe event files cannot be loaded yet: ${modulePath} is not available (${(e as Error).message.split('\n')[0]})`);
-	}
+	// Loaded on demand (a literal path, so the app's bundle includes it): file ingest does not load Stripe code.
+	const mod = await import('../src/lib/server/stripe/events-file.js');
 	const files = await expandPaths(opts.paths, opts.format ?? 'ndjson', opts.stdin);
 	const out: IngestReport[] = [];
+	try {
+		await loadStripe(mod, files, opts, out);
+	} finally {
+		for (const f of files) f.cleanup?.();
+	}
+	return out;
+}
+
+async function loadStripe(mod: StripeModule, files: InputFile[], opts: IngestOptions, out: IngestReport[]): Promise<void> {
 	for (const f of files) {
 		try {
-			const r = await mod.ingestStripeEventsFile(f.path, { ...opts });
-			out.push(opts.label ? { ...r, file: opts.label } : r);
+			const r = await mod.ingestStripeEventsFile(f.path, { dryRun: opts.dryRun, maxErrors: opts.maxErrors, actor: opts.actor, quiet: opts.quiet });
+			const name = opts.label ?? (f.name === '-' ? 'stdin' : undefined);
+			out.push(name ? { ...r, file: name, message: r.message.replaceAll(f.path, name) } : r);
 		} catch (e) {
 			// Its own "cannot read this file" error: one line, like every other source.
-			if (e instanceof Error && /FileError$/.test(e.name)) throw new IngestFileError(opts.label ?? f.name, e.message.replace(`${f.path}: `, ''));
+			if (e instanceof mod.StripeFileError) throw new IngestFileError(opts.label ?? f.name, e.message.replace(`${f.path}: `, ''));
 			throw e;
 		}
 	}
-	return out;
 }
 
 interface Tally {

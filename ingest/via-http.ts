@@ -3,7 +3,7 @@ import { Readable, Transform } from 'node:stream';
 import { ingestReport, type IngestReport } from '../src/lib/contracts/ingest.js';
 import { z } from 'zod';
 import { IngestFileError, IngestUsageError } from './errors.js';
-import { expandPaths } from './files.js';
+import { expandPaths, type InputFile } from './files.js';
 import type { IngestOptions } from './index.js';
 
 // Errors come as SvelteKit's { message } (from the route or from hooks.server.ts).
@@ -24,6 +24,14 @@ export async function ingestViaHttp(baseUrl: string, opts: Omit<IngestOptions, '
 	}
 	const token = process.env.LOOPMETER_TOKEN;
 	const files = await expandPaths(opts.paths, opts.format, opts.stdin);
+	try {
+		return await sendAll(base, token, files, opts);
+	} finally {
+		for (const f of files) f.cleanup?.();
+	}
+}
+
+async function sendAll(base: URL, token: string | undefined, files: InputFile[], opts: Omit<IngestOptions, 'via'>): Promise<IngestReport[]> {
 	const reports: IngestReport[] = [];
 	for (const [i, f] of files.entries()) {
 		const url = new URL(`/api/v1/ingest/${opts.source}`, base);

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { command, getWarehouse, query } from '../src/lib/server/warehouse/index.js';
@@ -49,7 +49,11 @@ export class ChunkWriter {
 	 */
 	static async open(spec: SourceSpec, runId: string, opts: { rerun?: boolean } = {}): Promise<ChunkWriter> {
 		const w = new ChunkWriter(spec, runId, spec.keep === 'first' || opts.rerun === true);
-		if ((await getWarehouse()).mode === 'embedded') w.spool = mkdtempSync(join(tmpdir(), 'loopmeter-chunk-'));
+		if ((await getWarehouse()).mode === 'embedded') {
+			// Named after the run, so a resumed run reuses (and then removes) the folder of the killed one.
+			w.spool = join(tmpdir(), `loopmeter-chunk-${runId}`);
+			mkdirSync(w.spool, { recursive: true });
+		}
 		for (const t of [w.stage, w.fresh]) {
 			await command(`CREATE TABLE IF NOT EXISTS ${t} AS ${spec.table} ENGINE = Memory`, { tag: 'ingest.stage.create' });
 			await command(`TRUNCATE TABLE ${t}`, { tag: 'ingest.stage.truncate' });

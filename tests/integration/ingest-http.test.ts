@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import * as letters from '../../src/routes/api/v1/ingest/dead-letters/+server.js
 const { dataDir } = useTempWarehouse('loopmeter-ingest-http-');
 const root = join(import.meta.dirname, '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'loopmeter-ingest-http-files-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /**
  * The three ingest routes behind a bare Node server, with the identity that
@@ -67,7 +68,9 @@ beforeAll(async () => {
 	base = `http://127.0.0.1:${addr.port}`;
 });
 
-afterAll(() => server?.close());
+afterAll(() => {
+	server?.close();
+});
 
 const userLines = (from: number, to: number) =>
 	Array.from({ length: to - from }, (_, k) => JSON.stringify({ user_id: `h${from + k}`, signup_at: '2026-03-01T00:00:00Z', country: 'US' })).join('\n');

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
@@ -47,7 +47,9 @@ async function writeFile(path: string): Promise<void> {
 
 describe('kill and resume', () => {
 	it('a killed ingest, run again, ends with exactly the totals of one uninterrupted run', async () => {
-		const path = join(mkdtempSync(join(tmpdir(), 'loopmeter-resume-')), 'big.ndjson');
+		const dir = mkdtempSync(join(tmpdir(), 'loopmeter-resume-'));
+		onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+		const path = join(dir, 'big.ndjson');
 		await writeFile(path);
 		// The child owns the data directory while it runs; this process opens it only afterwards.
 		const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'ingest', 'engagement', path, '--max-errors', '5%'], {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
@@ -12,6 +12,7 @@ useTempWarehouse('loopmeter-ingest-');
 
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'ingest', name);
 const tmp = mkdtempSync(join(tmpdir(), 'loopmeter-ingest-files-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function count(sql: string, params?: Record<string, unknown>): Promise<number> {
 	const [row] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${sql}`, { tag: 'test', params });
