@@ -44,6 +44,8 @@ export interface QueriesOptions {
 	groupBys: number;
 	only?: string[];
 	log: (line: string) => void;
+	/** Called after every metric with the figures so far: a long run killed midway keeps what it measured. */
+	save?: (partial: QueriesResult) => void;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function benchQueries(opts: QueriesOptions): Promise<QueriesResult>
 				opts.log(`  ${def.id.padEnd(28)} ${label.padEnd(22)} FAILED: ${message}`);
 			}
 		}
+		opts.save?.({ period, repeats: opts.repeats, timings, tables: [] });
 	}
 	return { period, repeats: opts.repeats, timings, tables: await tableSizes() };
 }

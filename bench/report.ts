@@ -38,7 +38,7 @@ export function savePhase<T>(paths: BenchPaths, record: PhaseRecord<T>): void {
 	writeFileSync(join(paths.results, `${record.phase}.json`), JSON.stringify(record, null, 2));
 }
 
-function loadPhase<T>(paths: BenchPaths, phase: string): PhaseRecord<T> | undefined {
+export function loadPhase<T>(paths: BenchPaths, phase: string): PhaseRecord<T> | undefined {
 	const f = join(paths.results, `${phase}.json`);
 	return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as PhaseRecord<T>) : undefined;
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../lib/server/project-root.js';
 import { parse, UsageError, type Command } from '../command.js';
+import type { QueriesResult } from '../../../bench/queries.js';
 
 const PHASES = ['generate', 'ingest', 'queries', 'pages', 'load', 'size'] as const;
 type Phase = (typeof PHASES)[number];
@@ -171,7 +172,12 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 		case 'queries': {
 			const { benchQueries } = await import('../../../bench/queries.js');
 			await getWarehouse({ role: 'loopmeter bench queries' });
-			record(await benchQueries({ repeats: opts.repeats, groupBys: opts.groupBys, only: opts.metrics, log }));
+			// With --metric, the figures of the other metrics from the previous run are kept.
+			const { loadPhase } = await import('../../../bench/report.js');
+			const previous = opts.metrics ? loadPhase<QueriesResult>(paths, 'queries')?.data : undefined;
+			const merge = (r: QueriesResult): QueriesResult =>
+				previous ? { ...r, timings: [...previous.timings.filter((t) => !opts.metrics!.includes(t.metric)), ...r.timings], tables: r.tables.length ? r.tables : previous.tables } : r;
+			record(merge(await benchQueries({ repeats: opts.repeats, groupBys: opts.groupBys, only: opts.metrics, log, save: (partial) => record(merge(partial)) })));
 			await closeWarehouse();
 			break;
 		}
