@@ -22,7 +22,10 @@ export async function startDevServer(): Promise<TestServer> {
 		root: projectRoot(),
 		configFile: `${projectRoot()}/vite.config.ts`,
 		logLevel: 'error',
-		server: { host: '127.0.0.1', port: 0, strictPort: false, hmr: false, watch: null }
+		// Default watching and HMR: with `watch: null` Vite 8 disables its module cache and
+		// re-evaluates modules (metrics then register twice); with HMR on, a file edited
+		// during a run is re-evaluated the way the metric registry expects (import.meta.hot).
+		server: { host: '127.0.0.1', port: 0, strictPort: false }
 	});
 	await server.listen();
 	const { port } = server.httpServer!.address() as AddressInfo;
@@ -99,4 +102,13 @@ export function routesOnDisk(dir = `${projectRoot()}/src/routes`): RouteOnDisk[]
 	};
 	walk(dir, []);
 	return out.sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/**
+ * One request per path, one at a time, before a test sends requests in
+ * parallel: Vite's dev server can evaluate a module twice when its first
+ * imports race, and metric modules refuse to register twice.
+ */
+export async function warmUp(baseUrl: string, paths: string[], cookie: string): Promise<void> {
+	for (const p of paths) await (await fetch(`${baseUrl}${p}`, { redirect: 'manual', headers: { cookie } })).arrayBuffer();
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
-import { createTestUser, login, routesOnDisk, startDevServer, type TestServer } from '../helpers/auth.js';
+import { createTestUser, login, routesOnDisk, startDevServer, warmUp, type TestServer } from '../helpers/auth.js';
 
 const wh = useTempWarehouse('loopmeter-matrix-');
 
@@ -143,6 +143,7 @@ describe('role matrix', () => {
 				jobs.push({ c, who, allowed });
 			}
 		}
+		await warmUp(srv.url, [...new Set(jobs.filter((j) => j.c.method === 'GET').map((j) => `${j.c.path}${QUERY}`))], cookies.admin!);
 		const wrong: string[] = [];
 		const shadowed = new Set<string>();
 		const check = async ({ c, who, allowed }: (typeof jobs)[number]) => {
