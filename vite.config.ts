@@ -8,11 +8,13 @@ export default defineConfig({
 	test: {
 		// chDB binds one data directory per process: every test file gets its own process.
 		pool: 'forks',
+		// Two cores: more workers only make the embedded warehouses fight for them.
+		maxWorkers: 2,
 		projects: [
 			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node' } },
 			{
 				extends: true,
-				test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000, maxWorkers: 2 }
+				test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000 }
 			},
 			{
 				extends: true,
