@@ -46,6 +46,16 @@ function refuse(event: RequestEvent, status: number, message: string, extra: Rec
 	return htmlResponse(status, title, message, links, extra);
 }
 
+// Refusals are audited at most once per address and actor every 10 s: a flood of
+// bad tokens must not turn into a flood of warehouse inserts.
+const lastRefusalAudit = new Map<string, number>();
+function worthAuditing(key: string, now = Date.now()): boolean {
+	if (now - (lastRefusalAudit.get(key) ?? 0) < 10_000) return false;
+	if (lastRefusalAudit.size > 10_000) lastRefusalAudit.clear();
+	lastRefusalAudit.set(key, now);
+	return true;
+}
+
 function loginRedirect(event: RequestEvent): Response {
 	const next = event.url.pathname + event.url.search;
 	const to = next === '/' ? '/login' : `/login?next=${encodeURIComponent(next)}`;
@@ -119,7 +129,7 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 	const decision = authorize(auth, req);
 	if (!decision.ok) {
 		if (decision.status === 401 && !api && method === 'GET' && !auth.badToken) return loginRedirect(event);
-		if (decision.status === 403 || auth.badToken) {
+		if ((decision.status === 403 || auth.badToken) && worthAuditing(auth.badToken ? `${clientIp(event)} token` : `${clientIp(event)} ${actorOf(auth)} ${method} ${path}`)) {
 			await audit({
 				actor: actorOf(auth),
 				action: auth.badToken ? 'token.rejected' : 'access.denied',
