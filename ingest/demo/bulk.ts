@@ -56,7 +56,7 @@ async function insertRows(table: string, rows: object[]): Promise<void> {
 	}
 }
 
-async function createHelpers(opts: BulkOptions): Promise<void> {
+export async function createHelpers(opts: BulkOptions): Promise<void> {
 	const { story, users, videos } = opts;
 	await dropHelpers();
 	await command(
@@ -219,7 +219,18 @@ FROM (
 	ARRAY JOIN range(len) AS pos
 )
 WHERE n > 0
+-- Both cores write (the select part is a quarter of the work; sorting, compressing and the rollup
+-- MVs the rest), and no in-block deduplication: every impression id is new. Measured 15.9 s → 7.0 s
+-- for 1.8 M rows.
+SETTINGS max_insert_threads = 2, optimize_on_insert = 0
 `;
+
+/** rs(k) / ri(k) → the k-th uniform number of the session / impression. */
+export function expandRandom(sql: string): string {
+	return sql
+		.replace(/ri\((\d+)\)/g, '(cityHash64(hpos, $1) / 18446744073709551616.0)')
+		.replace(/rs\((\d+)\)/g, '(cityHash64({seed:UInt64}, number, $1) / 18446744073709551616.0)');
+}
 
 export interface BulkResult {
 	impressions: number;
@@ -253,8 +264,7 @@ export async function insertBulkImpressions(opts: BulkOptions): Promise<BulkResu
 		adoption: Array.from({ length: story.days }, (_, d) => modeAdoption(story, d)),
 		topic_cdf: cumulative(TOPIC_WEIGHTS), surfaces: [...SURFACES], surface_cdf: cumulative(SURFACE_WEIGHTS)
 	};
-	const sql = IMPRESSIONS_SQL.replace(/ri\((\d+)\)/g, '(cityHash64(hpos, $1) / 18446744073709551616.0)')
-		.replace(/rs\((\d+)\)/g, '(cityHash64({seed:UInt64}, number, $1) / 18446744073709551616.0)');
+	const sql = expandRandom(IMPRESSIONS_SQL);
 	let inserted = 0;
 	let first = 0;
 	// ~4.5 impressions per session; the first chunk is sized from that, later ones from what sessions yielded.
