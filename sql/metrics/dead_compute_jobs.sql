@@ -2,10 +2,10 @@
 --   failed / cancelled / moderated: the job's status;
 --   never_watched_7d: a succeeded job whose published video (video_id) got no
 --     human impression (is_internal = false) within 7 days of the video's
---     creation (videos.created_at, else the job's end). Videos younger than
---     7 days at the end of the data are judged on what is there so far;
---   live: everything else (including succeeded jobs that publish no video,
---     e.g. eval runs), kept so shares have their denominator.
+--     creation (videos.created_at, else the job's end);
+--   live: everything else, kept so shares have their denominator: succeeded
+--     jobs that publish no video (e.g. eval runs), and videos whose 7 days
+--     are not over at the last impression in the warehouse (not judged yet).
 WITH
 period_videos AS (
 	-- Videos of jobs that ran in the period, read straight from the jobs table so
@@ -44,7 +44,8 @@ SELECT
 	jobs.*,
 	multiIf(
 		status IN ('failed', 'cancelled', 'moderated'), status,
-		status = 'succeeded' AND video_id != '' AND video_id NOT IN (SELECT video_id FROM watched), 'never_watched_7d',
+		status = 'succeeded' AND video_id != '' AND video_id NOT IN (SELECT video_id FROM watched)
+			AND video_id IN (SELECT video_id FROM created WHERE created_at + INTERVAL 7 DAY <= (SELECT max(ts) FROM impressions)), 'never_watched_7d',
 		'live'
 	) AS dead_reason
 FROM (SELECT * FROM ({{job_cost}}) WHERE job_id != '') AS jobs

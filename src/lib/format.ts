@@ -53,9 +53,15 @@ function money(v: number): string {
 	return usdCents.format(v);
 }
 
-/** A value in its unit, rounded for reading: "$12,340", "1.2K GPU-h", "63.4%". */
-export function formatValue(v: number | null | undefined, unit: Unit): string {
+/**
+ * A value in its unit, rounded for reading: "$12,340", "1.2K GPU-h", "63.4%".
+ * `short` (tiles) drops decimals from hour counts of 100 and more.
+ */
+export function formatValue(v: number | null | undefined, unit: Unit, opts: { short?: boolean } = {}): string {
 	if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+	if (opts.short && (unit === 'hours' || unit === 'gpu_hours') && Math.abs(v) >= 100 && Math.abs(v) < 10_000) {
+		return `${number.format(v)} ${unit === 'hours' ? 'h' : 'GPU-h'}`;
+	}
 	switch (unit) {
 		case 'usd':
 			return money(v);
@@ -80,6 +86,12 @@ export function formatValue(v: number | null | undefined, unit: Unit): string {
 		default:
 			return `${Math.abs(v) >= 100_000 ? compact.format(v) : number2.format(v)}${unitSuffix[unit] ? ` ${unitSuffix[unit]}` : ''}`;
 	}
+}
+
+/** "$2.53 / GPU-h" → { number: "$2.53", unit: "/ GPU-h" }: tiles show the unit smaller. */
+export function splitUnit(text: string): { number: string; unit: string } {
+	const i = text.indexOf(' ');
+	return i < 0 ? { number: text, unit: '' } : { number: text.slice(0, i), unit: text.slice(i + 1) };
 }
 
 /** Short form for chart axes (no unit words; the axis name carries them). */

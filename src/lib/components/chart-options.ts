@@ -68,8 +68,8 @@ export function cartesianOption(series: readonly SeriesInput[], opts: { xLabel?:
 	};
 	const unitOf = new Map(series.map((s) => [s.name, s.unit]));
 	return {
-		grid: { left: 8, right: units.length > 1 ? 8 : 16, top: 40, bottom: 8, containLabel: true },
-		legend: { type: 'scroll', top: 0, data: series.map((s) => s.name) },
+		grid: { left: 8, right: units.length > 1 ? 8 : 16, top: 32, bottom: 36, containLabel: true },
+		legend: { type: 'scroll', bottom: 0, data: series.map((s) => s.name) },
 		tooltip: {
 			trigger: 'axis',
 			valueFormatter: undefined,
@@ -112,7 +112,7 @@ export function heatmapOption(
 	const data = rows.map((r) => [xs.indexOf(String(r[opts.x])), ys.indexOf(String(r[opts.y])), typeof r[valueKey] === 'number' ? r[valueKey] : null]);
 	const values = data.map((d) => d[2]).filter((v): v is number => typeof v === 'number');
 	return {
-		grid: { left: 8, right: 16, top: 16, bottom: 56, containLabel: true },
+		grid: { left: 8, right: 16, top: 16, bottom: 64, containLabel: true },
 		tooltip: {
 			formatter: (p: { value: [number, number, number | null] }) =>
 				`${ys[p.value[1]]} · ${xs[p.value[0]]}<br>${formatPrecise(p.value[2], opts.unit)}`

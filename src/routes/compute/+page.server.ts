@@ -59,7 +59,10 @@ export const load: PageServerLoad = async ({ url }) => {
 			costPerHourByCluster: trend('cost_per_gpu_hour', ['cluster']),
 			byPurpose: trend('utilized_gpu_hours', ['purpose']),
 			byPlan: total('utilized_gpu_hours', ['plan']),
-			deadByReason: trend('dead_compute', ['dead_reason'])
+			// The reasons only: 'live' work is the rest of the compute, not a kind of dead compute.
+			deadByReason: metricPanel(
+				metricInput(state, 'dead_compute', { group_by: ['dead_reason'], filters: { dead_reason: ['failed', 'cancelled', 'moderated', 'never_watched_7d'] } })
+			)
 		},
 		tables: {
 			byGpuType: total('utilization', ['cluster', 'gpu_type']),

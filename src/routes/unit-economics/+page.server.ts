@@ -59,12 +59,15 @@ export const load: PageServerLoad = async ({ url }) => {
 	const totalOf = (metric: 'margin_per_gpu_hour' | 'gross_margin', what_if?: WhatIf) =>
 		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const scenario = wi.whatIf ?? undefined;
+	const options = await filterOptions([{ dim: 'plan', label: 'Plan' }]);
+	// Per-user charts show user plans only (system jobs have no users), unless the page filters plans itself.
+	const userPlans = state.filters.plan ?? options[0]?.values ?? [];
 
 	return {
 		...ps,
 		problems: [...ps.problems, ...wi.problems],
 		whatIf: wi.whatIf,
-		options: await filterOptions([{ dim: 'plan', label: 'Plan' }]),
+		options,
 		tiles: {
 			arpu: metricTile('arpu', state),
 			compute_cost_per_user: metricTile('compute_cost_per_user', state),
@@ -75,8 +78,8 @@ export const load: PageServerLoad = async ({ url }) => {
 		},
 		plans: planTable({ margin: byPlan('margin_per_gpu_hour'), arpu: byPlan('arpu'), cost: byPlan('compute_cost_per_user') }),
 		charts: {
-			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'] })),
-			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'] })),
+			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
+			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
 			acr: metricPanel(metricInput(state, 'attention_to_compute')),
 			acrCohort: metricPanel(metricInput(state, 'attention_to_compute_cohort'))
 		},

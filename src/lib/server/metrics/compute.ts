@@ -100,7 +100,7 @@ const deadCompute = {
 	unit: 'gpu_hours',
 	higherIsBetter: false,
 	definition:
-		'GPU-hours of jobs that failed, were cancelled or moderated, plus succeeded jobs whose published video got no human impression within 7 days of its creation (dead_reason never_watched_7d; videos younger than 7 days at the end of the data are judged on what exists so far). Also as dollars (each job charged at its cluster-day cost per utilized GPU-hour) and as a share of all GPU-hours and of all allocated cost in the period (of the filtered rows when filtered). Succeeded jobs that publish no video (e.g. eval) are not dead.',
+		'GPU-hours of jobs that failed, were cancelled or moderated, plus succeeded jobs whose published video got no human impression within 7 days of its creation (dead_reason never_watched_7d; a video whose 7 days are not over at the last impression in the warehouse is not judged yet and counts as live). Also as dollars (each job charged at its cluster-day cost per utilized GPU-hour) and as a share of all GPU-hours and of all allocated cost in the period (of the filtered rows when filtered). Succeeded jobs that publish no video (e.g. eval) are not dead.',
 	sources: [{ file: 'dead_compute_jobs', dimensions: [...JOB_DIMS, 'plan', 'dead_reason'] }],
 	value: "sumIf(gpu_hours, dead_reason != 'live')",
 	components: {

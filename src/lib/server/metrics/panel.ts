@@ -2,6 +2,8 @@ import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequ
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
 import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
+import { query } from '../warehouse/index.js';
+import { buildMetricQuery } from './build-query.js';
 import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
 
 /**
@@ -12,16 +14,34 @@ import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError,
 
 // Pages ask for the same numbers many times (a tile's sparkline is the chart
 // below it; every page view repeats the previous period). Panels share one
-// in-flight or recent result per identical request for a short while; the API
-// and CLI always compute afresh. Data only changes on ingest, and a minute of
-// staleness on a dashboard is the price of not re-running identical queries.
-const PANEL_TTL_MS = 60_000;
+// in-flight or recent result per identical request. The key includes a data
+// version (the newest part of the source tables), so a load of new data is seen
+// at once; the API and CLI always compute afresh.
+const PANEL_TTL_MS = 10 * 60_000;
 const PANEL_CACHE_MAX = 500;
+const VERSION_TTL_MS = 5_000;
 const panelCache = new Map<string, { at: number; result: Promise<MetricResult> }>();
+let version: { at: number; value: Promise<string> } | undefined;
 
-function runMetric(input: MetricRequestInput): Promise<MetricResult> {
+/** Changes whenever rows land in (or merge within) a table metrics read. */
+function dataVersion(): Promise<string> {
+	if (version && Date.now() - version.at < VERSION_TTL_MS) return version.value;
+	const value = query<{ v: string }>(
+		`SELECT concat(toString(max(modification_time)), '/', toString(count()), '/', toString(sum(rows))) AS v
+		FROM system.parts
+		WHERE active AND database = currentDatabase()
+			AND (table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue') OR startsWith(table, 'stripe_') OR startsWith(table, 'rollup_'))`,
+		{ tag: 'panel:data-version' }
+	)
+		.then((r) => r[0]?.v ?? '')
+		.catch(() => String(Date.now()));
+	version = { at: Date.now(), value };
+	return value;
+}
+
+async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
 	// Keyed by the validated request (defaults filled in), so equal requests written differently share.
-	const key = JSON.stringify(parseMetricRequest(input));
+	const key = `${await dataVersion()}|${JSON.stringify(parseMetricRequest(input))}`;
 	const hit = panelCache.get(key);
 	if (hit && Date.now() - hit.at < PANEL_TTL_MS) return hit.result;
 	// No abort signal: one page leaving must not cancel a result other panels share.
@@ -126,6 +146,25 @@ export async function metricTile(
 	const prev = previousPeriod(state);
 	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters });
 	try {
+		if (isPlainSum(def)) {
+			// A plain sum: one daily query over both periods gives the sparkline and both totals.
+			const daily = await runMetric({ ...total, from: prev.from, grain: 'day' });
+			const rows = daily.response.rows;
+			const sum = (inPeriod: (day: string) => boolean) =>
+				rows.filter((r) => inPeriod(String(r.period))).reduce((acc, r) => acc + (num(r.value) ?? 0), 0);
+			const current = rows.filter((r) => String(r.period) >= state.from);
+			// Provenance shows the period-total query (built, not run): it gives the same number.
+			const shown = buildMetricQuery(parseMetricRequest(total), def);
+			return {
+				ok: true,
+				meta: meta(def, total, shown.file, shown.sql, shown.params, ignored),
+				value: sum((d) => d >= state.from),
+				previous: sum((d) => d < state.from),
+				previousPeriod: prev,
+				spark: current.map((r): TilePoint => ({ period: String(r.period), value: num(r.value) })),
+				components: {}
+			};
+		}
 		const [cur, before, spark] = await Promise.all([
 			runMetric(total),
 			runMetric({ ...total, ...prev }),
@@ -144,6 +183,11 @@ export async function metricTile(
 	} catch (e) {
 		return failure(id, e);
 	}
+}
+
+/** `sum(x)`: the period total is the sum of daily values (not true of ratios, distinct counts or built metrics). */
+function isPlainSum(def: MetricDefinition): boolean {
+	return !def.build && /^sum\([a-z_0-9]+\)$/.test(def.value.trim());
 }
 
 function num(v: unknown): number | null {
