@@ -104,7 +104,8 @@ async function auditExport(event: RequestEvent, req: Requirement, response: Resp
 async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['resolve']): Promise<Response> {
 	const path = event.url.pathname;
 	const method = event.request.method;
-	const api = wantsJson(event.request, path);
+	// Client-side navigations fetch `__data.json` (event.isDataRequest): they expect JSON too.
+	const api = wantsJson(event.request, path) || event.isDataRequest;
 
 	const size = checkBodySize(event.request, path);
 	// The unread body is still on the socket: close it rather than parse it as the next request.
@@ -128,6 +129,11 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 
 	const decision = authorize(auth, req);
 	if (!decision.ok) {
+		if (decision.status === 401 && event.isDataRequest && !auth.badToken) {
+			// The form SvelteKit's client follows for a redirect during client-side navigation.
+			const next = event.url.pathname + event.url.search;
+			return jsonResponse(200, { type: 'redirect', location: `/login?next=${encodeURIComponent(next)}` });
+		}
 		if (decision.status === 401 && !api && method === 'GET' && !auth.badToken) return loginRedirect(event);
 		if ((decision.status === 403 || auth.badToken) && worthAuditing(auth.badToken ? `${clientIp(event)} token` : `${clientIp(event)} ${actorOf(auth)} ${method} ${path}`)) {
 			await audit({

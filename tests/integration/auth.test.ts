@@ -51,6 +51,9 @@ describe('sessions', () => {
 		const page = await get('/compute?from=2026-01-01');
 		expect(page.status).toBe(303);
 		expect(page.headers.get('location')).toBe('/login?next=%2Fcompute%3Ffrom%3D2026-01-01');
+		// A client-side navigation (SvelteKit's __data.json) gets the redirect in the form its router follows.
+		const data = await get('/compute/__data.json?from=2026-01-01');
+		expect(await data.json()).toEqual({ type: 'redirect', location: '/login?next=%2Fcompute%3Ffrom%3D2026-01-01' });
 		const api = await get('/api/v1/metrics/compute_spend?from=2026-01-01&to=2026-01-02');
 		expect(api.status).toBe(401);
 		expect(await api.json()).toEqual({ message: 'Sign in first.' });

@@ -5,7 +5,7 @@
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function wantsJson(request: Request, path: string): boolean {
-	return path.startsWith('/api/') || (request.headers.get('accept') ?? '').includes('application/json') || path.endsWith('/__data.json');
+	return path.startsWith('/api/') || (request.headers.get('accept') ?? '').includes('application/json');
 }
 
 export function jsonResponse(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): Response {
