@@ -68,7 +68,8 @@ describe('access table', () => {
 });
 
 describe('passwords', () => {
-	it('hashes with a salt and verifies only the right password', async () => {
+	// scrypt is meant to be slow (~0.1 s each, more on a busy machine): six of them here.
+	it('hashes with a salt and verifies only the right password', { timeout: 60_000 }, async () => {
 		const a = await hashPassword('correct horse battery');
 		const b = await hashPassword('correct horse battery');
 		expect(a).not.toBe(b);
