@@ -27,6 +27,8 @@ export function discoverPages(): string[] {
 	return pages.filter((p) => !/^\/(login|logout)(\/|$)/.test(p)).sort();
 }
 
+const SLOW_PAGE_MS = 10_000;
+
 export const dataPath = (page: string) => `${page === '/' ? '' : page}/__data.json`;
 
 export interface PageTiming {
@@ -50,22 +52,33 @@ export interface PagesResult {
 	pages: PageTiming[];
 }
 
+const PAGE_TIMEOUT_MS = 120_000;
+
+/** Status 0 = no complete response within PAGE_TIMEOUT_MS. */
 async function get(url: string, cookie: string): Promise<{ status: number; bytes: number }> {
-	const res = await fetch(url, { headers: { cookie }, redirect: 'manual' });
-	const body = await res.arrayBuffer();
-	return { status: res.status, bytes: body.byteLength };
+	try {
+		const res = await fetch(url, { headers: { cookie }, redirect: 'manual', signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) });
+		const body = await res.arrayBuffer();
+		return { status: res.status, bytes: body.byteLength };
+	} catch {
+		return { status: 0, bytes: 0 };
+	}
 }
 
-export async function benchPages(server: RunningServer, repeats: number, log: (s: string) => void): Promise<PagesResult> {
+export async function benchPages(server: RunningServer, repeats: number, log: (s: string) => void, save?: (partial: PagesResult) => void): Promise<PagesResult> {
 	const pages = discoverPages();
 	const out: PageTiming[] = [];
 	for (const page of pages) {
-		await get(server.url + page, server.cookie); // first render fills caches; cold query times are in the queries section
+		// The first render fills caches (cold query times are in the queries section).
+		// A page that takes longer than SLOW_PAGE_MS is far outside the target:
+		// one more measured request says by how much.
+		const first = await timed(() => get(server.url + page, server.cookie));
 		const html: number[] = [];
 		const data: number[] = [];
-		let status = 0;
-		let htmlBytes = 0;
-		for (let i = 0; i < repeats; i++) {
+		let status = first.value.status;
+		let htmlBytes = first.value.bytes;
+		const n = first.ms > SLOW_PAGE_MS ? 1 : repeats;
+		for (let i = 0; i < n; i++) {
 			const h = await timed(() => get(server.url + page, server.cookie));
 			html.push(h.ms);
 			status = h.value.status;
@@ -82,6 +95,7 @@ export async function benchPages(server: RunningServer, repeats: number, log: (s
 			dataP95Ms: percentile(data, 95)
 		};
 		out.push(t);
+		save?.({ repeats, pages: out });
 		log(`  ${page.padEnd(24)} HTTP ${status}  html p50 ${t.htmlP50Ms.toFixed(1)} ms  __data.json p50 ${t.dataP50Ms.toFixed(1)} ms`);
 	}
 	await browserLoads(server, out, log);
@@ -109,14 +123,15 @@ async function browserLoads(server: RunningServer, timings: PageTiming[], log: (
 			try {
 				const page = await context.newPage();
 				const visits: number[] = [];
-				for (let i = 0; i < 3; i++) {
+				const slow = t.htmlP50Ms > SLOW_PAGE_MS;
+				for (let i = 0; i < (slow ? 1 : 3); i++) {
 					const start = performance.now();
-					await page.goto(server.url + t.page, { waitUntil: 'networkidle', timeout: 60_000 });
+					await page.goto(server.url + t.page, { waitUntil: 'networkidle', timeout: 180_000 });
 					visits.push(performance.now() - start);
 				}
 				t.browserColdMs = visits[0];
-				t.browserWarmMs = percentile(visits.slice(1), 50);
-				log(`  ${t.page.padEnd(24)} Chromium first visit ${t.browserColdMs!.toFixed(0)} ms, later ${t.browserWarmMs.toFixed(0)} ms`);
+				t.browserWarmMs = visits.length > 1 ? percentile(visits.slice(1), 50) : undefined;
+				log(`  ${t.page.padEnd(24)} Chromium first visit ${t.browserColdMs!.toFixed(0)} ms${t.browserWarmMs !== undefined ? `, later ${t.browserWarmMs.toFixed(0)} ms` : ''}`);
 			} catch (e) {
 				t.browserError = (e as Error).message.split('\n')[0]!;
 				log(`  ${t.page.padEnd(24)} Chromium FAILED: ${t.browserError}`);

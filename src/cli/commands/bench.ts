@@ -188,7 +188,7 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 			try {
 				if (phase === 'pages') {
 					const { benchPages } = await import('../../../bench/pages.js');
-					record(await benchPages(server, opts.repeats, log));
+					record(await benchPages(server, opts.repeats, log, (partial) => record(partial)));
 				} else {
 					const { discoverPages } = await import('../../../bench/pages.js');
 					const { loadTest } = await import('../../../bench/load.js');
