@@ -51,9 +51,13 @@ export async function startServer(dataDir: string, log: (s: string) => void): Pr
 	};
 }
 
-/** Follows the first page load and keeps what it sets: the demo session cookie on loopback. */
+/**
+ * Whatever session cookie the server sets on a cheap request (none when the demo
+ * auto-login on loopback authenticates every request by itself). Not a page: a
+ * page load would run its panels and skew the figures taken right after start.
+ */
 async function demoCookie(url: string): Promise<string> {
-	const res = await fetch(url, { redirect: 'manual' });
+	const res = await fetch(`${url}/healthz`, { redirect: 'manual' });
 	await res.arrayBuffer();
 	return res.headers
 		.getSetCookie()
