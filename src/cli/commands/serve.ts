@@ -24,9 +24,10 @@ the same directory are told to stop it or send work through it
 Options:
   --port N     port to listen on (default $PORT or 3000; 0 picks a free one)
   --host H     interface to bind (default $HOST or 127.0.0.1)
-  --no-demo    never load the demo scenario, even into an empty warehouse`,
+  --no-demo    never load the demo scenario, even into an empty warehouse
+  --no-warm    don't pre-compute the pages' default panels after start-up`,
 	async run(argv) {
-		const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' } }, false);
+		const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' }, 'no-warm': { type: 'boolean' } }, false);
 		const handlerPath = join(projectRoot(), 'build', 'handler.js');
 		if (!existsSync(handlerPath)) throw new UsageError('No production build in build/: run `npm run build` first (or `npm start`, which builds and serves).');
 		const port = values.port === undefined ? undefined : Number(values.port);
@@ -50,6 +51,7 @@ Options:
 		const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
 		if (wh.dataDir) advertiseUrl(wh.dataDir, url);
 		console.log(`Loopmeter is running at ${url}  (Ctrl+C to stop)`);
+		if (!values['no-warm']) void warmPages(url);
 
 		await new Promise<void>((resolve) => {
 			const stop = (signal: string) => {
@@ -65,6 +67,27 @@ Options:
 	}
 };
 export default command;
+
+// Pages share one result per identical panel request until the data changes, and
+// the embedded engine runs parameterized queries one at a time: computing the
+// default view of each page once, right after start-up, is what makes the first
+// click of a newcomer fast. Only pages this process may see anonymously or through
+// the loopback demo sign-in get warmed; a refusal just ends the warm-up.
+const WARM_PATHS = ['/', '/compute', '/unit-economics', '/revenue', '/engagement', '/feed-health'];
+
+async function warmPages(url: string): Promise<void> {
+	const started = Date.now();
+	for (const path of WARM_PATHS) {
+		try {
+			const res = await fetch(new URL(path, url), { redirect: 'manual' });
+			await res.arrayBuffer();
+			if (res.status !== 200) return;
+		} catch {
+			return;
+		}
+	}
+	console.log(`Pre-computed the default view of every page in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
 
 function listen(server: Server, port: number, host: string): Promise<void> {
 	return new Promise((resolve, reject) => {
