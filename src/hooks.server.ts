@@ -40,7 +40,7 @@ function crossSiteWrite(event: RequestEvent): boolean {
 }
 
 function refuse(event: RequestEvent, status: number, message: string, extra: Record<string, string> = {}): Response {
-	if (wantsJson(event.request, event.url.pathname)) return jsonResponse(status, { message }, extra);
+	if (wantsJson(event.request, event.url.pathname) || event.isDataRequest) return jsonResponse(status, { message }, extra);
 	const links = status === 403 ? [{ href: '/', label: 'Overview' }, { href: '/logout', label: 'Sign in as someone else' }] : [{ href: '/', label: 'Retry' }];
 	const title = status === 403 ? 'Not allowed' : status === 503 ? 'Warehouse unavailable' : 'Request refused';
 	return htmlResponse(status, title, message, links, extra);
@@ -148,6 +148,7 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 	}
 
 	if (auth.mustChangePassword && path !== '/login/password' && path !== '/logout') {
+		if (event.isDataRequest) return jsonResponse(200, { type: 'redirect', location: '/login/password' });
 		if (api) return refuse(event, 403, 'Choose a new password first (sign in on the web page).');
 		return new Response(null, { status: 303, headers: { location: '/login/password' } });
 	}
