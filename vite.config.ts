@@ -18,7 +18,7 @@ export default defineConfig({
 			},
 			{
 				extends: true,
-				test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], globalSetup: ['tests/browser/global-setup.ts'], testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false }
+				test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], globalSetup: ['tests/browser/global-setup.ts'], testTimeout: 300_000, hookTimeout: 600_000, fileParallelism: false }
 			}
 		]
 	}

@@ -46,7 +46,7 @@ export async function waitForChart(page: Page, selector = 'body'): Promise<void>
 			return false;
 		},
 		selector,
-		{ timeout: 30_000 }
+		{ timeout: 180_000 }
 	);
 }
 
