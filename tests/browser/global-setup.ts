@@ -37,7 +37,7 @@ export default async function setup(project: TestProject) {
 function waitForUrl(child: ChildProcess): Promise<string> {
 	return new Promise((resolve, reject) => {
 		let log = '';
-		const timer = setTimeout(() => reject(new Error(`loopmeter serve did not start within 600 s:\n${log}`)), 240_000);
+		const timer = setTimeout(() => reject(new Error(`loopmeter serve did not start within 600 s:\n${log}`)), 600_000);
 		const onData = (chunk: Buffer) => {
 			log += chunk.toString();
 			const m = /running at (http:\/\/\S+)/.exec(log);
