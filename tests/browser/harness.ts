@@ -25,7 +25,7 @@ export async function openPage(path: string, opts: { colorScheme?: 'light' | 'da
 	const errors: string[] = [];
 	page.on('pageerror', (e) => errors.push(e.message));
 	(page as Page & { jsErrors: string[] }).jsErrors = errors;
-	const response = await page.goto(new URL(path, baseUrl()).href, { waitUntil: 'networkidle' });
+	const response = await page.goto(new URL(path, baseUrl()).href, { waitUntil: 'networkidle', timeout: 240_000 });
 	if (!response || response.status() >= 400) throw new Error(`GET ${path} answered ${response?.status()}`);
 	return page;
 }
