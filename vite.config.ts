@@ -11,7 +11,7 @@ export default defineConfig({
 		// Two cores: more workers only make the embedded warehouses fight for them.
 		maxWorkers: 2,
 		projects: [
-			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node' } },
+			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } },
 			{
 				extends: true,
 				test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000 }
