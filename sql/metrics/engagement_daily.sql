@@ -10,12 +10,7 @@
 -- intervals: with y = x·flag, Σy² = Σxy = Σx²·flag.
 SELECT
 	toDate(ts) AS day,
-	toString(rec_arm) AS rec_arm,
-	toString(feed_mode) AS feed_mode,
-	toString(country) AS country,
-	toString(platform) AS platform,
-	toString(surface) AS surface,
-	ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan,
+	{{engagement_impression_dims}},
 	count() AS imps,
 	sum(watch_ms) / 3600000 AS watch_h,
 	sum(pow(watch_ms / 3600000, 2)) AS watch_sq,

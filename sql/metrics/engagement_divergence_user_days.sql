@@ -4,12 +4,7 @@
 SELECT
 	toDate(ts) AS day,
 	user_id,
-	toString(rec_arm) AS rec_arm,
-	toString(feed_mode) AS feed_mode,
-	toString(country) AS country,
-	toString(platform) AS platform,
-	toString(surface) AS surface,
-	ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan,
+	{{engagement_impression_dims}},
 	count() AS imps,
 	sum(watch_ms) / 3600000 AS watch_h,
 	sum(toUInt8(liked) + toUInt8(shared) + toUInt8(commented) + toUInt8(followed)) AS pos

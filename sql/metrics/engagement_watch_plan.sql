@@ -4,12 +4,7 @@
 -- watch-hours = Σ watch_ms / 3 600 000, the same as impression_watch.sql.
 SELECT
 	toDate(ts) AS day,
-	toString(rec_arm) AS rec_arm,
-	toString(feed_mode) AS feed_mode,
-	toString(country) AS country,
-	toString(platform) AS platform,
-	toString(surface) AS surface,
-	ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free') AS plan,
+	{{engagement_impression_dims}},
 	sum(watch_ms) / 3600000 AS watch_hours
 FROM impressions
 LEFT JOIN ({{engagement_user_plans}}) AS up USING (user_id)
