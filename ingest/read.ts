@@ -257,9 +257,63 @@ function oddQuotes(s: string): boolean {
 	return n % 2 === 1;
 }
 
-function splitCsv(text: string, delimiter: string): string[] {
+export function splitCsv(text: string, delimiter: string): string[] {
 	// Most rows have no quotes at all: a plain split is ~20× faster than a full parser.
 	if (!text.includes('"')) return text.split(delimiter);
+	// Exports that quote every string (ClickHouse, pandas QUOTE_NONNUMERIC) put a quote in
+	// every row: Papa.parse per row (line-ending guess, regex setup) cost ~6 µs of the ~20.
+	const cells = splitQuoted(text, delimiter);
+	if (cells) return cells;
 	const parsed = Papa.parse<string[]>(text, { delimiter, header: false });
 	return parsed.data[0] ?? [];
+}
+
+/**
+ * RFC 4180 fields of one record whose quoting is well formed: a quoted field
+ * ends at a closing quote followed by the delimiter or the end ("" inside is a
+ * quote). Anything else (a quote inside an unquoted field, text after a closing
+ * quote, a line break outside quotes, a CR) returns undefined and is left to
+ * Papa, so odd rows split exactly as before.
+ */
+function splitQuoted(text: string, delimiter: string): string[] | undefined {
+	if (delimiter.length !== 1 || text.includes('\r')) return undefined;
+	const d = delimiter.charCodeAt(0);
+	const out: string[] = [];
+	const n = text.length;
+	let i = 0;
+	for (;;) {
+		if (text.charCodeAt(i) === 34) {
+			let value = '';
+			let from = i + 1;
+			for (;;) {
+				const q = text.indexOf('"', from);
+				if (q < 0) return undefined;
+				if (text.charCodeAt(q + 1) === 34) {
+					value += text.slice(from, q + 1);
+					from = q + 2;
+					continue;
+				}
+				value += text.slice(from, q);
+				i = q + 1;
+				break;
+			}
+			out.push(value);
+			if (i === n) return out;
+			if (text.charCodeAt(i) !== d) return undefined;
+			i++;
+		} else {
+			let end = text.indexOf(delimiter, i);
+			if (end < 0) end = n;
+			const value = text.slice(i, end);
+			if (value.includes('"') || value.includes('\n')) return undefined;
+			out.push(value);
+			if (end === n) return out;
+			i = end + 1;
+		}
+		if (i === n) {
+			// A trailing delimiter: one last empty field.
+			out.push('');
+			return out;
+		}
+	}
 }
