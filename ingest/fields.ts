@@ -80,8 +80,11 @@ interface Presence<T> {
 	default?: T;
 }
 
+/** Shared: present() runs for every column of every row, and a fresh object each time kept the GC busy. */
+const NOT_BLANK = { blank: false } as const;
+
 function present<T>(v: unknown, opts: Presence<T>): { blank: true; value: T | Bad } | { blank: false } {
-	if (!isBlank(v)) return { blank: false };
+	if (!isBlank(v)) return NOT_BLANK;
 	return { blank: true, value: opts.default === undefined ? MISSING : opts.default };
 }
 
@@ -201,6 +204,37 @@ function dayExists(s: string): boolean {
 	return d >= 1 && d <= (DAYS_IN_MONTH[m - 1] ?? 0) + (leap ? 1 : 0);
 }
 
+/** Digits of s from `at`, `n` of them, or -1 if one is not a digit. */
+function digits(s: string, at: number, n: number): number {
+	let x = 0;
+	for (let i = at; i < at + n; i++) {
+		const c = s.charCodeAt(i) - 48;
+		if (c < 0 || c > 9) return -1;
+		x = x * 10 + c;
+	}
+	return x;
+}
+
+/**
+ * Epoch ms of a canonical 'YYYY-MM-DDTHH:MM:SS.mmmZ' that is certainly valid
+ * and in range, else undefined (then the general path decides, with its
+ * message). Regex + Date.parse + dayExists cost ~3× this per timestamp.
+ */
+function canonicalTime(v: string): number | undefined {
+	if (v[4] !== '-' || v[7] !== '-' || v[13] !== ':' || v[16] !== ':') return undefined;
+	const y = digits(v, 0, 4);
+	const mo = digits(v, 5, 2);
+	const d = digits(v, 8, 2);
+	const h = digits(v, 11, 2);
+	const mi = digits(v, 14, 2);
+	const sec = digits(v, 17, 2);
+	const frac = digits(v, 20, 3);
+	if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || frac < 0) return undefined;
+	if (!dayExists(v)) return undefined;
+	const ms = Date.UTC(y, mo - 1, d, h, mi, sec, frac);
+	return ms >= MIN_MS && ms <= MAX_MS ? ms : undefined;
+}
+
 function parseTime(v: unknown): number | Bad {
 	let ms: number;
 	if (typeof v === 'number') ms = v;
@@ -226,6 +260,7 @@ export function timestamp(opts: { optional: true }): ReturnType<typeof column<st
 export function timestamp(opts: { optional?: boolean } = {}) {
 	return column((v): string | null | Bad => {
 		if (isBlank(v)) return opts.optional ? null : MISSING;
+		if (isCanonicalIso(v) && canonicalTime(v) !== undefined) return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
 		const ms = parseTime(v);
 		if (ms instanceof Bad) return ms;
 		// The common exported form 'YYYY-MM-DDTHH:MM:SS.mmmZ' converts by slicing, ~5× cheaper than formatting a Date.
