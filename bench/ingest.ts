@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ingest } from '../ingest/index.js';
@@ -33,6 +33,9 @@ interface Timing {
 	bytes: number;
 	nativeSeconds: number;
 	loopmeterSeconds: number;
+	/** CPU seconds of the whole process (chDB runs inside it): steadier than wall time on a shared machine. */
+	nativeCpu: number;
+	loopmeterCpu: number;
 	loopmeterLoaded: number;
 	peakRssMb: number;
 }
@@ -40,7 +43,7 @@ interface Timing {
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 /** Deterministic engagement rows: ~1 in 1000 breaks a rule, as real exports do. */
-async function writeEngagement(path: string, rows: number): Promise<void> {
+export async function writeEngagement(path: string, rows: number): Promise<void> {
 	const out = createWriteStream(path, { highWaterMark: 1 << 20 });
 	const surfaces = ['feed', 'following', 'profile', 'search', 'share_link'];
 	const modes = ['default', 'relaxed', 'energized'];
@@ -88,32 +91,42 @@ function structure(): string {
 		commented Bool, followed Bool, not_interested Bool, reported Bool, country String, platform String, tz_offset_min Nullable(Int16), is_internal Bool`;
 }
 
-async function timeNative(path: string, format: string): Promise<number> {
+/** User + system CPU seconds of this process since `from`. */
+function cpuSince(from: NodeJS.CpuUsage): number {
+	const d = process.cpuUsage(from);
+	return (d.user + d.system) / 1e6;
+}
+
+async function timeNative(path: string, format: string): Promise<{ seconds: number; cpu: number }> {
 	await command(`DROP TABLE IF EXISTS bench_native`, { tag: 'bench.native' });
 	await command(`CREATE TABLE bench_native AS impressions`, { tag: 'bench.native' });
 	const cols = sources.engagement.columnNames.join(', ');
 	const t = performance.now();
+	const cpu = process.cpuUsage();
 	await command(
 		`INSERT INTO bench_native (${cols}, ingest_run_id) SELECT *, 'native' FROM file({path:String}, {format:String}, {structure:String})
 		 SETTINGS date_time_input_format = 'best_effort', max_execution_time = 0`,
 		{ tag: 'bench.native', params: { path, format, structure: structure() } }
 	);
 	const s = (performance.now() - t) / 1000;
+	const c = cpuSince(cpu);
 	await command(`DROP TABLE bench_native`, { tag: 'bench.native' });
-	return s;
+	return { seconds: s, cpu: c };
 }
 
-async function timeLoopmeter(path: string): Promise<{ seconds: number; loaded: number; peakRssMb: number }> {
+async function timeLoopmeter(path: string): Promise<{ seconds: number; cpu: number; loaded: number; peakRssMb: number }> {
 	let peak = process.memoryUsage().rss;
 	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
 	const t = performance.now();
+	const cpu = process.cpuUsage();
 	const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, actor: 'bench', via: 'bench', maxErrors: '1%' });
 	const seconds = (performance.now() - t) / 1000;
+	const cpuSeconds = cpuSince(cpu);
 	clearInterval(sampler);
 	if (!r || r.outcome !== 'succeeded') throw new Error(`bench ingest of ${path} did not succeed: ${r?.message}`);
 	// Empty the table so the next format loads the same rows again (not as duplicates).
 	await command(`TRUNCATE TABLE impressions`, { tag: 'bench.reset' });
-	return { seconds, loaded: r.rows_loaded, peakRssMb: Math.round(peak / 2 ** 20) };
+	return { seconds, cpu: cpuSeconds, loaded: r.rows_loaded, peakRssMb: Math.round(peak / 2 ** 20) };
 }
 
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ markdown: string; timings: Timing[] }> {
@@ -151,14 +164,15 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			['Parquet', parquet, 'Parquet']
 		] as const) {
 			log(`${format}: native INSERT … SELECT FROM file()…`);
-			const nativeSeconds = await timeNative(path, native);
+			const nat = await timeNative(path, native);
+			const nativeSeconds = nat.seconds;
 			log(`${format}: loopmeter ingest…`);
 			const lm = await timeLoopmeter(path);
-			const t = { format, rows, bytes: statSync(path).size, nativeSeconds, loopmeterSeconds: lm.seconds, loopmeterLoaded: lm.loaded, peakRssMb: lm.peakRssMb };
+			const t = { format, rows, bytes: statSync(path).size, nativeSeconds, loopmeterSeconds: lm.seconds, nativeCpu: nat.cpu, loopmeterCpu: lm.cpu, loopmeterLoaded: lm.loaded, peakRssMb: lm.peakRssMb };
 			timings.push(t);
 			log(
 				`${format}: native ${fmt(rows / nativeSeconds)} rows/s, loopmeter ${fmt(rows / lm.seconds)} rows/s ` +
-					`(${((nativeSeconds / lm.seconds) * 100).toFixed(0)} % of native), peak RSS ${lm.peakRssMb} MiB`
+					`(${((nativeSeconds / lm.seconds) * 100).toFixed(0)} % of native; CPU ${nat.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${((nat.cpu / lm.cpu) * 100).toFixed(0)} %), peak RSS ${lm.peakRssMb} MiB`
 			);
 		}
 		const [check] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM dead_letters`, { tag: 'bench.check' });
@@ -167,11 +181,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			'Native = `INSERT … SELECT FROM file()` with the same column types (no validation, dead letters or deduplication).',
 			'Loopmeter = `ingest()`: streaming validation, dead letters, existing-key check, chunk commits with resume bookkeeping.',
 			'',
-			'| format | file | native rows/s | loopmeter rows/s | loopmeter / native | peak RSS |',
-			'|---|---:|---:|---:|---:|---:|',
+			`CPU = user + system seconds of the process (chDB included): on a shared machine it varies far less than wall time. Load average at the end: ${loadavg()[0]!.toFixed(1)}.`,
+			'',
+			'| format | file | native rows/s | loopmeter rows/s | loopmeter / native (wall) | native / loopmeter CPU s | CPU ratio | peak RSS |',
+			'|---|---:|---:|---:|---:|---:|---:|---:|',
 			...timings.map(
 				(t) =>
-					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${((t.nativeSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${t.peakRssMb} MiB |`
+					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${((t.nativeSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${t.nativeCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${((t.nativeCpu / t.loopmeterCpu) * 100).toFixed(0)} % | ${t.peakRssMb} MiB |`
 			),
 			'',
 			`Dead letters written: ${fmt(Number(check?.n ?? 0))} (all formats).`
