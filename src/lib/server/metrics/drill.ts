@@ -50,7 +50,12 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 	if (bad) throw new MetricRequestError(bad, `${req.metric} cannot be filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
 
 	const limit = Math.max(1, Math.min(opts.limit ?? DRILL_PAGE_ROWS, DRILL_MAX_ROWS));
-	const params: Params = { ...baseParams(req), limit };
+	// Some drill files end in their own `LIMIT {limit:UInt32}` (the feed-health
+	// tables run them directly for a top 50). Here that inner limit is the cap of
+	// "all" rows, and the page size is a separate parameter: binding the page size
+	// to the inner limit made filters apply to the first page only and capped the
+	// reported total at the page size.
+	const params: Params = { ...baseParams(req), limit: DRILL_MAX_ROWS, page_limit: limit };
 	const inner = metricSql(`drill/${def.drilldown}`);
 	const tag = `drill:${req.metric}`;
 	const columns = (
@@ -66,7 +71,7 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 		else ignoredFilters.push(dim);
 	}
 	const body = `SELECT *\nFROM (\n${inner}\n) AS drill\nWHERE 1${where}`;
-	const sql = `${body}\nLIMIT {limit:UInt32}`;
+	const sql = `${body}\nLIMIT {page_limit:UInt32}`;
 	const [rows, count] = await Promise.all([
 		query<Record<string, unknown>>(sql, { tag, params, signal: opts.signal }),
 		query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${tag}:count`, params, signal: opts.signal })
