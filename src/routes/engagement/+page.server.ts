@@ -1,5 +1,6 @@
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
 import type { Dimension } from '$lib/contracts/metrics';
@@ -23,13 +24,7 @@ export const load: PageServerLoad = async ({ url }) => {
 		...ps,
 		breakdown,
 		breakdowns: BREAKDOWNS,
-		options: await filterOptions([
-			{ dim: 'rec_arm', label: 'Recommender arm' },
-			{ dim: 'feed_mode', label: 'Feed mode' },
-			{ dim: 'country', label: 'Country' },
-			{ dim: 'platform', label: 'Platform' },
-			{ dim: 'plan', label: 'Plan' }
-		]),
+		options: await filterOptions(IMPRESSION_FILTERS),
 		tiles: {
 			active_users: cachedTile('active_users', state),
 			watch_hours: cachedTile('watch_hours', state),

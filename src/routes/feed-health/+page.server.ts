@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
@@ -38,13 +39,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 	return {
 		...ps,
 		isAdmin: locals.auth.user?.role === 'admin',
-		options: await filterOptions([
-			{ dim: 'rec_arm', label: 'Recommender arm' },
-			{ dim: 'feed_mode', label: 'Feed mode' },
-			{ dim: 'country', label: 'Country' },
-			{ dim: 'platform', label: 'Platform' },
-			{ dim: 'plan', label: 'Plan' }
-		]),
+		options: await filterOptions(IMPRESSION_FILTERS),
 		alerts: evaluateAlerts().catch((e: Error) => ({ error: e.message })),
 		armMarkers,
 		modeMarkers: marks('feed_mode', 'launched'),
