@@ -14,7 +14,7 @@ export default defineConfig({
 			{ extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts', 'src/**/*.test.ts'], environment: 'node', testTimeout: 60_000 } },
 			{
 				extends: true,
-				test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 120_000, hookTimeout: 240_000 }
+				test: { name: 'integration', include: ['tests/integration/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 240_000 }
 			},
 			{
 				extends: true,
