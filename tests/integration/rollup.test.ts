@@ -84,7 +84,7 @@ function job(i: number) {
 		resolution: ['720p', '1080p'][Math.floor(i / 2) % 2],
 		output_seconds: (i % 12) / 2,
 		...c,
-		gpu_count: [1, 2, 8][i % 3],
+		gpu_count: [1, 2, 8][i % 3]!,
 		started_at: new Date(start).toISOString(),
 		ended_at: new Date(start + ((i * 7_919) % 10_800) * 1000).toISOString(),
 		status: ['succeeded', 'succeeded', 'failed', 'cancelled', 'moderated'][i % 5]
