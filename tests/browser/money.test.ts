@@ -2,6 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { baseUrl, chromiumPath, waitForChart } from './harness.js';
 
+// The API computes afresh (no panel cache): a cold metric on a busy 2-core machine takes tens of seconds.
+const API_TIMEOUT = 240_000;
+
 // The money pages on the demo scenario: every tile shows the number the metric
 // API gives for the same period, the numbers can be traced (definition, SQL,
 // rows behind them, CSV), the period lives in the URL, and the what-if panel
@@ -47,7 +50,7 @@ async function period(page: Page) {
 }
 
 async function apiTotal(page: Page, metric: string, qs: string): Promise<number | null> {
-	const r = await page.request.get(new URL(`/api/v1/metrics/${metric}?${qs}&grain=total`, baseUrl()).href);
+	const r = await page.request.get(new URL(`/api/v1/metrics/${metric}?${qs}&grain=total`, baseUrl()).href, { timeout: API_TIMEOUT });
 	expect(r.status(), `${metric}?${qs}`).toBe(200);
 	const body = (await r.json()) as { rows: { value: number | null }[] };
 	return body.rows[0]?.value ?? null;
@@ -101,7 +104,7 @@ describe('money pages', () => {
 		expect(cells).toBeGreaterThan(0);
 		// CSV of all rows, and of a chart's numbers.
 		const csvHref = await rows.locator('a.csv').getAttribute('href');
-		const csv = await rows.request.get(new URL(csvHref!, baseUrl()).href);
+		const csv = await rows.request.get(new URL(csvHref!, baseUrl()).href, { timeout: API_TIMEOUT });
 		expect(csv.headers()['content-type']).toMatch(/text\/csv/);
 		expect((await csv.text()).split('\n')[0]).toMatch(/cluster/);
 		expect(jsErrors(page)).toEqual([]);
@@ -135,7 +138,8 @@ describe('money pages', () => {
 		expect(await cell('Compute spend', 'what-if')).toBeLessThan(await cell('Compute spend', 'actual'));
 		expect(await cell('Margin per GPU-hour', 'what-if')).toBeGreaterThan(await cell('Margin per GPU-hour', 'actual'));
 		const api = await page.request.get(
-			new URL('/api/v1/metrics/margin_per_gpu_hour?from=2026-10-04&to=2026-11-01&grain=total&what_if.gpu_price_factor=0.8', baseUrl()).href
+			new URL('/api/v1/metrics/margin_per_gpu_hour?from=2026-10-04&to=2026-11-01&grain=total&what_if.gpu_price_factor=0.8', baseUrl()).href,
+			{ timeout: API_TIMEOUT }
 		);
 		expect(await cell('Margin per GPU-hour', 'what-if')).toBeCloseTo(((await api.json()) as { rows: { value: number }[] }).rows[0]!.value, 6);
 		await tilesReady(page);
@@ -149,7 +153,7 @@ describe('money pages', () => {
 		for (const id of ['compute_spend', 'idle_cost', 'dead_compute', 'revenue', 'margin_per_gpu_hour', 'attention_to_compute_cohort']) {
 			await expect(page.locator(`article#${id}`).count(), id).resolves.toBe(1);
 		}
-		const sql = await page.request.get(new URL('/api/v1/metrics/idle_cost/sql', baseUrl()).href);
+		const sql = await page.request.get(new URL('/api/v1/metrics/idle_cost/sql', baseUrl()).href, { timeout: API_TIMEOUT });
 		expect(await sql.text()).toMatch(/sql\/metrics\/fleet_utilization_daily\.sql/);
 		await page.context().close();
 	}, 60_000);
