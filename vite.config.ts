@@ -5,6 +5,8 @@ export default defineConfig({
 	plugins: [sveltekit()],
 	server: { fs: { allow: ['sql', 'ingest'] } },
 	ssr: { external: ['chdb'] },
+	// Rolldown's plugin-timing report is noise in `npm start`'s output: the build is SvelteKit's own.
+	build: { rolldownOptions: { checks: { pluginTimings: false } } },
 	test: {
 		// chDB binds one data directory per process: every test file gets its own process.
 		pool: 'forks',
