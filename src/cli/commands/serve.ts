@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ensureFirstAdmin } from '../../lib/server/auth/first-admin.js';
 import { projectRoot } from '../../lib/server/project-root.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, UsageError, type Command } from '../command.js';
@@ -124,8 +125,7 @@ async function loadDemo(): Promise<void> {
 
 /** First start with no account: the auth module creates an admin and we show its one-time password once. */
 async function printFirstAdmin(): Promise<void> {
-	const auth = await import('../../lib/server/auth/first-admin.js').catch(() => undefined);
-	const password = await auth?.ensureFirstAdmin();
+	const password = await ensureFirstAdmin();
 	if (password) {
 		console.log('');
 		console.log('Created the first account: user "admin", one-time password:');
