@@ -1,5 +1,5 @@
 -- Base rows: human impressions (is_internal excluded) per UTC day and dimension
--- values (plan: the viewer's plan when the impression started, see engagement_user_plans), with the sums every engagement rate and its interval needs.
+-- values (plan: the viewer's plan at the start of the UTC day, see engagement_impression_dims), with the sums every engagement rate and its interval needs.
 --   positive actions = liked + shared + commented + followed (per impression 0..4)
 --   negative actions = not_interested + reported             (per impression 0..2)
 --   rapid skip       = watched < 2 s or < 10 % of the video's duration

@@ -13,7 +13,7 @@ SELECT
 	toString(argMin(country, ts)) AS country,
 	toString(argMin(platform, ts)) AS platform,
 	toString(argMin(surface, ts)) AS surface,
-	argMin(ifNull(nullIf(arrayFirst(p -> p.1 <= ts AND ts < p.2, plan_intervals).3, ''), 'free'), ts) AS plan,
+	argMin(ifNull(nullIf(arrayFirst(p -> p.1 <= toDateTime64(toDate(ts), 3, 'UTC') AND toDateTime64(toDate(ts), 3, 'UTC') < p.2, plan_intervals).3, ''), 'free'), ts) AS plan,
 	count() AS imps,
 	sum(watch_ms) / 3600000 AS watch_h,
 	(max(toUnixTimestamp64Milli(ts) + watch_ms) - min(toUnixTimestamp64Milli(ts))) / 60000 AS duration_min

@@ -12,7 +12,7 @@ SELECT
 	toString(i.country) AS country,
 	toString(i.platform) AS platform,
 	toString(i.surface) AS surface,
-	ifNull(nullIf(arrayFirst(p -> p.1 <= i.ts AND i.ts < p.2, up.plan_intervals).3, ''), 'free') AS plan,
+	ifNull(nullIf(arrayFirst(p -> p.1 <= toDateTime64(toDate(i.ts), 3, 'UTC') AND toDateTime64(toDate(i.ts), 3, 'UTC') < p.2, up.plan_intervals).3, ''), 'free') AS plan,
 	v.creator_id AS creator_id,
 	v.creator_kind AS creator_kind,
 	v.topic AS topic,

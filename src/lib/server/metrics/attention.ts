@@ -9,7 +9,7 @@ defineMetric({
 	sources: [
 		{ file: 'rollup_impression_watch', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] },
 		{ file: 'impression_watch', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] },
-		// By plan: the viewer's plan at impression time (engagement engineer).
+		// By plan: the viewer's plan at the start of the impression's UTC day (engagement_impression_dims).
 		{ file: 'engagement_watch_plan', dimensions: ['rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'plan'] }
 	],
 	value: 'sum(watch_hours)',
