@@ -32,13 +32,18 @@ created AS (
 	GROUP BY video_id
 ),
 watched AS (
-	SELECT DISTINCT i.video_id AS video_id
-	FROM impressions AS i
-	INNER JOIN created AS c ON c.video_id = i.video_id
-	WHERE NOT i.is_internal
-		AND i.ts >= toDateTime64({from:Date}, 3, 'UTC') - INTERVAL 2 DAY
-		AND i.ts < toDateTime64({to:Date}, 3, 'UTC') + INTERVAL 8 DAY
-		AND i.ts >= c.created_at AND i.ts < c.created_at + INTERVAL 7 DAY
+	-- Human impressions per video and day with their first and last time
+	-- (relation slop_video_days: the rollup of migration 0043, or the raw
+	-- impressions when forced). A video had an impression in
+	-- [created_at, created_at + 7 days) exactly when one of its days has
+	-- last_ts >= created_at and first_ts < created_at + 7 days: a day is shorter
+	-- than the window, so its first or its last impression then lies inside.
+	SELECT DISTINCT d.video_id AS video_id
+	FROM ({{rollup:slop_video_days}}) AS d
+	INNER JOIN created AS c ON c.video_id = d.video_id
+	WHERE d.day >= subtractDays({from:Date}, 2)
+		AND d.day < addDays({to:Date}, 8)
+		AND d.last_ts >= c.created_at AND d.first_ts < c.created_at + INTERVAL 7 DAY
 )
 SELECT
 	jobs.*,

@@ -38,12 +38,12 @@ const MAX_SECONDS = 240;
  * `from` moved back by the baseline length; the only parameters stay `from`/`to`
  * and the filters, so the statement is traceable like any other metric's.
  */
-export function slopIndexSql(req: MetricRequest): string {
+export function slopIndexSql(req: MetricRequest, raw = false): string {
 	const dims = req.group_by as string[];
 	const d = dims.map((x) => `, ${x}`).join('');
 	const shifted = (sql: string) => sql.replaceAll('{from:Date}', `subtractDays({from:Date}, ${BASELINE_DAYS})`);
 	const parts = SLOP_COMPONENTS.map(({ id, direction }) => {
-		const built = buildMetricQuery({ metric: id, from: req.from, to: req.to, grain: 'day', group_by: req.group_by, filters: req.filters });
+		const built = buildMetricQuery({ metric: id, from: req.from, to: req.to, grain: 'day', group_by: req.group_by, filters: req.filters }, undefined, { forceRaw: raw });
 		return `\tSELECT '${id}' AS component, ${direction} AS direction, period AS day${d}, CAST(value AS Nullable(Float64)) AS x
 	FROM (
 ${shifted(built.sql)}

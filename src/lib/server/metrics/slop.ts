@@ -1,7 +1,6 @@
 import type { Dimension, MetricRequest } from '../../contracts/metrics.js';
-import { defineMetric } from './registry.js';
-import { metricSql } from './sql-files.js';
-import { filterClause } from './build-query.js';
+import { defineMetric, type BaseSource } from './registry.js';
+import { filterClause, MetricRequestError, requestedDimensions, type BuildContext } from './build-query.js';
 import { groupKeys, groupOrder, inPeriod, meanInterval, periodSelect, ratioInterval, wilson } from './engagement-sql.js';
 import { IMPRESSION_DIMS } from './engagement.js';
 import { slopIndexSql } from './slop-index.js';
@@ -13,6 +12,21 @@ import { slopIndexSql } from './slop-index.js';
 
 /** Video-based indicators also split by the kind of creator of the video shown. */
 export const VIDEO_DIMS = [...IMPRESSION_DIMS, 'creator_kind'] as const satisfies readonly Dimension[];
+
+/**
+ * What the per day × video sums (relation slop_video_days, rollup
+ * video_impressions_daily, migration 0043) can serve: the impression
+ * dimensions they keep, and the video's own facts joined at read time.
+ */
+export const VIDEO_DAY_DIMS = ['rec_arm', 'feed_mode', 'creator_kind'] as const satisfies readonly Dimension[];
+
+/** The first source of a `build` metric that supports every dimension the request uses. */
+function sourceFor(req: MetricRequest, sources: readonly BaseSource[]): string {
+	const wanted = requestedDimensions(req);
+	const source = sources.find((s) => wanted.every((d) => s.dimensions.includes(d)));
+	if (!source) throw new MetricRequestError('by', `${req.metric} has no source for ${wanted.join(', ')}`);
+	return source.file;
+}
 
 defineMetric({
 	id: 'feed_diversity',
@@ -28,6 +42,11 @@ defineMetric({
 	drilldownHasUserRows: true
 });
 
+const CREATOR_SOURCES: readonly BaseSource[] = [
+	{ file: 'slop_creator_days', dimensions: VIDEO_DAY_DIMS },
+	{ file: 'slop_creator_impressions', dimensions: VIDEO_DIMS }
+];
+
 defineMetric({
 	id: 'creator_concentration',
 	title: 'Creator concentration (HHI)',
@@ -35,9 +54,10 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Herfindahl–Hirschman index of human impressions by creator in the period: Σ s_c², s_c = creator c’s share of impressions (1 = one creator gets everything, 1/N = N creators equally). top1pct_share: share of impressions going to the top 1 % of creators seen in the period (at least one creator). Not a sum of days: computed over the whole period and group.',
-	sources: [{ file: 'slop_creator_impressions', dimensions: VIDEO_DIMS }],
+	sources: CREATOR_SOURCES,
 	value: 'sum(s * s)',
-	build: (req) => {
+	build: (req, ctx) => {
+		const file = sourceFor(req, CREATOR_SOURCES);
 		const dims = req.group_by as string[];
 		const keys = groupKeys(req);
 		const partition = keys.length ? `PARTITION BY ${keys.join(', ')}` : '';
@@ -50,13 +70,13 @@ FROM (
 	FROM (
 		SELECT ${[...periodSelect(req), ...dims, 'creator_id', 'sum(imps) AS c'].join(', ')}
 		FROM (
-${metricSql('slop_creator_impressions')}
+${ctx.sql(file)}
 		) AS base
 		WHERE ${inPeriod(req)}
 		GROUP BY ${[...keys, 'creator_id'].join(', ')}
 	)
 )${groupOrder(keys)}`;
-		return { file: 'sql/metrics/slop_creator_impressions.sql', sql };
+		return { file: `sql/metrics/${file}.sql`, sql };
 	},
 	drilldown: 'slop_creators'
 });
@@ -67,8 +87,11 @@ defineMetric({
 	unit: 'ratio',
 	higherIsBetter: false,
 	definition:
-		'Share of human impressions whose video is a near duplicate of a video created earlier: the two captions share a MinHash bucket (ClickHouse wordShingleMinHash over word bigrams and ngramMinHash over character 4-grams, computed once per video into video_signatures) and the Jaccard index of their word-bigram sets is ≥ 0.8. Captions under 4 words only match an identical caption. ci_low/ci_high: 95 % Wilson score interval.',
-	sources: [{ file: 'slop_near_duplicate_daily', dimensions: VIDEO_DIMS }],
+		'Share of human impressions whose video is a near duplicate of a video created earlier: the two captions share a MinHash bucket (ClickHouse wordShingleMinHash over word bigrams and ngramMinHash over character 4-grams, computed once per video into video_minhash) and the Jaccard index of their word-bigram sets is ≥ 0.8. Captions under 4 words only match an identical caption. ci_low/ci_high: 95 % Wilson score interval.',
+	sources: [
+		{ file: 'slop_near_duplicate_days', dimensions: VIDEO_DAY_DIMS },
+		{ file: 'slop_near_duplicate_daily', dimensions: VIDEO_DIMS }
+	],
 	value: 'sum(dups) / nullIf(sum(imps), 0)',
 	components: { near_duplicates: 'sum(dups)', impressions: 'sum(imps)', ...wilson('sum(dups)', 'sum(imps)') },
 	drilldown: 'slop_near_duplicates'
@@ -81,7 +104,10 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Mean number of remix_of hops from the video shown back to its original, over human impressions (an original is 0, a remix of a remix is 2; a remix of a video we do not have counts 1). p90: 90th percentile over impressions. remixed_share: share of impressions showing any remix.',
-	sources: [{ file: 'slop_remix_depth_daily', dimensions: VIDEO_DIMS }],
+	sources: [
+		{ file: 'slop_remix_depth_days', dimensions: VIDEO_DAY_DIMS },
+		{ file: 'slop_remix_depth_daily', dimensions: VIDEO_DIMS }
+	],
 	value: 'sum(depth * imps) / nullIf(sum(imps), 0)',
 	components: {
 		p90: 'quantileExactWeighted(0.9)(depth, imps)',
@@ -170,6 +196,11 @@ defineMetric({
 
 const kinds = ['human', 'ai_assisted', 'ai_generated'] as const;
 
+const VIDEO_MIX_SOURCES: readonly BaseSource[] = [
+	{ file: 'slop_video_mix_days', dimensions: VIDEO_DAY_DIMS },
+	{ file: 'slop_video_mix', dimensions: VIDEO_DIMS }
+];
+
 defineMetric({
 	id: 'ai_mix',
 	title: 'AI / human mix',
@@ -177,18 +208,19 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions by the creator_kind of the video (human, ai_assisted, ai_generated). Grouped by creator_kind, value is each kind’s share of its period and other groups; otherwise value is the ai_generated share with every kind’s share as components. ci_low/ci_high: 95 % Wilson score interval of value.',
-	sources: [{ file: 'slop_video_mix', dimensions: VIDEO_DIMS }],
+	sources: VIDEO_MIX_SOURCES,
 	value: "sumIf(imps, creator_kind = 'ai_generated') / nullIf(sum(imps), 0)",
-	build: (req) => aiMixSql(req),
+	build: (req, ctx) => aiMixSql(req, ctx),
 	drilldown: 'slop_impressions',
 	drilldownHasUserRows: true
 });
 
-function aiMixSql(req: MetricRequest): { file: string; sql: string } {
+function aiMixSql(req: MetricRequest, ctx: BuildContext): { file: string; sql: string } {
 	const keys = groupKeys(req);
-	const file = 'sql/metrics/slop_video_mix.sql';
+	const source = sourceFor(req, VIDEO_MIX_SOURCES);
+	const file = `sql/metrics/${source}.sql`;
 	const base = `FROM (
-${metricSql('slop_video_mix')}
+${ctx.sql(source)}
 ) AS base
 WHERE ${inPeriod(req)}`;
 	if (!req.group_by.includes('creator_kind')) {
@@ -226,7 +258,7 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions of videos showing someone’s likeness (cameo_user_ids not empty) whose cameo_consent is not currently granted (none or revoked; the latest videos row counts). ci_low/ci_high: 95 % Wilson score interval.',
-	sources: [{ file: 'slop_video_mix', dimensions: VIDEO_DIMS }],
+	sources: VIDEO_MIX_SOURCES,
 	value: 'sum(cameo_n) / nullIf(sum(imps), 0)',
 	components: { cameo_unconsented: 'sum(cameo_n)', impressions: 'sum(imps)', ...wilson('sum(cameo_n)', 'sum(imps)') },
 	drilldown: 'slop_watchlist'
@@ -239,7 +271,7 @@ defineMetric({
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions of videos flagged for copyright (copyright_flag on the latest videos row). ci_low/ci_high: 95 % Wilson score interval.',
-	sources: [{ file: 'slop_video_mix', dimensions: VIDEO_DIMS }],
+	sources: VIDEO_MIX_SOURCES,
 	value: 'sum(copyright_n) / nullIf(sum(imps), 0)',
 	components: { copyright_flagged: 'sum(copyright_n)', impressions: 'sum(imps)', ...wilson('sum(copyright_n)', 'sum(imps)') },
 	drilldown: 'slop_watchlist'
@@ -254,12 +286,12 @@ defineMetric({
 		'Week-over-week change of watch-hours per user minus week-over-week change of satisfaction per impression: (W / W′ − 1) − (S / S′ − 1), W = watch-hours / distinct users and S = positive actions / impressions over the 7 days ending on the day, W′ and S′ over the 7 days before. Positive and growing: people watch more but like it less. Needs 14 whole days of data (null before). At week, month or total grain: the value on the period’s last day with one (for Monday-based weeks that is exactly this week vs last week).',
 	sources: [{ file: 'engagement_divergence_user_days', dimensions: IMPRESSION_DIMS }],
 	value: 'value',
-	build: (req) => divergenceSql(req),
+	build: (req, ctx) => divergenceSql(req, ctx),
 	drilldown: 'engagement_user_days',
 	drilldownHasUserRows: true
 });
 
-function divergenceSql(req: MetricRequest): { file: string; sql: string } {
+function divergenceSql(req: MetricRequest, ctx: BuildContext): { file: string; sql: string } {
 	const dims = req.group_by as string[];
 	const d = dims.map((x) => `, ${x}`).join('');
 	const keys = groupKeys(req);
@@ -292,7 +324,7 @@ FROM (
 			FROM (
 				SELECT day AS d${d}, uniqExactState(user_id) AS users, sum(watch_h) AS wh, sum(pos) AS pos, sum(imps) AS n
 				FROM (
-${metricSql('engagement_divergence_user_days')}
+${ctx.sql('engagement_divergence_user_days')}
 				) AS base
 				WHERE 1${filterClause(req)}
 				GROUP BY d${d}
@@ -315,5 +347,5 @@ defineMetric({
 		'Mean of the slop indicators, each scored 0–100 against its own 28-day baseline: score = 50 + 25 × z, clamped to 0–100, where z = (daily value − baseline mean) / baseline standard deviation of daily values (σ floored at 1 % of |mean| so a flat baseline does not explode), signed so that higher always means more slop: diversity and novelty count when they fall; concentration (HHI), near-duplicate share, remix depth (mean), divergence, long-session share, late-night share, autoplay share, AI-generated share, cameo-without-consent share and copyright share count when they rise. 50 = at baseline, 100 = two standard deviations or more worse. Baseline: the 28 days before the period (or, when fewer than 7 of them have data, the period’s own first 28 days), per group. Daily index = mean of the available component scores; longer grains average the daily values. Always returned with every component score (<id>_score).',
 	sources: [{ file: 'slop_index', dimensions: IMPRESSION_DIMS }],
 	value: 'value',
-	build: (req) => ({ file: 'src/lib/server/metrics/slop-index.ts', sql: slopIndexSql(req) })
+	build: (req, ctx) => ({ file: 'src/lib/server/metrics/slop-index.ts', sql: slopIndexSql(req, ctx.raw) })
 });

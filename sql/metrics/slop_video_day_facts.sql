@@ -1,0 +1,20 @@
+-- Human impressions per UTC day, rec_arm, feed_mode and video in the period
+-- (relation slop_video_days: the rollup, or the raw impressions when forced),
+-- with the current facts of the video shown, joined at read time so a revoked
+-- consent, a new copyright flag or a late video row counts like in the raw
+-- per-impression files (slop_impression_videos.sql). Impressions of a video
+-- missing from `videos` are left out, as there. n: impressions; a key may
+-- repeat, readers sum.
+SELECT
+	d.day AS day,
+	d.rec_arm AS rec_arm,
+	d.feed_mode AS feed_mode,
+	d.video_id AS video_id,
+	d.imps AS n,
+	v.creator_id AS creator_id,
+	v.creator_kind AS creator_kind,
+	v.cameo_unconsented AS cameo_unconsented,
+	v.copyright_flag AS copyright_flag
+FROM ({{rollup:slop_video_days}}) AS d
+INNER JOIN (SELECT video_id, creator_id, creator_kind, cameo_unconsented, copyright_flag FROM ({{slop_videos}})) AS v ON v.video_id = d.video_id
+WHERE d.day >= {from:Date} AND d.day < {to:Date}
