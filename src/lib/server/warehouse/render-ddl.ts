@@ -28,6 +28,7 @@ export function splitStatements(sql: string): string[] {
 const CREATE_TABLE = /CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 const CREATE_MV = /CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 const CREATE_VIEW = /CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)/i;
+const DROP_VIEW = /DROP\s+VIEW\s+IF\s+EXISTS\s+[A-Za-z_][A-Za-z0-9_]*/i;
 const ALTER_TABLE = /ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 const ENGINE = /ENGINE\s*=\s*(\w*MergeTree)\s*(?:\(([^)]*)\))?/i;
 const SHARD_KEY = /--\s*@shard_key\s+(.+)$/m;
@@ -76,6 +77,12 @@ export function renderStatements(migration: Migration, target: RenderTarget, tab
 			out.push(s.replace(ALTER_TABLE, `ALTER TABLE ${name}_local ${on}`));
 			// Column changes must reach the Distributed table too; index/projection changes only exist locally.
 			if (/\b(ADD|DROP|MODIFY|RENAME)\s+COLUMN\b/i.test(s)) out.push(s.replace(ALTER_TABLE, `ALTER TABLE ${name} ${on}`));
+			continue;
+		}
+		const dropView = DROP_VIEW.exec(s);
+		if (dropView) {
+			// A view replaced by a later migration goes from every node, not only the one migrating.
+			out.push(s.replace(DROP_VIEW, `$& ${on}`));
 			continue;
 		}
 		const view = CREATE_VIEW.exec(s);
