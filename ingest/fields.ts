@@ -33,7 +33,30 @@ export type ColumnParser = (v: unknown) => unknown;
  */
 export type Passthrough = (input: unknown) => boolean;
 
-const parsers = new WeakMap<z.ZodType, { parse: ColumnParser; passthrough?: Passthrough }>();
+/**
+ * What a column accepts, as data: ./sql-rules.ts renders it into a ClickHouse
+ * expression for the ingest fast path, so the rule is written once (here) and
+ * both the zod parser and the SQL come from it.
+ */
+export type ColumnRule =
+	| { kind: 'text'; default?: string; pattern?: RegExp }
+	| { kind: 'oneOf'; values: readonly string[]; default?: string }
+	| { kind: 'int'; range: Range; default?: number | null }
+	| { kind: 'float'; range: Range; default?: number }
+	| { kind: 'decimal'; range: Range; default?: string }
+	| { kind: 'bool'; truthy: readonly unknown[]; falsy: readonly unknown[]; default?: boolean }
+	| { kind: 'timestamp'; optional: boolean; min: number; max: number }
+	| { kind: 'date' }
+	| { kind: 'textList' };
+
+const parsers = new WeakMap<z.ZodType, { parse: ColumnParser; passthrough?: Passthrough; rule: ColumnRule }>();
+
+/** The declarative rule behind a column schema made by this module. */
+export function ruleOf(schema: z.ZodType): ColumnRule {
+	const p = parsers.get(schema);
+	if (!p) throw new Error('column schema was not built with ingest/fields.ts');
+	return p.rule;
+}
 
 /** The parse function behind a column schema made by this module. */
 export function parserOf(schema: z.ZodType): ColumnParser {
@@ -52,7 +75,7 @@ export { Bad };
 export const messageOf = (b: Bad) => (b.got === undefined ? b.rule : `${b.rule}, got ${show(b.got)}`);
 
 /** Wraps a parse function as a zod schema with the dead-letter message convention. */
-function column<T>(parse: (v: unknown) => T | Bad, passthrough?: Passthrough) {
+function column<T>(rule: ColumnRule, parse: (v: unknown) => T | Bad, passthrough?: Passthrough) {
 	// prefault: zod skips the schema of an absent key and then demands a value;
 	// running the parser on null lets it apply the column's default or say "is required".
 	const schema = z.unknown().prefault(null).transform((v, ctx): T => {
@@ -68,7 +91,7 @@ function column<T>(parse: (v: unknown) => T | Bad, passthrough?: Passthrough) {
 		}
 		return r;
 	});
-	parsers.set(schema, { parse, passthrough });
+	parsers.set(schema, { parse, passthrough, rule });
 	return schema;
 }
 
@@ -89,7 +112,7 @@ function present<T>(v: unknown, opts: Presence<T>): { blank: true; value: T | Ba
 }
 
 export function text(opts: Presence<string> & { pattern?: RegExp; patternRule?: string } = {}) {
-	return column((v): string | Bad => {
+	return column({ kind: 'text', default: opts.default, pattern: opts.pattern }, (v): string | Bad => {
 		const p = present(v, opts);
 		if (p.blank) return p.value;
 		// Ids exported by spreadsheets or JSON serializers are often bare numbers.
@@ -103,7 +126,7 @@ export function text(opts: Presence<string> & { pattern?: RegExp; patternRule?: 
 export function oneOf<const E extends readonly string[], const D extends string = E[number]>(values: E, opts: Presence<D> = {}) {
 	const allowed = new Set<string>(values);
 	const rule = `must be one of ${values.join(', ')}`;
-	return column((v): E[number] | D | Bad => {
+	return column({ kind: 'oneOf', values, default: opts.default }, (v): E[number] | D | Bad => {
 		const p = present(v, opts);
 		if (p.blank) return p.value;
 		return typeof v === 'string' && allowed.has(v) ? v : new Bad(rule, v);
@@ -119,7 +142,7 @@ function toNumber(v: unknown): number | undefined {
 	return undefined;
 }
 
-interface Range {
+export interface Range {
 	min?: number;
 	/** Exclusive lower bound (e.g. durations > 0). */
 	above?: number;
@@ -134,7 +157,7 @@ function checkRange(n: number, r: Range): Bad | undefined {
 }
 
 export function int<D extends number | null = number>(range: Range = {}, opts: Presence<D> = {}) {
-	return column((v): number | D | Bad => {
+	return column({ kind: 'int', range, default: opts.default }, (v): number | D | Bad => {
 		const p = present(v, opts);
 		if (p.blank) return p.value;
 		const n = typeof v === 'string' && INT.test(v) ? Number(v) : v;
@@ -144,7 +167,7 @@ export function int<D extends number | null = number>(range: Range = {}, opts: P
 }
 
 export function float(range: Range = {}, opts: Presence<number> = {}) {
-	return column((v): number | Bad => {
+	return column({ kind: 'float', range, default: opts.default }, (v): number | Bad => {
 		const p = present(v, opts);
 		if (p.blank) return p.value;
 		const n = toNumber(v);
@@ -157,7 +180,7 @@ const DECIMAL = /^-?\d{1,12}(\.\d{1,6})?$/;
 
 /** Money and rates: exact decimal strings for Decimal(18, 6), never floats. */
 export function decimal(range: Range = {}, opts: Presence<string> = {}) {
-	return column((v): string | Bad => {
+	return column({ kind: 'decimal', range, default: opts.default }, (v): string | Bad => {
 		const p = present(v, opts);
 		if (p.blank) return p.value;
 		// JSON numbers print in their shortest exact form, which is what was written.
@@ -167,11 +190,13 @@ export function decimal(range: Range = {}, opts: Presence<string> = {}) {
 	});
 }
 
-const TRUE = new Set<unknown>([true, 'true', 'TRUE', 'True', '1', 1, 't', 'yes']);
-const FALSE = new Set<unknown>([false, 'false', 'FALSE', 'False', '0', 0, 'f', 'no']);
+const TRUTHY = [true, 'true', 'TRUE', 'True', '1', 1, 't', 'yes'] as const;
+const FALSY = [false, 'false', 'FALSE', 'False', '0', 0, 'f', 'no'] as const;
+const TRUE = new Set<unknown>(TRUTHY);
+const FALSE = new Set<unknown>(FALSY);
 
 export function bool(opts: Presence<boolean> = {}) {
-	return column((v): boolean | Bad => {
+	return column({ kind: 'bool', truthy: TRUTHY, falsy: FALSY, default: opts.default }, (v): boolean | Bad => {
 		const p = present(v, opts);
 		if (p.blank) return p.value;
 		if (TRUE.has(v)) return true;
@@ -258,7 +283,7 @@ const isCanonicalIso = (v: unknown): v is string => typeof v === 'string' && v.l
 export function timestamp(): ReturnType<typeof column<string>>;
 export function timestamp(opts: { optional: true }): ReturnType<typeof column<string | null>>;
 export function timestamp(opts: { optional?: boolean } = {}) {
-	return column((v): string | null | Bad => {
+	return column({ kind: 'timestamp', optional: !!opts.optional, min: MIN_MS, max: MAX_MS }, (v): string | null | Bad => {
 		if (isBlank(v)) return opts.optional ? null : MISSING;
 		if (isCanonicalIso(v) && canonicalTime(v) !== undefined) return `${v.slice(0, 10)} ${v.slice(11, 23)}`;
 		const ms = parseTime(v);
@@ -272,7 +297,7 @@ export function timestamp(opts: { optional?: boolean } = {}) {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export function date() {
-	return column((v): string | Bad => {
+	return column({ kind: 'date' }, (v): string | Bad => {
 		if (isBlank(v)) return MISSING;
 		if (typeof v !== 'string' || !DATE.test(v)) return new Bad('must be a date YYYY-MM-DD', v);
 		const d = new Date(`${v}T00:00:00Z`);
@@ -284,7 +309,7 @@ export function date() {
 
 /** A JSON array of strings in NDJSON; `;`-separated in a CSV cell. Blank = empty list. */
 export function textList() {
-	return column((v): string[] | Bad => {
+	return column({ kind: 'textList' }, (v): string[] | Bad => {
 		if (isBlank(v)) return [];
 		if (typeof v === 'string') {
 			const t = v.trim();

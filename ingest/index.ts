@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import {
 	ingestSource,
@@ -12,11 +15,14 @@ import { IngestFileError, IngestUsageError } from './errors.js';
 import { expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
 import { ingestSettings } from './settings.js';
-import { readRecords, type InputRecord } from './read.js';
+import { ndjsonRecord, readRecords, type InputRecord } from './read.js';
+import { FastStage } from './fast-path.js';
+import { spoolChunks, type SpoolChunk } from './spool.js';
 import { deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
 import { sources, type SourceSpec } from './sources/index.js';
 import { compileValidator, type Rejection } from './validate.js';
 import { ChunkWriter } from './writer.js';
+import { getWarehouse } from '../src/lib/server/warehouse/index.js';
 
 export { IngestFileError, IngestUsageError } from './errors.js';
 
@@ -211,6 +217,7 @@ async function ingestFile(
 	if (!dry) await saveRun(run);
 	let writer: ChunkWriter | undefined;
 	let cleanup = () => {};
+	let closeFast = async () => {};
 	try {
 		let path = file.path;
 		if (file.format === 'parquet') {
@@ -316,7 +323,94 @@ async function ingestFile(
 			pending.catch(() => {});
 		};
 
-		const records = readRecords({
+		// NDJSON (and Parquet, converted to it) into the embedded warehouse: ClickHouse parses and checks the lines (./fast-path.ts).
+		let fast: FastStage | undefined;
+		if (writer && file.format !== 'csv' && (await getWarehouse()).mode === 'embedded') {
+			const dir = mkdtempSync(join(tmpdir(), 'loopmeter-fast-'));
+			const previous = cleanup;
+			cleanup = () => {
+				previous();
+				rmSync(dir, { recursive: true, force: true });
+			};
+			fast = await FastStage.open(spec, run.run_id, dir);
+			if (fast) {
+				const stage = fast;
+				closeFast = () => stage.close();
+				await loadFast(stage, dir);
+			}
+		}
+
+		/**
+		 * One spooled chunk: SQL parses it and accepts the well-formed rows; the
+		 * lines it refused (and the reader's own refusals) go through the
+		 * JavaScript validator, which writes the dead letters or adds the rows.
+		 */
+		async function fastChunk(stage: FastStage, c: SpoolChunk, keys: readonly string[]): Promise<void> {
+			letters = [];
+			let rejected = 0;
+			const refusedBySql = await stage.parse(c.path, c.firstLine, keys);
+			const judged: InputRecord[] = [...c.refused, ...refusedBySql.map((r) => ndjsonRecord(r.line, r.raw))].sort((a, b) => a.line - b.line);
+			const accepted: { line: number; row: unknown[] }[] = [];
+			for (const rec of judged) {
+				if (rec.error) {
+					reject(rec, rec.error);
+					rejected++;
+					continue;
+				}
+				const v = validate(rec.value!);
+				if (v.issues) {
+					for (const issue of v.issues) reject(rec, issue);
+					rejected++;
+				} else accepted.push({ line: rec.line, row: v.row });
+			}
+			await stage.add(accepted);
+			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done, letters);
+			const { loaded } = await writer!.commitFrom(run.chunks_done, stage.table);
+			await stage.clear();
+			const good = c.records - rejected;
+			Object.assign(run, {
+				rows_read: run.rows_read + c.records,
+				rows_loaded: run.rows_loaded + loaded,
+				rows_duplicate: run.rows_duplicate + good - loaded,
+				rows_rejected: run.rows_rejected + rejected,
+				chunks_done: run.chunks_done + 1
+			});
+			await saveRun(run);
+		}
+
+		async function loadFast(stage: FastStage, dir: string): Promise<void> {
+			let keys: string[] = [];
+			const chunks = spoolChunks({
+				file: name,
+				path,
+				gzip: file.format !== 'parquet' && file.gzip,
+				dir,
+				chunkRecords: chunkSize,
+				skipRecords: skipped,
+				onBytes: (b) => (bytesDone = b)
+			});
+			try {
+				for await (const c of chunks) {
+					if (!checkedColumns) {
+						checkedColumns = true;
+						checkNdjsonColumns(spec, name, c.samples);
+						keys = Object.keys(c.samples[0] ?? {});
+					}
+					for (const o of c.samples) for (const k in o) if (!known.has(k)) tally.extra.add(k);
+					seenRecords += c.records;
+					// The previous chunk's SQL is done before this one starts (and before the spool file it used is rewritten).
+					await pending;
+					pending = fastChunk(stage, c, keys);
+					pending.catch(() => {});
+					progress(false);
+				}
+			} finally {
+				await pending.catch(() => {});
+			}
+			await pending;
+		}
+
+		const records = fast ? undefined : readRecords({
 			file: name,
 			path,
 			format: file.format === 'csv' ? 'csv' : 'ndjson',
@@ -331,10 +425,10 @@ async function ingestFile(
 			}
 		});
 		try {
-			for await (const batch of records) {
+			for await (const batch of records ?? []) {
 				if (!checkedColumns) {
 					checkedColumns = true;
-					if (file.format !== 'csv') checkNdjsonColumns(spec, name, batch);
+					if (file.format !== 'csv') checkNdjsonColumns(spec, name, batch.filter((r) => r.value).map((r) => r.value!));
 				}
 				for (const rec of batch) {
 					seenRecords++;
@@ -418,6 +512,7 @@ async function ingestFile(
 		run.message = e.message;
 	} finally {
 		cleanup();
+		await closeFast().catch(() => {});
 		await writer?.close().catch(() => {});
 	}
 	run.finished_at = new Date().toISOString().replace('T', ' ').slice(0, 23);
@@ -427,8 +522,7 @@ async function ingestFile(
 }
 
 /** A column absent from every record of the first batch is missing from the file, not from some rows. */
-function checkNdjsonColumns(spec: SourceSpec, name: string, batch: InputRecord[]): void {
-	const objects = batch.filter((r) => r.value).map((r) => r.value!);
+function checkNdjsonColumns(spec: SourceSpec, name: string, objects: Record<string, unknown>[]): void {
 	if (!objects.length) return;
 	const missing = spec.requiredColumns.filter((c) => objects.every((o) => o[c] === undefined));
 	if (missing.length) {

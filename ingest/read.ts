@@ -30,19 +30,19 @@ export interface ReadOptions {
 /** A line longer than this is refused (dead-lettered) instead of buffered: a 2 GB line must not take the process down. */
 export const MAX_LINE_CHARS = 1 << 20;
 /** How much of a refused line is kept as its raw text. */
-const RAW_SAMPLE = 1024;
+export const RAW_SAMPLE = 1024;
 /** Records per yielded batch: amortizes the async iteration cost. */
 const BATCH = 4096;
 
-interface Line {
+export interface Line {
 	line: number;
 	text: string;
 	/** Set when the line was longer than MAX_LINE_CHARS; `text` is then its start. */
 	length?: number;
 }
 
-/** Decompressed text of the file, chunk by chunk, with the clear errors a person needs. */
-async function* textChunks(opts: ReadOptions): AsyncGenerator<string> {
+/** Decompressed bytes of the file, chunk by chunk, with the clear errors a person needs. */
+export async function* byteChunks(opts: Pick<ReadOptions, 'file' | 'path' | 'gzip' | 'format' | 'onBytes'>): AsyncGenerator<Buffer> {
 	const file = createReadStream(opts.path, { highWaterMark: 1 << 20 });
 	let raw = 0;
 	file.on('data', (c) => {
@@ -51,9 +51,7 @@ async function* textChunks(opts: ReadOptions): AsyncGenerator<string> {
 	});
 	const source = opts.gzip ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
 	if (opts.gzip) file.on('error', (e) => source.destroy(e));
-	const decoder = new StringDecoder('utf8');
 	let first = true;
-	let any = false;
 	try {
 		for await (const chunk of source as AsyncIterable<Buffer>) {
 			if (chunk.length === 0) continue;
@@ -61,8 +59,7 @@ async function* textChunks(opts: ReadOptions): AsyncGenerator<string> {
 				first = false;
 				sniffText(opts, chunk);
 			}
-			any = true;
-			yield decoder.write(chunk);
+			yield chunk;
 		}
 	} catch (e) {
 		const err = e as NodeJS.ErrnoException;
@@ -74,13 +71,19 @@ async function* textChunks(opts: ReadOptions): AsyncGenerator<string> {
 		}
 		throw new IngestFileError(opts.file, `could not be read: ${err.message}`);
 	}
-	if (!any) throw new IngestFileError(opts.file, opts.gzip ? 'is empty once decompressed: nothing to load' : 'is empty: nothing to load');
+	if (first) throw new IngestFileError(opts.file, opts.gzip ? 'is empty once decompressed: nothing to load' : 'is empty: nothing to load');
+}
+
+/** Decompressed text of the file, chunk by chunk. */
+async function* textChunks(opts: ReadOptions): AsyncGenerator<string> {
+	const decoder = new StringDecoder('utf8');
+	for await (const chunk of byteChunks(opts)) yield decoder.write(chunk);
 	const tail = decoder.end();
 	if (tail) yield tail;
 }
 
 /** Refuses binary input early with a message that says what the file seems to be. */
-function sniffText(opts: ReadOptions, head: Buffer): void {
+function sniffText(opts: Pick<ReadOptions, 'file' | 'format'>, head: Buffer): void {
 	if (head.subarray(0, 4).toString('latin1') === 'PAR1') {
 		throw new IngestFileError(opts.file, 'is a Parquet file; name it *.parquet or pass --format parquet');
 	}
@@ -135,7 +138,7 @@ async function* lines(opts: ReadOptions): AsyncGenerator<Line[]> {
 	if (out.length) yield out;
 }
 
-function tooLong(l: Line): InputRecord {
+export function tooLong(l: Line): InputRecord {
 	return {
 		line: l.line,
 		raw: `${l.text}…`,
@@ -165,24 +168,27 @@ async function* ndjsonRecords(opts: ReadOptions): AsyncGenerator<InputRecord[]> 
 				out.push(tooLong(l));
 				continue;
 			}
-			let value: unknown;
-			try {
-				value = JSON.parse(l.text);
-			} catch (e) {
-				out.push({ line: l.line, raw: l.text, error: { field: '', rule: 'is not valid JSON', message: `is not valid JSON (${(e as Error).message})` } });
-				continue;
-			}
-			if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-				out.push({ line: l.line, raw: l.text, error: { field: '', rule: 'must be a JSON object', message: 'must be a JSON object (one per line)' } });
-				continue;
-			}
-			out.push({ line: l.line, raw: l.text, value: value as Record<string, unknown> });
+			out.push(ndjsonRecord(l.line, l.text));
 		}
 		if (out.length) yield out;
 	}
 }
 
-function isBlankLine(s: string): boolean {
+/** One NDJSON line as a record: its object, or why it is not one. */
+export function ndjsonRecord(line: number, text: string): InputRecord {
+	let value: unknown;
+	try {
+		value = JSON.parse(text);
+	} catch (e) {
+		return { line, raw: text, error: { field: '', rule: 'is not valid JSON', message: `is not valid JSON (${(e as Error).message})` } };
+	}
+	if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+		return { line, raw: text, error: { field: '', rule: 'must be a JSON object', message: 'must be a JSON object (one per line)' } };
+	}
+	return { line, raw: text, value: value as Record<string, unknown> };
+}
+
+export function isBlankLine(s: string): boolean {
 	return s.length === 0 || s.trim().length === 0;
 }
 

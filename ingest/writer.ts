@@ -68,7 +68,7 @@ export class ChunkWriter {
 	 */
 	async commit(chunk: number, rows: readonly unknown[][], asWritten: readonly (string | undefined)[] = []): Promise<number> {
 		if (rows.length === 0) return 0;
-		const { stage, fresh, cols, spec } = this;
+		const { stage } = this;
 		try {
 			await this.stageRows(rows, asWritten);
 		} catch (e) {
@@ -79,12 +79,36 @@ export class ChunkWriter {
 			await command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
 			await this.stageRows(rows, []);
 		}
+		return (await this.insertStaged(chunk)).loaded;
+	}
+
+	/**
+	 * The fast path's commit: the accepted rows of a parsed chunk (`fast`, a
+	 * table with `_line` and `_refused` columns, see ./fast-path.ts) go into the
+	 * stage one per key — the first line of a key for 'first' sources, the last
+	 * for 'latest', as commit()'s callers keep them — and from there into the
+	 * table exactly like commit(). Returns rows staged (distinct keys) and loaded.
+	 */
+	async commitFrom(chunk: number, fast: string): Promise<{ staged: number; loaded: number }> {
+		const { stage, cols, spec } = this;
+		await command(
+			`INSERT INTO ${stage} (${cols}) SELECT ${cols} FROM ${fast} WHERE _refused = '' ORDER BY _line${spec.keep === 'latest' ? ' DESC' : ''} LIMIT 1 BY ${this.key}`,
+			{ tag: 'ingest.stage' }
+		);
+		return this.insertStaged(chunk);
+	}
+
+	/** The stage, minus keys already loaded, into the table under the chunk's deduplication token; empties the stage. */
+	private async insertStaged(chunk: number): Promise<{ staged: number; loaded: number }> {
+		const { stage, fresh, cols, spec } = this;
 		// Most chunks of a bulk load meet no existing key: then the stage goes straight in.
-		const [present] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${stage} WHERE NOT (${this.notYetLoaded()})${this.settings}`, {
-			tag: 'ingest.existing'
-		});
-		const duplicates = Number(present?.n ?? 0);
-		const loaded = rows.length - duplicates;
+		const [counts] = await query<{ total: string; present: string }>(
+			`SELECT toString(count()) AS total, toString(countIf(NOT (${this.notYetLoaded()}))) AS present FROM ${stage}${this.settings}`,
+			{ tag: 'ingest.existing' }
+		);
+		const staged = Number(counts?.total ?? 0);
+		const duplicates = Number(counts?.present ?? 0);
+		const loaded = staged - duplicates;
 		const token = `${this.runId}:${chunk}`;
 		if (loaded > 0 && duplicates === 0) {
 			await command(
@@ -102,7 +126,7 @@ export class ChunkWriter {
 			await command(`TRUNCATE TABLE ${fresh}`, { tag: 'ingest.stage.truncate' });
 		}
 		await command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
-		return loaded;
+		return { staged, loaded };
 	}
 
 	/**

@@ -1,0 +1,82 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { command, query } from '../src/lib/server/warehouse/index.js';
+import { fastPathParams, fastPathSql, type FastPathSql } from './sql-rules.js';
+import type { SourceSpec } from './sources/index.js';
+
+/**
+ * The per-run table of the NDJSON fast path: one spooled chunk (./spool.ts) is
+ * parsed and checked by ClickHouse into it (the rules rendered by
+ * ./sql-rules.ts), the lines SQL refused are read back for the JavaScript
+ * validator, and the rows it accepts are added; ChunkWriter.commitFrom then
+ * moves the accepted rows on. Memory engine: one chunk at a time, emptied
+ * after each.
+ */
+export class FastStage {
+	readonly table: string;
+	private constructor(
+		private readonly spec: SourceSpec,
+		private readonly sql: FastPathSql,
+		runId: string,
+		private readonly dir: string
+	) {
+		// Named from our own run id (checked: hex and dashes), never from user text.
+		if (!/^[a-f0-9-]{36}$/.test(runId)) throw new Error(`unexpected run id ${runId}`);
+		this.table = `ingest_fast_${runId.replace(/[^a-f0-9]/g, '')}`;
+	}
+
+	/** The stage of a source whose rules render to SQL, else undefined (the JavaScript path loads it). */
+	static async open(spec: SourceSpec, runId: string, dir: string): Promise<FastStage | undefined> {
+		const sql = fastPathSql(spec);
+		if (!sql) return undefined;
+		const s = new FastStage(spec, sql, runId, dir);
+		await command(
+			`CREATE TABLE IF NOT EXISTS ${s.table} ENGINE = Memory AS
+			 SELECT toUInt64(0) AS _line, '' AS _refused, '' AS _raw, ${spec.columnNames.join(', ')} FROM ${spec.table} LIMIT 0`,
+			{ tag: 'ingest.fast.create' }
+		);
+		await command(`TRUNCATE TABLE ${s.table}`, { tag: 'ingest.fast.truncate' });
+		return s;
+	}
+
+	/**
+	 * Parses one spool file; returns the lines SQL refused, in line order.
+	 * `keys`: the key order most lines have (found by position, see sql-rules.ts).
+	 */
+	async parse(path: string, firstLine: number, keys: readonly string[]): Promise<{ line: number; raw: string }[]> {
+		const { table, sql } = this;
+		await command(`INSERT INTO ${table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}`, {
+			tag: 'ingest.fast.parse',
+			params: { ...fastPathParams(this.spec, firstLine, keys), path }
+		});
+		const refused = await query<{ line: string; raw: string }>(
+			`SELECT toString(_line) AS line, _raw AS raw FROM ${table} WHERE _refused != '' ORDER BY _line`,
+			{ tag: 'ingest.fast.refused' }
+		);
+		// A CRLF file's lines reach SQL without the CR (see spool.ts); the raw text is the line as the reader shows it.
+		return refused.map((r) => ({ line: Number(r.line), raw: r.raw }));
+	}
+
+	/** Rows the JavaScript validator accepted after SQL refused them (validated values, `spec.columnNames` order). */
+	async add(rows: readonly { line: number; row: unknown[] }[]): Promise<void> {
+		if (!rows.length) return;
+		let body = '';
+		for (const r of rows) body += `${JSON.stringify([r.line, '', '', ...r.row])}\n`;
+		// Through a file like ChunkWriter.stageText: chDB parses inline data far slower. Our own temp directory: no user text in the SQL.
+		const path = join(this.dir, 'accepted.json');
+		writeFileSync(path, body);
+		await command(
+			`INSERT INTO ${this.table} (${this.sql.columns.join(', ')}) FROM INFILE '${path}'
+			 SETTINGS date_time_input_format = 'best_effort' FORMAT JSONCompactEachRow`,
+			{ tag: 'ingest.fast.accepted' }
+		);
+	}
+
+	async clear(): Promise<void> {
+		await command(`TRUNCATE TABLE ${this.table}`, { tag: 'ingest.fast.truncate' });
+	}
+
+	async close(): Promise<void> {
+		await command(`DROP TABLE IF EXISTS ${this.table}`, { tag: 'ingest.fast.drop' });
+	}
+}

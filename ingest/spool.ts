@@ -1,0 +1,244 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { byteChunks, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, tooLong, type InputRecord } from './read.js';
+
+/**
+ * The NDJSON fast path's reader: cuts the (decompressed) file into chunks of
+ * `chunkRecords` records at the byte level, without decoding or parsing a
+ * line, and writes each chunk to a spool file that ClickHouse reads as
+ * LineAsString. Spool line i is file line `firstLine + i`, so ClickHouse's
+ * `_row_number` gives every row its line number. Lines the reader itself must
+ * judge are written as empty lines (kept for the numbering, skipped by SQL):
+ * blank lines (not records), over-long lines (dead-lettered here, never
+ * buffered whole: the same rule and message as ./read.ts). Memory: one chunk's
+ * references to the read buffers, written out once the chunk is full.
+ */
+
+export interface SpoolChunk {
+	/** The spool file: one line per file line from firstLine on. */
+	path: string;
+	firstLine: number;
+	/** Records (non-blank lines) in the chunk, including `refused`. */
+	records: number;
+	/** Records the reader refused itself (over-long lines). */
+	refused: InputRecord[];
+	/** Parsed objects of sampled lines (the first 1000 records, then every 1000th), for column checks. */
+	samples: Record<string, unknown>[];
+}
+
+export interface SpoolOptions {
+	file: string;
+	path: string;
+	gzip: boolean;
+	/** Where chunk files go (they alternate between two names: one is read while the next is written). */
+	dir: string;
+	chunkRecords: number;
+	skipRecords?: number;
+	onBytes?: (bytes: number) => void;
+}
+
+type Verdict = 'asis' | 'nocr' | 'empty' | 'none';
+
+const NL = 10;
+const CR = 13;
+const OPEN_BRACE = 0x7b;
+const EMPTY_LINE = Buffer.from('\n');
+/** An over-long line is buffered up to this many bytes (3 bytes per UTF-16 unit at most) to tell its length in characters. */
+const MAX_LINE_BYTES = MAX_LINE_CHARS * 3;
+
+export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChunk> {
+	let toSkip = opts.skipRecords ?? 0;
+	let lineNo = 0;
+	let seen = 0;
+	let chunkIndex = 0;
+	// The chunk being filled.
+	let pieces: Buffer[] = [];
+	let firstLine = 1;
+	let records = 0;
+	let refused: InputRecord[] = [];
+	let samples: Record<string, unknown>[] = [];
+	// A line continuing in the next read buffer.
+	let partial: Buffer[] = [];
+	let partialBytes = 0;
+	// Inside an over-long line: its start (for the dead letter) and its length so far in UTF-16 units.
+	let long: { start: string; units: number; decoder: StringDecoder } | undefined;
+
+	const take = async (): Promise<SpoolChunk> => {
+		const path = join(opts.dir, `chunk-${chunkIndex++ % 2}.ndjson`);
+		const fh = await open(path, 'w');
+		try {
+			if (pieces.length) await fh.writev(pieces);
+		} finally {
+			await fh.close();
+		}
+		const chunk = { path, firstLine, records, refused, samples };
+		pieces = [];
+		records = 0;
+		refused = [];
+		samples = [];
+		firstLine = lineNo + 1;
+		return chunk;
+	};
+
+	/**
+	 * Judges one complete line (without its \n): 'asis' goes to the spool as
+	 * written, 'nocr' without its trailing CR, 'empty' as an empty line, 'none'
+	 * not at all (before the chunk's first line: skipped on resume).
+	 */
+	const judge = (buf: Buffer, start: number, end: number): Verdict => {
+		lineNo++;
+		let stop = end;
+		if (stop > start && buf[stop - 1] === CR) stop--;
+		const record: Verdict = stop === end ? 'asis' : 'nocr';
+		if (stop === start) return toSkip > 0 ? skipped() : stop === end ? 'asis' : 'empty';
+		if (buf[start] !== OPEN_BRACE || stop - start > MAX_LINE_CHARS) {
+			const text = buf.toString('utf8', start, stop);
+			if (isBlankLine(text)) return toSkip > 0 ? skipped() : 'empty';
+			if (toSkip > 0) return skipRecord();
+			records++;
+			seen++;
+			if (text.length > MAX_LINE_CHARS) {
+				refused.push(tooLong({ line: lineNo, text: text.slice(0, RAW_SAMPLE), length: text.length }));
+				return 'empty';
+			}
+			sample(text);
+			return record;
+		}
+		if (toSkip > 0) return skipRecord();
+		records++;
+		seen++;
+		if (seen <= 1000 || seen % 1000 === 0) sample(buf.toString('utf8', start, stop));
+		return record;
+	};
+	const skipped = (): Verdict => {
+		firstLine = lineNo + 1;
+		return 'none';
+	};
+	const skipRecord = (): Verdict => {
+		toSkip--;
+		return skipped();
+	};
+
+	const sample = (text: string) => {
+		try {
+			const v: unknown = JSON.parse(text);
+			if (v && typeof v === 'object' && !Array.isArray(v)) samples.push(v as Record<string, unknown>);
+		} catch {
+			// Not JSON: SQL refuses it and the JavaScript path says why.
+		}
+	};
+
+	/** A line that is not written as is: its stand-in. */
+	const substitute = (buf: Buffer, start: number, end: number, v: Verdict) => {
+		if (v === 'nocr') pieces.push(buf.subarray(start, end - 1), EMPTY_LINE);
+		else if (v === 'empty') pieces.push(EMPTY_LINE);
+	};
+	/** A line that arrived across read buffers (copied into `line`). */
+	const wholeLine = (line: Buffer) => {
+		const v = judge(line, 0, line.length);
+		if (v === 'asis') pieces.push(line, EMPTY_LINE);
+		else substitute(line, 0, line.length, v);
+	};
+
+	let broken: unknown;
+	const source = byteChunks({ file: opts.file, path: opts.path, gzip: opts.gzip, format: 'ndjson', onBytes: opts.onBytes });
+	const buffers: AsyncGenerator<Buffer> = (async function* () {
+		try {
+			yield* source;
+		} catch (e) {
+			// A file cut short (truncated gzip, read error): the records read before the break still load.
+			broken = e;
+		}
+	})();
+	for await (const buf of buffers) {
+		let pos = 0;
+		if (long) {
+			const nl = buf.indexOf(NL);
+			long.units += long.decoder.write(nl < 0 ? buf : buf.subarray(0, nl)).length;
+			if (nl < 0) continue;
+			long.units += long.decoder.end().length;
+			lineNo++;
+			if (toSkip > 0) skipRecord();
+			else {
+				records++;
+				seen++;
+				refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
+				pieces.push(EMPTY_LINE);
+			}
+			long = undefined;
+			pos = nl + 1;
+			if (records >= opts.chunkRecords) yield await take();
+		} else if (partialBytes > 0) {
+			const nl = buf.indexOf(NL);
+			if (nl < 0) {
+				partial.push(buf);
+				partialBytes += buf.length;
+				if (partialBytes > MAX_LINE_BYTES) {
+					const whole = Buffer.concat(partial);
+					const decoder = new StringDecoder('utf8');
+					const text = decoder.write(whole);
+					long = { start: text.slice(0, RAW_SAMPLE), units: text.length, decoder };
+					partial = [];
+					partialBytes = 0;
+				}
+				continue;
+			}
+			partial.push(buf.subarray(0, nl));
+			const line = Buffer.concat(partial);
+			partial = [];
+			partialBytes = 0;
+			wholeLine(line);
+			pos = nl + 1;
+			if (records >= opts.chunkRecords) yield await take();
+		}
+		// Lines wholly inside this buffer: runs of lines written as they are become one piece.
+		let run = pos;
+		for (;;) {
+			const nl = buf.indexOf(NL, pos);
+			if (nl < 0) break;
+			const v = judge(buf, pos, nl);
+			if (v !== 'asis') {
+				if (run < pos) pieces.push(buf.subarray(run, pos));
+				substitute(buf, pos, nl, v);
+				run = nl + 1;
+			}
+			pos = nl + 1;
+			if (records >= opts.chunkRecords) {
+				if (run < pos) pieces.push(buf.subarray(run, pos));
+				run = pos;
+				yield await take();
+			}
+		}
+		if (run < pos) pieces.push(buf.subarray(run, pos));
+		if (pos < buf.length) {
+			partial = [buf.subarray(pos)];
+			partialBytes = buf.length - pos;
+			if (partialBytes > MAX_LINE_BYTES) {
+				const decoder = new StringDecoder('utf8');
+				const text = decoder.write(partial[0]!);
+				long = { start: text.slice(0, RAW_SAMPLE), units: text.length, decoder };
+				partial = [];
+				partialBytes = 0;
+			}
+		}
+	}
+	if (broken) {
+		// The cut line is incomplete: dropped, as the text reader does.
+		if (records > 0) yield await take();
+		throw broken;
+	}
+	if (long) {
+		long.units += long.decoder.end().length;
+		lineNo++;
+		if (toSkip > 0) skipRecord();
+		else {
+			records++;
+			refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
+			pieces.push(EMPTY_LINE);
+		}
+	} else if (partialBytes > 0) {
+		wholeLine(Buffer.concat(partial));
+	}
+	if (records > 0) yield await take();
+}
