@@ -1,5 +1,5 @@
 import type { MetricRequest } from '../../contracts/metrics.js';
-import { buildMetricQuery } from './build-query.js';
+import { buildMetricQuery, type BuildContext } from './build-query.js';
 import type { MetricDefinition } from './registry.js';
 
 /**
@@ -12,9 +12,12 @@ import type { MetricDefinition } from './registry.js';
 export function withPeriodShares(
 	def: Omit<MetricDefinition, 'build'>,
 	shares: Record<string, { part: string; total: string }>
-): (req: MetricRequest) => { file: string; sql: string } {
-	return (req) => {
-		const inner = buildMetricQuery(req, def as MetricDefinition);
+): (req: MetricRequest, ctx: BuildContext) => { file: string; sql: string } {
+	return (req, ctx) => {
+		// The inner query reads rollups or raw tables as the request is read
+		// (forceRaw); reading its source through ctx records which it was.
+		const inner = buildMetricQuery(req, def as MetricDefinition, { forceRaw: ctx.raw });
+		ctx.sql(inner.file.replace(/^sql\/metrics\/(.*)\.sql$/, '$1'));
 		const partition = req.grain === 'total' ? '' : 'PARTITION BY period';
 		const totals = [...new Set(Object.values(shares).map((s) => s.total))];
 		const shareCols = Object.entries(shares).map(
