@@ -133,7 +133,7 @@ export function writeReport(paths: BenchPaths): string {
 				row([
 					t.metric,
 					t.request,
-					s.file.replace('sql/metrics/', ''),
+					s.file.replace('sql/metrics/', '') + (s.rollup && !s.file.includes('rollup_') ? ' (rollup)' : ''),
 					ms(s.coldMs),
 					ms(s.p50Ms),
 					s.p95Ms >= TARGETS.panelP95Ms ? `**${ms(s.p95Ms)}**` : ms(s.p95Ms),

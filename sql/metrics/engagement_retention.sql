@@ -19,23 +19,22 @@ FROM (
 			AND signup_at < toDateTime64({to:Date}, 3, 'UTC')
 		GROUP BY cohort_start, country
 	)
-	ARRAY JOIN range(toUInt32(greatest(0, intDiv(dateDiff('day', cohort_start, (SELECT max(toDate(ts)) FROM impressions WHERE NOT is_internal)) + 1, 7)))) AS week
+	ARRAY JOIN range(toUInt32(greatest(0, intDiv(dateDiff('day', cohort_start, (SELECT day FROM ({{rollup:last_impression_day}}))) + 1, 7)))) AS week
 ) AS c
 LEFT JOIN (
 	SELECT
 		toMonday(toDate(u.signup_at)) AS cohort_start,
 		toString(u.country) AS country,
-		toUInt32(intDiv(dateDiff('day', toMonday(toDate(u.signup_at)), toDate(i.ts)), 7)) AS week,
+		toUInt32(intDiv(dateDiff('day', toMonday(toDate(u.signup_at)), i.day), 7)) AS week,
 		uniqExact(i.user_id) AS active
-	FROM impressions AS i
+	FROM ({{rollup:impression_user_days}}) AS i
 	INNER JOIN (
 		SELECT user_id, signup_at, country FROM users FINAL
 		WHERE NOT is_internal
 			AND signup_at >= toDateTime64({from:Date}, 3, 'UTC')
 			AND signup_at < toDateTime64({to:Date}, 3, 'UTC')
 	) AS u ON u.user_id = i.user_id
-	WHERE NOT i.is_internal
-		AND i.ts >= toDateTime64({from:Date}, 3, 'UTC') - INTERVAL 7 DAY
-		AND toDate(i.ts) >= toMonday(toDate(u.signup_at))
+	WHERE i.day >= {from:Date} - 7
+		AND i.day >= toMonday(toDate(u.signup_at))
 	GROUP BY cohort_start, country, week
 ) AS a ON a.cohort_start = c.cohort_start AND a.country = c.country AND a.week = c.week

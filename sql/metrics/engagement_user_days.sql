@@ -14,26 +14,29 @@ SELECT
 	ud.imps AS imps,
 	ud.watch_h AS watch_h,
 	arrayExists(d -> d > ud.day AND d <= ud.day + 7, act.active_days) AS returned,
-	ud.day + 7 <= (SELECT max(toDate(ts)) FROM impressions WHERE NOT is_internal) AS complete
+	ud.day + 7 <= (SELECT day FROM ({{rollup:last_impression_day}})) AS complete
 FROM (
 	SELECT
-		toDate(ts) AS day,
+		day,
 		user_id,
-		{{engagement_impression_dims}},
-		count() AS imps,
-		sum(watch_ms) / 3600000 AS watch_h
-	FROM impressions
+		rec_arm,
+		feed_mode,
+		country,
+		platform,
+		surface,
+		{{user_day_plan}},
+		sum(u.imps) AS imps,
+		sum(u.watch_ms_sum) / 3600000 AS watch_h
+	FROM (
+		SELECT * FROM ({{rollup:impression_user_days}})
+		WHERE day >= {from:Date} AND day < {to:Date}
+	) AS u
 	LEFT JOIN ({{engagement_user_plans}}) AS up USING (user_id)
-	WHERE NOT is_internal
-		AND ts >= toDateTime64({from:Date}, 3, 'UTC')
-		AND ts < toDateTime64({to:Date}, 3, 'UTC')
 	GROUP BY day, user_id, rec_arm, feed_mode, country, platform, surface, plan
 ) AS ud
 LEFT JOIN (
-	SELECT user_id, groupUniqArray(toDate(ts)) AS active_days
-	FROM impressions
-	WHERE NOT is_internal
-		AND ts >= toDateTime64({from:Date} + 1, 3, 'UTC')
-		AND ts < toDateTime64({to:Date} + 8, 3, 'UTC')
+	SELECT user_id, groupUniqArray(day) AS active_days
+	FROM ({{rollup:impression_user_days}})
+	WHERE day >= {from:Date} + 1 AND day < {to:Date} + 8
 	GROUP BY user_id
 ) AS act ON act.user_id = ud.user_id

@@ -1,7 +1,7 @@
 import type { Dimension, Grain, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
 import { getMetric, supportedDimensions, type BaseSource, type MetricDefinition } from './registry.js';
-import { metricSql } from './sql-files.js';
+import { metricSql, readsRollup } from './sql-files.js';
 
 export class MetricRequestError extends Error {
 	constructor(readonly field: string, message: string) {
@@ -14,6 +14,8 @@ export interface BuiltQuery {
 	file: string;
 	sql: string;
 	params: Params;
+	/** The query reads at least one rollup table (forceRaw: never). */
+	rollup: boolean;
 }
 
 export const periodExpr: Record<Exclude<Grain, 'total'>, string> = {
@@ -55,9 +57,20 @@ export interface BuildOptions {
 	forceRaw?: boolean;
 }
 
-/** Rollup sources read pre-aggregated tables (sql/metrics/rollup_*.sql), kept by materialized views. */
+/**
+ * Rollup sources read pre-aggregated tables kept by materialized views: a
+ * rollup_*.sql file (serves only the dimensions the rollup keeps), or a base
+ * file built on a `{{rollup:…}}` relation (reads the rollup unless forceRaw).
+ */
 export function isRollupSource(source: BaseSource): boolean {
-	return source.file.startsWith('rollup_');
+	return readsRollup(source.file);
+}
+
+/** What a metric's `build` gets: SQL files resolved the way the request is read (rollups or raw tables). */
+export interface BuildContext {
+	raw: boolean;
+	/** metricSql(name) for this request; notes whether a rollup was read. */
+	sql: (name: string) => string;
 }
 
 /**
@@ -75,9 +88,19 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 		throw new MetricRequestError(field, `${req.metric} cannot be grouped or filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
 	}
 	const params = baseParams(req);
-	if (def.build) return { ...def.build(req), params };
+	const raw = Boolean(opts.forceRaw);
+	if (def.build) {
+		let rollup = false;
+		const sql = (name: string) => {
+			if (!raw && readsRollup(name)) rollup = true;
+			return metricSql(name, { raw });
+		};
+		const built = def.build(req, { raw, sql });
+		return { ...built, params, rollup };
+	}
 
-	const candidates = opts.forceRaw ? def.sources.filter((s) => !isRollupSource(s)) : def.sources;
+	// A rollup_*.sql source has no raw form: forceRaw skips it.
+	const candidates = raw ? def.sources.filter((s) => !s.file.startsWith('rollup_')) : def.sources;
 	const source = candidates.find((s) => wanted.every((d) => s.dimensions.includes(d)));
 	if (!source) throw new MetricRequestError('by', `${req.metric} has no raw-table source for ${wanted.join(', ') || 'this request'}`);
 	const period = req.grain === 'total' ? [] : [`${periodExpr[req.grain]} AS period`];
@@ -85,8 +108,8 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 	const components = Object.entries(def.components ?? {}).map(([name, expr]) => `${expr} AS ${name}`);
 	const keys = [...(req.grain === 'total' ? [] : ['period']), ...dims];
 	const select = [...period, ...dims, `${def.value} AS value`, ...components].join(',\n\t');
-	const sql = `SELECT\n\t${select}\nFROM (\n${metricSql(source.file)}\n) AS base\nWHERE day >= {from:Date} AND day < {to:Date}${filterClause(req)}${
+	const sql = `SELECT\n\t${select}\nFROM (\n${metricSql(source.file, { raw })}\n) AS base\nWHERE day >= {from:Date} AND day < {to:Date}${filterClause(req)}${
 		keys.length ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${keys.join(', ')}` : ''
 	}`;
-	return { file: `sql/metrics/${source.file}.sql`, sql, params };
+	return { file: `sql/metrics/${source.file}.sql`, sql, params, rollup: !raw && readsRollup(source.file) };
 }

@@ -1,6 +1,5 @@
 import type { Dimension } from '../../contracts/metrics.js';
 import { defineMetric } from './registry.js';
-import { metricSql } from './sql-files.js';
 import { groupKeys, groupOrder, inPeriod, periodSelect, ratioInterval, wilson } from './engagement-sql.js';
 import { filterClause } from './build-query.js';
 
@@ -10,7 +9,7 @@ import { filterClause } from './build-query.js';
 /** Dimensions of an impression every engagement base carries. */
 export const IMPRESSION_DIMS = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'plan'] as const satisfies readonly Dimension[];
 
-/** The daily rollup (migration 0050) serves every request without `plan`; by plan reads the raw rows. */
+/** The daily rollup (migration 0050) serves every request without `plan`; by plan, the per-user-day rollup (0052). */
 export const ROLLUP_DIMS = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] as const satisfies readonly Dimension[];
 
 const daily = [
@@ -115,7 +114,7 @@ defineMetric({
 		'Per UTC day: DAU = distinct users with a human impression that day; WAU = distinct users in the 7 days ending that day; MAU = in the 28 days ending that day; stickiness = DAU / MAU. At week, month or total grain each is the average of its daily values. value = DAU. Windows reach back 27 days before the period, so the first 27 days of data under-count WAU/MAU.',
 	sources: [{ file: 'engagement_active_users', dimensions: IMPRESSION_DIMS }],
 	value: 'avg(dau_d)',
-	build: (req) => {
+	build: (req, ctx) => {
 		const dims = req.group_by as string[];
 		const d = dims.map((x) => `, ${x}`).join('');
 		const keys = groupKeys(req);
@@ -129,7 +128,7 @@ FROM (
 	FROM (
 		SELECT day AS d${d}, uniqExactState(user_id) AS users
 		FROM (
-${metricSql('engagement_active_users')}
+${ctx.sql('engagement_active_users')}
 		) AS base
 		WHERE 1${filterClause(req)}
 		GROUP BY d${d}
@@ -153,7 +152,7 @@ defineMetric({
 		'For users who signed up in the period (internal accounts excluded), grouped by signup week (cohort = that Monday, UTC): share of the cohort active (a human impression) in week k after the cohort start, week 0 being the signup week. Rows: cohort, week, cohort_users, active_users, value, 95 % Wilson interval. Grain is ignored: the rows are the cohort triangle. A week appears only once observed whole.',
 	sources: [{ file: 'engagement_retention', dimensions: ['country'] }],
 	value: 'sum(active) / nullIf(sum(users), 0)',
-	build: (req) => {
+	build: (req, ctx) => {
 		const dims = req.group_by as string[];
 		const keys = ['cohort', 'week', ...dims];
 		const select = [
@@ -167,7 +166,7 @@ defineMetric({
 		];
 		const sql = `SELECT ${select.join(', ')}
 FROM (
-${metricSql('engagement_retention')}
+${ctx.sql('engagement_retention')}
 ) AS base
 WHERE 1${filterClause(req)}${groupOrder(keys)}`;
 		return { file: 'sql/metrics/engagement_retention.sql', sql };

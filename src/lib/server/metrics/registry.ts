@@ -1,4 +1,5 @@
 import type { Dimension, MetricId, MetricRequest, Unit } from '../../contracts/metrics.js';
+import type { BuildContext } from './build-query.js';
 
 /**
  * A base source is a SQL file in sql/metrics/ returning one row per day (or finer)
@@ -29,9 +30,10 @@ export interface MetricDefinition {
 	/**
 	 * For metrics that are not an aggregate of daily base rows (movements, indices):
 	 * full SQL built from the validated request. Must return `period` (unless grain
-	 * is total), the group-by columns, `value` and any components.
+	 * is total), the group-by columns, `value` and any components. SQL files it
+	 * reads come from `ctx.sql(name)`, so rollups and forceRaw apply to it too.
 	 */
-	build?: (req: MetricRequest) => { file: string; sql: string };
+	build?: (req: MetricRequest, ctx: BuildContext) => { file: string; sql: string };
 	/** SQL file (sql/metrics/drill/) listing the rows behind the number, with `{limit:UInt32}`. */
 	drilldown?: string;
 	/** The drill-down shows user-level rows: only roles allowed user-level data may see it. */

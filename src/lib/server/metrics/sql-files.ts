@@ -1,22 +1,72 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { sqlPath } from '../project-root.js';
 
-const cache = new Map<string, string>();
-const INCLUDE = /\{\{([a-z0-9_/]+)\}\}/g;
+/** `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form. */
+export const INCLUDE = /\{\{(rollup:)?([a-z0-9_/]+)\}\}/g;
+
+export interface SqlOptions {
+	/**
+	 * Resolve `{{rollup:name}}` to the raw-table form `name.sql` instead of
+	 * `rollup_name.sql`: the benchmark and the rollup tests compare both.
+	 */
+	raw?: boolean;
+}
+
+const texts = new Map<string, string>();
+const expanded = new Map<string, string>();
+
+function fileText(name: string): string {
+	let text = texts.get(name);
+	if (text === undefined) {
+		text = readFileSync(sqlPath('metrics', `${name}.sql`), 'utf8').trim().replace(/;\s*$/, '');
+		texts.set(name, text);
+	}
+	return text;
+}
 
 /**
- * Text of sql/metrics/<name>.sql without its trailing semicolon, cached.
- * `{{other}}` includes sql/metrics/other.sql, so a base relation used by several
- * metrics (e.g. the cost model) is written once. Double braces never clash with
- * ClickHouse's `{param:Type}` placeholders.
+ * Text of sql/metrics/<name>.sql without its trailing semicolon, includes
+ * expanded, cached. `{{other}}` includes sql/metrics/other.sql, so a base
+ * relation used by several metrics (e.g. the cost model) is written once.
+ * `{{rollup:rel}}` includes rollup_rel.sql, which reads a table kept by a
+ * materialized view, or rel.sql (the same columns from the raw tables) when
+ * `raw` is asked: a metric built on such a relation has one definition and
+ * two ways to read it. Double braces never clash with ClickHouse's
+ * `{param:Type}` placeholders.
  */
-export function metricSql(name: string, seen: string[] = []): string {
+export function metricSql(name: string, opts: SqlOptions = {}, seen: string[] = []): string {
 	if (seen.includes(name)) throw new Error(`sql/metrics: include cycle ${[...seen, name].join(' → ')}`);
-	let sql = cache.get(name);
+	const key = `${opts.raw ? 'raw' : 'rollup'}:${name}`;
+	let sql = expanded.get(key);
 	if (sql === undefined) {
-		const raw = readFileSync(sqlPath('metrics', `${name}.sql`), 'utf8').trim().replace(/;\s*$/, '');
-		sql = raw.replace(INCLUDE, (_, inc: string) => metricSql(inc, [...seen, name]));
-		cache.set(name, sql);
+		sql = codeLines(fileText(name), (line) =>
+			line.replace(INCLUDE, (_, rollup: string | undefined, inc: string) => metricSql(rollup && !opts.raw ? `rollup_${inc}` : inc, opts, [...seen, name]))
+		);
+		expanded.set(key, sql);
 	}
 	return sql;
+}
+
+/**
+ * Whether sql/metrics/<name>.sql, or anything it includes, reads a rollup table
+ * (when not asked for raw). A name without a file (a `build` metric's label) reads none.
+ */
+export function readsRollup(name: string, seen: string[] = []): boolean {
+	if (name.startsWith('rollup_')) return true;
+	if (seen.includes(name) || !existsSync(sqlPath('metrics', `${name}.sql`))) return false;
+	for (const m of includes(fileText(name))) if (m[1] || readsRollup(m[2]!, [...seen, name])) return true;
+	return false;
+}
+
+/** Comment lines may mention an include by name: only code lines are expanded. */
+function codeLines(text: string, expand: (line: string) => string): string {
+	return text
+		.split('\n')
+		.map((line) => (line.trimStart().startsWith('--') ? line : expand(line)))
+		.join('\n');
+}
+
+/** The includes on code lines of a file's text: [match, 'rollup:' | undefined, name]. */
+export function includes(text: string): RegExpMatchArray[] {
+	return text.split('\n').filter((line) => !line.trimStart().startsWith('--')).flatMap((line) => [...line.matchAll(INCLUDE)]);
 }

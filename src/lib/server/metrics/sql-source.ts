@@ -2,8 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import type { MetricId } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { getMetric } from './registry.js';
-
-const INCLUDE = /\{\{([a-z0-9_/]+)\}\}/g;
+import { includes } from './sql-files.js';
 
 export interface SqlFile {
 	file: string;
@@ -27,7 +26,11 @@ export function metricSqlFiles(id: MetricId): SqlFile[] | undefined {
 		if (!existsSync(path)) return;
 		const text = readFileSync(path, 'utf8');
 		out.push({ file: `sql/metrics/${name}.sql`, text });
-		for (const m of text.matchAll(INCLUDE)) visit(m[1]!);
+		// A rollup relation is listed in both forms: the rollup read, and the raw definition it equals.
+		for (const m of includes(text)) {
+			if (m[1]) visit(`rollup_${m[2]!}`);
+			visit(m[2]!);
+		}
 	};
 	names.forEach(visit);
 	return out;
