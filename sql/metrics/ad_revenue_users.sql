@@ -3,45 +3,45 @@
 -- and platform when the ad row names them (empty = all). An ad row with no
 -- matching impression stays whole with user_id '' (unallocated), so the rows
 -- always add up to the ad revenue file.
--- Each kind of ad row (country and platform named, one of them, neither) is an
--- equi-join of its own, so the join stays the size of the matching viewers.
+--
+-- Computed per cell (day × country × platform) rather than per viewer: an ad
+-- row's N = impressions of the cells it matches; each cell gets Σ revenue / N
+-- of the ad rows matching it, in dollars per impression; a viewer gets their
+-- impressions × that rate. Same arithmetic as revenue × n / N per viewer, with
+-- the viewers read twice instead of once per kind of ad row.
 WITH
 ads AS (
-	SELECT day, country, platform, revenue_usd, concat(country, '|', platform) AS ad_key
+	SELECT day, country, platform, revenue_usd
 	FROM ({{ad_revenue_daily}})
 ),
 views AS (
-	SELECT toDate(ts) AS day, user_id, toString(country) AS country, toString(platform) AS platform, count() AS n
-	FROM impressions
-	WHERE NOT is_internal
-		AND ts >= toDateTime64({from:Date}, 3, 'UTC')
-		AND ts < toDateTime64({to:Date}, 3, 'UTC')
+	SELECT day, user_id, country, platform, sum(imps) AS n
+	FROM ({{rollup:impression_user_days}})
+	WHERE day >= {from:Date} AND day < {to:Date}
 	GROUP BY day, user_id, country, platform
 ),
-matched AS (
-	SELECT a.day AS day, a.ad_key AS ad_key, a.revenue_usd AS revenue_usd, v.user_id AS user_id, v.n AS n
-	FROM ads AS a INNER JOIN views AS v ON v.day = a.day AND v.country = a.country AND v.platform = a.platform
-	WHERE a.country != '' AND a.platform != ''
-	UNION ALL
-	SELECT a.day, a.ad_key, a.revenue_usd, v.user_id, v.n
-	FROM ads AS a INNER JOIN views AS v ON v.day = a.day AND v.country = a.country
-	WHERE a.country != '' AND a.platform = ''
-	UNION ALL
-	SELECT a.day, a.ad_key, a.revenue_usd, v.user_id, v.n
-	FROM ads AS a INNER JOIN views AS v ON v.day = a.day AND v.platform = a.platform
-	WHERE a.country = '' AND a.platform != ''
-	UNION ALL
-	SELECT a.day, a.ad_key, a.revenue_usd, v.user_id, v.n
-	FROM ads AS a INNER JOIN views AS v ON v.day = a.day
-	WHERE a.country = '' AND a.platform = ''
+cells AS (
+	SELECT day, country, platform, sum(n) AS n
+	FROM views
+	GROUP BY day, country, platform
+),
+ad_cells AS (
+	SELECT a.day AS day, a.country AS ad_country, a.platform AS ad_platform, a.revenue_usd AS revenue_usd,
+		c.country AS country, c.platform AS platform, c.n AS n
+	FROM ads AS a
+	INNER JOIN cells AS c ON c.day = a.day
+	WHERE (a.country = '' OR a.country = c.country) AND (a.platform = '' OR a.platform = c.platform)
+),
+rates AS (
+	SELECT day, country, platform, sum(revenue_usd / ad_n) AS usd_per_impression
+	FROM (SELECT *, sum(n) OVER (PARTITION BY day, ad_country, ad_platform) AS ad_n FROM ad_cells)
+	GROUP BY day, country, platform
 )
-SELECT day, user_id, sum(share) AS revenue_usd
-FROM (
-	SELECT day, user_id, revenue_usd * n / sum(n) OVER (PARTITION BY day, ad_key) AS share
-	FROM matched
-)
+SELECT v.day AS day, v.user_id AS user_id, sum(v.n * r.usd_per_impression) AS revenue_usd
+FROM views AS v
+INNER JOIN rates AS r ON r.day = v.day AND r.country = v.country AND r.platform = v.platform
 GROUP BY day, user_id
 UNION ALL
 SELECT day, '' AS user_id, revenue_usd
 FROM ads
-WHERE (day, ad_key) NOT IN (SELECT DISTINCT day, ad_key FROM matched)
+WHERE (day, country, platform) NOT IN (SELECT DISTINCT day, ad_country, ad_platform FROM ad_cells)
