@@ -14,7 +14,7 @@ import { fleetCapacity, fleetOverlaps } from './cross-row.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
 import { expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
-import { ingestSettings } from './settings.js';
+import { FAST_PATH_CHUNK_ROWS, ingestSettings, JS_PATH_CHUNK_ROWS } from './settings.js';
 import { ndjsonRecord, readRecords, type InputRecord } from './read.js';
 import { FastStage } from './fast-path.js';
 import { spoolChunks, type SpoolChunk } from './spool.js';
@@ -233,7 +233,8 @@ async function ingestFile(
 		// NDJSON lines (Parquet arrives as NDJSON too) can be loaded as written; CSV rows are rebuilt.
 		const passRaw = file.format !== 'csv';
 		// Records per committed chunk: the unit of resume and of insert deduplication.
-		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : ingestSettings().LOOPMETER_INGEST_CHUNK_ROWS;
+		const chunkRows = ingestSettings().LOOPMETER_INGEST_CHUNK_ROWS;
+		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : (chunkRows ?? JS_PATH_CHUNK_ROWS);
 
 		// The chunk being filled: good rows (deduplicated by key within the chunk) and dead letters.
 		let rows: unknown[][] = [];
@@ -385,7 +386,7 @@ async function ingestFile(
 				path,
 				gzip: file.format !== 'parquet' && file.gzip,
 				dir,
-				chunkRecords: chunkSize,
+				chunkRecords: chunkRows ?? FAST_PATH_CHUNK_ROWS,
 				skipRecords: skipped,
 				onBytes: (b) => (bytesDone = b)
 			});

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { byteChunks, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, tooLong, type InputRecord } from './read.js';
@@ -44,6 +44,8 @@ const NL = 10;
 const CR = 13;
 const OPEN_BRACE = 0x7b;
 const EMPTY_LINE = Buffer.from('\n');
+/** Bytes of spool held before they are written out. */
+const SPOOL_WRITE = 8 << 20;
 /** An over-long line is buffered up to this many bytes (3 bytes per UTF-16 unit at most) to tell its length in characters. */
 const MAX_LINE_BYTES = MAX_LINE_CHARS * 3;
 
@@ -64,14 +66,37 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 	// Inside an over-long line: its start (for the dead letter) and its length so far in UTF-16 units.
 	let long: { start: string; units: number; decoder: StringDecoder } | undefined;
 
-	const take = async (): Promise<SpoolChunk> => {
-		const path = join(opts.dir, `chunk-${chunkIndex++ % 2}.ndjson`);
-		const fh = await open(path, 'w');
-		try {
-			if (pieces.length) await fh.writev(pieces);
-		} finally {
-			await fh.close();
+	// The chunk's spool file, written every SPOOL_WRITE bytes so at most that much of the file is held here.
+	let out: FileHandle | undefined;
+	let pending = 0;
+	const spoolPath = () => join(opts.dir, `chunk-${chunkIndex % 2}.ndjson`);
+	const drain = async () => {
+		if (!pieces.length) return;
+		out ??= await open(spoolPath(), 'w');
+		await out.writev(pieces);
+		pieces = [];
+		pending = 0;
+	};
+	const maybeDrain = async () => {
+		if (pending >= SPOOL_WRITE) await drain();
+	};
+	const push = (...b: Buffer[]) => {
+		for (const x of b) {
+			pieces.push(x);
+			pending += x.length;
 		}
+	};
+
+	const take = async (): Promise<SpoolChunk> => {
+		const path = spoolPath();
+		out ??= await open(path, 'w');
+		try {
+			await drain();
+		} finally {
+			await out.close();
+			out = undefined;
+		}
+		chunkIndex++;
 		const chunk = { path, firstLine, records, refused, samples };
 		pieces = [];
 		records = 0;
@@ -131,13 +156,13 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 
 	/** A line that is not written as is: its stand-in. */
 	const substitute = (buf: Buffer, start: number, end: number, v: Verdict) => {
-		if (v === 'nocr') pieces.push(buf.subarray(start, end - 1), EMPTY_LINE);
-		else if (v === 'empty') pieces.push(EMPTY_LINE);
+		if (v === 'nocr') push(buf.subarray(start, end - 1), EMPTY_LINE);
+		else if (v === 'empty') push(EMPTY_LINE);
 	};
 	/** A line that arrived across read buffers (copied into `line`). */
 	const wholeLine = (line: Buffer) => {
 		const v = judge(line, 0, line.length);
-		if (v === 'asis') pieces.push(line, EMPTY_LINE);
+		if (v === 'asis') push(line, EMPTY_LINE);
 		else substitute(line, 0, line.length, v);
 	};
 
@@ -164,7 +189,7 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 				records++;
 				seen++;
 				refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
-				pieces.push(EMPTY_LINE);
+				push(EMPTY_LINE);
 			}
 			long = undefined;
 			pos = nl + 1;
@@ -199,18 +224,19 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 			if (nl < 0) break;
 			const v = judge(buf, pos, nl);
 			if (v !== 'asis') {
-				if (run < pos) pieces.push(buf.subarray(run, pos));
+				if (run < pos) push(buf.subarray(run, pos));
 				substitute(buf, pos, nl, v);
 				run = nl + 1;
 			}
 			pos = nl + 1;
 			if (records >= opts.chunkRecords) {
-				if (run < pos) pieces.push(buf.subarray(run, pos));
+				if (run < pos) push(buf.subarray(run, pos));
 				run = pos;
 				yield await take();
 			}
 		}
-		if (run < pos) pieces.push(buf.subarray(run, pos));
+		if (run < pos) push(buf.subarray(run, pos));
+		await maybeDrain();
 		if (pos < buf.length) {
 			partial = [buf.subarray(pos)];
 			partialBytes = buf.length - pos;
@@ -235,7 +261,7 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 		else {
 			records++;
 			refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
-			pieces.push(EMPTY_LINE);
+			push(EMPTY_LINE);
 		}
 	} else if (partialBytes > 0) {
 		wholeLine(Buffer.concat(partial));

@@ -103,10 +103,12 @@ export function renderColumn(rule: ColumnRule, r: string): Rendered | undefined 
 				value: str
 			});
 		case 'int': {
-			const n = `toInt64OrNull(${r})`;
+			// A bare integer, or one in a string (how CSV cells arrive): fields.ts reads "007" as 7, so does toInt64.
+			const s = `if(startsWith(${r}, '"'), ${str}, ${r})`;
+			const n = `toInt64OrNull(${s})`;
 			const d = rule.default === undefined ? 'NULL' : rule.default === null ? 'NULL' : num(rule.default);
 			return presentOr(r, blank, rule.default !== undefined, d, {
-				ok: `match(${r}, ${SAFE_INT}) AND ${rangeSql(n, rule.range)}`,
+				ok: `match(${s}, ${SAFE_INT}) AND ${rangeSql(n, rule.range)}`,
 				value: n
 			});
 		}
