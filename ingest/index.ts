@@ -17,7 +17,7 @@ import { parquetAsNdjson } from './parquet.js';
 import { FAST_PATH_CHUNK_ROWS, ingestSettings, JS_PATH_CHUNK_ROWS } from './settings.js';
 import { ndjsonRecord, readRecords, type InputRecord } from './read.js';
 import { FastStage } from './fast-path.js';
-import { spoolChunks, type SpoolChunk } from './spool.js';
+import { csvSpoolChunks, spoolChunks, type SpoolChunk } from './spool.js';
 import { deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
 import { sources, type SourceSpec } from './sources/index.js';
 import { compileValidator, type Rejection } from './validate.js';
@@ -324,9 +324,17 @@ async function ingestFile(
 			pending.catch(() => {});
 		};
 
-		// NDJSON (and Parquet, converted to it) into the embedded warehouse: ClickHouse parses and checks the lines (./fast-path.ts).
+		function checkHeader(header: string[]) {
+			const missing = spec.requiredColumns.filter((c) => !header.includes(c));
+			if (missing.length) throw new IngestFileError(name, `required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the header`);
+			for (const h of header) if (!known.has(h)) tally.extra.add(h);
+			csvKeys = header;
+		}
+		let csvKeys: string[] = [];
+
+		// NDJSON (and Parquet, converted to it) and CSV into the embedded warehouse: ClickHouse parses and checks the lines (./fast-path.ts).
 		let fast: FastStage | undefined;
-		if (writer && file.format !== 'csv' && (await getWarehouse()).mode === 'embedded') {
+		if (writer && ingestSettings().LOOPMETER_INGEST_SQL_CHECKS === '1' && (await getWarehouse()).mode === 'embedded') {
 			const dir = mkdtempSync(join(tmpdir(), 'loopmeter-fast-'));
 			const previous = cleanup;
 			cleanup = () => {
@@ -350,7 +358,14 @@ async function ingestFile(
 			letters = [];
 			let rejected = 0;
 			const refusedBySql = await stage.parse(c.path, c.firstLine, keys);
-			const judged: InputRecord[] = [...c.refused, ...refusedBySql.map((r) => ndjsonRecord(r.line, r.raw))].sort((a, b) => a.line - b.line);
+			const judged: InputRecord[] = [
+				...c.refused,
+				...refusedBySql.map((r) => {
+					const rec = ndjsonRecord(r.line, r.raw);
+					// CSV: validated as the cells the spool line holds, reported with the record's own text.
+					return c.raws ? { ...rec, raw: c.raws.get(r.line) ?? rec.raw } : rec;
+				})
+			].sort((a, b) => a.line - b.line);
 			const accepted: { line: number; row: unknown[] }[] = [];
 			for (const rec of judged) {
 				if (rec.error) {
@@ -381,22 +396,26 @@ async function ingestFile(
 
 		async function loadFast(stage: FastStage, dir: string): Promise<void> {
 			let keys: string[] = [];
-			const chunks = spoolChunks({
+			const input = {
 				file: name,
 				path,
 				gzip: file.format !== 'parquet' && file.gzip,
 				dir,
 				chunkRecords: chunkRows ?? FAST_PATH_CHUNK_ROWS,
 				skipRecords: skipped,
-				onBytes: (b) => (bytesDone = b)
-			});
+				onBytes: (b: number) => (bytesDone = b)
+			};
+			const chunks = file.format === 'csv' ? csvSpoolChunks({ ...input, onHeader: checkHeader }) : spoolChunks(input);
 			try {
 				for await (const c of chunks) {
 					if (!checkedColumns) {
 						checkedColumns = true;
-						checkNdjsonColumns(spec, name, c.samples);
-						keys = Object.keys(c.samples[0] ?? {});
+						if (file.format !== 'csv') {
+							checkNdjsonColumns(spec, name, c.samples);
+							keys = Object.keys(c.samples[0] ?? {});
+						}
 					}
+					if (file.format === 'csv') keys = csvKeys;
 					for (const o of c.samples) for (const k in o) if (!known.has(k)) tally.extra.add(k);
 					seenRecords += c.records;
 					// The previous chunk's SQL is done before this one starts (and before the spool file it used is rewritten).
@@ -419,11 +438,7 @@ async function ingestFile(
 			// Records of committed chunks (counted, not recomputed from the chunk size, which may have changed since).
 			skipRecords: resuming ? resuming.rows_read : 0,
 			onBytes: (b) => (bytesDone = b),
-			onHeader: (header) => {
-				const missing = spec.requiredColumns.filter((c) => !header.includes(c));
-				if (missing.length) throw new IngestFileError(name, `required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the header`);
-				for (const h of header) if (!known.has(h)) tally.extra.add(h);
-			}
+			onHeader: checkHeader
 		});
 		try {
 			for await (const batch of records ?? []) {

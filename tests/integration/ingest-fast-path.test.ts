@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTempWarehouse } from '../helpers/warehouse.js';
+import { ingest } from '../../ingest/index.js';
+import { query } from '../../src/lib/server/warehouse/index.js';
+
+/**
+ * The SQL fast path (ingest/spool.ts → ingest/fast-path.ts) where it differs
+ * from reading line by line in JavaScript: line numbers across chunks, blank
+ * and CRLF lines, rows SQL refuses but JavaScript accepts, keys repeated
+ * between the two, CSV records spanning lines.
+ */
+
+useTempWarehouse('loopmeter-fast-path-');
+const tmp = mkdtempSync(join(tmpdir(), 'loopmeter-fast-path-files-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function row(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+	return {
+		impression_id: id,
+		ts: '2026-08-03T10:00:00.000Z',
+		user_id: 'u1',
+		session_id: 's1',
+		video_id: 'v1',
+		watch_ms: 1000,
+		video_duration_ms: 15000,
+		position: 0,
+		surface: 'feed',
+		feed_mode: 'default',
+		rec_arm: 'control',
+		autoplay: true,
+		liked: false,
+		shared: false,
+		commented: false,
+		followed: false,
+		not_interested: false,
+		reported: false,
+		...extra
+	};
+}
+
+async function letters(runId: string): Promise<{ line: string; field: string; reason: string; raw: string }[]> {
+	return query(`SELECT toString(line) AS line, field, reason, raw FROM dead_letters FINAL WHERE run_id = {id:String} ORDER BY dead_letters.line, field`, {
+		tag: 'test',
+		params: { id: runId }
+	});
+}
+
+describe('NDJSON through SQL', () => {
+	it('keeps exact line numbers across chunks, blank and CRLF lines, and the first of a key whichever path accepted it', async () => {
+		process.env.LOOPMETER_INGEST_CHUNK_ROWS = '100';
+		const lines: string[] = [];
+		for (let i = 0; i < 250; i++) {
+			if (i === 10) lines.push('');
+			if (i === 20) lines.push('   \t');
+			if (i === 150) lines.push('{not json');
+			// Line numbers are 1-based and count every physical line.
+			lines.push(JSON.stringify(row(`fp${i}`, { watch_ms: i % 100 === 42 ? -1 : 1000 + i })));
+		}
+		// fpdup: first written with a time JavaScript must convert (SQL refuses it), then canonical: the first wins.
+		lines.push(JSON.stringify(row('fpdup', { ts: '2026-08-03T12:00:00+02:00', watch_ms: 1 })));
+		lines.push(JSON.stringify(row('fpdup', { watch_ms: 2 })));
+		const path = join(tmp, 'chunks.ndjson');
+		// CRLF line endings throughout.
+		writeFileSync(path, lines.join('\r\n') + '\r\n');
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		delete process.env.LOOPMETER_INGEST_CHUNK_ROWS;
+		// 250 + 1 bad JSON + 2 fpdup = 253 records; rejected: fp42, fp142, fp242 (watch_ms) + the bad line.
+		expect(r).toMatchObject({ rows_read: 253, rows_rejected: 4, rows_loaded: 248, rows_duplicate: 1, outcome: 'succeeded' });
+		const dead = await letters(r!.run_id);
+		// fp42 is on line 42 + 1 (blank at 10) + 1 (blank at 20) + 1 = 45; fp142 on 145; the bad JSON line on 153; fp242 on 246.
+		expect(dead.map((d) => [d.line, d.field])).toEqual([
+			['45', 'watch_ms'],
+			['145', 'watch_ms'],
+			['153', ''],
+			['246', 'watch_ms']
+		]);
+		expect(dead[0]!.reason).toBe('watch_ms: must be ≥ 0, got -1');
+		expect(dead[0]!.raw).toBe(JSON.stringify(row('fp42', { watch_ms: -1 })));
+		expect(dead[2]!.reason).toMatch(/^line is not valid JSON/);
+		const [dup] = await query<{ watch_ms: number; ts: string; n: string }>(
+			`SELECT any(watch_ms) AS watch_ms, toString(any(ts)) AS ts, toString(count()) AS n FROM impressions WHERE impression_id = 'fpdup'`,
+			{ tag: 'test' }
+		);
+		expect(dup).toEqual({ watch_ms: 1, ts: '2026-08-03 10:00:00.000', n: '1' });
+		const [again] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(again).toMatchObject({ rows_read: 253, rows_loaded: 0, rows_rejected: 4 });
+	});
+});
+
+describe('CSV through SQL', () => {
+	it('reports the line a record starts on, with its CSV text, after a record spanning lines', async () => {
+		const header = 'impression_id,ts,user_id,session_id,video_id,watch_ms,video_duration_ms,position,surface,feed_mode,rec_arm,autoplay,liked,shared,commented,followed,not_interested,reported,country';
+		const line = (id: string, watch: string, rec = 'control') =>
+			`${id},2026-08-04T10:00:00.000Z,u1,s1,v1,${watch},15000,0,feed,default,${rec},true,false,false,false,false,false,false,US`;
+		const csv = [header, line('c1', '100'), line('c2', '200', '"multi\nline arm"'), '', line('c3', '-7'), line('c4', '"400"')].join('\n');
+		const path = join(tmp, 'engagement.csv');
+		writeFileSync(path, csv);
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(r).toMatchObject({ rows_read: 4, rows_loaded: 3, rows_rejected: 1 });
+		const dead = await letters(r!.run_id);
+		// header 1, c1 2, c2 3–4, blank 5, c3 6.
+		expect(dead).toEqual([{ line: '6', field: 'watch_ms', reason: 'watch_ms: must be ≥ 0, got -7', raw: line('c3', '-7') }]);
+		const arms = await query<{ id: string; arm: string; watch_ms: number }>(
+			`SELECT impression_id AS id, toString(rec_arm) AS arm, watch_ms FROM impressions WHERE impression_id LIKE 'c_' ORDER BY id`,
+			{ tag: 'test' }
+		);
+		expect(arms).toEqual([
+			{ id: 'c1', arm: 'control', watch_ms: 100 },
+			{ id: 'c2', arm: 'multi\nline arm', watch_ms: 200 },
+			{ id: 'c4', arm: 'control', watch_ms: 400 }
+		]);
+	});
+});
