@@ -4,6 +4,7 @@
 --   request_gpu_h: GPU-hours of every job of its generation request, including
 --     failed, cancelled and moderated attempts, whole (not split by day).
 -- Only videos with at least one generation job count (uploads cost no GPU).
+--   observed: its 7 days end by the last day with human impressions (final).
 -- A video's request: videos.request_id, else the request of the job that
 -- published it (generation_jobs.video_id).
 WITH
@@ -50,7 +51,9 @@ SELECT
 	r.creator_kind AS creator_kind,
 	r.video_id AS video_id,
 	ifNull(w.watch_hours_7d, 0) AS watch_7d_h,
-	h.gpu_hours AS request_gpu_h
+	h.gpu_hours AS request_gpu_h,
+	-- Its 7 days end by the last day with data: the watch-hours are final.
+	toDate(r.created_at) + 7 <= (SELECT day FROM ({{rollup:last_impression_day}})) AS observed
 FROM requests AS r
 INNER JOIN request_hours AS h ON h.request_id = r.request_id
 LEFT JOIN watch AS w ON w.video_id = r.video_id

@@ -182,6 +182,8 @@ describe('money metrics on the hand-computed fixture', () => {
 		expect(c['2026-10-01']!.value).toBe(0);
 		expect(c['2026-10-02']!.value).toBeCloseTo(1.5 / 32, 9);
 		expect(c['2026-10-03']!.value).toBeCloseTo(2.5 / 12, 9);
+		// The last human impression is on 10-10: every cohort day + 7 ≤ 10-10, so all final.
+		expect(Object.values(c).map((r) => r.unobserved_videos)).toEqual([0, 0, 0]);
 	});
 });
 

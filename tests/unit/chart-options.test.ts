@@ -17,6 +17,26 @@ describe('chart options from metric rows', () => {
 		]);
 	});
 
+	it('draws rows that are not final as a dashed continuation from the last final point', () => {
+		const cohort = [
+			{ period: '2026-10-01', value: 0.5, unobserved: 0 },
+			{ period: '2026-10-02', value: 0.4, unobserved: 0 },
+			{ period: '2026-10-03', value: 0.2, unobserved: 3 },
+			{ period: '2026-10-04', value: 0.1, unobserved: 5 }
+		];
+		const s = seriesFromRows(cohort, { name: 'ACR', unit: 'hours_per_gpu_hour', partialKey: 'unobserved' });
+		expect(s.map((x) => [x.name, x.dashed ?? false])).toEqual([
+			['ACR', false],
+			['ACR (not final)', true]
+		]);
+		expect(s[0]!.points.map((p) => p.x)).toEqual(['2026-10-01', '2026-10-02']);
+		expect(s[1]!.points.map((p) => p.x)).toEqual(['2026-10-02', '2026-10-03', '2026-10-04']);
+		const option = cartesianOption(s) as { series: { lineStyle?: { type: string } }[] };
+		expect(option.series.map((x) => x.lineStyle?.type ?? 'solid')).toEqual(['solid', 'dashed']);
+		// Nothing partial: one plain series, as without the option.
+		expect(seriesFromRows(cohort.slice(0, 2), { name: 'ACR', unit: 'hours_per_gpu_hour', partialKey: 'unobserved' })).toHaveLength(1);
+	});
+
 	it('aligns series on sorted days, fills gaps with null and names the unit axis', () => {
 		const o = cartesianOption(seriesFromRows(rows, { name: 'Spend', unit: 'usd', split: 'cluster' })) as {
 			xAxis: { data: string[] };

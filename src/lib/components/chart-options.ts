@@ -14,32 +14,51 @@ export interface SeriesInput {
 	/** Series sharing a stack name are stacked (bars) or stacked areas (lines). */
 	stack?: string;
 	area?: boolean;
+	/** Drawn dashed: figures that are not final yet (e.g. a window not fully observed). */
+	dashed?: boolean;
 	points: { x: string; y: number | null }[];
 }
 
 /** Splits metric rows into one series per value of `split` (or one series when no split). */
 export function seriesFromRows(
 	rows: readonly MetricRow[],
-	opts: { name: string; unit: Unit; split?: string; valueKey?: string; xKey?: string; type?: 'line' | 'bar'; stack?: string; area?: boolean }
+	opts: {
+		name: string;
+		unit: Unit;
+		split?: string;
+		valueKey?: string;
+		xKey?: string;
+		type?: 'line' | 'bar';
+		stack?: string;
+		area?: boolean;
+		/** Rows where this column is > 0 are not final: drawn as a dashed "(not final)" continuation. */
+		partialKey?: string;
+	}
 ): SeriesInput[] {
 	const xKey = opts.xKey ?? 'period';
 	const valueKey = opts.valueKey ?? 'value';
-	const groups = new Map<string, { x: string; y: number | null }[]>();
+	const groups = new Map<string, { x: string; y: number | null; partial: boolean }[]>();
 	for (const r of rows) {
 		const key = opts.split ? String(r[opts.split] ?? '(none)') || '(none)' : opts.name;
 		const y = r[valueKey];
+		const partial = opts.partialKey !== undefined && Number(r[opts.partialKey] ?? 0) > 0;
 		const list = groups.get(key) ?? [];
-		list.push({ x: String(r[xKey] ?? ''), y: typeof y === 'number' ? y : null });
+		list.push({ x: String(r[xKey] ?? ''), y: typeof y === 'number' ? y : null, partial });
 		groups.set(key, list);
 	}
-	return [...groups].map(([name, points]) => ({
-		name: opts.split ? name : opts.name,
-		unit: opts.unit,
-		type: opts.type,
-		stack: opts.stack,
-		area: opts.area,
-		points
-	}));
+	const base = { unit: opts.unit, type: opts.type, stack: opts.stack, area: opts.area };
+	return [...groups].flatMap(([key, all]) => {
+		const name = opts.split ? key : opts.name;
+		const final = all.filter((p) => !p.partial).map(({ x, y }) => ({ x, y }));
+		const partial = all.filter((p) => p.partial).map(({ x, y }) => ({ x, y }));
+		if (!partial.length) return [{ ...base, name, points: final }];
+		// The dashed part starts at the last final point so the line stays continuous.
+		const joint = final.filter((p) => p.x < partial[0]!.x).at(-1);
+		return [
+			...(final.length ? [{ ...base, name, points: final }] : []),
+			{ ...base, name: `${name} (not final)`, dashed: true, points: joint ? [joint, ...partial] : partial }
+		];
+	});
 }
 
 const isDay = (s: string) => /^\d{4}-\d{2}-\d{2}/.test(s);
@@ -94,6 +113,7 @@ export function cartesianOption(series: readonly SeriesInput[], opts: { xLabel?:
 				yAxisIndex: opts.horizontal ? undefined : index,
 				showSymbol: xs.length <= 31,
 				areaStyle: s.area ? { opacity: 0.25 } : undefined,
+				lineStyle: s.dashed ? { type: 'dashed' } : undefined,
 				emphasis: { focus: 'series' },
 				data: xs.map((x) => byX.get(x) ?? null)
 			};

@@ -37,9 +37,9 @@ defineMetric({
 	unit: 'hours_per_gpu_hour',
 	higherIsBetter: true,
 	definition:
-		'For generated videos created in the period (by creation day): human watch-hours they earned within 7 days of creation (impressions after the period end count, up to 7 days) / GPU-hours of every job of their generation request, failed, cancelled and moderated attempts included. Videos without a generation job are left out. A video\'s request is videos.request_id, else that of the job that published it.',
+		'For generated videos created in the period (by creation day): human watch-hours they earned within 7 days of creation (impressions after the period end count, up to 7 days) / GPU-hours of every job of their generation request, failed, cancelled and moderated attempts included. Videos without a generation job are left out. A video\'s request is videos.request_id, else that of the job that published it. unobserved_videos: videos whose 7 days reach past the last day with data (their watch-hours are not final).',
 	sources: [{ file: 'attention_cohort_videos', dimensions: ['creator_kind'] }],
 	value: 'sum(watch_7d_h) / nullIf(sum(request_gpu_h), 0)',
-	components: { watch_hours_7d: 'sum(watch_7d_h)', gpu_hours: 'sum(request_gpu_h)', videos: 'count()' },
+	components: { watch_hours_7d: 'sum(watch_7d_h)', gpu_hours: 'sum(request_gpu_h)', videos: 'count()', unobserved_videos: 'countIf(NOT observed)' },
 	drilldown: 'cohort_videos'
 });
