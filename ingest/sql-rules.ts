@@ -187,21 +187,25 @@ export function fastPathSql(spec: SourceSpec): FastPathSql | undefined {
 		if (!r) return undefined;
 		rendered.push([name, r]);
 	}
-	const refused = `multiIf(empty(_k), ${lit(REFUSED_NOT_OBJECT)}, NOT _same AND length(arrayDistinct(_k)) != length(_k), ${lit(REFUSED_DUPLICATE_KEY)}, ${rendered
-		.map(([name, r]) => `NOT (${r.ok}), ${lit(name)}`)
+	const refused = `multiIf(empty(_k), ${lit(REFUSED_NOT_OBJECT)}, NOT _same AND length(arrayDistinct(_k)) != length(_k), ${lit(REFUSED_DUPLICATE_KEY)}, ${names
+		.map((name, i) => `NOT _ok${i}, ${lit(name)}`)
 		.join(', ')}, '')`;
 	// Where column i sits in the expected layout (0 = absent from it: then search).
 	const lookups = names.map((name, i) => `_v[if(_same AND {at${i}:UInt32} > 0, {at${i}:UInt32}, indexOf(_k, ${lit(name)}))] AS _c${i}`);
+	// A refused value is never converted (NULL, then the column default): "abc" must not reach a Decimal cast.
 	const query = (from: string) => `SELECT
 	_row_number + {first:UInt64} AS _line,
 	${refused} AS _refused,
 	if(_refused = '', '', line) AS _raw,
-	${rendered.map(([name, r]) => `${r.value} AS ${name}`).join(',\n\t')}
+	${rendered.map(([name, r], i) => `if(_ok${i}, ${r.value}, NULL) AS ${name}`).join(',\n\t')}
 FROM (
-	SELECT _row_number, line, _k, _same, ${lookups.join(', ')}
+	SELECT _row_number, line, _k, _same, ${names.map((_, i) => `_c${i}`).join(', ')}, ${rendered.map(([, r], i) => `${r.ok} AS _ok${i}`).join(', ')}
 	FROM (
-		SELECT _row_number, line, _kv.1 AS _k, _kv.2 AS _v, _k = {keys:Array(String)} AS _same
-		FROM (SELECT _row_number, line, JSONExtractKeysAndValuesRaw(line) AS _kv FROM ${from} WHERE line != '')
+		SELECT _row_number, line, _k, _same, ${lookups.join(', ')}
+		FROM (
+			SELECT _row_number, line, _kv.1 AS _k, _kv.2 AS _v, _k = {keys:Array(String)} AS _same
+			FROM (SELECT _row_number, line, JSONExtractKeysAndValuesRaw(line) AS _kv FROM ${from} WHERE line != '')
+		)
 	)
 )`;
 	return { query, columns: ['_line', '_refused', '_raw', ...names] };

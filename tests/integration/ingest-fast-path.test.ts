@@ -114,3 +114,13 @@ describe('CSV through SQL', () => {
 		]);
 	});
 });
+
+describe('refused values are never converted', () => {
+	it('a non-numeric decimal is a dead letter, not a failed chunk', async () => {
+		const path = join(tmp, 'revenue.csv');
+		writeFileSync(path, 'date,country,platform,ad_impressions,revenue_usd\n2026-08-05,US,ios,10,abc\n2026-08-05,DE,ios,10,1.5\n');
+		const [r] = await ingest({ source: 'ad_revenue', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(r).toMatchObject({ rows_read: 2, rows_loaded: 1, rows_rejected: 1, outcome: 'succeeded' });
+		expect(r!.rejected_by_reason).toEqual([{ reason: 'revenue_usd: must be a decimal with at most 6 decimal places', count: 1 }]);
+	});
+});

@@ -220,6 +220,8 @@ describe('SQL rules and zod rules agree', () => {
 	] as [FileSource, string][])('%s: the CSV fixture rows as NDJSON objects of strings', async (source, file) => {
 		const parsed = Papa.parse<Record<string, string>>(fixture(file).trim(), { header: true });
 		const lines = parsed.data.map((r) => JSON.stringify(r));
+		// Values a refused row must never try to convert (a Decimal cast of "abc" would fail the whole chunk).
+		if (source === 'ad_revenue') lines.push('{"date":"2026-13-45","country":"US","platform":"ios","ad_impressions":"12345678901234567890","revenue_usd":"abc"}');
 		await agree(source, lines);
 	});
 
