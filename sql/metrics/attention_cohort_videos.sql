@@ -6,7 +6,7 @@
 -- Only videos with at least one generation job count (uploads cost no GPU).
 --   observed: its 7 days end by the last day with human impressions (final).
 -- A video's request: videos.request_id, else the request of the job that
--- published it (generation_jobs.video_id).
+-- published it (generation_jobs.video_id; the first such job if several).
 WITH
 vids AS (
 	SELECT video_id, created, request, creator_kind
@@ -19,7 +19,10 @@ vids AS (
 	WHERE created >= toDateTime64({from:Date}, 3, 'UTC') AND created < toDateTime64({to:Date}, 3, 'UTC')
 ),
 published_by AS (
-	SELECT video_id, any(request_id) AS request_id
+	-- Deterministic (first job by start, then id): CTEs are evaluated once per
+	-- use, and any() could pick a different request each time, so the joins
+	-- below would drop videos at random.
+	SELECT video_id, argMin(request_id, (started_at, job_id)) AS request_id
 	FROM generation_jobs
 	WHERE video_id IN (SELECT video_id FROM vids)
 	GROUP BY video_id

@@ -16,7 +16,7 @@ FROM (
 		sum(spend_part) AS spend
 	FROM (
 		SELECT day, cluster, gpu_type, '' AS ownership, gpu_hours AS utilized, 0 AS provisioned, 0 AS spend_part
-		FROM ({{job_gpu_hours}})
+		FROM ({{rollup:job_gpu_hours}})
 		UNION ALL
 		SELECT day, cluster, gpu_type, ownership, 0 AS utilized, gpu_hours AS provisioned, spend_usd AS spend_part
 		FROM ({{fleet_gpu_hours}})

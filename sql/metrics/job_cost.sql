@@ -51,4 +51,4 @@ SELECT
 	'(idle, no jobs)' AS plan, 0 AS gpu_hours_actual, 0 AS gpu_hours, spend_usd AS cluster_day_spend_usd, spend_usd AS cost_usd
 FROM fleet
 WHERE spend_usd != 0
-	AND (day, cluster) NOT IN (SELECT day, cluster FROM ({{job_gpu_hours}}) WHERE gpu_hours > 0)
+	AND (day, cluster) NOT IN (SELECT day, cluster FROM ({{rollup:job_gpu_hours}}) WHERE gpu_hours > 0)

@@ -87,7 +87,9 @@ function job(i: number) {
 		gpu_count: [1, 2, 8][i % 3]!,
 		started_at: new Date(start).toISOString(),
 		ended_at: new Date(start + ((i * 7_919) % 10_800) * 1000).toISOString(),
-		status: ['succeeded', 'succeeded', 'failed', 'cancelled', 'moderated'][i % 5]
+		status: ['succeeded', 'succeeded', 'failed', 'cancelled', 'moderated'][i % 5],
+		// Succeeded jobs publish one of the impressions' videos (the creation-cohort ratio needs them).
+		...(i % 5 < 2 ? { video_id: `v${i % 53}` } : {})
 	};
 }
 
@@ -180,7 +182,7 @@ function rollupDims(def: MetricDefinition): Dimension[] {
 	return [...new Set(def.sources.filter(isRollupSource).flatMap((s) => s.dimensions))];
 }
 
-const FILTER_VALUES: Partial<Record<Dimension, string[]>> = { country: ['US', 'DE'], purpose: ['user', 'eval'], surface: ['feed', 'search'], creator_kind: ['human', 'ai_generated'] };
+const FILTER_VALUES: Partial<Record<Dimension, string[]>> = { country: ['US', 'DE'], purpose: ['user', 'eval'], surface: ['feed', 'search'], creator_kind: ['human', 'ai_generated'], ownership: ['rented', 'owned'], gpu_type: ['H100'] };
 
 function requests(def: MetricDefinition): MetricRequestInput[] {
 	const base = { metric: def.id, ...PERIOD };
