@@ -1,4 +1,4 @@
--- Relation, read through {{rollup:slop_video_days}}: human impressions
+-- Relation slop_video_days, read through its rollup include: human impressions
 -- (is_internal excluded) per UTC day, rec_arm, feed_mode and video, with the
 -- first and last impression's time of that day. This is the raw-table form;
 -- rollup_slop_video_days.sql reads the same columns from

@@ -293,6 +293,8 @@ describe('video_impressions_daily (0043) under late data, late videos and re-ing
 		] as MetricRequestInput[]) {
 			const viaRollup = await runMetric(req);
 			const viaRaw = await runMetric(req, { forceRaw: true });
+			expect(viaRollup.query.rollup).toBe(true);
+			expect(viaRaw.query.rollup).toBe(false);
 			expect(viaRaw.response.rows.length).toBeGreaterThan(0);
 			expectSameRows(viaRollup.response.rows, viaRaw.response.rows, `slop_index ${req.grain} by ${req.group_by?.join(',') || '-'}`);
 		}

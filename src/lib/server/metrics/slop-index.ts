@@ -1,5 +1,5 @@
 import type { MetricId, MetricRequest } from '../../contracts/metrics.js';
-import { buildMetricQuery } from './build-query.js';
+import { buildMetricQuery, type BuildContext } from './build-query.js';
 import { groupKeys, groupOrder, periodSelect } from './engagement-sql.js';
 
 /**
@@ -38,12 +38,15 @@ const MAX_SECONDS = 240;
  * `from` moved back by the baseline length; the only parameters stay `from`/`to`
  * and the filters, so the statement is traceable like any other metric's.
  */
-export function slopIndexSql(req: MetricRequest, raw = false): string {
+export function slopIndexSql(req: MetricRequest, ctx: BuildContext): string {
 	const dims = req.group_by as string[];
 	const d = dims.map((x) => `, ${x}`).join('');
 	const shifted = (sql: string) => sql.replaceAll('{from:Date}', `subtractDays({from:Date}, ${BASELINE_DAYS})`);
 	const parts = SLOP_COMPONENTS.map(({ id, direction }) => {
-		const built = buildMetricQuery({ metric: id, from: req.from, to: req.to, grain: 'day', group_by: req.group_by, filters: req.filters }, undefined, { forceRaw: raw });
+		const built = buildMetricQuery({ metric: id, from: req.from, to: req.to, grain: 'day', group_by: req.group_by, filters: req.filters }, undefined, { forceRaw: ctx.raw });
+		// Reading the component's source through the context records whether the index read a rollup.
+		const source = /^sql\/metrics\/(.*)\.sql$/.exec(built.file)?.[1];
+		if (source) ctx.sql(source);
 		return `\tSELECT '${id}' AS component, ${direction} AS direction, period AS day${d}, CAST(value AS Nullable(Float64)) AS x
 	FROM (
 ${shifted(built.sql)}

@@ -347,5 +347,5 @@ defineMetric({
 		'Mean of the slop indicators, each scored 0–100 against its own 28-day baseline: score = 50 + 25 × z, clamped to 0–100, where z = (daily value − baseline mean) / baseline standard deviation of daily values (σ floored at 1 % of |mean| so a flat baseline does not explode), signed so that higher always means more slop: diversity and novelty count when they fall; concentration (HHI), near-duplicate share, remix depth (mean), divergence, long-session share, late-night share, autoplay share, AI-generated share, cameo-without-consent share and copyright share count when they rise. 50 = at baseline, 100 = two standard deviations or more worse. Baseline: the 28 days before the period (or, when fewer than 7 of them have data, the period’s own first 28 days), per group. Daily index = mean of the available component scores; longer grains average the daily values. Always returned with every component score (<id>_score).',
 	sources: [{ file: 'slop_index', dimensions: IMPRESSION_DIMS }],
 	value: 'value',
-	build: (req, ctx) => ({ file: 'src/lib/server/metrics/slop-index.ts', sql: slopIndexSql(req, ctx.raw) })
+	build: (req, ctx) => ({ file: 'src/lib/server/metrics/slop-index.ts', sql: slopIndexSql(req, ctx) })
 });
