@@ -7,10 +7,10 @@ import { z } from 'zod';
 const schema = z.object({
 	/**
 	 * Records per committed chunk: the unit of resume and of insert deduplication.
-	 * Unset: 100 000 on the SQL fast path (ClickHouse holds the chunk; fewer,
+	 * Unset: 100 000 on the NDJSON/Parquet SQL fast path (ClickHouse holds the chunk; fewer,
 	 * larger inserts mean fewer parts for the rollup views and merges; measured:
 	 * 250 000 cost no less CPU and 170 MiB more peak RSS), 50 000 on the
-	 * JavaScript path, which holds two chunks of rows in memory at once.
+	 * JavaScript path (CSV, other sources), which holds two chunks of rows in memory at once.
 	 */
 	LOOPMETER_INGEST_CHUNK_ROWS: z.coerce.number().int().min(100, 'LOOPMETER_INGEST_CHUNK_ROWS must be at least 100').optional(),
 	/**

@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { byteChunks, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, readRecords, tooLong, type InputRecord } from './read.js';
+import { byteChunks, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, tooLong, type InputRecord } from './read.js';
 
 /**
  * The NDJSON fast path's reader: cuts the (decompressed) file into chunks of
@@ -25,8 +25,6 @@ export interface SpoolChunk {
 	refused: InputRecord[];
 	/** Parsed objects of sampled lines (the first 1000 records, then every 1000th), for column checks. */
 	samples: Record<string, unknown>[];
-	/** CSV: each record's original text by line (its spool line is the JSON of its cells). */
-	raws?: Map<number, string>;
 }
 
 export interface SpoolOptions {
@@ -271,80 +269,3 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 	if (records > 0) yield await take();
 }
 
-/**
- * CSV into the same fast path: the JavaScript CSV reader (./read.ts: header,
- * quoted fields across lines, field counts, over-long lines) splits records,
- * and each record goes to the spool as the JSON object of its cells — all
- * strings, exactly the value the JavaScript validator would get — on the line
- * it starts on (the lines a record continues on, the header and blank lines
- * become empty lines). `raws` keeps each record's CSV text for its dead letter.
- */
-export async function* csvSpoolChunks(opts: SpoolOptions & { onHeader: (columns: string[]) => void }): AsyncGenerator<SpoolChunk> {
-	const input = readRecords({
-		file: opts.file,
-		path: opts.path,
-		format: 'csv',
-		gzip: opts.gzip,
-		skipRecords: opts.skipRecords,
-		onBytes: opts.onBytes,
-		onHeader: opts.onHeader
-	});
-	let chunkIndex = 0;
-	let text = '';
-	let out: FileHandle | undefined;
-	let path = '';
-	let firstLine = 0;
-	let nextLine = 0;
-	let records = 0;
-	let refused: InputRecord[] = [];
-	let raws = new Map<number, string>();
-	const flush = async () => {
-		if (!text) return;
-		out ??= await open(path, 'w');
-		await out.write(text);
-		text = '';
-	};
-	const take = async (): Promise<SpoolChunk> => {
-		await flush();
-		await out?.close();
-		out = undefined;
-		const chunk: SpoolChunk = { path, firstLine, records, refused, samples: [], raws };
-		chunkIndex++;
-		firstLine = 0;
-		records = 0;
-		refused = [];
-		raws = new Map();
-		return chunk;
-	};
-	let broken: unknown;
-	try {
-		for await (const batch of input) {
-			for (const rec of batch) {
-				if (firstLine === 0) {
-					firstLine = nextLine = rec.line;
-					path = join(opts.dir, `chunk-${chunkIndex % 2}.ndjson`);
-				}
-				while (nextLine < rec.line) {
-					text += '\n';
-					nextLine++;
-				}
-				records++;
-				if (rec.error) {
-					refused.push(rec);
-					text += '\n';
-				} else {
-					text += `${JSON.stringify(rec.value)}\n`;
-					raws.set(rec.line, rec.raw);
-				}
-				nextLine++;
-				if (records >= opts.chunkRecords) yield await take();
-			}
-			if (text.length >= SPOOL_WRITE) await flush();
-		}
-	} catch (e) {
-		// A file cut short (truncated gzip, read error): the records read before the break still load.
-		broken = e;
-	}
-	if (records > 0) yield await take();
-	if (broken) throw broken;
-}

@@ -10,7 +10,8 @@ import { query } from '../../src/lib/server/warehouse/index.js';
  * The SQL fast path (ingest/spool.ts → ingest/fast-path.ts) where it differs
  * from reading line by line in JavaScript: line numbers across chunks, blank
  * and CRLF lines, rows SQL refuses but JavaScript accepts, keys repeated
- * between the two, CSV records spanning lines.
+ * between the two, refused values that must not be converted. CSV stays on
+ * the JavaScript reader (see ingest/index.ts); its line numbers are checked too.
  */
 
 useTempWarehouse('loopmeter-fast-path-');
@@ -90,7 +91,7 @@ describe('NDJSON through SQL', () => {
 	});
 });
 
-describe('CSV through SQL', () => {
+describe('CSV (JavaScript reader)', () => {
 	it('reports the line a record starts on, with its CSV text, after a record spanning lines', async () => {
 		const header = 'impression_id,ts,user_id,session_id,video_id,watch_ms,video_duration_ms,position,surface,feed_mode,rec_arm,autoplay,liked,shared,commented,followed,not_interested,reported,country';
 		const line = (id: string, watch: string, rec = 'control') =>
@@ -117,8 +118,11 @@ describe('CSV through SQL', () => {
 
 describe('refused values are never converted', () => {
 	it('a non-numeric decimal is a dead letter, not a failed chunk', async () => {
-		const path = join(tmp, 'revenue.csv');
-		writeFileSync(path, 'date,country,platform,ad_impressions,revenue_usd\n2026-08-05,US,ios,10,abc\n2026-08-05,DE,ios,10,1.5\n');
+		const path = join(tmp, 'revenue.ndjson');
+		writeFileSync(
+			path,
+			'{"date":"2026-08-05","country":"US","platform":"ios","ad_impressions":10,"revenue_usd":"abc"}\n{"date":"2026-08-05","country":"DE","platform":"ios","ad_impressions":10,"revenue_usd":"1.5"}\n'
+		);
 		const [r] = await ingest({ source: 'ad_revenue', paths: [path], quiet: true, maxErrors: '100%' });
 		expect(r).toMatchObject({ rows_read: 2, rows_loaded: 1, rows_rejected: 1, outcome: 'succeeded' });
 		expect(r!.rejected_by_reason).toEqual([{ reason: 'revenue_usd: must be a decimal with at most 6 decimal places', count: 1 }]);
