@@ -176,96 +176,104 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 			broken = e;
 		}
 	})();
-	for await (const buf of buffers) {
-		let pos = 0;
+	try {
+		yield* cut();
+	} finally {
+		// The consumer stopped early (a failed chunk): the half-written spool file is closed, the folder removed by the caller.
+		await out?.close().catch(() => {});
+	}
+
+	async function* cut(): AsyncGenerator<SpoolChunk> {
+		for await (const buf of buffers) {
+			let pos = 0;
+			if (long) {
+				const nl = buf.indexOf(NL);
+				long.units += long.decoder.write(nl < 0 ? buf : buf.subarray(0, nl)).length;
+				if (nl < 0) continue;
+				long.units += long.decoder.end().length;
+				lineNo++;
+				if (toSkip > 0) skipRecord();
+				else {
+					records++;
+					seen++;
+					refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
+					push(EMPTY_LINE);
+				}
+				long = undefined;
+				pos = nl + 1;
+				if (records >= opts.chunkRecords) yield await take();
+			} else if (partialBytes > 0) {
+				const nl = buf.indexOf(NL);
+				if (nl < 0) {
+					partial.push(buf);
+					partialBytes += buf.length;
+					if (partialBytes > MAX_LINE_BYTES) {
+						const whole = Buffer.concat(partial);
+						const decoder = new StringDecoder('utf8');
+						const text = decoder.write(whole);
+						long = { start: text.slice(0, RAW_SAMPLE), units: text.length, decoder };
+						partial = [];
+						partialBytes = 0;
+					}
+					continue;
+				}
+				partial.push(buf.subarray(0, nl));
+				const line = Buffer.concat(partial);
+				partial = [];
+				partialBytes = 0;
+				wholeLine(line);
+				pos = nl + 1;
+				if (records >= opts.chunkRecords) yield await take();
+			}
+			// Lines wholly inside this buffer: runs of lines written as they are become one piece.
+			let run = pos;
+			for (;;) {
+				const nl = buf.indexOf(NL, pos);
+				if (nl < 0) break;
+				const v = judge(buf, pos, nl);
+				if (v !== 'asis') {
+					if (run < pos) push(buf.subarray(run, pos));
+					substitute(buf, pos, nl, v);
+					run = nl + 1;
+				}
+				pos = nl + 1;
+				if (records >= opts.chunkRecords) {
+					if (run < pos) push(buf.subarray(run, pos));
+					run = pos;
+					yield await take();
+				}
+			}
+			if (run < pos) push(buf.subarray(run, pos));
+			await maybeDrain();
+			if (pos < buf.length) {
+				partial = [buf.subarray(pos)];
+				partialBytes = buf.length - pos;
+				if (partialBytes > MAX_LINE_BYTES) {
+					const decoder = new StringDecoder('utf8');
+					const text = decoder.write(partial[0]!);
+					long = { start: text.slice(0, RAW_SAMPLE), units: text.length, decoder };
+					partial = [];
+					partialBytes = 0;
+				}
+			}
+		}
+		if (broken) {
+			// The cut line is incomplete: dropped, as the text reader does.
+			if (records > 0) yield await take();
+			throw broken;
+		}
 		if (long) {
-			const nl = buf.indexOf(NL);
-			long.units += long.decoder.write(nl < 0 ? buf : buf.subarray(0, nl)).length;
-			if (nl < 0) continue;
 			long.units += long.decoder.end().length;
 			lineNo++;
 			if (toSkip > 0) skipRecord();
 			else {
 				records++;
-				seen++;
 				refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
 				push(EMPTY_LINE);
 			}
-			long = undefined;
-			pos = nl + 1;
-			if (records >= opts.chunkRecords) yield await take();
 		} else if (partialBytes > 0) {
-			const nl = buf.indexOf(NL);
-			if (nl < 0) {
-				partial.push(buf);
-				partialBytes += buf.length;
-				if (partialBytes > MAX_LINE_BYTES) {
-					const whole = Buffer.concat(partial);
-					const decoder = new StringDecoder('utf8');
-					const text = decoder.write(whole);
-					long = { start: text.slice(0, RAW_SAMPLE), units: text.length, decoder };
-					partial = [];
-					partialBytes = 0;
-				}
-				continue;
-			}
-			partial.push(buf.subarray(0, nl));
-			const line = Buffer.concat(partial);
-			partial = [];
-			partialBytes = 0;
-			wholeLine(line);
-			pos = nl + 1;
-			if (records >= opts.chunkRecords) yield await take();
+			wholeLine(Buffer.concat(partial));
 		}
-		// Lines wholly inside this buffer: runs of lines written as they are become one piece.
-		let run = pos;
-		for (;;) {
-			const nl = buf.indexOf(NL, pos);
-			if (nl < 0) break;
-			const v = judge(buf, pos, nl);
-			if (v !== 'asis') {
-				if (run < pos) push(buf.subarray(run, pos));
-				substitute(buf, pos, nl, v);
-				run = nl + 1;
-			}
-			pos = nl + 1;
-			if (records >= opts.chunkRecords) {
-				if (run < pos) push(buf.subarray(run, pos));
-				run = pos;
-				yield await take();
-			}
-		}
-		if (run < pos) push(buf.subarray(run, pos));
-		await maybeDrain();
-		if (pos < buf.length) {
-			partial = [buf.subarray(pos)];
-			partialBytes = buf.length - pos;
-			if (partialBytes > MAX_LINE_BYTES) {
-				const decoder = new StringDecoder('utf8');
-				const text = decoder.write(partial[0]!);
-				long = { start: text.slice(0, RAW_SAMPLE), units: text.length, decoder };
-				partial = [];
-				partialBytes = 0;
-			}
-		}
-	}
-	if (broken) {
-		// The cut line is incomplete: dropped, as the text reader does.
 		if (records > 0) yield await take();
-		throw broken;
 	}
-	if (long) {
-		long.units += long.decoder.end().length;
-		lineNo++;
-		if (toSkip > 0) skipRecord();
-		else {
-			records++;
-			refused.push(tooLong({ line: lineNo, text: long.start, length: long.units }));
-			push(EMPTY_LINE);
-		}
-	} else if (partialBytes > 0) {
-		wholeLine(Buffer.concat(partial));
-	}
-	if (records > 0) yield await take();
 }
-
