@@ -2,12 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { MetricId, MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
+import type { MetricId, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import '../../src/lib/server/metrics/all.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { ingest } from '../../ingest/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
+import { expectSameRows } from '../helpers/metric-rows.js';
 
 /*
  * The video-based Slop indicators and dead compute read per day × arm × mode ×
@@ -158,22 +159,6 @@ beforeAll(async () => {
 	await load('generation_jobs', writeNdjson('jobs-late.ndjson', range(0, 200).filter((i) => i % 10 >= 5).map(job)));
 	await load('generation_jobs', writeNdjson('jobs-early.ndjson', range(0, 200).filter((i) => i % 10 < 5).map(job)));
 });
-
-function expectSameRows(actual: MetricRow[], expected: MetricRow[], what: string) {
-	const key = (r: MetricRow) => JSON.stringify(Object.entries(r).filter(([, v]) => typeof v === 'string'));
-	const sort = (rows: MetricRow[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
-	const a = sort(actual);
-	const e = sort(expected);
-	expect(a.length, `${what}: row count`).toBe(e.length);
-	e.forEach((row, i) => {
-		expect(Object.keys(a[i]!).sort(), `${what} row ${i} columns`).toEqual(Object.keys(row).sort());
-		for (const [k, v] of Object.entries(row)) {
-			const got = a[i]![k];
-			if (typeof v === 'number' && typeof got === 'number') expect(Math.abs(got - v), `${what} row ${i} ${k}: ${got} vs ${v}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
-			else expect(got, `${what} row ${i} ${k}`).toEqual(v);
-		}
-	});
-}
 
 const VIDEO_METRICS = ['near_duplicate_share', 'remix_depth', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'creator_concentration'] as const;
 

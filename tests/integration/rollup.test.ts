@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Dimension, MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
+import type { Dimension, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { isRollupSource } from '../../src/lib/server/metrics/build-query.js';
 import { listMetrics, type MetricDefinition } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
@@ -10,6 +10,7 @@ import '../../src/lib/server/metrics/all.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { ingest } from '../../ingest/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
+import { expectSameRows } from '../helpers/metric-rows.js';
 
 /*
  * Rollups are kept by materialized views on insert, so what can go wrong is
@@ -195,23 +196,6 @@ function requests(def: MetricDefinition): MetricRequestInput[] {
 		// Two dimensions grouped, a third filtered to two of its values.
 		...(dims.length >= 3 ? [{ ...base, grain: 'total' as const, group_by: dims.slice(0, 2), filters: { [dims[2]!]: FILTER_VALUES[dims[2]!] ?? [] } }] : [])
 	];
-}
-
-function expectSameRows(actual: MetricRow[], expected: MetricRow[], what: string) {
-	const key = (r: MetricRow) => JSON.stringify(Object.entries(r).filter(([, v]) => typeof v === 'string'));
-	const sort = (rows: MetricRow[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
-	const a = sort(actual);
-	const e = sort(expected);
-	expect(a.length, `${what}: row count`).toBe(e.length);
-	e.forEach((row, i) => {
-		expect(Object.keys(a[i]!).sort(), `${what} row ${i} columns`).toEqual(Object.keys(row).sort());
-		for (const [k, v] of Object.entries(row)) {
-			const got = a[i]![k];
-			// Float sums (squares for the intervals) may add up in another order: 1e-9 relative.
-			if (typeof v === 'number' && typeof got === 'number') expect(Math.abs(got - v), `${what} row ${i} ${k}: ${got} vs ${v}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
-			else expect(got, `${what} row ${i} ${k}`).toEqual(v);
-		}
-	});
 }
 
 describe('rollups (impressions_daily, impressions_user_daily, jobs_daily) under late data and re-ingest', () => {
