@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
-import { query } from '../../src/lib/server/warehouse/index.js';
+import { command, query } from '../../src/lib/server/warehouse/index.js';
 
 /**
  * The SQL fast path (ingest/spool.ts → ingest/fast-path.ts) where it differs
@@ -126,5 +126,32 @@ describe('refused values are never converted', () => {
 		const [r] = await ingest({ source: 'ad_revenue', paths: [path], quiet: true, maxErrors: '100%' });
 		expect(r).toMatchObject({ rows_read: 2, rows_loaded: 1, rows_rejected: 1, outcome: 'succeeded' });
 		expect(r!.rejected_by_reason).toEqual([{ reason: 'revenue_usd: must be a decimal with at most 6 decimal places', count: 1 }]);
+	});
+});
+
+describe('Parquet (converted to NDJSON by ClickHouse, then the SQL path)', () => {
+	it('loads the good rows and dead-letters a bad one with its row number as the line', async () => {
+		const path = join(tmp, 'engagement.parquet');
+		// Rows 1..5, row 3 with a negative watch time; written by ClickHouse with the engagement column types.
+		await command(
+			`INSERT INTO FUNCTION file({path:String}, 'Parquet')
+			 SELECT concat('pq', toString(number + 1)) AS impression_id, toDateTime64('2026-08-06 10:00:00', 3, 'UTC') + number AS ts,
+				'u1' AS user_id, 's1' AS session_id, 'v1' AS video_id, toInt64(if(number = 2, -5, 1000 + number)) AS watch_ms,
+				toUInt32(15000) AS video_duration_ms, toUInt32(number) AS position, 'feed' AS surface, 'default' AS feed_mode,
+				'control' AS rec_arm, true AS autoplay, false AS liked, false AS shared, false AS commented, false AS followed,
+				false AS not_interested, false AS reported, 'US' AS country, 'web' AS platform, CAST(NULL AS Nullable(Int16)) AS tz_offset_min,
+				false AS is_internal
+			 FROM numbers(5)`,
+			{ tag: 'test', params: { path } }
+		);
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(r).toMatchObject({ format: 'parquet', rows_read: 5, rows_loaded: 4, rows_rejected: 1 });
+		const dead = await letters(r!.run_id);
+		expect(dead.map((d) => [d.line, d.reason])).toEqual([['3', 'watch_ms: must be ≥ 0, got -5']]);
+		const [row] = await query<{ ts: string; tz: number | null; platform: string }>(
+			`SELECT toString(ts) AS ts, tz_offset_min AS tz, toString(platform) AS platform FROM impressions WHERE impression_id = 'pq5'`,
+			{ tag: 'test' }
+		);
+		expect(row).toEqual({ ts: '2026-08-06 10:00:04.000', tz: null, platform: 'web' });
 	});
 });
