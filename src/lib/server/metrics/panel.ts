@@ -2,7 +2,7 @@ import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequ
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
 import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
-import { query } from '../warehouse/index.js';
+import { query, QueryTimeoutError } from '../warehouse/index.js';
 import { buildMetricQuery } from './build-query.js';
 import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
 
@@ -47,7 +47,13 @@ async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
 	// No abort signal: one page leaving must not cancel a result other panels share.
 	const result = runMetricUncached(input);
 	panelCache.set(key, { at: Date.now(), result });
-	result.catch(() => panelCache.delete(key));
+	// A query stopped by the time limit will be stopped again on the same data:
+	// keep that answer (until the data changes or the TTL ends) so every later
+	// visitor sees the panel's error at once instead of waiting out the limit.
+	// Other failures may be passing (the warehouse busy, a lock): retry them.
+	result.catch((e: unknown) => {
+		if (!(e instanceof QueryTimeoutError)) panelCache.delete(key);
+	});
 	if (panelCache.size > PANEL_CACHE_MAX) {
 		for (const [k, v] of panelCache) if (Date.now() - v.at >= PANEL_TTL_MS || panelCache.size > PANEL_CACHE_MAX) panelCache.delete(k);
 	}

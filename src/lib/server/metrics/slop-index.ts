@@ -27,9 +27,11 @@ const MIN_BASELINE_DAYS = 7;
 /**
  * The index runs twelve indicators' queries over the period plus its baseline:
  * on a busy two-core machine that can exceed the default per-query limit, so it
- * gets its own (set in the statement: session settings leak through chDB).
+ * gets its own (set in the statement: session settings leak through chDB). Not
+ * more: at 100 M impressions it cannot finish anyway (README, Performance), and
+ * a page waits for its slowest panel.
  */
-const MAX_SECONDS = 240;
+const MAX_SECONDS = 90;
 
 /**
  * One statement: every component's own daily query (the same definition its
