@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { LoadResult } from './load.js';
 import type { Machine } from './machine.js';
 import type { PagesResult } from './pages.js';
@@ -7,6 +7,7 @@ import type { QueriesResult } from './queries.js';
 import type { PageBundle } from './size.js';
 import { bytes, ms } from './stats.js';
 import type { BenchPaths } from './paths.js';
+import { projectRoot } from '../src/lib/server/project-root.js';
 
 /** Every phase stores its figures as JSON beside the machine they were measured on. */
 export interface PhaseRecord<T> {
@@ -73,7 +74,7 @@ export function writeReport(paths: BenchPaths): string {
 	out.push('Written by `npm run bench` (`loopmeter bench`); every section names when and at which commit it was measured. Compare runs only on the same machine.', '');
 	if (any) {
 		const m = any.machine;
-		out.push('## Machine', '', `- ${m.cpus} × ${m.cpuModel}, ${bytes(m.ramBytes)} RAM, Node ${m.node}`, `- Embedded warehouse (chDB) in \`bench/out/data\``, '');
+		out.push('## Machine', '', `- ${m.cpus} × ${m.cpuModel}, ${bytes(m.ramBytes)} RAM, Node ${m.node}`, `- Embedded warehouse (chDB) in \`${relative(projectRoot(), paths.data) || paths.data}\``, '');
 	}
 
 	out.push('## Targets', '', row(['target', 'goal', 'measured', '']), row(['---', '---', '---', '---']));

@@ -10,6 +10,12 @@ export interface RunningServer {
 	memory(): { rss: number; peak: number };
 	/** A `Cookie` header value for an authenticated viewer (the demo auto-login on loopback). */
 	cookie: string;
+	/**
+	 * Resolves when `loopmeter serve` has pre-computed every page's default view
+	 * (its start-up warm-up), or after `maxMs` — what a visitor meets once the
+	 * server has settled, as in production.
+	 */
+	warmedUp(maxMs: number): Promise<boolean>;
 	stop(): Promise<void>;
 }
 
@@ -28,8 +34,8 @@ export async function startServer(dataDir: string, log: (s: string) => void): Pr
 		env: { ...process.env, LOOPMETER_DATA: dataDir, CLICKHOUSE_URL: '', NODE_ENV: 'production' },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
+	let output = '';
 	const url = await new Promise<string>((resolve, reject) => {
-		let output = '';
 		const onData = (b: Buffer) => {
 			output += b.toString();
 			const m = /running at (http:\/\/\S+)/.exec(output);
@@ -47,6 +53,21 @@ export async function startServer(dataDir: string, log: (s: string) => void): Pr
 		pid: child.pid!,
 		cookie,
 		memory: () => memoryOf(child.pid!),
+		warmedUp: (maxMs) =>
+			new Promise<boolean>((resolve) => {
+				const done = () => /Pre-computed the default view/.test(output);
+				if (done()) return resolve(true);
+				const timer = setInterval(() => {
+					if (done()) {
+						clearInterval(timer);
+						resolve(true);
+					}
+				}, 500);
+				setTimeout(() => {
+					clearInterval(timer);
+					resolve(done());
+				}, maxMs).unref();
+			}),
 		stop: () => stop(child)
 	};
 }

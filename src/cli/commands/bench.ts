@@ -188,6 +188,10 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 			const { startServer } = await import('../../../bench/server.js');
 			const server = await startServer(paths.data, log);
 			try {
+				// Visitors arrive once the server has settled (pages pre-computed), as after
+				// a deploy; the first computation of each panel is in the queries section.
+				log('Waiting for the server to pre-compute every page (at most 15 min)…');
+				if (!(await server.warmedUp(15 * 60_000))) log('  it did not finish: the figures include a server still computing');
 				if (phase === 'pages') {
 					const { benchPages } = await import('../../../bench/pages.js');
 					record(await benchPages(server, opts.repeats, log, (partial) => record(partial)));
