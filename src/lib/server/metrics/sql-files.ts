@@ -52,21 +52,30 @@ export function metricSql(name: string, opts: SqlOptions = {}, seen: string[] = 
  * (when not asked for raw). A name without a file (a `build` metric's label) reads none.
  */
 export function readsRollup(name: string, seen: string[] = []): boolean {
-	if (name.startsWith('rollup_')) return true;
-	if (seen.includes(name) || !existsSync(sqlPath('metrics', `${name}.sql`))) return false;
-	for (const m of includes(fileText(name))) if (m[1] || readsRollup(m[2]!, [...seen, name])) return true;
-	return false;
+	// Asked for every panel request: the answer depends only on the files, which never change while running.
+	let known = rollupReaders.get(name);
+	if (known === undefined) {
+		if (name.startsWith('rollup_')) known = true;
+		else if (seen.includes(name) || !existsSync(sqlPath('metrics', `${name}.sql`))) return false;
+		else known = includes(fileText(name)).some((m) => m[1] !== undefined || readsRollup(m[2]!, [...seen, name]));
+		rollupReaders.set(name, known);
+	}
+	return known;
 }
+
+const rollupReaders = new Map<string, boolean>();
+
+const isComment = (line: string) => line.trimStart().startsWith('--');
 
 /** Comment lines may mention an include by name: only code lines are expanded. */
 function codeLines(text: string, expand: (line: string) => string): string {
 	return text
 		.split('\n')
-		.map((line) => (line.trimStart().startsWith('--') ? line : expand(line)))
+		.map((line) => (isComment(line) ? line : expand(line)))
 		.join('\n');
 }
 
 /** The includes on code lines of a file's text: [match, 'rollup:' | undefined, name]. */
 export function includes(text: string): RegExpMatchArray[] {
-	return text.split('\n').filter((line) => !line.trimStart().startsWith('--')).flatMap((line) => [...line.matchAll(INCLUDE)]);
+	return text.split('\n').filter((line) => !isComment(line)).flatMap((line) => [...line.matchAll(INCLUDE)]);
 }
