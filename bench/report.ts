@@ -4,6 +4,7 @@ import type { LoadResult } from './load.js';
 import type { Machine } from './machine.js';
 import type { PagesResult } from './pages.js';
 import type { QueriesResult } from './queries.js';
+import type { DayTableBuild } from '../src/lib/server/metrics/day-tables.js';
 import type { PageBundle } from './size.js';
 import { bytes, ms } from './stats.js';
 import type { BenchPaths } from './paths.js';
@@ -22,6 +23,18 @@ export interface GenerateResult {
 	seconds: number;
 	source: string;
 	rows: Record<string, number>;
+	/** Built right after generating, as a served dashboard does after an ingest. */
+	dayTables?: DayTableBuild[];
+	dayTablesSeconds?: number;
+}
+
+function dayTablesTable(builds: DayTableBuild[]): string[] {
+	return [
+		row(['day table', 'rows', 'built in']),
+		row(['---', '---:', '---:']),
+		...builds.map((b) => row([`day_${b.source}`, b.rows.toLocaleString('en-US'), `${b.seconds.toFixed(1)} s`])),
+		''
+	];
 }
 
 export interface SizeResult {
@@ -112,15 +125,20 @@ export function writeReport(paths: BenchPaths): string {
 		out.push(row(['table', 'rows']), row(['---', '---:']));
 		for (const [t, n] of Object.entries(gen.data.rows)) if (typeof n === 'number') out.push(row([t, n.toLocaleString('en-US')]));
 		out.push('');
+		if (gen.data.dayTables?.length) {
+			out.push(`Then the day tables (metric base files computed once per ingest; \`src/lib/server/metrics/day-tables.ts\`), in **${(gen.data.dayTablesSeconds ?? 0).toFixed(0)} s**:`, '');
+			out.push(...dayTablesTable(gen.data.dayTables));
+		}
 	}
 	if (ingest) out.push('## Ingest', '', `_${when(ingest)}_`, '', ingest.data.markdown.trim(), '');
 	if (queries) {
 		const q = queries.data;
 		out.push('## 2. Panel queries', '', `_${when(queries)}_`, '');
 		out.push(
-			`Every registered metric over the pages' default period (${q.period.from} .. ${q.period.to}, exclusive): the tile total, the daily series, and daily breakdowns by the metric's leading dimensions. Wall time of \`runMetric\` (query + JSON), ms. Cold = first run after dropping ClickHouse's mark and block caches (the OS page cache stays warm); p50/p95 over ${q.repeats} warm repeats (one warm run when the cold run took over 5 s). "raw" is the same request forced onto the raw tables (\`forceRaw\`) in the same run; ×: raw p50 / served p50.`,
+			`Every registered metric over the pages' default period (${q.period.from} .. ${q.period.to}, exclusive): the tile total, the daily series, and daily breakdowns by the metric's leading dimensions. Wall time of \`runMetric\` (query + JSON), ms. Cold = first run after dropping ClickHouse's mark and block caches (the OS page cache stays warm); p50/p95 over ${q.repeats} warm repeats (one warm run when the cold run took over 5 s). "served" reads the rollups and the day tables where the request allows; "raw" is the same request forced onto the raw tables (\`forceRaw\`: no rollup, no day table) in the same run; ×: raw p50 / served p50.`,
 			''
 		);
+		if (q.dayTables?.length) out.push('The day tables were rebuilt before timing (they did not match the data or the code):', '', ...dayTablesTable(q.dayTables));
 		out.push(row(['metric', 'request', 'source', 'cold', 'p50', 'p95', 'raw cold', 'raw p50', 'raw p95', '×']));
 		out.push(row(['---', '---', '---', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
 		for (const t of q.timings) {
@@ -134,7 +152,7 @@ export function writeReport(paths: BenchPaths): string {
 				row([
 					t.metric,
 					t.request,
-					s.file.replace('sql/metrics/', '') + (s.rollup && !s.file.includes('rollup_') ? ' (rollup)' : ''),
+					s.file.replace('sql/metrics/', '') + (s.dayTables?.length ? ' (day table)' : s.rollup && !s.file.includes('rollup_') ? ' (rollup)' : ''),
 					ms(s.coldMs),
 					ms(s.p50Ms),
 					s.p95Ms >= TARGETS.panelP95Ms ? `**${ms(s.p95Ms)}**` : ms(s.p95Ms),

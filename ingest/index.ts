@@ -23,6 +23,7 @@ import { sources, type SourceSpec } from './sources/index.js';
 import { compileValidator, type Rejection } from './validate.js';
 import { ChunkWriter } from './writer.js';
 import { getWarehouse } from '../src/lib/server/warehouse/index.js';
+import { forgetCurrentDayTables } from '../src/lib/server/metrics/day-tables.js';
 
 export { IngestFileError, IngestUsageError } from './errors.js';
 
@@ -92,6 +93,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestReport[]> {
 		for (const [i, f] of files.entries()) reports.push(await ingestFile(sources[opts.source as FileSource], f, opts, budget, i + 1, files.length));
 	} finally {
 		for (const f of files) f.cleanup?.();
+		// New rows make the day tables stale: this process must not keep reading them for a moment longer.
+		forgetCurrentDayTables();
 	}
 	return reports;
 }
@@ -107,6 +110,7 @@ async function ingestStripe(opts: IngestOptions): Promise<IngestReport[]> {
 		await loadStripe(mod, files, opts, out);
 	} finally {
 		for (const f of files) f.cleanup?.();
+		forgetCurrentDayTables();
 	}
 	return out;
 }

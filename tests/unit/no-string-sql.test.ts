@@ -42,8 +42,7 @@ const ALLOWED: { file: string; expr: string; why: string }[] = [
 		file: 'ingest/sql-rules.ts',
 		expr: "rendered.map(([name, r], i) => `if(_ok${i}, ${r.value}, NULL) AS ${name}`).join(',\\n\\t')",
 		why: 'column expressions rendered from the constant field specs of ingest/sources (names and rules, no row data)'
-	},
-	{ file: 'src/lib/server/metrics/build-query.ts', expr: 'metricSql(source.file, { raw })', why: 'the text of a SQL file the metric declares; `raw` is the forceRaw flag, not client data' }
+	}
 ];
 
 interface Finding {

@@ -178,7 +178,14 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 			const { loadPhase } = await import('../../../bench/report.js');
 			const previous = opts.metrics ? loadPhase<QueriesResult>(paths, 'queries')?.data : undefined;
 			const merge = (r: QueriesResult): QueriesResult =>
-				previous ? { ...r, timings: [...previous.timings.filter((t) => !opts.metrics!.includes(t.metric)), ...r.timings], tables: r.tables.length ? r.tables : previous.tables } : r;
+				previous
+					? {
+							...r,
+							timings: [...previous.timings.filter((t) => !opts.metrics!.includes(t.metric)), ...r.timings],
+							tables: r.tables.length ? r.tables : previous.tables,
+							dayTables: r.dayTables?.length ? r.dayTables : previous.dayTables
+						}
+					: r;
 			record(merge(await benchQueries({ repeats: opts.repeats, groupBys: opts.groupBys, only: opts.metrics, log, save: (partial) => record(merge(partial)) })));
 			await closeWarehouse();
 			break;

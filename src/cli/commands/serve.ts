@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureFirstAdmin } from '../../lib/server/auth/first-admin.js';
+import { refreshDayTables } from '../../lib/server/metrics/day-tables.js';
 import { projectRoot } from '../../lib/server/project-root.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, UsageError, type Command } from '../command.js';
@@ -52,7 +53,7 @@ Options:
 		const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
 		if (wh.dataDir) advertiseUrl(wh.dataDir, url);
 		console.log(`Loopmeter is running at ${url}  (Ctrl+C to stop)`);
-		if (!values['no-warm']) void warmPages(url);
+		void afterStart(url, !values['no-warm']);
 
 		await new Promise<void>((resolve) => {
 			const stop = (signal: string) => {
@@ -75,6 +76,22 @@ export default command;
 // click of a newcomer fast. Only pages this process may see anonymously or through
 // the loopback demo sign-in get warmed; a refusal just ends the warm-up.
 const WARM_PATHS = ['/', '/compute', '/unit-economics', '/revenue', '/engagement', '/feed-health'];
+
+// Day tables first (the pages then read them), then the pages; and every few
+// minutes a check that they still match the data (Stripe webhooks and syncs
+// change it too), rebuilding only what changed.
+const DAY_TABLES_CHECK_MS = 5 * 60_000;
+
+async function afterStart(url: string, warm: boolean): Promise<void> {
+	const log = (line: string) => console.log(line);
+	const refresh = () =>
+		refreshDayTables({ log }).catch((e: unknown) =>
+			console.error(`Day tables not refreshed (panels compute from the raw files until the next try): ${e instanceof Error ? e.message : String(e)}`)
+		);
+	await refresh();
+	setInterval(() => void refresh(), DAY_TABLES_CHECK_MS).unref();
+	if (warm) await warmPages(url);
+}
 
 async function warmPages(url: string): Promise<void> {
 	const started = Date.now();

@@ -1,7 +1,7 @@
 import type { Dimension, Grain, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
 import { getMetric, supportedDimensions, type BaseSource, type MetricDefinition } from './registry.js';
-import { metricSql, readsRollup } from './sql-files.js';
+import { dayTablesRead, metricSql, readsRollup } from './sql-files.js';
 
 export class MetricRequestError extends Error {
 	constructor(readonly field: string, message: string) {
@@ -14,8 +14,10 @@ export interface BuiltQuery {
 	file: string;
 	sql: string;
 	params: Params;
-	/** The query reads at least one rollup table (forceRaw: never). */
+	/** The query reads at least one rollup table or day table (forceRaw: never). */
 	rollup: boolean;
+	/** The day tables it reads (day-tables.ts), by file name. */
+	dayTables: string[];
 }
 
 export const periodExpr: Record<Exclude<Grain, 'total'>, string> = {
@@ -55,6 +57,11 @@ export interface BuildOptions {
 	 * tests compare both paths of the same definition.
 	 */
 	forceRaw?: boolean;
+	/**
+	 * Base files whose day table is current (day-tables.ts): read from it instead
+	 * of computing the file, unless forceRaw.
+	 */
+	dayTables?: ReadonlySet<string>;
 }
 
 /**
@@ -69,8 +76,17 @@ export function isRollupSource(source: BaseSource): boolean {
 /** What a metric's `build` gets: SQL files resolved the way the request is read (rollups or raw tables). */
 export interface BuildContext {
 	raw: boolean;
-	/** metricSql(name) for this request; notes whether a rollup was read. */
+	/** metricSql(name) for this request (or its day table); notes whether a rollup was read. */
 	sql: (name: string) => string;
+	/** For a metric built from other metrics' queries: build them the way this one is read. */
+	options: BuildOptions;
+}
+
+/** A base file's text for this request: its day table when current, else the file (rollups or raw tables). */
+function sourceSql(name: string, raw: boolean, opts: BuildOptions): { sql: string; rollup: boolean; dayTables: string[] } {
+	const how = { raw, dayTables: opts.dayTables };
+	const dayTables = dayTablesRead(name, how);
+	return { sql: metricSql(name, how), rollup: dayTables.length > 0 || (!raw && readsRollup(name)), dayTables };
 }
 
 /**
@@ -91,12 +107,15 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 	const raw = Boolean(opts.forceRaw);
 	if (def.build) {
 		let rollup = false;
+		const dayTables = new Set<string>();
 		const sql = (name: string) => {
-			if (!raw && readsRollup(name)) rollup = true;
-			return metricSql(name, { raw });
+			const source = sourceSql(name, raw, opts);
+			rollup ||= source.rollup;
+			for (const d of source.dayTables) dayTables.add(d);
+			return source.sql;
 		};
-		const built = def.build(req, { raw, sql });
-		return { ...built, params, rollup };
+		const built = def.build(req, { raw, sql, options: opts });
+		return { ...built, params, rollup, dayTables: [...dayTables] };
 	}
 
 	// A rollup_*.sql source has no raw form: forceRaw skips it.
@@ -108,8 +127,9 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 	const components = Object.entries(def.components ?? {}).map(([name, expr]) => `${expr} AS ${name}`);
 	const keys = [...(req.grain === 'total' ? [] : ['period']), ...dims];
 	const select = [...period, ...dims, `${def.value} AS value`, ...components].join(',\n\t');
-	const sql = `SELECT\n\t${select}\nFROM (\n${metricSql(source.file, { raw })}\n) AS base\nWHERE day >= {from:Date} AND day < {to:Date}${filterClause(req)}${
+	const base = sourceSql(source.file, raw, opts);
+	const sql = `SELECT\n\t${select}\nFROM (\n${base.sql}\n) AS base\nWHERE day >= {from:Date} AND day < {to:Date}${filterClause(req)}${
 		keys.length ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${keys.join(', ')}` : ''
 	}`;
-	return { file: `sql/metrics/${source.file}.sql`, sql, params, rollup: !raw && readsRollup(source.file) };
+	return { file: `sql/metrics/${source.file}.sql`, sql, params, rollup: base.rollup, dayTables: base.dayTables };
 }

@@ -1,6 +1,7 @@
 import { metricRequest, describeZodError, type MetricRequestInput, type MetricResponse, type MetricRow } from '../../contracts/metrics.js';
 import { query } from '../warehouse/index.js';
 import { buildMetricQuery, MetricRequestError, type BuiltQuery } from './build-query.js';
+import { currentDayTables } from './day-tables.js';
 import { getMetric } from './registry.js';
 import './all.js';
 
@@ -25,7 +26,9 @@ export interface MetricResult {
 export async function runMetric(input: MetricRequestInput, opts: { signal?: AbortSignal; forceRaw?: boolean } = {}): Promise<MetricResult> {
 	const req = parseMetricRequest(input);
 	const def = getMetric(req.metric);
-	const built = buildMetricQuery(req, def, { forceRaw: opts.forceRaw });
+	// forceRaw (the benchmark's and tests' other path) reads neither rollups nor day tables.
+	const dayTables = opts.forceRaw ? undefined : await currentDayTables();
+	const built = buildMetricQuery(req, def, { forceRaw: opts.forceRaw, dayTables });
 	const rows = await query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal });
 	return {
 		response: {

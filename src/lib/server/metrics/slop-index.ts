@@ -45,7 +45,7 @@ export function slopIndexSql(req: MetricRequest, ctx: BuildContext): string {
 	const d = dims.map((x) => `, ${x}`).join('');
 	const shifted = (sql: string) => sql.replaceAll('{from:Date}', `subtractDays({from:Date}, ${BASELINE_DAYS})`);
 	const parts = SLOP_COMPONENTS.map(({ id, direction }) => {
-		const built = buildMetricQuery({ metric: id, from: req.from, to: req.to, grain: 'day', group_by: req.group_by, filters: req.filters }, undefined, { forceRaw: ctx.raw });
+		const built = buildMetricQuery({ metric: id, from: req.from, to: req.to, grain: 'day', group_by: req.group_by, filters: req.filters }, undefined, ctx.options);
 		// Reading the component's source through the context records whether the index read a rollup.
 		const source = /^sql\/metrics\/(.*)\.sql$/.exec(built.file)?.[1];
 		if (source) ctx.sql(source);

@@ -10,7 +10,21 @@ export interface SqlOptions {
 	 * `rollup_name.sql`: the benchmark and the rollup tests compare both.
 	 */
 	raw?: boolean;
+	/**
+	 * Files whose day table is current (day-tables.ts): wherever one is read,
+	 * directly or through an include, its day table is read instead (not when raw).
+	 */
+	dayTables?: ReadonlySet<string>;
 }
+
+/** The table a day-table file's rows are kept in. */
+export const dayTableName = (name: string) => `day_${name}`;
+
+function dayTableText(name: string): string {
+	return `-- sql/metrics/${name}.sql as computed after the last ingest (day table ${dayTableName(name)})\nSELECT * FROM ${dayTableName(name)}`;
+}
+
+const readsDayTableOf = (name: string, opts: SqlOptions) => !opts.raw && Boolean(opts.dayTables?.has(name));
 
 const texts = new Map<string, string>();
 const expanded = new Map<string, string>();
@@ -36,7 +50,8 @@ function fileText(name: string): string {
  */
 export function metricSql(name: string, opts: SqlOptions = {}, seen: string[] = []): string {
 	if (seen.includes(name)) throw new Error(`sql/metrics: include cycle ${[...seen, name].join(' → ')}`);
-	const key = `${opts.raw ? 'raw' : 'rollup'}:${name}`;
+	if (readsDayTableOf(name, opts)) return dayTableText(name);
+	const key = `${opts.raw ? 'raw' : `rollup:${[...(opts.dayTables ?? [])].sort().join(',')}`}:${name}`;
 	let sql = expanded.get(key);
 	if (sql === undefined) {
 		sql = codeLines(fileText(name), (line) =>
@@ -64,6 +79,14 @@ export function readsRollup(name: string, seen: string[] = []): boolean {
 }
 
 const rollupReaders = new Map<string, boolean>();
+
+/** The day tables reading sql/metrics/<name>.sql this way reads, itself or through its includes. */
+export function dayTablesRead(name: string, opts: SqlOptions, seen: string[] = []): string[] {
+	if (opts.raw || !opts.dayTables?.size || seen.includes(name)) return [];
+	if (readsDayTableOf(name, opts)) return [name];
+	if (!existsSync(sqlPath('metrics', `${name}.sql`))) return [];
+	return [...new Set(includes(fileText(name)).flatMap((m) => (m[1] ? [] : dayTablesRead(m[2]!, opts, [...seen, name]))))];
+}
 
 const isComment = (line: string) => line.trimStart().startsWith('--');
 

@@ -15,8 +15,8 @@ export function withPeriodShares(
 ): (req: MetricRequest, ctx: BuildContext) => { file: string; sql: string } {
 	return (req, ctx) => {
 		// The inner query reads rollups or raw tables as the request is read
-		// (forceRaw); reading its source through ctx records which it was.
-		const inner = buildMetricQuery(req, def as MetricDefinition, { forceRaw: ctx.raw });
+		// (forceRaw) or day tables; reading its source through ctx records which.
+		const inner = buildMetricQuery(req, def as MetricDefinition, ctx.options);
 		ctx.sql(inner.file.replace(/^sql\/metrics\/(.*)\.sql$/, '$1'));
 		const partition = req.grain === 'total' ? '' : 'PARTITION BY period';
 		const totals = [...new Set(Object.values(shares).map((s) => s.total))];

@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { error, json } from '@sveltejs/kit';
+import { scheduleDayTablesRefresh } from '$lib/server/metrics/day-tables';
 import { ingestFormat, ingestSource } from '$lib/contracts/ingest';
 import { requireScope } from '$lib/server/auth';
 import { BodyTooLargeError, limitedBody } from '$lib/server/auth/limits';
@@ -47,6 +48,7 @@ export const POST: RequestHandler = async (event) => {
 			actor,
 			via: 'http'
 		});
+		if (reports.some((r) => r.rows_loaded > 0)) scheduleDayTablesRefresh();
 		return json({ reports });
 	} catch (e) {
 		if (e instanceof IngestUsageError) error(400, { message: e.message });

@@ -1,0 +1,257 @@
+import { createHash } from 'node:crypto';
+import { command, getWarehouse, query } from '../warehouse/index.js';
+import { dayTableName as tableOf, metricSql } from './sql-files.js';
+
+/**
+ * Day tables: metric base files materialized after each ingest, for the metrics
+ * a sum rollup cannot serve (distinct users, sessions, per-user-day entropy, a
+ * user's first impression of a creator across all history…). Their live form
+ * reads tens of millions of impressions per request; the day table holds the
+ * file's own output rows, so a panel reads thousands to a few million rows.
+ *
+ * A file qualifies only if its rows for a day are the same whatever period is
+ * asked: the period just selects days (lookbacks such as "the next 7 days" or
+ * "all history before" reach outside it by design). Each is built once over
+ * every day with data and read by the same metric definition, filters and
+ * breakdowns included; tests/integration/day-tables.test.ts compares every
+ * metric on these files with and without them over periods cut mid-data.
+ */
+export const DAY_TABLE_SOURCES = [
+	'slop_novelty_daily',
+	'slop_diversity_user_days',
+	'engagement_sessions',
+	'engagement_user_days',
+	'engagement_active_users',
+	'engagement_divergence_user_days',
+	'revenue_daily',
+	'attention_cohort_videos'
+] as const;
+
+export type DayTableSource = (typeof DAY_TABLE_SOURCES)[number];
+
+/** Names come only from the constant list above. */
+const dayTableName = (source: DayTableSource) => tableOf(source);
+
+// Every table a day-table file may read, directly, through a rollup kept from it
+// or through the Stripe views (not the raw event log, cursors or webhook attempts:
+// an event changes these tables when it changes anything a metric reads).
+const SOURCE_TABLES = `table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue',
+	'stripe_customers', 'stripe_products', 'stripe_prices', 'stripe_subscriptions', 'stripe_invoices', 'stripe_invoice_lines',
+	'stripe_credit_notes', 'stripe_refunds', 'stripe_charges')`;
+
+/**
+ * What the source tables hold, as the newest insert block of each of their
+ * partitions: an insert adds a block with a higher number, a background merge
+ * keeps the highest one, so the fingerprint changes with new data and never
+ * with merges (the panel cache's version changes with both).
+ */
+async function fingerprint(): Promise<string> {
+	const rows = await query<{ fp: string }>(
+		`SELECT arrayStringConcat(arraySort(groupArray(t)), ',') AS fp
+		FROM (
+			SELECT concat(table, ':', toString(count()), ':', toString(sum(b))) AS t
+			FROM (
+				SELECT table, partition_id, max(max_block_number) AS b
+				FROM system.parts
+				WHERE active AND database = currentDatabase() AND ${SOURCE_TABLES}
+				GROUP BY table, partition_id
+			)
+			GROUP BY table
+		)`,
+		{ tag: 'day-tables:fingerprint' }
+	);
+	return rows[0]?.fp ?? '';
+}
+
+const hashOf = (sql: string) => createHash('sha256').update(sql).digest('hex').slice(0, 16);
+
+interface BuildState {
+	source: string;
+	fingerprint: string;
+	sql_hash: string;
+}
+
+async function buildStates(): Promise<Map<string, BuildState>> {
+	const rows = await query<BuildState>(
+		`SELECT source, argMax(fingerprint, built_at) AS fingerprint, argMax(sql_hash, built_at) AS sql_hash
+		FROM day_tables
+		GROUP BY source`,
+		{ tag: 'day-tables:state' }
+	);
+	return new Map(rows.map((r) => [r.source, r]));
+}
+
+async function existingTables(): Promise<Set<string>> {
+	const rows = await query<{ name: string }>(`SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'day_')`, {
+		tag: 'day-tables:tables'
+	});
+	return new Set(rows.map((r) => r.name));
+}
+
+/**
+ * Day tables are kept on the embedded warehouse and on a single server. On a
+ * cluster each shard would need its own copy of rows computed across shards:
+ * there the files are always read live, in parallel on every shard.
+ */
+async function enabled(): Promise<boolean> {
+	return !(await getWarehouse()).cluster;
+}
+
+async function currentSources(): Promise<Set<DayTableSource>> {
+	if (!(await enabled())) return new Set();
+	const [fp, states, tables] = await Promise.all([fingerprint(), buildStates(), existingTables()]);
+	const current = new Set<DayTableSource>();
+	for (const source of DAY_TABLE_SOURCES) {
+		const s = states.get(source);
+		if (s && s.fingerprint === fp && s.sql_hash === hashOf(metricSql(source)) && tables.has(dayTableName(source))) current.add(source);
+	}
+	return current;
+}
+
+// `loopmeter serve` runs the CLI's copy of this module and the production
+// build's bundled copy in one process: what must be one per process lives on
+// globalThis, like the warehouse client.
+interface State {
+	current?: { at: number; value: Promise<Set<DayTableSource>> };
+	running?: Promise<DayTableBuild[]>;
+	again: boolean;
+	scheduled?: ReturnType<typeof setTimeout>;
+}
+const state: State = ((globalThis as { __loopmeterDayTables?: State }).__loopmeterDayTables ??= { again: false });
+
+// Asked for every metric request: a short memory keeps a page's dozen panels
+// from asking a dozen times. Building (or an ingest through this process)
+// forgets it at once; a load by another process is seen within this time.
+const CURRENT_TTL_MS = 2_000;
+
+/** The day-table files that match the data and the code right now. */
+export function currentDayTables(): Promise<ReadonlySet<string>> {
+	if (state.current && Date.now() - state.current.at < CURRENT_TTL_MS) return state.current.value;
+	const value = currentSources().catch(() => new Set<DayTableSource>());
+	state.current = { at: Date.now(), value };
+	return value;
+}
+
+export function forgetCurrentDayTables(): void {
+	state.current = undefined;
+}
+
+/** First and last day any day-table file can have rows for. */
+async function dataDays(): Promise<{ first: string; last: string } | undefined> {
+	const rows = await query<{ first: string; last: string; total: string }>(
+		`SELECT toString(min(lo)) AS first, toString(max(hi)) AS last, toString(sum(n)) AS total
+		FROM (
+			SELECT min(toDate(ts)) AS lo, max(toDate(ts)) AS hi, count() AS n FROM impressions
+			UNION ALL SELECT min(toDate(created_at)), max(toDate(created_at)), count() FROM videos
+			UNION ALL SELECT min(toDate(started_at)), max(toDate(started_at)), count() FROM generation_jobs
+			UNION ALL SELECT min(date), max(date), count() FROM ad_revenue
+			-- Subscription revenue is spread over each line's service period, which may end after the last impression.
+			UNION ALL SELECT min(toDate(period_start)), max(toDate(period_end)), count() FROM stripe_invoice_lines
+			UNION ALL SELECT min(toDate(effective_at)), max(toDate(effective_at)), count() FROM stripe_credit_notes
+			UNION ALL SELECT min(toDate(created)), max(toDate(created)), count() FROM stripe_refunds
+		)
+		WHERE n > 0`,
+		{ tag: 'day-tables:days' }
+	);
+	const r = rows[0];
+	return r && Number(r.total) > 0 ? { first: r.first, last: r.last } : undefined;
+}
+
+export interface DayTableBuild {
+	source: DayTableSource;
+	rows: number;
+	seconds: number;
+}
+
+export interface RefreshOptions {
+	log?: (line: string) => void;
+}
+
+/**
+ * Rebuilds every day table whose data or SQL changed, each into a fresh table
+ * swapped in whole, so a reader sees the old rows or the new ones, never half.
+ * The fingerprint is taken before building: rows that land meanwhile make the
+ * new table stale at once, and it is rebuilt next time instead of being read.
+ */
+async function refresh(opts: RefreshOptions): Promise<DayTableBuild[]> {
+	if (!(await enabled())) return [];
+	const [fp, states, tables, days] = await Promise.all([fingerprint(), buildStates(), existingTables(), dataDays()]);
+	if (!days) return [];
+	const built: DayTableBuild[] = [];
+	for (const source of DAY_TABLE_SOURCES) {
+		const sql = metricSql(source);
+		const hash = hashOf(sql);
+		const table = dayTableName(source);
+		const s = states.get(source);
+		if (s && s.fingerprint === fp && s.sql_hash === hash && tables.has(table)) continue;
+		const started = Date.now();
+		const next = `${table}_next`;
+		// The whole range of data: every file reaches before or after its period on its own.
+		const params = { from: days.first, to: addDay(days.last) };
+		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
+		await command(`CREATE TABLE ${next} ENGINE = MergeTree ORDER BY day EMPTY AS SELECT * FROM (\n${sql}\n)`, { tag: `day-tables:create:${source}`, params });
+		// Settings in the statement: through chDB a per-call setting would stay for every later query.
+		await command(`INSERT INTO ${next} SELECT * FROM (\n${sql}\n) SETTINGS max_execution_time = 0`, { tag: `day-tables:build:${source}`, params });
+		if (tables.has(table)) await command(`EXCHANGE TABLES ${next} AND ${table}`, { tag: 'day-tables:swap' });
+		else await command(`RENAME TABLE ${next} TO ${table}`, { tag: 'day-tables:swap' });
+		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
+		const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${table}`, { tag: 'day-tables:count' });
+		const seconds = (Date.now() - started) / 1000;
+		await command(
+			`INSERT INTO day_tables (source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at)
+			VALUES ({source:String}, {fp:String}, {hash:String}, {first:Date}, {last:Date}, {rows:UInt64}, {seconds:Float64}, now64(3))`,
+			{ tag: 'day-tables:record', params: { source, fp, hash, first: days.first, last: days.last, rows, seconds } }
+		);
+		forgetCurrentDayTables();
+		built.push({ source, rows: Number(rows), seconds });
+		opts.log?.(`Day table ${table}: ${Number(rows).toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s`);
+	}
+	return built;
+}
+
+function addDay(day: string): string {
+	const d = new Date(`${day}T00:00:00Z`);
+	d.setUTCDate(d.getUTCDate() + 1);
+	return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Brings every day table up to date with the data; resolves with what was
+ * rebuilt. One refresh at a time per process: asked during one, it runs once
+ * more after it (the new data may have landed after its fingerprint was taken).
+ */
+export function refreshDayTables(opts: RefreshOptions = {}): Promise<DayTableBuild[]> {
+	if (state.running) {
+		state.again = true;
+		return state.running;
+	}
+	const run = async (): Promise<DayTableBuild[]> => {
+		const out: DayTableBuild[] = [];
+		do {
+			state.again = false;
+			out.push(...(await refresh(opts)));
+		} while (state.again);
+		return out;
+	};
+	state.running = run().finally(() => {
+		state.running = undefined;
+		forgetCurrentDayTables();
+	});
+	return state.running;
+}
+
+/**
+ * After an ingest through the app: refresh in the background once the burst of
+ * uploads is over (a directory arrives as several requests). Failures are
+ * logged; the metrics read the files themselves meanwhile.
+ */
+export function scheduleDayTablesRefresh(delayMs = 2_000): void {
+	clearTimeout(state.scheduled);
+	state.scheduled = setTimeout(() => {
+		state.scheduled = undefined;
+		refreshDayTables({ log: (line) => console.log(line) }).catch((e: unknown) =>
+			console.error(`Day tables not refreshed (metrics read the raw files until the next try): ${e instanceof Error ? e.message : String(e)}`)
+		);
+	}, delayMs);
+	state.scheduled.unref?.();
+}
