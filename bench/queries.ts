@@ -26,6 +26,8 @@ export interface QueryTiming {
 	served: PathTiming;
 	/** The same request forced onto raw tables; absent when the metric has no rollup for it. */
 	raw?: PathTiming;
+	/** The raw side failed (at 100 M impressions some exceed the phase's time limit): the served figure stands. */
+	rawError?: string;
 	error?: string;
 }
 
@@ -112,12 +114,14 @@ export async function benchQueries(opts: QueriesOptions): Promise<QueriesResult>
 		for (const { label, input } of panelRequests(def, period, opts.groupBys)) {
 			try {
 				const served = await timePath(input, false, opts.repeats);
-				const raw = served.rollup ? await timePath(input, true, opts.repeats) : undefined;
-				timings.push({ metric: def.id, request: label, served, raw });
-				const pair = raw ? `  raw ${raw.p50Ms.toFixed(1)} ms  ×${(raw.p50Ms / served.p50Ms).toFixed(1)}` : '';
+				let raw: PathTiming | undefined;
+				let rawError: string | undefined;
+				if (served.rollup) raw = await timePath(input, true, opts.repeats).catch((e: unknown) => ((rawError = firstLine(e)), undefined));
+				timings.push({ metric: def.id, request: label, served, raw, ...(rawError ? { rawError } : {}) });
+				const pair = raw ? `  raw ${raw.p50Ms.toFixed(1)} ms  ×${(raw.p50Ms / served.p50Ms).toFixed(1)}` : rawError ? `  raw FAILED: ${rawError}` : '';
 				opts.log(`  ${def.id.padEnd(28)} ${label.padEnd(22)} p50 ${served.p50Ms.toFixed(1).padStart(7)} ms  p95 ${served.p95Ms.toFixed(1).padStart(7)} ms  cold ${served.coldMs.toFixed(1).padStart(7)} ms${pair}`);
 			} catch (e) {
-				const message = (e as Error).message.split('\n')[0]!.slice(0, 300);
+				const message = firstLine(e);
 				timings.push({ metric: def.id, request: label, served: { file: '', coldMs: NaN, p50Ms: NaN, p95Ms: NaN, rows: 0 }, error: message });
 				opts.log(`  ${def.id.padEnd(28)} ${label.padEnd(22)} FAILED: ${message}`);
 			}
@@ -126,6 +130,8 @@ export async function benchQueries(opts: QueriesOptions): Promise<QueriesResult>
 	}
 	return { period, repeats: opts.repeats, timings, tables: await tableSizes(), dayTables };
 }
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
 
 export async function tableSizes(): Promise<TableSize[]> {
 	const rows = await query<{ table: string; rows: string; bytes: string }>(

@@ -159,7 +159,7 @@ export function writeReport(paths: BenchPaths): string {
 					r ? ms(r.coldMs) : '',
 					r ? ms(r.p50Ms) : '',
 					r ? ms(r.p95Ms) : '',
-					r ? `×${(r.p50Ms / s.p50Ms).toFixed(1)}` : 'no rollup'
+					r ? `×${(r.p50Ms / s.p50Ms).toFixed(1)}` : t.rawError ? `raw failed: ${t.rawError.replaceAll('|', '\\|')}` : 'no rollup'
 				])
 			);
 		}

@@ -1,6 +1,7 @@
 import { readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastRunPerSource, type RunRow } from '../../lib/server/ingest-runs/index.js';
+import { dayTablesStatus } from '../../lib/server/metrics/day-tables.js';
 import { getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, type Command } from '../command.js';
 
@@ -61,7 +62,7 @@ export async function warehouseStatus() {
 		bytes = Number(p?.b ?? 0);
 	}
 	const where = wh.mode === 'embedded' ? wh.dataDir! : wh.config.CLICKHOUSE_URL!;
-	return { mode, where, bytes, tables: counts, lastRuns: await lastRunPerSource() };
+	return { mode, where, bytes, tables: counts, lastRuns: await lastRunPerSource(), dayTables: await dayTablesStatus() };
 }
 
 function describeRun(r: RunRow): string {
@@ -76,7 +77,8 @@ const command: Command = {
 
 Shows where the warehouse is (embedded data directory, ClickHouse server or
 cluster) and its size on disk, the row count of every table, and the last
-ingest run of each source with its outcome.`,
+ingest run of each source with its outcome, and whether each day table (a
+metric base file computed after ingest) matches the data.`,
 	async run(argv) {
 		const { values } = parse(argv, { json: { type: 'boolean' } }, false);
 		const s = await warehouseStatus();
@@ -90,6 +92,17 @@ ingest run of each source with its outcome.`,
 		lines.push('', 'Last ingest per source:');
 		if (!s.lastRuns.length) lines.push('  none yet — load files with `loopmeter ingest <source> <file>` or `loopmeter demo`');
 		for (const r of s.lastRuns) lines.push(`  ${describeRun(r)}`);
+		if (s.dayTables.length) {
+			const stale = s.dayTables.filter((d) => !d.current).length;
+			lines.push(
+				'',
+				stale
+					? `Day tables: ${stale} of ${s.dayTables.length} do not match the data; their panels compute from the raw tables until \`loopmeter serve\` rebuilds them:`
+					: 'Day tables (all match the data):'
+			);
+			for (const d of s.dayTables)
+				lines.push(`  day_${d.source.padEnd(32)} ${d.current ? 'current' : 'stale  '}  ${d.built_at ? `built ${d.built_at} UTC in ${d.seconds.toFixed(1)} s, ${int(d.rows)} rows` : 'never built'}`);
+		}
 		process.stdout.write(`${lines.join('\n')}\n`);
 		return 0;
 	}

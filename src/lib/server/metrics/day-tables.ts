@@ -136,6 +136,33 @@ export function forgetCurrentDayTables(): void {
 	state.current = undefined;
 }
 
+export interface DayTableStatus {
+	source: DayTableSource;
+	/** Matches the data and the SQL: panels read it. */
+	current: boolean;
+	rows: number;
+	seconds: number;
+	built_at: string | null;
+}
+
+/** Each day table's last build and whether it is read, for `loopmeter status`. */
+export async function dayTablesStatus(): Promise<DayTableStatus[]> {
+	if (!(await enabled())) return [];
+	const [current, builds] = await Promise.all([
+		currentSources(),
+		query<{ source: string; rows: string; seconds: number; built_at: string }>(
+			`SELECT source, toString(argMax(rows, built_at)) AS rows, argMax(seconds, built_at) AS seconds, toString(max(built_at)) AS built_at
+			FROM day_tables GROUP BY source`,
+			{ tag: 'day-tables:status' }
+		)
+	]);
+	const bySource = new Map(builds.map((b) => [b.source, b]));
+	return DAY_TABLE_SOURCES.map((source) => {
+		const b = bySource.get(source);
+		return { source, current: current.has(source), rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.built_at ?? null };
+	});
+}
+
 /** First and last day any day-table file can have rows for. */
 async function dataDays(): Promise<{ first: string; last: string } | undefined> {
 	const rows = await query<{ first: string; last: string; total: string }>(
