@@ -2,7 +2,8 @@ import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequ
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
 import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
-import { query, QueryTimeoutError } from '../warehouse/index.js';
+import { QueryTimeoutError } from '../warehouse/index.js';
+import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 import { buildMetricQuery } from './build-query.js';
 import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
 
@@ -14,50 +15,24 @@ import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError,
 
 // Pages ask for the same numbers many times (a tile's sparkline is the chart
 // below it; every page view repeats the previous period). Panels share one
-// in-flight or recent result per identical request. The key includes a data
-// version (the newest part of the source tables), so a load of new data is seen
-// at once; the API and CLI always compute afresh.
-const PANEL_TTL_MS = 10 * 60_000;
-const PANEL_CACHE_MAX = 500;
-const VERSION_TTL_MS = 5_000;
-const panelCache = new Map<string, { at: number; result: Promise<MetricResult> }>();
-let version: { at: number; value: Promise<string> } | undefined;
-
-/** Changes whenever rows land in (or merge within) a table metrics read. */
-function dataVersion(): Promise<string> {
-	if (version && Date.now() - version.at < VERSION_TTL_MS) return version.value;
-	const value = query<{ v: string }>(
-		`SELECT concat(toString(max(modification_time)), '/', toString(count()), '/', toString(sum(rows))) AS v
-		FROM system.parts
-		WHERE active AND database = currentDatabase()
-			AND (table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue') OR startsWith(table, 'stripe_') OR startsWith(table, 'rollup_'))`,
-		{ tag: 'panel:data-version' }
-	)
-		.then((r) => r[0]?.v ?? '')
-		.catch(() => String(Date.now()));
-	version = { at: Date.now(), value };
-	return value;
-}
-
-async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
-	// Keyed by the validated request (defaults filled in), so equal requests written differently share.
-	const key = `${await dataVersion()}|${JSON.stringify(parseMetricRequest(input))}`;
-	const hit = panelCache.get(key);
-	if (hit && Date.now() - hit.at < PANEL_TTL_MS) return hit.result;
-	// No abort signal: one page leaving must not cancel a result other panels share.
-	const result = runMetricUncached(input);
-	panelCache.set(key, { at: Date.now(), result });
+// in-flight or recent result per identical request and data version (the newest
+// part of the source tables), so a load of new data is seen at once; the API and
+// CLI always compute afresh.
+const panelCache = new PerDataVersionCache<MetricResult>({
+	version: sourceDataVersion,
+	ttlMs: 10 * 60_000,
+	maxEntries: 500,
 	// A query stopped by the time limit will be stopped again on the same data:
 	// keep that answer (until the data changes or the TTL ends) so every later
 	// visitor sees the panel's error at once instead of waiting out the limit.
 	// Other failures may be passing (the warehouse busy, a lock): retry them.
-	result.catch((e: unknown) => {
-		if (!(e instanceof QueryTimeoutError)) panelCache.delete(key);
-	});
-	if (panelCache.size > PANEL_CACHE_MAX) {
-		for (const [k, v] of panelCache) if (Date.now() - v.at >= PANEL_TTL_MS || panelCache.size > PANEL_CACHE_MAX) panelCache.delete(k);
-	}
-	return result;
+	keepFailure: (e) => e instanceof QueryTimeoutError
+});
+
+async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
+	// Keyed by the validated request (defaults filled in), so equal requests written differently share.
+	// No abort signal: one page leaving must not cancel a result other panels share.
+	return panelCache.get(JSON.stringify(parseMetricRequest(input)), () => runMetricUncached(input));
 }
 
 /** Drop cached panel results (after an ingest, or in tests). */

@@ -1,0 +1,144 @@
+import { query } from '../warehouse/index.js';
+
+/**
+ * Page loads ask the warehouse the same questions many times, and the embedded
+ * engine answers parameterized queries one at a time: under load every visit
+ * queues behind the others. A `PerDataVersionCache` shares one in-flight or
+ * recent answer per key *and data version*: the version is read cheaply (part
+ * metadata or one aggregate, without parameters, so it does not queue behind the
+ * parameterized queries) and changes as soon as rows land, so a cached answer is
+ * never older than the data it describes by more than the version's own TTL.
+ */
+
+export interface DataVersion {
+	/** The current version; equal strings mean "nothing a cached answer depends on has changed". */
+	(): Promise<string>;
+	/** Forget the remembered version (after a write this process made). */
+	forget(): void;
+}
+
+/**
+ * A version read by `sql` (one row, one String column `v`), remembered for
+ * `ttlMs` and shared by concurrent callers. A failed read gives a fresh value,
+ * so nothing is served from the cache while the warehouse cannot say.
+ */
+export function versionFrom(sql: string, opts: { tag: string; ttlMs: number }): DataVersion {
+	let current: { at: number; value: Promise<string> } | undefined;
+	const read = (() => {
+		if (current && Date.now() - current.at < opts.ttlMs) return current.value;
+		const value = query<{ v: string }>(sql, { tag: opts.tag })
+			.then((r) => r[0]?.v ?? '')
+			.catch(() => `unknown-${Date.now()}-${Math.random()}`);
+		current = { at: Date.now(), value };
+		return value;
+	}) as DataVersion;
+	read.forget = () => {
+		current = undefined;
+	};
+	return read;
+}
+
+/**
+ * Changes whenever rows land in (or merge within) a table the metrics read: the
+ * newest part, the number of parts and their rows. Remembered 5 s, so a load of
+ * new data shows within 5 s.
+ */
+export const sourceDataVersion = versionFrom(
+	`SELECT concat(toString(max(modification_time)), '/', toString(count()), '/', toString(sum(rows))) AS v
+	FROM system.parts
+	WHERE active AND database = currentDatabase()
+		AND (table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue') OR startsWith(table, 'stripe_') OR startsWith(table, 'rollup_'))`,
+	{ tag: 'cache:data-version', ttlMs: 5_000 }
+);
+
+export interface PerDataVersionCacheOptions<T> {
+	/** What the cached answers depend on. */
+	version: DataVersion;
+	/** An answer is recomputed after this long even on the same version. */
+	ttlMs: number;
+	/** Most answers kept; the oldest go first. */
+	maxEntries: number;
+	/** Most bytes kept (by `sizeOf`), the oldest going first; unbounded when absent. */
+	maxBytes?: number;
+	/** Approximate size of an answer in bytes (default: its JSON length). */
+	sizeOf?: (value: T) => number;
+	/**
+	 * Failures worth keeping for the version (one that would fail again the same
+	 * way, e.g. a time limit); others are forgotten so the next visit retries.
+	 */
+	keepFailure?: (e: unknown) => boolean;
+}
+
+interface Entry<T> {
+	at: number;
+	result: Promise<T>;
+	bytes: number;
+}
+
+export class PerDataVersionCache<T> {
+	readonly #entries = new Map<string, Entry<T>>();
+	#bytes = 0;
+
+	constructor(private readonly opts: PerDataVersionCacheOptions<T>) {}
+
+	/** The answer for `key` on the current data version: shared if recent, else `compute()`d once. */
+	async get(key: string, compute: () => Promise<T>): Promise<T> {
+		const full = `${await this.opts.version()}|${key}`;
+		const hit = this.#entries.get(full);
+		if (hit && Date.now() - hit.at < this.opts.ttlMs) return hit.result;
+		if (hit) this.#delete(full);
+		const result = compute();
+		const entry: Entry<T> = { at: Date.now(), result, bytes: 0 };
+		this.#entries.set(full, entry);
+		result.then(
+			(value) => {
+				if (this.#entries.get(full) !== entry) return;
+				entry.bytes = this.#sizeOf(value);
+				this.#bytes += entry.bytes;
+				this.#evict();
+			},
+			(e: unknown) => {
+				if (!this.opts.keepFailure?.(e) && this.#entries.get(full) === entry) this.#delete(full);
+			}
+		);
+		this.#evict();
+		return result;
+	}
+
+	/** Drop every answer (after an ingest, or in tests). */
+	clear(): void {
+		this.#entries.clear();
+		this.#bytes = 0;
+	}
+
+	/** What is held: answers (in flight included) and the bytes of those that arrived. */
+	stats(): { entries: number; bytes: number } {
+		return { entries: this.#entries.size, bytes: this.#bytes };
+	}
+
+	#sizeOf(value: T): number {
+		if (this.opts.sizeOf) return this.opts.sizeOf(value);
+		try {
+			return JSON.stringify(value)?.length ?? 0;
+		} catch {
+			return 0;
+		}
+	}
+
+	#delete(key: string): void {
+		const e = this.#entries.get(key);
+		if (!e) return;
+		this.#bytes -= e.bytes;
+		this.#entries.delete(key);
+	}
+
+	/** Expired answers go, then the oldest while over a bound (Map order = insertion order). */
+	#evict(): void {
+		const now = Date.now();
+		const over = () => this.#entries.size > this.opts.maxEntries || (this.opts.maxBytes !== undefined && this.#bytes > this.opts.maxBytes);
+		for (const [k, e] of this.#entries) {
+			if (now - e.at >= this.opts.ttlMs || over()) this.#delete(k);
+			else if (!over()) break;
+		}
+	}
+}
