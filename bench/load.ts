@@ -14,9 +14,14 @@ export interface LoadResult {
 	p95Ms: number;
 	p99Ms: number;
 	maxMs: number;
+	/** Highest RSS of the server's whole life (VmHWM), start-up warm-up included: what the machine must hold. */
 	serverRssPeakBytes: number;
+	/** Highest RSS sampled (every 250 ms) while the viewers browsed. */
+	serverRssPeakDuringTestBytes?: number;
 	serverRssAfterBytes: number;
 	pages: string[];
+	/** Latency per path (page HTML and its __data.json), to see which ones queue. */
+	byPath?: { path: string; requests: number; p50Ms: number; p95Ms: number; maxMs: number }[];
 }
 
 /**
@@ -29,6 +34,7 @@ export async function loadTest(server: RunningServer, pages: string[], viewers: 
 	const agent = new Agent({ keepAlive: true, maxSockets: viewers });
 	const target = new URL(server.url);
 	const latencies: number[] = [];
+	const perPath = new Map<string, number[]>();
 	const errorSamples: string[] = [];
 	let errors = 0;
 	let networkErrors = 0;
@@ -44,7 +50,9 @@ export async function loadTest(server: RunningServer, pages: string[], viewers: 
 				(res) => {
 					res.on('data', () => undefined);
 					res.on('end', () => {
-						latencies.push(performance.now() - start);
+						const took = performance.now() - start;
+						latencies.push(took);
+						perPath.set(path, [...(perPath.get(path) ?? []), took]);
 						// A redirect (to the login page) is not a page view either.
 						if ((res.statusCode ?? 0) >= 300) {
 							errors++;
@@ -93,9 +101,15 @@ export async function loadTest(server: RunningServer, pages: string[], viewers: 
 		p99Ms: percentile(latencies, 99),
 		maxMs: percentile(latencies, 100),
 		serverRssPeakBytes: Math.max(peak, server.memory().peak || 0),
+		serverRssPeakDuringTestBytes: peak,
 		serverRssAfterBytes: server.memory().rss,
-		pages
+		pages,
+		byPath: [...perPath]
+			.map(([path, l]) => ({ path, requests: l.length, p50Ms: percentile(l, 50), p95Ms: percentile(l, 95), maxMs: percentile(l, 100) }))
+			.sort((a, b) => b.p95Ms - a.p95Ms)
 	};
+	for (const p of result.byPath ?? []) log(`    ${p.path}: ${p.requests} × p50 ${p.p50Ms.toFixed(0)} ms, p95 ${p.p95Ms.toFixed(0)} ms, max ${p.maxMs.toFixed(0)} ms`);
+	log(`  server RSS peak during the test ${(peak / 2 ** 20).toFixed(0)} MiB; lifetime peak (start-up warm-up included) ${(result.serverRssPeakBytes / 2 ** 20).toFixed(0)} MiB`);
 	log(`  ${result.requests} requests, ${result.throughputPerS.toFixed(1)}/s, p50 ${result.p50Ms.toFixed(1)} ms, p95 ${result.p95Ms.toFixed(1)} ms, p99 ${result.p99Ms.toFixed(1)} ms, ${errors} errors`);
 	return result;
 }
