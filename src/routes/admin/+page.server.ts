@@ -1,6 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
-import { audit, listAudit, type AuditEntry } from '$lib/server/audit';
+import { audit, type AuditEntry } from '$lib/server/audit';
+import { cachedAuditLog } from '$lib/server/cache/audit-log';
 import { clientIp } from '$lib/server/auth';
 import { role, scope } from '$lib/server/auth/access';
 import { createToken, listTokens, revokeToken, TokenError } from '$lib/server/auth/tokens';
@@ -10,7 +11,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {
 	adminActor(event);
-	const [users, tokens, recent] = await Promise.all([listUsers(), listTokens(), listAudit({ limit: 20 })]);
+	const [users, tokens, recent] = await Promise.all([listUsers(), listTokens(), cachedAuditLog({ limit: 20 })]);
 	return { users, tokens, recent, roles: role.options, scopes: scope.options };
 };
 

@@ -1,0 +1,56 @@
+import type { FileSource } from '../../contracts/ingest.js';
+import { deadLetterReasons, deadLetters, gapsOf, listRuns, pagePeriod, rowsPerDay, type DayCount, type DeadLetterRow, type Gap, type ReasonCount, type RunRow } from '../ingest-runs/index.js';
+import { PerDataVersionCache, sourceDataVersion, versionFrom } from './per-data-version.js';
+
+/**
+ * What the Ingest page shows, cached per data version so repeated visits answer
+ * from memory (its rows-per-day count scans every source table). Two versions:
+ * the bookkeeping tables (runs, dead letters) are read on every visit, from
+ * part metadata, so a run's progress and its refused rows show at once; the
+ * source tables share the panels' version (at most 5 s old). The JSON API and
+ * `loopmeter status` read afresh.
+ */
+export const ingestBookkeepingVersion = versionFrom(
+	`SELECT concat(toString(max(modification_time)), '/', toString(count()), '/', toString(sum(rows))) AS v
+	FROM system.parts
+	WHERE active AND database = currentDatabase() AND table IN ('ingest_runs', 'dead_letters')`,
+	{ tag: 'cache:ingest-version', ttlMs: 0 }
+);
+
+const TTL_MS = 10 * 60_000;
+// Dead-letter rows carry the raw refused line: bound what the page keeps.
+const MAX_BYTES = 64 * 2 ** 20;
+const bookkeeping = new PerDataVersionCache<RunRow[] | ReasonCount[] | DeadLetterRow[]>({ version: ingestBookkeepingVersion, ttlMs: TTL_MS, maxEntries: 200, maxBytes: MAX_BYTES });
+const sourceRows = new PerDataVersionCache<{ from: string; to: string } | { days: DayCount[]; gaps: Gap[] }>({ version: sourceDataVersion, ttlMs: TTL_MS, maxEntries: 200, maxBytes: MAX_BYTES });
+
+type Source = FileSource | 'stripe_events';
+
+export function cachedPagePeriod(from?: string, to?: string): Promise<{ from: string; to: string }> {
+	return sourceRows.get(`period|${from ?? ''}|${to ?? ''}`, () => pagePeriod(from, to)) as Promise<{ from: string; to: string }>;
+}
+
+/** Rows per event day and source over [from, to), with the gaps between busy days. */
+export function cachedRowsPerDay(from: string, to: string): Promise<{ days: DayCount[]; gaps: Gap[] }> {
+	return sourceRows.get(`days|${from}|${to}`, async () => {
+		const days = await rowsPerDay(from, to);
+		return { days, gaps: gapsOf(days) };
+	}) as Promise<{ days: DayCount[]; gaps: Gap[] }>;
+}
+
+export function cachedRuns(source: Source | undefined, limit: number): Promise<RunRow[]> {
+	return bookkeeping.get(`runs|${source ?? ''}|${limit}`, () => listRuns({ source, limit })) as Promise<RunRow[]>;
+}
+
+export function cachedDeadLetterReasons(source: Source | undefined): Promise<ReasonCount[]> {
+	return bookkeeping.get(`reasons|${source ?? ''}`, () => deadLetterReasons({ source })) as Promise<ReasonCount[]>;
+}
+
+export function cachedDeadLetters(source: Source | undefined, reason: string | undefined, limit: number): Promise<DeadLetterRow[]> {
+	return bookkeeping.get(`letters|${source ?? ''}|${JSON.stringify(reason ?? '')}|${limit}`, () => deadLetters({ source, reason, limit })) as Promise<DeadLetterRow[]>;
+}
+
+/** Forget every cached answer (tests). */
+export function clearIngestPageCache(): void {
+	bookkeeping.clear();
+	sourceRows.clear();
+}
