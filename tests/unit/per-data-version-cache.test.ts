@@ -11,6 +11,7 @@ vi.mock('../../src/lib/server/warehouse/index.js', () => ({
 }));
 
 const { PerDataVersionCache, versionFrom } = await import('../../src/lib/server/cache/per-data-version.js');
+const { cachedPageTable } = await import('../../src/lib/server/cache/page-tables.js');
 
 /** A version that is whatever the test says, read afresh every time. */
 function manualVersion(initial = 'v1') {
@@ -125,5 +126,18 @@ describe('versionFrom', () => {
 		const b = await version();
 		expect(a).not.toBe(b);
 		expect(a).not.toBe('v1');
+	});
+});
+
+describe('cachedPageTable', () => {
+	it('keeps an ok table for the data version, and retries one that came back { ok: false }', async () => {
+		let calls = 0;
+		const failing = async () => ({ ok: false as boolean, n: ++calls });
+		expect(await cachedPageTable('t', ['2026-10-01'], failing)).toEqual({ ok: false, n: 1 });
+		expect(await cachedPageTable('t', ['2026-10-01'], failing)).toEqual({ ok: false, n: 2 });
+		const fine = async () => ({ ok: true, n: ++calls });
+		const first = await cachedPageTable('t', ['2026-10-01'], fine);
+		expect(await cachedPageTable('t', ['2026-10-01'], fine)).toBe(first);
+		expect(await cachedPageTable('t', ['2026-10-02'], fine)).toEqual({ ok: true, n: 4 });
 	});
 });

@@ -2,6 +2,7 @@ import { metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { firstDataDay, resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { topRequesters } from '$lib/server/metrics/top-requesters';
+import { cachedPageTable } from '$lib/server/cache/page-tables';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
@@ -69,7 +70,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			spendByCluster: total('compute_spend', ['cluster', 'ownership']),
 			byModel: total('utilized_gpu_hours', ['model', 'resolution']),
 			dead: total('dead_compute', ['dead_reason']),
-			top: topRequesters(state)
+			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
+			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state))
 		},
 		historyCharts: {
 			costPerHour: historyPanel('cost_per_gpu_hour', ['cluster']),

@@ -2,6 +2,7 @@ import { isRegistered, metricPanel, metricTile } from '$lib/server/metrics/panel
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { refundRows, topMovers } from '$lib/server/stripe/report';
+import { cachedPageTable } from '$lib/server/cache/page-tables';
 import { addDays, metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
@@ -53,8 +54,9 @@ export const load: PageServerLoad = async ({ url }) => {
 		tables: {
 			movements: total('mrr_movements', ['movement']),
 			revenueByPlan: total('subscription_revenue', ['plan']),
-			movers: topMovers(state),
-			refunds: refundRows(state)
+			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
+			movers: cachedPageTable('revenue:movers', [state.from, state.to, state.filters], () => topMovers(state)),
+			refunds: cachedPageTable('revenue:refunds', [state.from, state.to, state.filters], () => refundRows(state))
 		}
 	};
 };
