@@ -1,5 +1,13 @@
+import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+
+/**
+ * Default memory cap of the embedded warehouse: 1 GiB, or a quarter of the
+ * machine's RAM when that is less. With the engine's own ~0.5 GiB (its library)
+ * and Node's heap, the server stays under 2 GiB.
+ */
+export const DEFAULT_WAREHOUSE_MEMORY_MB = Math.max(256, Math.min(1024, Math.floor(totalmem() / 4 / 2 ** 20)));
 
 /**
  * Process configuration, read once from the environment and validated here so a
@@ -23,6 +31,17 @@ const envSchema = z
 		/** lookup_key → plan, e.g. "pro_monthly=pro,pro_yearly=pro"; unlisted keys map to their first word ("plus_monthly" → plus). */
 		STRIPE_PLAN_LOOKUP_KEYS: z.string().regex(/^([^=,]+=[^=,]+)(,[^=,]+=[^=,]+)*$/, 'STRIPE_PLAN_LOOKUP_KEYS must look like lookup_key=plan,lookup_key=plan').optional(),
 		LOOPMETER_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+		/**
+		 * Embedded warehouse: the most memory (MiB) its queries may hold together
+		 * (chDB's max_server_memory_usage). GROUP BY, ORDER BY and JOIN spill to
+		 * disk past half of it; a query that still needs more stops with an error.
+		 * 0 leaves the engine's default (90 % of RAM). A ClickHouse server keeps its own.
+		 */
+		LOOPMETER_WAREHOUSE_MEMORY_MB: z.coerce
+			.number({ message: 'LOOPMETER_WAREHOUSE_MEMORY_MB must be a number of MiB (0 = no cap)' })
+			.int('LOOPMETER_WAREHOUSE_MEMORY_MB must be a whole number of MiB')
+			.refine((n) => n === 0 || n >= 128, 'LOOPMETER_WAREHOUSE_MEMORY_MB must be 0 (no cap) or at least 128 MiB: the engine needs that much to run a query at all')
+			.default(DEFAULT_WAREHOUSE_MEMORY_MB),
 		// Alert thresholds per indicator (admin-editable); relative paths are from the project folder.
 		LOOPMETER_ALERTS_FILE: z.string().min(1).default('config/alerts.json'),
 		PORT: z.coerce.number().int().min(0).max(65535).default(3000),

@@ -12,3 +12,17 @@ export class QueryTimeoutError extends Error {
 		this.name = 'QueryTimeoutError';
 	}
 }
+
+/**
+ * The query needed more memory than the warehouse may use (MEMORY_LIMIT_EXCEEDED)
+ * and was stopped; nothing else is affected. The limit is LOOPMETER_WAREHOUSE_MEMORY_MB
+ * for the embedded warehouse, the server's own settings otherwise.
+ */
+export class QueryMemoryError extends Error {
+	constructor(readonly tag: string, readonly limitMb: number | undefined) {
+		super(
+			`The query "${tag}" needed more memory than the warehouse may use${limitMb ? ` (${limitMb} MiB, LOOPMETER_WAREHOUSE_MEMORY_MB)` : ''} and was stopped. Try a shorter period or fewer breakdowns${limitMb ? ', or raise LOOPMETER_WAREHOUSE_MEMORY_MB' : ''}.`
+		);
+		this.name = 'QueryMemoryError';
+	}
+}

@@ -3,11 +3,11 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 import { readConfig, type Config } from '../config.js';
 import { acquireLock } from './lock.js';
-import { WarehouseUnavailableError, QueryTimeoutError } from './errors.js';
+import { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 import { migrate } from './migrate.js';
 
 export { WarehouseLockedError, readLock, advertiseUrl } from './lock.js';
-export { WarehouseUnavailableError, QueryTimeoutError } from './errors.js';
+export { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 
 export type WarehouseMode = 'embedded' | 'server';
 
@@ -32,7 +32,7 @@ export interface OpenOptions {
 // Process-wide: a dev-server reload re-evaluates modules, but must not open the
 // embedded directory a second time (chDB binds one data path per process).
 const KEY = Symbol.for('loopmeter.warehouse');
-type Slot = { pending?: Promise<Warehouse>; release?: () => void; draining?: Promise<void> };
+type Slot = { pending?: Promise<Warehouse>; release?: () => void; draining?: Promise<void>; session?: { close(): void } };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
 export function getWarehouse(options: OpenOptions = {}): Promise<Warehouse> {
@@ -61,10 +61,19 @@ async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 	const { createChdbConnection } = await import('chdb/connection');
 	let client: ClickHouseClient;
 	try {
+		// The memory cap is server configuration, not a setting: chDB takes it only
+		// as an argument of the first connection to the path, so a session carrying
+		// it opens first and stays open (later connections share its engine).
+		if (config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0) {
+			const { Session } = await import('chdb');
+			slot.session = new Session(config.dataDir, { connectionArgs: [`--max_server_memory_usage=${config.LOOPMETER_WAREHOUSE_MEMORY_MB * 2 ** 20}`] });
+		}
 		// chdb bundles its own copy of @clickhouse/client's types; the shapes match, the identities don't.
 		const connection = createChdbConnection({ path: config.dataDir }) as unknown as Connection;
 		client = createClient({ connection });
 	} catch (e) {
+		slot.session?.close();
+		slot.session = undefined;
 		slot.release();
 		throw new WarehouseUnavailableError(
 			`Could not open the embedded warehouse at ${config.dataDir}: ${(e as Error).message}`,
@@ -75,6 +84,15 @@ async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 	// so the timeout must be enforced by the engine. Session settings persist for
 	// every later query of this process, which is what we want here.
 	await client.command({ query: `SET max_execution_time = ${Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000)}` });
+	if (config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0) {
+		// Under the cap, large GROUP BYs, sorts and joins spill to disk instead of
+		// failing. chDB does not derive these from max_server_memory_usage (the
+		// ratio settings did not spill under a 256 MiB cap), so they are set from
+		// it: an eighth of the cap per operator, as a query such as the Slop Index
+		// holds a dozen aggregations at once.
+		const spill = Math.floor((config.LOOPMETER_WAREHOUSE_MEMORY_MB * 2 ** 20) / 8);
+		await client.command({ query: `SET max_bytes_before_external_group_by = ${spill}, max_bytes_before_external_sort = ${spill}, max_bytes_before_external_join = ${spill}` });
+	}
 	process.once('exit', () => slot.release?.());
 	return { client, mode: 'embedded', dataDir: config.dataDir, config };
 }
@@ -113,6 +131,8 @@ export async function closeWarehouse(): Promise<void> {
 	if (!pending) return;
 	const wh = await pending.catch(() => undefined);
 	await wh?.client.close();
+	slot.session?.close();
+	slot.session = undefined;
 	slot.release?.();
 	slot.release = undefined;
 }
@@ -197,6 +217,9 @@ function translate(e: unknown, tag: string, wh: Warehouse): unknown {
 	}
 	if (err?.code === '159' || /Timeout exceeded/.test(err?.message ?? '')) {
 		return new QueryTimeoutError(tag, wh.config.LOOPMETER_QUERY_TIMEOUT_MS);
+	}
+	if (err?.code === '241' || /MEMORY_LIMIT_EXCEEDED|memory limit exceeded/i.test(err?.message ?? '')) {
+		return new QueryMemoryError(tag, wh.mode === 'embedded' && wh.config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0 ? wh.config.LOOPMETER_WAREHOUSE_MEMORY_MB : undefined);
 	}
 	if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(err?.message ?? '')) {
 		return new WarehouseUnavailableError(`The warehouse is unreachable (${err.message})`, { cause: e });
