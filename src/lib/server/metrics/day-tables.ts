@@ -150,8 +150,8 @@ export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 	if (!(await enabled())) return [];
 	const [current, builds] = await Promise.all([
 		currentSources(),
-		query<{ source: string; rows: string; seconds: number; built_at: string }>(
-			`SELECT source, toString(argMax(rows, built_at)) AS rows, argMax(seconds, built_at) AS seconds, toString(max(built_at)) AS built_at
+		query<{ source: string; rows: string; seconds: number; last_built: string }>(
+			`SELECT source, toString(argMax(rows, built_at)) AS rows, argMax(seconds, built_at) AS seconds, toString(max(built_at)) AS last_built
 			FROM day_tables GROUP BY source`,
 			{ tag: 'day-tables:status' }
 		)
@@ -159,7 +159,7 @@ export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 	const bySource = new Map(builds.map((b) => [b.source, b]));
 	return DAY_TABLE_SOURCES.map((source) => {
 		const b = bySource.get(source);
-		return { source, current: current.has(source), rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.built_at ?? null };
+		return { source, current: current.has(source), rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.last_built ?? null };
 	});
 }
 
