@@ -5,6 +5,7 @@ import { getMetric, supportedDimensions, type MetricDefinition } from './registr
 import { QueryTimeoutError } from '../warehouse/index.js';
 import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 import { buildMetricQuery } from './build-query.js';
+import { currentDayTables } from './day-tables.js';
 import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
 
 /**
@@ -30,9 +31,12 @@ const panelCache = new PerDataVersionCache<MetricResult>({
 });
 
 async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
-	// Keyed by the validated request (defaults filled in), so equal requests written differently share.
+	// Keyed by the validated request (defaults filled in), so equal requests written differently share,
+	// and by the day tables it may read: a panel computed live (and maybe stopped by the time limit)
+	// while they were being built is computed again from them once they are current.
 	// No abort signal: one page leaving must not cancel a result other panels share.
-	return panelCache.get(JSON.stringify(parseMetricRequest(input)), () => runMetricUncached(input));
+	const dayTables = [...(await currentDayTables())].sort().join(',');
+	return panelCache.get(`${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, () => runMetricUncached(input));
 }
 
 /** Drop cached panel results (after an ingest, or in tests). */
