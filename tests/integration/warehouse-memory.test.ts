@@ -33,9 +33,9 @@ describe('the embedded warehouse memory cap (LOOPMETER_WAREHOUSE_MEMORY_MB)', ()
 });
 
 describe('LOOPMETER_WAREHOUSE_MEMORY_MB', () => {
-	it('defaults to 1 GiB or a quarter of RAM, whichever is less; 0 lifts the cap; tiny values are refused', () => {
+	it('defaults to 1.25 GiB or a quarter of RAM, whichever is less; 0 lifts the cap; tiny values are refused', () => {
 		expect(readConfig({}).LOOPMETER_WAREHOUSE_MEMORY_MB).toBe(DEFAULT_WAREHOUSE_MEMORY_MB);
-		expect(DEFAULT_WAREHOUSE_MEMORY_MB).toBeLessThanOrEqual(1024);
+		expect(DEFAULT_WAREHOUSE_MEMORY_MB).toBeLessThanOrEqual(1280);
 		expect(readConfig({ LOOPMETER_WAREHOUSE_MEMORY_MB: '0' }).LOOPMETER_WAREHOUSE_MEMORY_MB).toBe(0);
 		expect(readConfig({ LOOPMETER_WAREHOUSE_MEMORY_MB: '1536' }).LOOPMETER_WAREHOUSE_MEMORY_MB).toBe(1536);
 		expect(() => readConfig({ LOOPMETER_WAREHOUSE_MEMORY_MB: '64' })).toThrow(/LOOPMETER_WAREHOUSE_MEMORY_MB must be 0 \(no cap\) or at least 128 MiB/);

@@ -19,9 +19,10 @@ export class QueryTimeoutError extends Error {
  * for the embedded warehouse, the server's own settings otherwise.
  */
 export class QueryMemoryError extends Error {
-	constructor(readonly tag: string, readonly limitMb: number | undefined) {
+	constructor(readonly tag: string, readonly limitMb: number | undefined, options?: { cause?: unknown }) {
 		super(
-			`The query "${tag}" needed more memory than the warehouse may use${limitMb ? ` (${limitMb} MiB, LOOPMETER_WAREHOUSE_MEMORY_MB)` : ''} and was stopped. Try a shorter period or fewer breakdowns${limitMb ? ', or raise LOOPMETER_WAREHOUSE_MEMORY_MB' : ''}.`
+			`The query "${tag}" needed more memory than the warehouse may use${limitMb ? ` (${limitMb} MiB, LOOPMETER_WAREHOUSE_MEMORY_MB)` : ''} and was stopped. Try a shorter period or fewer breakdowns${limitMb ? ', or raise LOOPMETER_WAREHOUSE_MEMORY_MB' : ''}.`,
+			options
 		);
 		this.name = 'QueryMemoryError';
 	}

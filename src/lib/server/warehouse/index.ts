@@ -219,7 +219,7 @@ function translate(e: unknown, tag: string, wh: Warehouse): unknown {
 		return new QueryTimeoutError(tag, wh.config.LOOPMETER_QUERY_TIMEOUT_MS);
 	}
 	if (err?.code === '241' || /MEMORY_LIMIT_EXCEEDED|memory limit exceeded/i.test(err?.message ?? '')) {
-		return new QueryMemoryError(tag, wh.mode === 'embedded' && wh.config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0 ? wh.config.LOOPMETER_WAREHOUSE_MEMORY_MB : undefined);
+		return new QueryMemoryError(tag, wh.mode === 'embedded' && wh.config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0 ? wh.config.LOOPMETER_WAREHOUSE_MEMORY_MB : undefined, { cause: e });
 	}
 	if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|socket hang up/.test(err?.message ?? '')) {
 		return new WarehouseUnavailableError(`The warehouse is unreachable (${err.message})`, { cause: e });
