@@ -112,7 +112,7 @@ export class ChunkWriter {
 		const token = `${this.runId}:${chunk}`;
 		if (loaded > 0 && duplicates === 0) {
 			await command(
-				`INSERT INTO ${spec.table} (${cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}' SELECT ${cols}, ${this.runLiteral} FROM ${stage}`,
+				`INSERT INTO ${spec.table} (${cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}'${this.insertSettings} SELECT ${cols}, ${this.runLiteral} FROM ${stage}`,
 				{ tag: 'ingest.insert' }
 			);
 		} else if (loaded > 0) {
@@ -120,7 +120,7 @@ export class ChunkWriter {
 				tag: 'ingest.fresh'
 			});
 			await command(
-				`INSERT INTO ${spec.table} (${cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}' SELECT ${cols}, ${this.runLiteral} FROM ${fresh}`,
+				`INSERT INTO ${spec.table} (${cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}'${this.insertSettings} SELECT ${cols}, ${this.runLiteral} FROM ${fresh}`,
 				{ tag: 'ingest.insert' }
 			);
 			await command(`TRUNCATE TABLE ${fresh}`, { tag: 'ingest.stage.truncate' });
@@ -165,6 +165,11 @@ export class ChunkWriter {
 	/** The run id as an SQL literal: our own UUID (hex and dashes), checked in the constructor. */
 	private get runLiteral(): string {
 		return `'${this.runId}'`;
+	}
+
+	/** Extra settings of the insert into the source's table (see SourceDefinition.insertUnmerged); in the SQL text, as settings leak on chDB. */
+	private get insertSettings(): string {
+		return this.spec.insertUnmerged ? ', optimize_on_insert = 0' : '';
 	}
 
 	/** Comparing whole rows: NULL must equal NULL inside IN (per statement: settings leak on chDB). */

@@ -38,5 +38,7 @@ export default defineSource({
 	columns: engagementRow,
 	key: ['impression_id'],
 	keep: 'first',
-	dayColumn: 'ts'
+	dayColumn: 'ts',
+	// Its three rollup views (migrations 0043, 0050, 0052) GROUP BY their keys; every rollup reader sums again.
+	insertUnmerged: true
 });
