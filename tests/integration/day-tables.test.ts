@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dimension, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
-import { currentDayTables, DAY_TABLE_SOURCES, refreshDayTables } from '../../src/lib/server/metrics/day-tables.js';
+import { currentDayTables, DAY_TABLE_SOURCES, dayTablesStatus, refreshDayTables } from '../../src/lib/server/metrics/day-tables.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import '../../src/lib/server/metrics/all.js';
@@ -91,11 +91,14 @@ describe('day tables', () => {
 
 		const after = await runMetric(metric);
 		expect(after.query.dayTables, 'stale day table read').toEqual([]);
+		expect((await dayTablesStatus()).filter((d) => d.current)).toEqual([]);
 		const sum = (rows: typeof after.response.rows) => rows.reduce((s, r) => s + Number(r.impressions), 0);
 		expect(sum(after.response.rows) - sum(before.response.rows)).toBe(300 - range(N + 500, N + 800).filter((i) => i % 23 === 5).length);
 
 		const rebuilt = await refreshDayTables();
 		expect(rebuilt.map((b) => b.source).sort()).toEqual([...DAY_TABLE_SOURCES].sort());
+		const status = await dayTablesStatus();
+		expect(status.every((d) => d.current && d.rows > 0 && d.built_at !== null)).toBe(true);
 		const again = await runMetric(metric);
 		expect(again.query.dayTables).toEqual(['slop_novelty_daily']);
 		expectSameRows(again.response.rows, after.response.rows, 'novelty after the refresh');
