@@ -4,7 +4,7 @@ import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { audit } from '../../src/lib/server/audit/index.js';
 import { cachedAuditLog } from '../../src/lib/server/cache/audit-log.js';
-import { cachedDeadLetterReasons, cachedDeadLetters, cachedRowsPerDay, cachedRuns } from '../../src/lib/server/cache/ingest-page.js';
+import { cachedBookkeeping, cachedRowsPerDay } from '../../src/lib/server/cache/ingest-page.js';
 import { sourceDataVersion } from '../../src/lib/server/cache/per-data-version.js';
 
 const { open } = useTempWarehouse('loopmeter-page-caches-');
@@ -39,19 +39,23 @@ describe('ingest page cache', () => {
 		await open();
 		// users.csv: 3 good rows, 3 refused (see ingest.test.ts).
 		await ingest({ source: 'users', paths: [fixture('users.csv')], quiet: true, maxErrors: '100%', actor: 'cache-test' });
-		const runs = await cachedRuns(undefined, 200);
-		expect(runs.map((r) => [r.source, r.outcome, r.rows_loaded, r.rows_rejected])).toEqual([['users', 'succeeded', 3, 3]]);
-		expect(await cachedRuns(undefined, 200)).toBe(runs);
-		const letters = await cachedDeadLetters(undefined, undefined, 200);
-		expect(letters).toHaveLength(3);
-		expect(await cachedDeadLetters(undefined, undefined, 200)).toBe(letters);
-		const reasons = await cachedDeadLetterReasons(undefined);
-		expect(reasons.reduce((n, r) => n + r.rows, 0)).toBe(3);
+		const visit = async (source?: 'users' | 'ad_revenue') => {
+			const b = await cachedBookkeeping({ source, limit: 200 });
+			return { runs: await b.runs, reasons: await b.reasons, letters: await b.letters };
+		};
+		const first = await visit();
+		expect(first.runs.map((r) => [r.source, r.outcome, r.rows_loaded, r.rows_rejected])).toEqual([['users', 'succeeded', 3, 3]]);
+		expect(first.letters).toHaveLength(3);
+		expect(first.reasons.reduce((n, r) => n + r.rows, 0)).toBe(3);
+		const again = await visit();
+		expect(again.runs).toBe(first.runs);
+		expect(again.letters).toBe(first.letters);
+		expect(again.reasons).toBe(first.reasons);
 
 		await ingest({ source: 'ad_revenue', paths: [fixture('ad_revenue.csv')], quiet: true, maxErrors: '100%', actor: 'cache-test' });
-		const after = await cachedRuns(undefined, 200);
-		expect(after.map((r) => r.source)).toEqual(['ad_revenue', 'users']);
-		expect((await cachedRuns('users', 200)).map((r) => r.source)).toEqual(['users']);
+		const after = await visit();
+		expect(after.runs.map((r) => r.source)).toEqual(['ad_revenue', 'users']);
+		expect((await visit('users')).runs.map((r) => r.source)).toEqual(['users']);
 	});
 
 	it('rows per day follow the source tables’ data version', async () => {

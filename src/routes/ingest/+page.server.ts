@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fileSources } from '$lib/contracts/ingest';
-import { cachedDeadLetterReasons, cachedDeadLetters, cachedPagePeriod, cachedRowsPerDay, cachedRuns } from '$lib/server/cache/ingest-page';
+import { cachedBookkeeping, cachedPagePeriod, cachedRowsPerDay } from '$lib/server/cache/ingest-page';
 import type { PageServerLoad } from './$types';
 
 const isoDay = z.iso.date();
@@ -21,15 +21,16 @@ export const load: PageServerLoad = async ({ url }) => {
 	const q = params.parse(Object.fromEntries(url.searchParams));
 	const swapped = q.from && q.to && q.from >= q.to;
 	const period = await cachedPagePeriod(swapped ? undefined : q.from, swapped ? undefined : q.to);
+	const { runs, reasons, letters } = await cachedBookkeeping({ source: q.source, reason: q.reason, limit: 200 });
 	return {
 		period,
 		problem: swapped ? `"to" (${q.to}) must be after "from" (${q.from}); showing the default period` : null,
 		source: q.source ?? null,
 		reason: q.reason ?? null,
 		sources: [...fileSources],
-		runs: cachedRuns(q.source, 200),
+		runs,
 		days: cachedRowsPerDay(period.from, period.to),
-		reasons: cachedDeadLetterReasons(q.source),
-		letters: cachedDeadLetters(q.source, q.reason, 200)
+		reasons,
+		letters
 	};
 };

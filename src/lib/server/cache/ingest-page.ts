@@ -37,16 +37,18 @@ export function cachedRowsPerDay(from: string, to: string): Promise<{ days: DayC
 	}) as Promise<{ days: DayCount[]; gaps: Gap[] }>;
 }
 
-export function cachedRuns(source: Source | undefined, limit: number): Promise<RunRow[]> {
-	return bookkeeping.get(`runs|${source ?? ''}|${limit}`, () => listRuns({ source, limit })) as Promise<RunRow[]>;
-}
-
-export function cachedDeadLetterReasons(source: Source | undefined): Promise<ReasonCount[]> {
-	return bookkeeping.get(`reasons|${source ?? ''}`, () => deadLetterReasons({ source })) as Promise<ReasonCount[]>;
-}
-
-export function cachedDeadLetters(source: Source | undefined, reason: string | undefined, limit: number): Promise<DeadLetterRow[]> {
-	return bookkeeping.get(`letters|${source ?? ''}|${JSON.stringify(reason ?? '')}|${limit}`, () => deadLetters({ source, reason, limit })) as Promise<DeadLetterRow[]>;
+/**
+ * The latest runs, the dead-letter reasons and the latest dead letters, as the
+ * page shows them; the bookkeeping version is read once for the three.
+ */
+export async function cachedBookkeeping(q: { source?: Source; reason?: string; limit: number }): Promise<{ runs: Promise<RunRow[]>; reasons: Promise<ReasonCount[]>; letters: Promise<DeadLetterRow[]> }> {
+	const version = await ingestBookkeepingVersion();
+	const source = q.source ?? '';
+	return {
+		runs: bookkeeping.get(`runs|${source}|${q.limit}`, () => listRuns({ source: q.source, limit: q.limit }), version) as Promise<RunRow[]>,
+		reasons: bookkeeping.get(`reasons|${source}`, () => deadLetterReasons({ source: q.source }), version) as Promise<ReasonCount[]>,
+		letters: bookkeeping.get(`letters|${source}|${JSON.stringify(q.reason ?? '')}|${q.limit}`, () => deadLetters({ source: q.source, reason: q.reason, limit: q.limit }), version) as Promise<DeadLetterRow[]>
+	};
 }
 
 /** Forget every cached answer (tests). */

@@ -81,9 +81,13 @@ export class PerDataVersionCache<T> {
 
 	constructor(private readonly opts: PerDataVersionCacheOptions<T>) {}
 
-	/** The answer for `key` on the current data version: shared if recent, else `compute()`d once. */
-	async get(key: string, compute: () => Promise<T>): Promise<T> {
-		const full = `${await this.opts.version()}|${key}`;
+	/**
+	 * The answer for `key` on the current data version: shared if recent, else
+	 * `compute()`d once. `version`: one the caller read already (several answers
+	 * of one page load need the version read only once).
+	 */
+	async get(key: string, compute: () => Promise<T>, version?: string): Promise<T> {
+		const full = `${version ?? (await this.opts.version())}|${key}`;
 		const hit = this.#entries.get(full);
 		if (hit && Date.now() - hit.at < this.opts.ttlMs) return hit.result;
 		if (hit) this.#delete(full);
