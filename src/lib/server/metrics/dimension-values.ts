@@ -1,5 +1,6 @@
 import type { Dimension } from '../../contracts/metrics.js';
 import { query } from '../warehouse/index.js';
+import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 
 /**
  * Values offered by the filter bar for a dimension. Each SQL is fixed text per
@@ -24,8 +25,10 @@ const SOURCES: Partial<Record<Dimension, string>> = {
 	dead_reason: "SELECT arrayJoin(['failed', 'cancelled', 'moderated', 'never_watched_7d']) AS v"
 };
 
-const TTL_MS = 60_000;
-const cache = new Map<Dimension, { at: number; values: string[] }>();
+// The values change only when data is loaded: one answer per dimension and data
+// version (the panels'), shared by concurrent page loads instead of re-read by
+// each of them every minute.
+const cache = new PerDataVersionCache<string[]>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 100 });
 
 async function planValues(): Promise<string[]> {
 	const exists = await query<{ n: string }>(
@@ -37,9 +40,11 @@ async function planValues(): Promise<string[]> {
 	return [...new Set(['free', ...rows.map((r) => r.v)])];
 }
 
-export async function dimensionValues(dim: Dimension): Promise<string[]> {
-	const hit = cache.get(dim);
-	if (hit && Date.now() - hit.at < TTL_MS) return hit.values;
+export function dimensionValues(dim: Dimension): Promise<string[]> {
+	return cache.get(dim, () => readDimensionValues(dim));
+}
+
+async function readDimensionValues(dim: Dimension): Promise<string[]> {
 	let values: string[];
 	if (dim === 'plan') values = await planValues();
 	else {
@@ -47,7 +52,6 @@ export async function dimensionValues(dim: Dimension): Promise<string[]> {
 		values = sql ? (await query<{ v: string }>(`${sql} ORDER BY v LIMIT 500`, { tag: `filters:${dim}` })).map((r) => r.v) : [];
 	}
 	values.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-	cache.set(dim, { at: Date.now(), values });
 	return values;
 }
 

@@ -1,19 +1,23 @@
 import type { Grain } from '../../contracts/metrics.js';
 import { defaultPeriod, parsePageState, previousPeriod, type ParsedPageState } from '../../url-state.js';
 import { query } from '../warehouse/index.js';
+import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 
-// The latest day with activity changes only when data is loaded; a short cache
-// keeps every page load from scanning for it.
-const TTL_MS = 30_000;
-let cached: { at: number; day: string | null } | undefined;
+// The first and latest day with activity change only when data is loaded: one
+// answer per data version (the panels'), shared by concurrent page loads, so
+// no page load scans for them and a busy server does not rescan on a timer.
+const dayCache = new PerDataVersionCache<string | null>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 4 });
 
 /**
  * The latest UTC day with impressions or generation jobs, or null on an empty
  * warehouse. Default periods end there, so a demo that ends on 2026-11-01 opens
  * on October, not on an empty "last 28 days" of the calendar.
  */
-export async function latestDataDay(): Promise<string | null> {
-	if (cached && Date.now() - cached.at < TTL_MS) return cached.day;
+export function latestDataDay(): Promise<string | null> {
+	return dayCache.get('latest', readLatestDataDay);
+}
+
+async function readLatestDataDay(): Promise<string | null> {
 	// The last day carrying a real share of traffic: a session that runs past
 	// midnight on the final day leaves a handful of impressions on the next one,
 	// which must not become the end of the default period.
@@ -30,14 +34,12 @@ export async function latestDataDay(): Promise<string | null> {
 		)) AS day`,
 		{ tag: 'page:latest-data-day' }
 	);
-	const day = rows[0]?.day && rows[0].day !== '1970-01-01' ? rows[0].day : null;
-	cached = { at: Date.now(), day };
-	return day;
+	return rows[0]?.day && rows[0].day !== '1970-01-01' ? rows[0].day : null;
 }
 
-/** Forget the cached latest day (after an ingest). */
+/** Forget the cached first and latest day (after an ingest). */
 export function forgetLatestDataDay(): void {
-	cached = undefined;
+	dayCache.clear();
 }
 
 export interface ResolvedPageState extends ParsedPageState {
@@ -61,11 +63,12 @@ export async function resolvePageState(url: URL, opts: { grain?: Grain; days?: n
 	return { ...parsed, previous: previousPeriod(parsed.state), dataEnd, defaults };
 }
 
-let firstCached: { at: number; day: string | null } | undefined;
-
 /** The first UTC day with generation jobs or provisioned fleet: the start of "all data" history charts. */
-export async function firstDataDay(): Promise<string | null> {
-	if (firstCached && Date.now() - firstCached.at < TTL_MS) return firstCached.day;
+export function firstDataDay(): Promise<string | null> {
+	return dayCache.get('first', readFirstDataDay);
+}
+
+async function readFirstDataDay(): Promise<string | null> {
 	const rows = await query<{ day: string }>(
 		`SELECT toString(least(
 			(SELECT ifNull(min(toDate(started_at)), toDate('2149-06-06')) FROM generation_jobs),
@@ -74,7 +77,5 @@ export async function firstDataDay(): Promise<string | null> {
 		)) AS day`,
 		{ tag: 'page:first-data-day' }
 	);
-	const day = rows[0]?.day && rows[0].day !== '2149-06-06' ? rows[0].day : null;
-	firstCached = { at: Date.now(), day };
-	return day;
+	return rows[0]?.day && rows[0].day !== '2149-06-06' ? rows[0].day : null;
 }
