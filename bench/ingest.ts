@@ -238,9 +238,116 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 	}
 }
 
+/**
+ * What each materialized view on `impressions` costs per row. The same
+ * engagement rows, in the chunks ingest commits (100 000), are inserted into a
+ * Null-engine copy of `impressions` (no storage of its own) with one view
+ * attached at a time, writing to an empty copy of its rollup table with merges
+ * stopped; then with all of them; each with ClickHouse's default
+ * optimize_on_insert and without it (what ingest sends for engagement, see
+ * SourceDefinition.insertUnmerged). Insert cost = process CPU minus that of
+ * the same inserts with no view (best of `reps`); merge cost = one
+ * OPTIMIZE … FINAL of the target afterwards (background merges do this work
+ * at least once, usually more).
+ *
+ *   npx tsx bench/ingest.ts --views [rows]     (default 2 000 000)
+ */
+export async function benchViews(opts: { rows?: number; out?: string; reps?: number; log?: (s: string) => void } = {}): Promise<string> {
+	const log = opts.log ?? ((s: string) => console.log(s));
+	const rows = opts.rows ?? 2_000_000;
+	const reps = opts.reps ?? 2;
+	const work = resolve(opts.out ?? tmpdir(), 'ingest-views-bench');
+	if (isOpen()) throw new Error('benchViews needs its own warehouse: call it before anything opens one');
+	rmSync(work, { recursive: true, force: true });
+	mkdirSync(work, { recursive: true });
+	process.env.LOOPMETER_DATA = join(work, 'data');
+	delete process.env.CLICKHOUSE_URL;
+	await getWarehouse({ role: 'loopmeter bench ingest --views' });
+	const x = { tag: 'bench.views' };
+	try {
+		const ndjson = join(work, 'engagement.ndjson');
+		await writeEngagement(ndjson, rows);
+		// Rows validation would refuse (watch_ms < 0) are left out, as ingest leaves them out.
+		await command(
+			`CREATE TABLE bench_src ENGINE = Memory AS SELECT *, intDiv(rowNumberInAllBlocks(), 100000) AS chunk
+			 FROM file({path:String}, 'JSONEachRow', {structure:String}) WHERE watch_ms >= 0 SETTINGS date_time_input_format = 'best_effort', max_execution_time = 0`,
+			{ ...x, params: { path: ndjson, structure: structure() } }
+		);
+		const [n] = await query<{ rows: string; chunks: string }>(`SELECT toString(count()) AS rows, toString(max(chunk) + 1) AS chunks FROM bench_src`, x);
+		const total = Number(n!.rows);
+		const views = (
+			await query<{ name: string; q: string; target: string }>(
+				`SELECT name, as_select AS q, create_table_query AS target FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView' ORDER BY name`,
+				x
+			)
+		)
+			.filter((v) => /\bFROM\s+(\w+\.)?`?impressions`?(\s|$)/.test(v.q))
+			.map((v) => ({ name: v.name, select: v.q.replace(/\bFROM\s+(\w+\.)?`?impressions`?(?=\s|$)/, 'FROM bench_null'), target: /\bTO\s+(?:\w+\.)?`?(\w+)`?/.exec(v.target)?.[1] }))
+			.filter((v): v is { name: string; select: string; target: string } => !!v.target && /^\w+$/.test(v.target) && /^\w+$/.test(v.name));
+		const cols = sources.engagement.columnNames.join(', ');
+		const run = async (attached: typeof views, settings: string) => {
+			await command(`DROP TABLE IF EXISTS bench_null`, x);
+			await command(`CREATE TABLE bench_null AS impressions ENGINE = Null`, x);
+			for (const [i, v] of attached.entries()) {
+				await command(`CREATE TABLE bench_t${i} AS ${v.target}`, x);
+				await command(`SYSTEM STOP MERGES bench_t${i}`, x);
+				await command(`CREATE MATERIALIZED VIEW bench_mv${i} TO bench_t${i} AS ${v.select}`, x);
+			}
+			const cpu = process.cpuUsage();
+			for (let k = 0; k < Number(n!.chunks); k++) await command(`INSERT INTO bench_null (${cols}) SETTINGS ${settings} SELECT ${cols} FROM bench_src WHERE chunk = ${k}`, x);
+			const insert = cpuSince(cpu);
+			const mcpu = process.cpuUsage();
+			for (const i of attached.keys()) {
+				await command(`SYSTEM START MERGES bench_t${i}`, x);
+				await command(`OPTIMIZE TABLE bench_t${i} FINAL SETTINGS max_execution_time = 0`, x);
+			}
+			const merge = cpuSince(mcpu);
+			for (const i of attached.keys()) {
+				await command(`DROP VIEW bench_mv${i}`, x);
+				await command(`DROP TABLE bench_t${i}`, x);
+			}
+			return { insert, merge };
+		};
+		const configs = [...views.map((v) => ({ label: v.name, attached: [v] })), { label: 'all views', attached: views }];
+		const lines = [
+			`Rollup views on impressions: ${fmt(total)} engagement rows in chunks of 100 000 into a Null copy of impressions; CPU µs a row (process CPU minus the same inserts with no view, best of ${reps}); merge = one OPTIMIZE FINAL of the target.`,
+			'',
+			'| view | insert, optimize_on_insert = 1 | insert, optimize_on_insert = 0 | merge |',
+			'|---|---:|---:|---:|'
+		];
+		const best = new Map<string, { insert: number; merge: number }>();
+		for (const settings of ['optimize_on_insert = 1', 'optimize_on_insert = 0']) {
+			for (let r = 0; r < reps; r++) {
+				const bare = await run([], settings);
+				for (const c of configs) {
+					const t = await run(c.attached, settings);
+					const key = `${c.label}|${settings}`;
+					const prev = best.get(key);
+					const cost = { insert: t.insert - bare.insert, merge: t.merge };
+					best.set(key, prev ? { insert: Math.min(prev.insert, cost.insert), merge: Math.min(prev.merge, cost.merge) } : cost);
+				}
+			}
+		}
+		const us = (s: number | undefined) => (s === undefined ? '–' : ((s * 1e6) / total).toFixed(2));
+		for (const c of configs) {
+			const on = best.get(`${c.label}|optimize_on_insert = 1`);
+			const off = best.get(`${c.label}|optimize_on_insert = 0`);
+			lines.push(`| ${c.label} | ${us(on?.insert)} | ${us(off?.insert)} | ${us(off?.merge)} |`);
+		}
+		const markdown = lines.join('\n');
+		log(markdown);
+		return markdown;
+	} finally {
+		await closeWarehouse();
+		rmSync(work, { recursive: true, force: true });
+	}
+}
 export default benchIngest;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-	const rows = process.argv[2] ? Number(process.argv[2]) : undefined;
-	await benchIngest({ rows });
+	if (process.argv[2] === '--views') await benchViews({ rows: process.argv[3] ? Number(process.argv[3]) : undefined });
+	else {
+		const rows = process.argv[2] ? Number(process.argv[2]) : undefined;
+		await benchIngest({ rows });
+	}
 }
