@@ -1,36 +1,18 @@
 import { createHash } from 'node:crypto';
 import { command, getWarehouse, query } from '../warehouse/index.js';
-import { dayTableName as tableOf, metricSql } from './sql-files.js';
+import { DAY_TABLE_SOURCES, dayTableName, type DayTableSource } from './day-table-sources.js';
+import { metricSql } from './sql-files.js';
 
 /**
  * Day tables: metric base files materialized after each ingest, for the metrics
  * a sum rollup cannot serve (distinct users, sessions, per-user-day entropy, a
  * user's first impression of a creator across all history…). Their live form
  * reads tens of millions of impressions per request; the day table holds the
- * file's own output rows, so a panel reads thousands to a few million rows.
- *
- * A file qualifies only if its rows for a day are the same whatever period is
- * asked: the period just selects days (lookbacks such as "the next 7 days" or
- * "all history before" reach outside it by design). Each is built once over
- * every day with data and read by the same metric definition, filters and
- * breakdowns included; tests/integration/day-tables.test.ts compares every
- * metric on these files with and without them over periods cut mid-data.
+ * file's own output rows over every day with data, so a panel reads thousands
+ * to a few million rows, with the same metric definition, filters and
+ * breakdowns. Which files, and why they qualify: day-table-sources.ts.
  */
-export const DAY_TABLE_SOURCES = [
-	'slop_novelty_daily',
-	'slop_diversity_user_days',
-	'engagement_sessions',
-	'engagement_user_days',
-	'engagement_active_users',
-	'engagement_divergence_user_days',
-	'revenue_daily',
-	'attention_cohort_videos'
-] as const;
-
-export type DayTableSource = (typeof DAY_TABLE_SOURCES)[number];
-
-/** Names come only from the constant list above. */
-const dayTableName = (source: DayTableSource) => tableOf(source);
+export { DAY_TABLE_SOURCES, type DayTableSource } from './day-table-sources.js';
 
 // Every table a day-table file may read, directly, through a rollup kept from it
 // or through the Stripe views (not the raw event log, cursors or webhook attempts:

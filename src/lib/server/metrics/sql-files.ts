@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { sqlPath } from '../project-root.js';
+import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource } from './day-table-sources.js';
 
 /** `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form. */
 export const INCLUDE = /\{\{(rollup:)?([a-z0-9_/]+)\}\}/g;
@@ -17,14 +18,14 @@ export interface SqlOptions {
 	dayTables?: ReadonlySet<string>;
 }
 
-/** The table a day-table file's rows are kept in. */
-export const dayTableName = (name: string) => `day_${name}`;
-
-function dayTableText(name: string): string {
-	return `-- sql/metrics/${name}.sql as computed after the last ingest (day table ${dayTableName(name)})\nSELECT * FROM ${dayTableName(name)}`;
+function dayTableText(name: DayTableSource): string {
+	const { before, after } = DAY_TABLE_WINDOWS[name];
+	const shift = (param: string, days: number) => (days ? `${param} ${days > 0 ? '+' : '-'} ${Math.abs(days)}` : param);
+	return `-- sql/metrics/${name}.sql as computed after the last ingest (day table ${dayTableName(name)}), for the days the file returns
+SELECT * FROM ${dayTableName(name)} WHERE day >= ${shift('{from:Date}', -before)} AND day < ${shift('{to:Date}', after)}`;
 }
 
-const readsDayTableOf = (name: string, opts: SqlOptions) => !opts.raw && Boolean(opts.dayTables?.has(name));
+const readsDayTableOf = (name: string, opts: SqlOptions): name is DayTableSource => !opts.raw && isDayTableSource(name) && Boolean(opts.dayTables?.has(name));
 
 const texts = new Map<string, string>();
 const expanded = new Map<string, string>();

@@ -1,0 +1,33 @@
+/**
+ * The metric base files kept as day tables (day-tables.ts), with the days each
+ * returns rows for around the period asked: [from − before, to + after). A day
+ * table holds every day; read in place of its file it returns the same window,
+ * so whatever reads the file gets rows for the same days.
+ *
+ * A file qualifies only if its rows for a day are the same whatever period is
+ * asked: the period just selects days (lookbacks such as "the next 7 days" or
+ * "all history before" reach outside it by design).
+ * tests/integration/day-tables.test.ts compares every metric reading one with
+ * the file itself over periods cut mid-data, with breakdowns and filters.
+ */
+export const DAY_TABLE_WINDOWS = {
+	slop_novelty_daily: { before: 0, after: 0 },
+	slop_diversity_user_days: { before: 0, after: 0 },
+	// Sessions are read one day either side so one crossing midnight is whole.
+	engagement_sessions: { before: 1, after: 1 },
+	engagement_user_days: { before: 0, after: 0 },
+	// Whole 28-day (MAU) and two 7-day (divergence) windows on the period's first day.
+	engagement_active_users: { before: 27, after: 0 },
+	engagement_divergence_user_days: { before: 13, after: 0 },
+	revenue_daily: { before: 0, after: 0 },
+	attention_cohort_videos: { before: 0, after: 0 }
+} as const satisfies Record<string, { before: number; after: number }>;
+
+export type DayTableSource = keyof typeof DAY_TABLE_WINDOWS;
+
+export const DAY_TABLE_SOURCES = Object.keys(DAY_TABLE_WINDOWS) as DayTableSource[];
+
+export const isDayTableSource = (name: string): name is DayTableSource => Object.hasOwn(DAY_TABLE_WINDOWS, name);
+
+/** The table a day-table file's rows are kept in (names only from the constant list above). */
+export const dayTableName = (source: DayTableSource) => `day_${source}`;
