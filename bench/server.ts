@@ -56,10 +56,18 @@ export async function startServer(dataDir: string, log: (s: string) => void): Pr
 		warmedUp: (maxMs) =>
 			new Promise<boolean>((resolve) => {
 				const done = () => /Pre-computed the default view/.test(output);
-				if (done()) return resolve(true);
+				// The server's own line says how long the day tables and the pre-computation took.
+				const report = () => {
+					for (const line of output.split('\n')) if (/^(Day table |Pre-computed the default view)/.test(line)) log(`  server: ${line.trim()}`);
+				};
+				if (done()) {
+					report();
+					return resolve(true);
+				}
 				const timer = setInterval(() => {
 					if (done()) {
 						clearInterval(timer);
+						report();
 						resolve(true);
 					}
 				}, 500);
