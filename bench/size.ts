@@ -1,15 +1,19 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { projectRoot } from '../src/lib/server/project-root.js';
 
-/** Bytes under a directory (apparent size of regular files), as `du -sb` would say. */
+/**
+ * Bytes under a directory (apparent size of regular files), as `du -sb` would
+ * say: links are not followed (ClickHouse links data/<db>/<table> to its
+ * directory under store/, which would count every such table twice).
+ */
 export function directoryBytes(dir: string): number {
 	if (!existsSync(dir)) return 0;
 	let total = 0;
 	for (const name of readdirSync(dir)) {
 		const p = join(dir, name);
-		const st = statSync(p, { throwIfNoEntry: false });
+		const st = lstatSync(p, { throwIfNoEntry: false });
 		if (!st) continue;
 		total += st.isDirectory() ? directoryBytes(p) : st.size;
 	}
