@@ -75,7 +75,7 @@ describe('day tables', () => {
 	it('serves the slow metrics of every page from them', () => {
 		// One per file at least, and the composite that reads several (the Slop Index).
 		expect([...readers]).toEqual(
-			expect.arrayContaining(['novelty', 'feed_diversity', 'sessions', 'long_session_share', 'return_rate', 'active_users', 'divergence', 'arpu', 'revenue', 'attention_to_compute_cohort', 'slop_index'])
+			expect.arrayContaining(['novelty', 'feed_diversity', 'sessions', 'long_session_share', 'return_rate', 'active_users', 'divergence', 'arpu', 'revenue', 'attention_to_compute_cohort', 'slop_index', 'near_duplicate_share', 'remix_depth', 'creator_concentration', 'ai_mix', 'copyright_share'])
 		);
 	});
 

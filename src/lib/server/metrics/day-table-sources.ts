@@ -20,7 +20,13 @@ export const DAY_TABLE_WINDOWS = {
 	engagement_active_users: { before: 27, after: 0 },
 	engagement_divergence_user_days: { before: 13, after: 0 },
 	revenue_daily: { before: 0, after: 0 },
-	attention_cohort_videos: { before: 0, after: 0 }
+	attention_cohort_videos: { before: 0, after: 0 },
+	// The video indicators per day, arm, mode and creator kind (the Slop Index's and Feed health's
+	// default view): per-video-day rollup rows joined with each video's current facts.
+	slop_near_duplicate_days: { before: 0, after: 0 },
+	slop_remix_depth_days: { before: 0, after: 0 },
+	slop_video_mix_days: { before: 0, after: 0 },
+	slop_creator_days: { before: 0, after: 0 }
 } as const satisfies Record<string, { before: number; after: number }>;
 
 export type DayTableSource = keyof typeof DAY_TABLE_WINDOWS;
