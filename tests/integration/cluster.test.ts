@@ -11,6 +11,7 @@ import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { loadMigrations } from '../../src/lib/server/warehouse/migrate.js';
 import { renderStatements, tablesOf } from '../../src/lib/server/warehouse/render-ddl.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
+import { expectSameRows } from '../helpers/metric-rows.js';
 import { FIXTURE_PERIOD, fixtureInserts } from '../../bench/synthetic.js';
 
 /*
@@ -121,22 +122,6 @@ function requestsFor(metric: (typeof metrics)[number]): MetricRequestInput[] {
 }
 
 const metrics = listMetrics();
-
-/** Rows in a stable order, numbers compared to 1e-9 relative (float sums may add in a different order). */
-function expectSameRows(actual: MetricRow[], expected: MetricRow[], what: string) {
-	const key = (r: MetricRow) => JSON.stringify(Object.entries(r).filter(([, v]) => typeof v === 'string'));
-	const sort = (rows: MetricRow[]) => [...rows].sort((a, b) => key(a).localeCompare(key(b)));
-	const a = sort(actual);
-	const e = sort(expected);
-	expect(a.length, `${what}: row count`).toBe(e.length);
-	e.forEach((row, i) => {
-		for (const [k, v] of Object.entries(row)) {
-			const got = a[i]![k];
-			if (typeof v === 'number' && typeof got === 'number') expect(Math.abs(got - v), `${what} row ${i} ${k}: ${got} vs ${v}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v)));
-			else expect(got, `${what} row ${i} ${k}`).toEqual(v);
-		}
-	});
-}
 
 describe('every registered metric on Distributed tables', () => {
 	it('has metrics to compare', () => {
