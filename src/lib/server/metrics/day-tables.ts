@@ -187,35 +187,67 @@ async function refresh(opts: RefreshOptions): Promise<DayTableBuild[]> {
 	const [fp, states, tables, days] = await Promise.all([fingerprint(), buildStates(), existingTables(), dataDays()]);
 	if (!days) return [];
 	const built: DayTableBuild[] = [];
+	const failed: string[] = [];
 	for (const source of DAY_TABLE_SOURCES) {
 		const sql = metricSql(source);
 		const hash = hashOf(sql);
-		const table = dayTableName(source);
 		const s = states.get(source);
-		if (s && s.fingerprint === fp && s.sql_hash === hash && tables.has(table)) continue;
-		const started = Date.now();
-		const next = `${table}_next`;
-		// The whole range of data: every file reaches before or after its period on its own.
-		const params = { from: days.first, to: addDay(days.last) };
-		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
-		await command(`CREATE TABLE ${next} ENGINE = MergeTree ORDER BY day EMPTY AS SELECT * FROM (\n${sql}\n)`, { tag: `day-tables:create:${source}`, params });
+		if (s && s.fingerprint === fp && s.sql_hash === hash && tables.has(dayTableName(source))) continue;
+		try {
+			const b = await build(source, sql, { fp, hash, days, exists: tables.has(dayTableName(source)) });
+			built.push(b);
+			opts.log?.(`Day table ${dayTableName(source)}: ${b.rows.toLocaleString('en-US')} rows in ${b.seconds.toFixed(1)} s`);
+		} catch (e) {
+			// One that cannot be built (e.g. over the memory cap) stays live; the others still help.
+			failed.push(`${dayTableName(source)}: ${e instanceof Error ? e.message : String(e)}`);
+			opts.log?.(`Day table ${dayTableName(source)} not built (its panels compute from the raw tables): ${failed.at(-1)}`);
+		}
+	}
+	if (failed.length) throw new DayTablesError(failed, built);
+	return built;
+}
+
+/** Some day tables could not be built; `built` says which were. */
+export class DayTablesError extends Error {
+	constructor(
+		readonly failures: string[],
+		readonly built: DayTableBuild[]
+	) {
+		super(`${failures.length} day table(s) not built: ${failures.join('; ')}`);
+	}
+}
+
+async function build(
+	source: DayTableSource,
+	sql: string,
+	b: { fp: string; hash: string; days: { first: string; last: string }; exists: boolean }
+): Promise<DayTableBuild> {
+	const started = Date.now();
+	const table = dayTableName(source);
+	const next = `${table}_next`;
+	// The whole range of data: every file reaches before or after its period on its own.
+	const params = { from: b.days.first, to: addDay(b.days.last) };
+	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
+	await command(`CREATE TABLE ${next} ENGINE = MergeTree ORDER BY day EMPTY AS SELECT * FROM (\n${sql}\n)`, { tag: `day-tables:create:${source}`, params });
+	try {
 		// Settings in the statement: through chDB a per-call setting would stay for every later query.
 		await command(`INSERT INTO ${next} SELECT * FROM (\n${sql}\n) SETTINGS max_execution_time = 0`, { tag: `day-tables:build:${source}`, params });
-		if (tables.has(table)) await command(`EXCHANGE TABLES ${next} AND ${table}`, { tag: 'day-tables:swap' });
-		else await command(`RENAME TABLE ${next} TO ${table}`, { tag: 'day-tables:swap' });
-		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
-		const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${table}`, { tag: 'day-tables:count' });
-		const seconds = (Date.now() - started) / 1000;
-		await command(
-			`INSERT INTO day_tables (source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at)
-			VALUES ({source:String}, {fp:String}, {hash:String}, {first:Date}, {last:Date}, {rows:UInt64}, {seconds:Float64}, now64(3))`,
-			{ tag: 'day-tables:record', params: { source, fp, hash, first: days.first, last: days.last, rows, seconds } }
-		);
-		forgetCurrentDayTables();
-		built.push({ source, rows: Number(rows), seconds });
-		opts.log?.(`Day table ${table}: ${Number(rows).toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s`);
+	} catch (e) {
+		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' }).catch(() => undefined);
+		throw e;
 	}
-	return built;
+	if (b.exists) await command(`EXCHANGE TABLES ${next} AND ${table}`, { tag: 'day-tables:swap' });
+	else await command(`RENAME TABLE ${next} TO ${table}`, { tag: 'day-tables:swap' });
+	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
+	const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${table}`, { tag: 'day-tables:count' });
+	const seconds = (Date.now() - started) / 1000;
+	await command(
+		`INSERT INTO day_tables (source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at)
+		VALUES ({source:String}, {fp:String}, {hash:String}, {first:Date}, {last:Date}, {rows:UInt64}, {seconds:Float64}, now64(3))`,
+		{ tag: 'day-tables:record', params: { source, fp: b.fp, hash: b.hash, first: b.days.first, last: b.days.last, rows, seconds } }
+	);
+	forgetCurrentDayTables();
+	return { source, rows: Number(rows), seconds };
 }
 
 function addDay(day: string): string {
