@@ -98,8 +98,10 @@ interface State {
 	running?: Promise<DayTableBuild[]>;
 	again: boolean;
 	scheduled?: ReturnType<typeof setTimeout>;
+	/** Builds that failed, by source, with the data and SQL they failed on: not retried until either changes. */
+	failed: Map<string, string>;
 }
-const state: State = ((globalThis as { __loopmeterDayTables?: State }).__loopmeterDayTables ??= { again: false });
+const state: State = ((globalThis as { __loopmeterDayTables?: State }).__loopmeterDayTables ??= { again: false, failed: new Map() });
 
 // Asked for every metric request: a short memory keeps a page's dozen panels
 // from asking a dozen times. Building (or an ingest through this process)
@@ -193,13 +195,18 @@ async function refresh(opts: RefreshOptions): Promise<DayTableBuild[]> {
 		const hash = hashOf(sql);
 		const s = states.get(source);
 		if (s && s.fingerprint === fp && s.sql_hash === hash && tables.has(dayTableName(source))) continue;
+		// The server checks every few minutes: a build that failed on this data (e.g. over the
+		// memory cap) would fail again, holding the embedded engine for minutes each time.
+		if (state.failed.get(source) === `${fp}|${hash}`) continue;
 		try {
 			const b = await build(source, sql, { fp, hash, days, exists: tables.has(dayTableName(source)) });
 			built.push(b);
+			state.failed.delete(source);
 			opts.log?.(`Day table ${dayTableName(source)}: ${b.rows.toLocaleString('en-US')} rows in ${b.seconds.toFixed(1)} s`);
 		} catch (e) {
 			// One that cannot be built (e.g. over the memory cap) stays live; the others still help.
 			failed.push(`${dayTableName(source)}: ${e instanceof Error ? e.message : String(e)}`);
+			state.failed.set(source, `${fp}|${hash}`);
 			opts.log?.(`Day table ${dayTableName(source)} not built (its panels compute from the raw tables): ${failed.at(-1)}`);
 		}
 	}
