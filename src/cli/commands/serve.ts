@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureFirstAdmin } from '../../lib/server/auth/first-admin.js';
-import { refreshDayTables } from '../../lib/server/metrics/day-tables.js';
+import { refreshDayTablesLogged } from '../../lib/server/metrics/day-tables.js';
 import { projectRoot } from '../../lib/server/project-root.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, UsageError, type Command } from '../command.js';
@@ -83,13 +83,8 @@ const WARM_PATHS = ['/', '/compute', '/unit-economics', '/revenue', '/engagement
 const DAY_TABLES_CHECK_MS = 5 * 60_000;
 
 async function afterStart(url: string, warm: boolean): Promise<void> {
-	const log = (line: string) => console.log(line);
-	const refresh = () =>
-		refreshDayTables({ log }).catch((e: unknown) =>
-			console.error(`Day tables not refreshed (panels compute from the raw files until the next try): ${e instanceof Error ? e.message : String(e)}`)
-		);
-	await refresh();
-	setInterval(() => void refresh(), DAY_TABLES_CHECK_MS).unref();
+	await refreshDayTablesLogged();
+	setInterval(() => void refreshDayTablesLogged(), DAY_TABLES_CHECK_MS).unref();
 	if (warm) await warmPages(url);
 }
 

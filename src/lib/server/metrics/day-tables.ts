@@ -289,17 +289,25 @@ export function refreshDayTables(opts: RefreshOptions = {}): Promise<DayTableBui
 }
 
 /**
+ * A refresh for a server's background: progress and failures go to its log,
+ * nothing is thrown (panels compute from the files until the next try).
+ */
+export function refreshDayTablesLogged(): Promise<void> {
+	return refreshDayTables({ log: (line) => console.log(line) }).then(
+		() => undefined,
+		(e: unknown) => console.error(`Day tables not refreshed (panels compute from the raw files until the next try): ${e instanceof Error ? e.message : String(e)}`)
+	);
+}
+
+/**
  * After an ingest through the app: refresh in the background once the burst of
- * uploads is over (a directory arrives as several requests). Failures are
- * logged; the metrics read the files themselves meanwhile.
+ * uploads is over (a directory arrives as several requests).
  */
 export function scheduleDayTablesRefresh(delayMs = 2_000): void {
 	clearTimeout(state.scheduled);
 	state.scheduled = setTimeout(() => {
 		state.scheduled = undefined;
-		refreshDayTables({ log: (line) => console.log(line) }).catch((e: unknown) =>
-			console.error(`Day tables not refreshed (metrics read the raw files until the next try): ${e instanceof Error ? e.message : String(e)}`)
-		);
+		void refreshDayTablesLogged();
 	}, delayMs);
 	state.scheduled.unref?.();
 }

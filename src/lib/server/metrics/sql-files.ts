@@ -52,7 +52,7 @@ function fileText(name: string): string {
 export function metricSql(name: string, opts: SqlOptions = {}, seen: string[] = []): string {
 	if (seen.includes(name)) throw new Error(`sql/metrics: include cycle ${[...seen, name].join(' → ')}`);
 	if (readsDayTableOf(name, opts)) return dayTableText(name);
-	const key = `${opts.raw ? 'raw' : `rollup:${[...(opts.dayTables ?? [])].sort().join(',')}`}:${name}`;
+	const key = `${opts.raw ? 'raw' : `rollup:${dayTablesKey(opts)}`}:${name}`;
 	let sql = expanded.get(key);
 	if (sql === undefined) {
 		sql = codeLines(fileText(name), (line) =>
@@ -85,9 +85,20 @@ const rollupReaders = new Map<string, boolean>();
 export function dayTablesRead(name: string, opts: SqlOptions, seen: string[] = []): string[] {
 	if (opts.raw || !opts.dayTables?.size || seen.includes(name)) return [];
 	if (readsDayTableOf(name, opts)) return [name];
-	if (!existsSync(sqlPath('metrics', `${name}.sql`))) return [];
-	return [...new Set(includes(fileText(name)).flatMap((m) => (m[1] ? [] : dayTablesRead(m[2]!, opts, [...seen, name]))))];
+	// Asked for every panel request, like readsRollup: remembered per file and set of current day tables.
+	const key = `${dayTablesKey(opts)}:${name}`;
+	let known = dayTableReaders.get(key);
+	if (known === undefined) {
+		if (!existsSync(sqlPath('metrics', `${name}.sql`))) return [];
+		known = [...new Set(includes(fileText(name)).flatMap((m) => (m[1] ? [] : dayTablesRead(m[2]!, opts, [...seen, name]))))];
+		dayTableReaders.set(key, known);
+	}
+	return known;
 }
+
+const dayTableReaders = new Map<string, string[]>();
+
+const dayTablesKey = (opts: SqlOptions) => [...(opts.dayTables ?? [])].sort().join(',');
 
 const isComment = (line: string) => line.trimStart().startsWith('--');
 
