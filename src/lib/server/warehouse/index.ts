@@ -5,6 +5,7 @@ import { readConfig, type Config } from '../config.js';
 import { acquireLock } from './lock.js';
 import { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 import { migrate } from './migrate.js';
+import { recordQuery } from './profile.js';
 
 export { WarehouseLockedError, readLock, advertiseUrl } from './lock.js';
 export { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
@@ -172,6 +173,7 @@ function drainAfterFailure(wh: Warehouse): void {
 export async function query<T>(sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	const wh = await getWarehouse();
 	while (slot.draining) await slot.draining;
+	const started = performance.now();
 	try {
 		const rs = await wh.client.query({
 			query: sql,
@@ -184,6 +186,8 @@ export async function query<T>(sql: string, { tag, params, signal }: QueryOption
 	} catch (e) {
 		drainAfterFailure(wh);
 		throw translate(e, tag, wh);
+	} finally {
+		recordQuery(tag, performance.now() - started);
 	}
 }
 
@@ -191,11 +195,14 @@ export async function query<T>(sql: string, { tag, params, signal }: QueryOption
 export async function command(sql: string, { tag, params }: QueryOptions): Promise<void> {
 	const wh = await getWarehouse();
 	while (slot.draining) await slot.draining;
+	const started = performance.now();
 	try {
 		await wh.client.command({ query: sql, query_params: params });
 	} catch (e) {
 		drainAfterFailure(wh);
 		throw translate(e, tag, wh);
+	} finally {
+		recordQuery(tag, performance.now() - started);
 	}
 }
 
