@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { command, query } from '../src/lib/server/warehouse/index.js';
-import { fastPathParams, fastPathSql, type FastPathSql } from './sql-rules.js';
+import { canonicalPathSql, fastPathParams, fastPathSql, type FastPathSql } from './sql-rules.js';
 import type { SourceSpec } from './sources/index.js';
 
 /**
@@ -14,6 +14,8 @@ import type { SourceSpec } from './sources/index.js';
  */
 export class FastStage {
 	readonly table: string;
+	/** The canonical path for the file's key layout (see canonicalPathSql); false once the file turned out not to be canonical. */
+	private canonical: { keys: string; sql: FastPathSql | undefined } | false | undefined;
 	private constructor(
 		private readonly spec: SourceSpec,
 		private readonly sql: FastPathSql,
@@ -42,12 +44,38 @@ export class FastStage {
 	/**
 	 * Parses one spool file; returns the lines SQL refused, in line order.
 	 * `keys`: the key order most lines have (found by position, see sql-rules.ts).
+	 * `records`: the chunk's non-blank lines.
+	 *
+	 * The canonical path first; if it refuses more than 1 % of a chunk's lines
+	 * the file is not written canonically (spaces, another key order…): the
+	 * chunk is parsed again by the JSON-text rules, and so is the rest of the
+	 * file, since one file keeps one style.
 	 */
-	async parse(path: string, firstLine: number, keys: readonly string[]): Promise<{ line: number; raw: string }[]> {
-		const { table, sql } = this;
+	async parse(path: string, firstLine: number, keys: readonly string[], records: number): Promise<{ line: number; raw: string }[]> {
+		const canonical = this.canonicalFor(keys);
+		if (canonical) {
+			const refused = await this.run(canonical, path, firstLine, keys);
+			if (refused.length <= Math.max(10, records / 100)) {
+				return refused;
+			}
+			this.canonical = false;
+			await this.clear();
+		}
+		return this.run(this.sql, path, firstLine, keys);
+	}
+
+	private canonicalFor(keys: readonly string[]): FastPathSql | undefined {
+		if (this.canonical === false) return undefined;
+		const key = keys.join(',');
+		if (this.canonical?.keys !== key) this.canonical = { keys: key, sql: canonicalPathSql(this.spec, keys) };
+		return this.canonical.sql;
+	}
+
+	private async run(sql: FastPathSql, path: string, firstLine: number, keys: readonly string[]): Promise<{ line: number; raw: string }[]> {
+		const { table } = this;
 		await command(`INSERT INTO ${table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}`, {
-			tag: 'ingest.fast.parse',
-			params: { ...fastPathParams(this.spec, firstLine, keys), path }
+			tag: sql === this.sql ? 'ingest.fast.parse' : 'ingest.fast.canonical',
+			params: { ...fastPathParams(this.spec, firstLine, keys), ...sql.params, path }
 		});
 		const refused = await query<{ line: string; raw: string }>(
 			`SELECT toString(_line) AS line, _raw AS raw FROM ${table} WHERE _refused != '' ORDER BY _line`,

@@ -363,7 +363,7 @@ async function ingestFile(
 		async function fastChunk(stage: FastStage, c: SpoolChunk, keys: readonly string[]): Promise<void> {
 			letters = [];
 			let rejected = 0;
-			const refusedBySql = await stage.parse(c.path, c.firstLine, keys);
+			const refusedBySql = await stage.parse(c.path, c.firstLine, keys, c.records - c.refused.length);
 			const judged: InputRecord[] = [...c.refused, ...refusedBySql.map((r) => ndjsonRecord(r.line, r.raw))].sort((a, b) => a.line - b.line);
 			const accepted: { line: number; row: unknown[] }[] = [];
 			for (const rec of judged) {

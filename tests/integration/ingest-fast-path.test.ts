@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { command, query } from '../../src/lib/server/warehouse/index.js';
+import { startQueryProfile, stopQueryProfile } from '../../src/lib/server/warehouse/profile.js';
 
 /**
  * The SQL fast path (ingest/spool.ts → ingest/fast-path.ts) where it differs
@@ -88,6 +89,43 @@ describe('NDJSON through SQL', () => {
 		expect(dup).toEqual({ watch_ms: 1, ts: '2026-08-03 10:00:00.000', n: '1' });
 		const [again] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
 		expect(again).toMatchObject({ rows_read: 253, rows_loaded: 0, rows_rejected: 4 });
+	});
+});
+
+describe('the canonical path and the JSON-text rules', () => {
+	it('load the same rows and dead letters from a compact file and from one written with spaces', async () => {
+		process.env.LOOPMETER_INGEST_CHUNK_ROWS = '100';
+		const spaced = (o: Record<string, unknown>) => `{${Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+		const load = async (prefix: string, print: (o: Record<string, unknown>) => string) => {
+			const lines = [];
+			for (let i = 0; i < 300; i++) lines.push(print(row(`${prefix}${i}`, { watch_ms: i % 50 === 7 ? -1 : i, liked: i % 3 === 0, tz_offset_min: i % 2 ? null : 60 })));
+			const path = join(tmp, `${prefix}.ndjson`);
+			writeFileSync(path, lines.join('\n') + '\n');
+			startQueryProfile();
+			const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+			const calls = Object.fromEntries(stopQueryProfile().map((p) => [p.tag, p.calls]));
+			const [sums] = await query<{ n: string; watch: string; liked: string; tz: string }>(
+				`SELECT toString(count()) AS n, toString(sum(watch_ms)) AS watch, toString(countIf(liked)) AS liked, toString(sum(ifNull(tz_offset_min, 0))) AS tz
+				 FROM impressions WHERE startsWith(impression_id, {p:String})`,
+				{ tag: 'test', params: { p: prefix } }
+			);
+			return { r, calls, sums, dead: (await letters(r!.run_id)).map((d) => [d.line, d.reason]) };
+		};
+		const compact = await load('cp', (o) => JSON.stringify(o));
+		const withSpaces = await load('sp', spaced);
+		delete process.env.LOOPMETER_INGEST_CHUNK_ROWS;
+		// Compact lines are all read by the canonical path; spaced ones by the text rules after the first chunk shows they are not canonical.
+		expect(compact.calls['ingest.fast.canonical']).toBe(3);
+		expect(compact.calls['ingest.fast.parse']).toBeUndefined();
+		expect(withSpaces.calls['ingest.fast.canonical']).toBe(1);
+		expect(withSpaces.calls['ingest.fast.parse']).toBe(3);
+		// 300 rows, watch_ms -1 on i = 7, 57, …, 257 (6 rows): 294 loaded; sum of the other i = 44 850 − (7+57+107+157+207+257 = 792) = 44 058;
+		// liked on i % 3 = 0 among them: 100 minus i = 57, 207 (both multiples of 3) = 98; tz 60 on even i: 150 × 60 = 9 000 (the bad rows all have odd i).
+		expect(compact.sums).toEqual({ n: '294', watch: '44058', liked: '98', tz: '9000' });
+		expect(withSpaces.sums).toEqual(compact.sums);
+		expect(withSpaces.dead).toEqual(compact.dead);
+		expect(compact.dead).toHaveLength(6);
+		expect(compact.r).toMatchObject({ rows_read: 300, rows_loaded: 294, rows_rejected: 6 });
 	});
 });
 
