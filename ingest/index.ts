@@ -380,7 +380,7 @@ async function ingestFile(
 			}
 			await stage.add(accepted);
 			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done, letters);
-			const { loaded } = await writer!.commitFrom(run.chunks_done, stage.table);
+			const loaded = await writer!.commitFrom(run.chunks_done, stage.table);
 			await stage.clear();
 			const good = c.records - rejected;
 			Object.assign(run, {
