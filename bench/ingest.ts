@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingest } from '../ingest/index.js';
 import { sources } from '../ingest/sources/index.js';
 import { closeWarehouse, command, getWarehouse, isOpen, query } from '../src/lib/server/warehouse/index.js';
@@ -22,6 +23,8 @@ import { startQueryProfile, stopQueryProfile } from '../src/lib/server/warehouse
 export interface IngestBenchOptions {
 	/** small → 1 M rows, medium/large → 5 M. */
 	scale?: 'small' | 'medium' | 'large';
+	/** NDJSON measurements (native, native + views, Loopmeter), alternating; default 3. */
+	repeats?: number;
 	rows?: number;
 	/** Work folder (a fresh warehouse and the generated files go below it). */
 	out?: string;
@@ -41,6 +44,7 @@ interface Timing {
 	nativeCpu: number;
 	loopmeterCpu: number;
 	loopmeterLoaded: number;
+	loopmeterRejected: number;
 	peakRssMb: number;
 	/** Wall seconds of Loopmeter's statements by tag, slowest first (what the rest of its time is: JavaScript, and waiting for background merges). */
 	profile: { tag: string; calls: number; ms: number }[];
@@ -175,9 +179,40 @@ async function timeNative(path: string, format: string, into: 'copy' | 'impressi
 	return { seconds: s, cpu: c };
 }
 
-async function timeLoopmeter(path: string): Promise<{ seconds: number; cpu: number; loaded: number; peakRssMb: number; profile: Timing['profile'] }> {
-	let peak = process.memoryUsage().rss;
-	const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+interface LoopmeterRun {
+	seconds: number;
+	cpu: number;
+	loaded: number;
+	rejected: number;
+	peakRssMb: number;
+	profile: Timing['profile'];
+}
+
+/**
+ * One Loopmeter ingest of `path` in a child process on a fresh warehouse of
+ * its own: what a user's `loopmeter ingest` is. Its peak RSS is then that
+ * load's alone (the benchmark process itself has run native loads of the same
+ * file, whose memory chDB keeps), and its CPU is measured around ingest()
+ * only, like the native loads' around their statement.
+ */
+async function timeLoopmeter(path: string, dataDir: string): Promise<LoopmeterRun> {
+	rmSync(dataDir, { recursive: true, force: true });
+	const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', path, dataDir], {
+		stdio: ['ignore', 'pipe', 'inherit'],
+		env: { ...process.env, LOOPMETER_DATA: dataDir }
+	});
+	let out = '';
+	child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+	const [code] = (await once(child, 'exit')) as [number | null];
+	rmSync(dataDir, { recursive: true, force: true });
+	const last = out.trim().split('\n').pop() ?? '';
+	if (code !== 0 || !last.startsWith('{')) throw new Error(`bench ingest child for ${path} failed (exit ${code}): ${out.slice(-500)}`);
+	return JSON.parse(last) as LoopmeterRun;
+}
+
+/** The child of timeLoopmeter: ingests the file into LOOPMETER_DATA and prints its figures as one JSON line. */
+async function loopmeterChild(path: string): Promise<void> {
+	await getWarehouse({ role: 'loopmeter bench ingest (child)' });
 	const t = performance.now();
 	const cpu = process.cpuUsage();
 	startQueryProfile();
@@ -185,11 +220,30 @@ async function timeLoopmeter(path: string): Promise<{ seconds: number; cpu: numb
 	const profile = stopQueryProfile();
 	const seconds = (performance.now() - t) / 1000;
 	const cpuSeconds = cpuSince(cpu);
-	clearInterval(sampler);
+	await closeWarehouse();
 	if (!r || r.outcome !== 'succeeded') throw new Error(`bench ingest of ${path} did not succeed: ${r?.message}`);
-	// Empty the table so the next format loads the same rows again (not as duplicates).
-	await command(`TRUNCATE TABLE impressions`, { tag: 'bench.reset' });
-	return { seconds, cpu: cpuSeconds, loaded: r.rows_loaded, peakRssMb: Math.round(peak / 2 ** 20), profile };
+	const run: LoopmeterRun = {
+		seconds,
+		cpu: cpuSeconds,
+		loaded: r.rows_loaded,
+		rejected: r.rows_rejected,
+		// maxRSS: the process's high-water mark in KiB, as /usr/bin/time reports it.
+		peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+		profile
+	};
+	console.log(JSON.stringify(run));
+}
+
+/** The NDJSON runs' median CPU ratios (the headline figure: one run on this machine can be off by ±20 %). */
+function medianLine(runs: Timing[]): string {
+	const median = (xs: number[]) => {
+		const s = [...xs].sort((a, b) => a - b);
+		return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+	};
+	const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+	return `NDJSON, median of ${runs.length} run${runs.length > 1 ? 's' : ''}: Loopmeter's CPU ratio ${pct(median(runs.map((t) => t.nativeCpu / t.loopmeterCpu)))} of the native load, ${pct(
+		median(runs.map((t) => t.viewsCpu / t.loopmeterCpu))
+	)} of the native load with views; wall ${pct(median(runs.map((t) => t.nativeSeconds / t.loopmeterSeconds)))}; ${fmt(median(runs.map((t) => t.rows / t.loopmeterSeconds)))} rows/s; peak RSS ${Math.max(...runs.map((t) => t.peakRssMb))} MiB at most.`;
 }
 
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ markdown: string; timings: Timing[] }> {
@@ -221,43 +275,45 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			);
 		}
 		const timings: Timing[] = [];
-		for (const [format, path, native] of [
-			['NDJSON', ndjson, 'JSONEachRow'],
-			['CSV', csv, 'CSVWithNames'],
-			['Parquet', parquet, 'Parquet']
+		for (const [format, path, native, repeats] of [
+			['NDJSON', ndjson, 'JSONEachRow', opts.repeats ?? 3],
+			['CSV', csv, 'CSVWithNames', 1],
+			['Parquet', parquet, 'Parquet', 1]
 		] as const) {
-			log(`${format}: native INSERT … SELECT FROM file()…`);
-			const nat = await timeNative(path, native, 'copy');
-			const views = await timeNative(path, native, 'impressions');
-			const nativeSeconds = nat.seconds;
-			log(`${format}: loopmeter ingest…`);
-			const lm = await timeLoopmeter(path);
-			const t = {
-				format,
-				rows,
-				bytes: statSync(path).size,
-				nativeSeconds,
-				viewsSeconds: views.seconds,
-				viewsCpu: views.cpu,
-				loopmeterSeconds: lm.seconds,
-				nativeCpu: nat.cpu,
-				loopmeterCpu: lm.cpu,
-				loopmeterLoaded: lm.loaded,
-				peakRssMb: lm.peakRssMb,
-				profile: lm.profile
-			};
-			timings.push(t);
-			log(
-				`${format}: native ${fmt(rows / nativeSeconds)} rows/s (into impressions with its rollup views ${fmt(rows / views.seconds)}), loopmeter ${fmt(rows / lm.seconds)} rows/s ` +
-					`(${((nativeSeconds / lm.seconds) * 100).toFixed(0)} % of native, ${((views.seconds / lm.seconds) * 100).toFixed(0)} % of native with views; ` +
-					`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${((nat.cpu / lm.cpu) * 100).toFixed(0)} % / ${((views.cpu / lm.cpu) * 100).toFixed(0)} %), peak RSS ${lm.peakRssMb} MiB`
-			);
+			for (let run = 1; run <= repeats; run++) {
+				const label = repeats > 1 ? `${format} (run ${run} of ${repeats})` : format;
+				log(`${label}: native INSERT … SELECT FROM file()…`);
+				const nat = await timeNative(path, native, 'copy');
+				const views = await timeNative(path, native, 'impressions');
+				log(`${label}: loopmeter ingest (child process, fresh warehouse)…`);
+				const lm = await timeLoopmeter(path, join(work, 'loopmeter-data'));
+				const t: Timing = {
+					format: label,
+					rows,
+					bytes: statSync(path).size,
+					nativeSeconds: nat.seconds,
+					viewsSeconds: views.seconds,
+					viewsCpu: views.cpu,
+					loopmeterSeconds: lm.seconds,
+					nativeCpu: nat.cpu,
+					loopmeterCpu: lm.cpu,
+					loopmeterLoaded: lm.loaded,
+					loopmeterRejected: lm.rejected,
+					peakRssMb: lm.peakRssMb,
+					profile: lm.profile
+				};
+				timings.push(t);
+				log(
+					`${label}: native ${fmt(rows / nat.seconds)} rows/s (into impressions with its rollup views ${fmt(rows / views.seconds)}), loopmeter ${fmt(rows / lm.seconds)} rows/s ` +
+						`(${((nat.seconds / lm.seconds) * 100).toFixed(0)} % of native, ${((views.seconds / lm.seconds) * 100).toFixed(0)} % of native with views; ` +
+						`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${((nat.cpu / lm.cpu) * 100).toFixed(0)} % / ${((views.cpu / lm.cpu) * 100).toFixed(0)} %), peak RSS ${lm.peakRssMb} MiB`
+				);
+			}
 		}
-		const [check] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM dead_letters`, { tag: 'bench.check' });
 		const markdown = [
 			`Engagement file of ${fmt(rows)} rows (1 in 1 000 rejected by validation), one fresh embedded warehouse.`,
 			'Native = `INSERT … SELECT FROM file()` with the same column types (no validation, dead letters or deduplication), into a bare copy of `impressions`; "native + views" = the same into `impressions` itself, whose materialized rollup views run on every insert (Loopmeter pays them too).',
-			'Loopmeter = `ingest()`: byte-level chunking, SQL-side parsing and rule checks (JavaScript re-checks only refused lines), dead letters, existing-key check, chunk commits with resume bookkeeping.',
+			'Loopmeter = `ingest()` in a child process on a fresh warehouse (what `loopmeter ingest` does; peak RSS is that process\'s high-water mark): byte-level chunking, SQL-side parsing and rule checks (JavaScript re-checks only refused lines), dead letters, existing-key check, chunk commits with resume bookkeeping. NDJSON is measured three times, alternating with the native loads: the machine\'s run-to-run spread is ±20 %.',
 			'',
 			`CPU = user + system seconds of the process (chDB included): on a shared machine it varies far less than wall time. Load average at the end: ${loadavg()[0]!.toFixed(1)}.`,
 			'',
@@ -267,6 +323,8 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 				(t) =>
 					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.viewsSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${((t.nativeSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${((t.viewsSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${t.nativeCpu.toFixed(1)} / ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${((t.nativeCpu / t.loopmeterCpu) * 100).toFixed(0)} % / ${((t.viewsCpu / t.loopmeterCpu) * 100).toFixed(0)} % | ${t.peakRssMb} MiB |`
 			),
+			'',
+			medianLine(timings.filter((t) => t.format.startsWith('NDJSON'))),
 			'',
 			'Where Loopmeter\'s wall time went (seconds in its statements by tag; the rest is JavaScript: reading, cutting and validating refused lines):',
 			'',
@@ -278,7 +336,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 						.join(', ')}`
 			),
 			'',
-			`Dead letters written: ${fmt(Number(check?.n ?? 0))} (all formats).`
+			`Rows loaded / dead-lettered by each Loopmeter run: ${timings.map((t) => `${fmt(t.loopmeterLoaded)} / ${fmt(t.loopmeterRejected)}`).join(', ')}.`
 		].join('\n');
 		log(`\n${markdown}`);
 		return { markdown, timings };
@@ -395,7 +453,8 @@ export async function benchViews(opts: { rows?: number; out?: string; reps?: num
 export default benchIngest;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-	if (process.argv[2] === '--views') await benchViews({ rows: process.argv[3] ? Number(process.argv[3]) : undefined });
+	if (process.argv[2] === '--child') await loopmeterChild(process.argv[3]!);
+	else if (process.argv[2] === '--views') await benchViews({ rows: process.argv[3] ? Number(process.argv[3]) : undefined });
 	else {
 		const rows = process.argv[2] ? Number(process.argv[2]) : undefined;
 		await benchIngest({ rows });
