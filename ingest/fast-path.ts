@@ -54,10 +54,9 @@ export class FastStage {
 	async parse(path: string, firstLine: number, keys: readonly string[], records: number): Promise<{ line: number; raw: string }[]> {
 		const canonical = this.canonicalFor(keys);
 		if (canonical) {
-			const refused = await this.run(canonical, path, firstLine, keys);
-			if (refused.length <= Math.max(10, records / 100)) {
-				return refused;
-			}
+			// A layout ClickHouse cannot read as a tuple (a key it will not take as a name) fails the statement: the text rules take over.
+			const refused = await this.run(canonical, path, firstLine, keys).catch(() => undefined);
+			if (refused && refused.length <= Math.max(10, records / 100)) return refused;
 			this.canonical = false;
 			await this.clear();
 		}

@@ -308,6 +308,26 @@ function canonicalColumn(rule: ColumnRule): Canonical | undefined {
 	}
 }
 
+/** A blank column's value in SQL (NULL for an optional time or a nullable integer). */
+function defaultOf(r: ColumnRule): string {
+	switch (r.kind) {
+		case 'timestamp':
+		case 'date':
+		case 'textList':
+			return 'NULL';
+		case 'int':
+			return r.default === undefined || r.default === null ? 'NULL' : num(r.default);
+		case 'float':
+			return num(r.default ?? 0);
+		case 'bool':
+			return r.default ? 'true' : 'false';
+		case 'text':
+		case 'oneOf':
+		case 'decimal':
+			return lit(r.default ?? '');
+	}
+}
+
 export function canonicalPathSql(spec: SourceSpec, keys: readonly string[]): FastPathSql | undefined {
 	if (!fastPathSql(spec) || keys.length === 0) return undefined;
 	const shape = spec.columns.shape as Record<string, z.ZodType>;
@@ -324,27 +344,14 @@ export function canonicalPathSql(spec: SourceSpec, keys: readonly string[]): Fas
 	const of = (k: string) => columns.get(k) ?? other;
 	// Tuple element i+1 is keys[i]; a column absent from the layout is blank on every canonical line.
 	const at = (name: string) => `_x.${keys.indexOf(name) + 1}`;
-	const type = `Tuple(${keys.map((k) => `${k} ${of(k).type}`).join(', ')})`;
+	const type = `Tuple(${keys.map((k) => `\`${k}\` ${of(k).type}`).join(', ')})`;
 	const printed = `concat('{', ${keys.map((k, i) => `'${i ? ',' : ''}"', {keys:Array(String)}[${i + 1}], '":', ${of(k).print(`_x.${i + 1}`)}`).join(', ')}, '}')`;
 	const rule = (name: string): Rendered => {
 		const c = columns.get(name)!;
 		const r = ruleOf(shape[name]!);
 		const hasDefault = 'default' in r && r.default !== undefined;
 		const optional = r.kind === 'timestamp' && r.optional;
-		const defaultSql =
-			r.kind === 'timestamp'
-				? 'NULL'
-				: r.kind === 'int'
-					? r.default === undefined || r.default === null
-						? 'NULL'
-						: num(r.default)
-					: r.kind === 'float'
-						? num(r.default ?? 0)
-						: r.kind === 'bool'
-							? r.default
-								? 'true'
-								: 'false'
-							: lit(String((r as { default?: string }).default ?? ''));
+		const defaultSql = defaultOf(r);
 		if (!keys.includes(name)) return { ok: hasDefault || optional ? 'true' : 'false', value: defaultSql };
 		const x = at(name);
 		return presentOr('', c.blank(x), hasDefault || optional, defaultSql, { ok: c.ok(x), value: c.value(x) });
