@@ -14,9 +14,10 @@ import { fleetCapacity, fleetOverlaps } from './cross-row.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
 import { expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
-import { FAST_PATH_CHUNK_ROWS, ingestSettings, JS_PATH_CHUNK_ROWS } from './settings.js';
+import { FAST_PATH_CHUNK_ROWS, ingestSettings, JS_PATH_CHUNK_ROWS, JS_PATH_HEAP_BYTES } from './settings.js';
 import { ndjsonRecord, readRecords, type InputRecord } from './read.js';
 import { FastStage } from './fast-path.js';
+import { collectGarbageAbove } from './heap.js';
 import { spoolChunks, type SpoolChunk } from './spool.js';
 import { deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
 import { sources, type SourceSpec } from './sources/index.js';
@@ -324,6 +325,7 @@ async function ingestFile(
 					chunks_done: run.chunks_done + 1
 				});
 				await saveRun(run);
+				collectGarbageAbove(JS_PATH_HEAP_BYTES);
 			})();
 			pending.catch(() => {});
 		};
