@@ -26,8 +26,8 @@ export type IngestSettings = z.infer<typeof schema>;
 
 export const FAST_PATH_CHUNK_ROWS = 100_000;
 export const JS_PATH_CHUNK_ROWS = 50_000;
-/** Heap the JavaScript reader may hold between chunks before a full collection (see ./heap.ts): about two chunks' live objects. */
-export const JS_PATH_HEAP_BYTES = 256 * 2 ** 20;
+/** Heap the JavaScript reader may add, between chunks, to what the process held before a full collection (see ./heap.ts): about two chunks' live objects. */
+export const JS_PATH_HEAP_BYTES = 192 * 2 ** 20;
 
 export function ingestSettings(env: NodeJS.ProcessEnv = process.env): IngestSettings {
 	const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
