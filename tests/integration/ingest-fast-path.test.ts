@@ -129,6 +129,24 @@ describe('the canonical path and the JSON-text rules', () => {
 	});
 });
 
+describe("'latest wins' through the fast path", () => {
+	it('keeps the last line of a key, also when a re-run of the same file finds the key missing', async () => {
+		const user = (country: string) => JSON.stringify({ user_id: 'lw1', signup_at: '2026-01-01T00:00:00.000Z', stripe_customer_id: '', country, is_internal: false });
+		const path = join(tmp, 'users-latest.ndjson');
+		writeFileSync(path, `${user('DE')}\n${user('FR')}\n`);
+		const country = async () =>
+			(await query<{ country: string }>(`SELECT country FROM users FINAL WHERE user_id = 'lw1'`, { tag: 'test' })).map((r) => r.country);
+		const [first] = await ingest({ source: 'users', paths: [path], quiet: true });
+		expect(first).toMatchObject({ rows_read: 2, rows_loaded: 1, rows_duplicate: 1 });
+		expect(await country()).toEqual(['FR']);
+		// The row is gone (say, removed by hand); the same file again: a re-run, where only the key decides what is new.
+		await command(`ALTER TABLE users DELETE WHERE user_id = 'lw1' SETTINGS mutations_sync = 2`, { tag: 'test' });
+		const [again] = await ingest({ source: 'users', paths: [path], quiet: true });
+		expect(again).toMatchObject({ rows_read: 2, rows_loaded: 1 });
+		expect(await country()).toEqual(['FR']);
+	});
+});
+
 describe('CSV (JavaScript reader)', () => {
 	it('reports the line a record starts on, with its CSV text, after a record spanning lines', async () => {
 		const header = 'impression_id,ts,user_id,session_id,video_id,watch_ms,video_duration_ms,position,surface,feed_mode,rec_arm,autoplay,liked,shared,commented,followed,not_interested,reported,country';
