@@ -234,6 +234,20 @@ async function loopmeterChild(path: string): Promise<void> {
 	console.log(JSON.stringify(run));
 }
 
+/**
+ * Empties `work` and opens a warehouse of its own below it: ingesting millions
+ * of synthetic impressions must not touch real or demo data. Returns `work`.
+ */
+async function freshWarehouse(work: string, role: string): Promise<string> {
+	if (isOpen()) throw new Error(`${role} needs its own warehouse: call it before anything opens one`);
+	rmSync(work, { recursive: true, force: true });
+	mkdirSync(work, { recursive: true });
+	process.env.LOOPMETER_DATA = join(work, 'data');
+	delete process.env.CLICKHOUSE_URL;
+	await getWarehouse({ role });
+	return work;
+}
+
 /** The NDJSON runs' median CPU ratios (the headline figure: one run on this machine can be off by ±20 %). */
 function medianLine(runs: Timing[]): string {
 	const median = (xs: number[]) => {
@@ -249,14 +263,7 @@ function medianLine(runs: Timing[]): string {
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ markdown: string; timings: Timing[] }> {
 	const log = opts.log ?? ((s: string) => console.log(s));
 	const rows = opts.rows ?? (opts.scale === 'small' || !opts.scale ? 1_000_000 : 5_000_000);
-	const work = resolve(opts.out ?? tmpdir(), 'ingest-bench');
-	if (isOpen()) throw new Error('bench/ingest.ts needs its own warehouse: call it before anything opens one');
-	rmSync(work, { recursive: true, force: true });
-	mkdirSync(work, { recursive: true });
-	// Its own warehouse: ingesting millions of synthetic impressions must not touch real or demo data.
-	process.env.LOOPMETER_DATA = join(work, 'data');
-	delete process.env.CLICKHOUSE_URL;
-	await getWarehouse({ role: 'loopmeter bench ingest' });
+	const work = await freshWarehouse(resolve(opts.out ?? tmpdir(), 'ingest-bench'), 'loopmeter bench ingest');
 	try {
 		const ndjson = join(work, 'engagement.ndjson');
 		log(`generating ${fmt(rows)} engagement rows…`);
@@ -364,13 +371,7 @@ export async function benchViews(opts: { rows?: number; out?: string; reps?: num
 	const log = opts.log ?? ((s: string) => console.log(s));
 	const rows = opts.rows ?? 2_000_000;
 	const reps = opts.reps ?? 2;
-	const work = resolve(opts.out ?? tmpdir(), 'ingest-views-bench');
-	if (isOpen()) throw new Error('benchViews needs its own warehouse: call it before anything opens one');
-	rmSync(work, { recursive: true, force: true });
-	mkdirSync(work, { recursive: true });
-	process.env.LOOPMETER_DATA = join(work, 'data');
-	delete process.env.CLICKHOUSE_URL;
-	await getWarehouse({ role: 'loopmeter bench ingest --views' });
+	const work = await freshWarehouse(resolve(opts.out ?? tmpdir(), 'ingest-views-bench'), 'loopmeter bench ingest --views');
 	const x = { tag: 'bench.views' };
 	try {
 		const ndjson = join(work, 'engagement.ndjson');
