@@ -73,7 +73,7 @@ function jsonText(v: unknown): string {
 	return t;
 }
 
-function presentOr(r: string, blank: string, hasDefault: boolean, defaultSql: string, whenPresent: Rendered): Rendered {
+function presentOr(blank: string, hasDefault: boolean, defaultSql: string, whenPresent: Rendered): Rendered {
 	return {
 		ok: `if(${blank}, ${hasDefault ? 'true' : 'false'}, ${whenPresent.ok})`,
 		value: hasDefault ? `if(${blank}, ${defaultSql}, ${whenPresent.value})` : whenPresent.value
@@ -95,10 +95,10 @@ export function renderColumn(rule: ColumnRule, r: string): Rendered | undefined 
 			const s = `if(startsWith(${r}, '"'), ${str}, ${r})`;
 			const shape = `(${isStr} OR match(${r}, ${SAFE_INT}))`;
 			const ok = rule.pattern ? `${shape} AND match(${s}, ${re2(rule.pattern)})` : shape;
-			return presentOr(r, blank, rule.default !== undefined, lit(rule.default ?? ''), { ok, value: s });
+			return presentOr(blank, rule.default !== undefined, defaultOf(rule), { ok, value: s });
 		}
 		case 'oneOf':
-			return presentOr(r, blank, rule.default !== undefined, lit(rule.default ?? ''), {
+			return presentOr(blank, rule.default !== undefined, defaultOf(rule), {
 				ok: `${isStr} AND ${str} IN (${rule.values.map(lit).join(', ')})`,
 				value: str
 			});
@@ -106,15 +106,14 @@ export function renderColumn(rule: ColumnRule, r: string): Rendered | undefined 
 			// A bare integer, or one in a string (how CSV cells arrive): fields.ts reads "007" as 7, so does toInt64.
 			const s = `if(startsWith(${r}, '"'), ${str}, ${r})`;
 			const n = `toInt64OrNull(${s})`;
-			const d = rule.default === undefined ? 'NULL' : rule.default === null ? 'NULL' : num(rule.default);
-			return presentOr(r, blank, rule.default !== undefined, d, {
+			return presentOr(blank, rule.default !== undefined, defaultOf(rule), {
 				ok: `match(${s}, ${SAFE_INT}) AND ${rangeSql(n, rule.range)}`,
 				value: n
 			});
 		}
 		case 'float': {
 			const n = `toFloat64OrNull(${r})`;
-			return presentOr(r, blank, rule.default !== undefined, num(rule.default ?? 0), {
+			return presentOr(blank, rule.default !== undefined, defaultOf(rule), {
 				ok: `match(${r}, ${NUMBER}) AND isFinite(${n}) AND ${rangeSql(n, rule.range)}`,
 				value: n
 			});
@@ -122,7 +121,7 @@ export function renderColumn(rule: ColumnRule, r: string): Rendered | undefined 
 		case 'decimal': {
 			// A JSON number is read by its shortest form (String(n) in fields.ts), which is how ClickHouse re-serializes it.
 			const s = `if(startsWith(${r}, '"'), ${str}, ${r})`;
-			return presentOr(r, blank, rule.default !== undefined, lit(rule.default ?? '0'), {
+			return presentOr(blank, rule.default !== undefined, defaultOf(rule), {
 				ok: `(${isStr} OR match(${r}, ${NUMBER})) AND match(${s}, ${DECIMAL}) AND ${rangeSql(`toFloat64OrZero(${s})`, rule.range)}`,
 				value: s
 			});
@@ -131,14 +130,14 @@ export function renderColumn(rule: ColumnRule, r: string): Rendered | undefined 
 			const t = rule.truthy.map((v) => lit(jsonText(v))).join(', ');
 			const f = rule.falsy.map((v) => lit(jsonText(v))).join(', ');
 			const value = `${r} IN (${t})`;
-			return presentOr(r, blank, rule.default !== undefined, rule.default ? 'true' : 'false', { ok: `${r} IN (${t}, ${f})`, value });
+			return presentOr(blank, rule.default !== undefined, defaultOf(rule), { ok: `${r} IN (${t}, ${f})`, value });
 		}
 		case 'timestamp': {
 			// Canonical 'YYYY-MM-DDTHH:MM:SS.mmmZ' only; it must print back identically (no 02-30 or 24:00 rolled over) and lie in range.
 			const spaced = `concat(substring(${r}, 2, 10), ' ', substring(${r}, 13, 12))`;
 			const t = `toDateTime64OrNull(${spaced}, 3, 'UTC')`;
 			const ok = `${isStr} AND match(${str}, ${CANONICAL_TIME}) AND toString(${t}) = ${spaced} AND ${t} BETWEEN toDateTime64(${lit(clickhouseTime(rule.min))}, 3, 'UTC') AND toDateTime64(${lit(clickhouseTime(rule.max))}, 3, 'UTC')`;
-			return rule.optional ? presentOr(r, blank, true, 'NULL', { ok, value: t }) : { ok: `NOT (${blank}) AND ${ok}`, value: t };
+			return rule.optional ? presentOr(blank, true, defaultOf(rule), { ok, value: t }) : { ok: `NOT (${blank}) AND ${ok}`, value: t };
 		}
 		case 'date': {
 			const d = `toDateOrNull(${str})`;
@@ -308,7 +307,7 @@ function canonicalColumn(rule: ColumnRule): Canonical | undefined {
 	}
 }
 
-/** A blank column's value in SQL (NULL for an optional time or a nullable integer). */
+/** A blank column's value in SQL (NULL for an optional time or a nullable integer), for both renderings. */
 function defaultOf(r: ColumnRule): string {
 	switch (r.kind) {
 		case 'timestamp':
@@ -323,8 +322,9 @@ function defaultOf(r: ColumnRule): string {
 			return r.default ? 'true' : 'false';
 		case 'text':
 		case 'oneOf':
-		case 'decimal':
 			return lit(r.default ?? '');
+		case 'decimal':
+			return lit(r.default ?? '0');
 	}
 }
 
@@ -354,7 +354,7 @@ export function canonicalPathSql(spec: SourceSpec, keys: readonly string[]): Fas
 		const defaultSql = defaultOf(r);
 		if (!keys.includes(name)) return { ok: hasDefault || optional ? 'true' : 'false', value: defaultSql };
 		const x = at(name);
-		return presentOr('', c.blank(x), hasDefault || optional, defaultSql, { ok: c.ok(x), value: c.value(x) });
+		return presentOr(c.blank(x), hasDefault || optional, defaultSql, { ok: c.ok(x), value: c.value(x) });
 	};
 	const rendered = names.map((n) => [n, rule(n)] as const);
 	const query = (from: string) => `SELECT
