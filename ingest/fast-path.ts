@@ -8,7 +8,7 @@ import type { SourceSpec } from './sources/index.js';
  * The per-run table of the NDJSON fast path: one spooled chunk (./spool.ts) is
  * parsed and checked by ClickHouse into it (the rules rendered by
  * ./sql-rules.ts), the lines SQL refused are read back for the JavaScript
- * validator, and the rows it accepts are added; ChunkWriter.commitFrom then
+ * validator, and the rows it accepts are added; ChunkWriter.addFrom then
  * moves the accepted rows on. Memory engine: one chunk at a time, emptied
  * after each.
  */

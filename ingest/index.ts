@@ -14,7 +14,7 @@ import { fleetCapacity, fleetOverlaps } from './cross-row.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
 import { expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
-import { FAST_PATH_CHUNK_ROWS, ingestSettings, JS_PATH_CHUNK_ROWS, JS_PATH_HEAP_BYTES } from './settings.js';
+import { FAST_PATH_CHUNK_ROWS, FAST_PATH_CHUNKS_PER_INSERT, ingestSettings, JS_PATH_CHUNK_ROWS, JS_PATH_HEAP_BYTES } from './settings.js';
 import { ndjsonRecord, readRecords, type InputRecord } from './read.js';
 import { FastStage } from './fast-path.js';
 import { collectGarbageAbove } from './heap.js';
@@ -255,6 +255,8 @@ async function ingestFile(
 		let chunkRejected = 0;
 		let chunkWarned = 0;
 		let pending: Promise<void> = Promise.resolve();
+		// Fast path: chunks parsed since the last commit (see commitGroup).
+		let group = { chunks: 0, read: 0, rejected: 0 };
 		let seenRecords = 0;
 		let checkedColumns = false;
 		const skipped = resuming ? resuming.rows_read : 0;
@@ -383,17 +385,27 @@ async function ingestFile(
 				} else accepted.push({ line: rec.line, row: v.row });
 			}
 			await stage.add(accepted);
-			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done, letters);
-			const loaded = await writer!.commitFrom(run.chunks_done, stage.table);
+			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done + group.chunks, letters);
+			await writer!.addFrom(stage.table);
 			await stage.clear();
-			const good = c.records - rejected;
+			group.chunks++;
+			group.read += c.records;
+			group.rejected += rejected;
+			if ((run.chunks_done + group.chunks) % FAST_PATH_CHUNKS_PER_INSERT === 0) await commitGroup();
+		}
+
+		/** The chunks added since the last commit land together; the run moves on only once they have (the unit of resume). */
+		async function commitGroup(): Promise<void> {
+			if (!group.chunks) return;
+			const loaded = await writer!.commitPending(run.chunks_done);
 			Object.assign(run, {
-				rows_read: run.rows_read + c.records,
+				rows_read: run.rows_read + group.read,
 				rows_loaded: run.rows_loaded + loaded,
-				rows_duplicate: run.rows_duplicate + good - loaded,
-				rows_rejected: run.rows_rejected + rejected,
-				chunks_done: run.chunks_done + 1
+				rows_duplicate: run.rows_duplicate + group.read - group.rejected - loaded,
+				rows_rejected: run.rows_rejected + group.rejected,
+				chunks_done: run.chunks_done + group.chunks
 			});
+			group = { chunks: 0, read: 0, rejected: 0 };
 			await saveRun(run);
 		}
 
@@ -424,10 +436,18 @@ async function ingestFile(
 					pending.catch(() => {});
 					progress(false);
 				}
+			} catch (e) {
+				// A file cut short (truncated gzip, read error): keep what was read before the break.
+				if (e instanceof IngestFileError) {
+					await pending;
+					await commitGroup();
+				}
+				throw e;
 			} finally {
 				await pending.catch(() => {});
 			}
 			await pending;
+			await commitGroup();
 		}
 
 		const records = fast ? undefined : readRecords({

@@ -25,6 +25,11 @@ const schema = z.object({
 export type IngestSettings = z.infer<typeof schema>;
 
 export const FAST_PATH_CHUNK_ROWS = 100_000;
+/**
+ * Fast-path chunks per insert (ChunkWriter.addFrom): parsed one at a time,
+ * committed together, so the run resumes at a multiple of this many chunks.
+ */
+export const FAST_PATH_CHUNKS_PER_INSERT = 4;
 export const JS_PATH_CHUNK_ROWS = 50_000;
 /** Heap the JavaScript reader may add, between chunks, to what the process held before a full collection (see ./heap.ts): about two chunks' live objects. */
 export const JS_PATH_HEAP_BYTES = 192 * 2 ** 20;
