@@ -130,6 +130,47 @@ describe('the canonical path and the JSON-text rules', () => {
 });
 
 describe("'latest wins' through the fast path", () => {
+	it('keeps one row per key when it repeats in other chunks of the same insert group and of later groups', async () => {
+		// 100-line chunks, inserted four at a time: lines 1–400 are one group, 401–800 the next.
+		process.env.LOOPMETER_INGEST_CHUNK_ROWS = '100';
+		const events: string[] = [];
+		const users: string[] = [];
+		const user = (id: string, country: string) =>
+			JSON.stringify({ user_id: id, signup_at: '2026-01-01T00:00:00.000Z', stripe_customer_id: '', country, is_internal: false });
+		for (let i = 0; i < 700; i++) {
+			// Line 51 repeats on line 251 (chunk 3, same group) and on line 651 (chunk 7, next group); line 301 repeats on line 451.
+			const id = i === 250 || i === 650 ? 'gr50' : i === 450 ? 'gr300' : `gr${i}`;
+			events.push(JSON.stringify(row(id, { watch_ms: 1000 + i })));
+			users.push(user(i === 250 || i === 650 ? 'gu50' : i === 450 ? 'gu300' : `gu${i}`, i < 100 ? 'DE' : i < 500 ? 'FR' : 'IT'));
+		}
+		writeFileSync(join(tmp, 'groups.ndjson'), `${events.join('\n')}\n`);
+		writeFileSync(join(tmp, 'groups-users.ndjson'), `${users.join('\n')}\n`);
+		const [r] = await ingest({ source: 'engagement', paths: [join(tmp, 'groups.ndjson')], quiet: true });
+		const [u] = await ingest({ source: 'users', paths: [join(tmp, 'groups-users.ndjson')], quiet: true });
+		delete process.env.LOOPMETER_INGEST_CHUNK_ROWS;
+		expect(r).toMatchObject({ rows_read: 700, rows_loaded: 697, rows_duplicate: 3, rows_rejected: 0 });
+		// gu50 in the next group is a new version of the user (IT, not FR): it lands; gu300 repeats its stored row: a duplicate.
+		expect(u).toMatchObject({ rows_read: 700, rows_loaded: 698, rows_duplicate: 2, rows_rejected: 0 });
+		// Events keep the first line of a key; users the last ('latest wins').
+		const kept = await query<{ id: string; watch_ms: number; n: string }>(
+			`SELECT impression_id AS id, any(watch_ms) AS watch_ms, toString(count()) AS n FROM impressions WHERE impression_id IN ('gr50', 'gr300') GROUP BY id ORDER BY id`,
+			{ tag: 'test' }
+		);
+		expect(kept).toEqual([
+			{ id: 'gr300', watch_ms: 1300, n: '1' },
+			{ id: 'gr50', watch_ms: 1050, n: '1' }
+		]);
+		expect(await query(`SELECT toString(count()) AS n FROM impressions WHERE impression_id LIKE 'gr%'`, { tag: 'test' })).toEqual([{ n: '697' }]);
+		const countries = await query<{ id: string; country: string }>(
+			`SELECT user_id AS id, country FROM users FINAL WHERE user_id IN ('gu50', 'gu300') ORDER BY id`,
+			{ tag: 'test' }
+		);
+		expect(countries).toEqual([
+			{ id: 'gu300', country: 'FR' },
+			{ id: 'gu50', country: 'IT' }
+		]);
+	});
+
 	it('keeps the last line of a key, also when a re-run of the same file finds the key missing', async () => {
 		const user = (country: string) => JSON.stringify({ user_id: 'lw1', signup_at: '2026-01-01T00:00:00.000Z', stripe_customer_id: '', country, is_internal: false });
 		const path = join(tmp, 'users-latest.ndjson');
