@@ -45,6 +45,9 @@ interface Timing {
 	loopmeterCpu: number;
 	loopmeterLoaded: number;
 	loopmeterRejected: number;
+	/** Loopmeter into a warehouse whose rollup views on `impressions` were dropped: like for like with the bare native load (NDJSON only). */
+	bareSeconds?: number;
+	bareCpu?: number;
 	peakRssMb: number;
 	/** Wall seconds of Loopmeter's statements by tag, slowest first (what the rest of its time is: JavaScript, and waiting for background merges). */
 	profile: { tag: string; calls: number; ms: number }[];
@@ -138,16 +141,16 @@ function cpuSince(from: NodeJS.CpuUsage): number {
 	return (d.user + d.system) / 1e6;
 }
 
-/** Tables the materialized views on `impressions` write into (the rollups), emptied after a native load into it. */
-async function rollupTargets(): Promise<string[]> {
-	const views = await query<{ q: string }>(
-		`SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
+/** The materialized views on `impressions` (the rollups) and the tables they write into. */
+async function rollupViews(): Promise<{ view: string; target: string }[]> {
+	const views = await query<{ name: string; q: string }>(
+		`SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
 		{ tag: 'bench.views' }
 	);
 	return views
 		.filter((v) => /\bFROM\s+(\w+\.)?`?impressions`?(\s|$)/.test(v.q))
-		.map((v) => /\bTO\s+(?:\w+\.)?`?(\w+)`?/.exec(v.q)?.[1])
-		.filter((t): t is string => !!t && /^\w+$/.test(t));
+		.map((v) => ({ view: v.name, target: /\bTO\s+(?:\w+\.)?`?(\w+)`?/.exec(v.q)?.[1] ?? '' }))
+		.filter((v) => /^\w+$/.test(v.view) && /^\w+$/.test(v.target));
 }
 
 /**
@@ -164,9 +167,9 @@ async function timeNative(path: string, format: string, into: 'copy' | 'impressi
 	const cols = sources.engagement.columnNames.join(', ');
 	const t = performance.now();
 	const cpu = process.cpuUsage();
-	// Into impressions: blocks of ~100 000 rows, as ingest commits them. With the default (~1 M-row blocks) the
+	// Into impressions: blocks of ~400 000 rows, as ingest commits them. With the default (~1 M-row blocks) the
 	// user-day view's aggregation of a block needs more than the warehouse's memory cap (LOOPMETER_WAREHOUSE_MEMORY_MB, 1.25 GiB).
-	const blocks = into === 'impressions' ? ', min_insert_block_size_rows = 100000, min_insert_block_size_bytes = 0' : '';
+	const blocks = into === 'impressions' ? ', min_insert_block_size_rows = 400000, min_insert_block_size_bytes = 0' : '';
 	await command(
 		`INSERT INTO ${table} (${cols}, ingest_run_id) SELECT *, 'native' FROM file({path:String}, {format:String}, {structure:String})
 		 SETTINGS date_time_input_format = 'best_effort', max_execution_time = 0${blocks}`,
@@ -175,7 +178,7 @@ async function timeNative(path: string, format: string, into: 'copy' | 'impressi
 	const s = (performance.now() - t) / 1000;
 	const c = cpuSince(cpu);
 	if (into === 'copy') await command(`DROP TABLE bench_native`, { tag: 'bench.native' });
-	else for (const t of ['impressions', ...(await rollupTargets())]) await command(`TRUNCATE TABLE ${t}`, { tag: 'bench.reset' });
+	else for (const t of ['impressions', ...(await rollupViews()).map((v) => v.target)]) await command(`TRUNCATE TABLE ${t}`, { tag: 'bench.reset' });
 	return { seconds: s, cpu: c };
 }
 
@@ -195,9 +198,10 @@ interface LoopmeterRun {
  * file, whose memory chDB keeps), and its CPU is measured around ingest()
  * only, like the native loads' around their statement.
  */
-async function timeLoopmeter(path: string, dataDir: string): Promise<LoopmeterRun> {
+async function timeLoopmeter(path: string, dataDir: string, opts: { views: boolean }): Promise<LoopmeterRun> {
 	rmSync(dataDir, { recursive: true, force: true });
-	const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', path, dataDir], {
+	const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', path, ...(opts.views ? [] : ['--no-views'])];
+	const child = spawn(process.execPath, args, {
 		stdio: ['ignore', 'pipe', 'inherit'],
 		env: { ...process.env, LOOPMETER_DATA: dataDir }
 	});
@@ -210,9 +214,13 @@ async function timeLoopmeter(path: string, dataDir: string): Promise<LoopmeterRu
 	return JSON.parse(last) as LoopmeterRun;
 }
 
-/** The child of timeLoopmeter: ingests the file into LOOPMETER_DATA and prints its figures as one JSON line. */
-async function loopmeterChild(path: string): Promise<void> {
+/**
+ * The child of timeLoopmeter: ingests the file into LOOPMETER_DATA and prints its figures as one JSON line.
+ * `views` false: the rollup views on `impressions` are dropped first, to compare with the bare native load like for like.
+ */
+async function loopmeterChild(path: string, views: boolean): Promise<void> {
 	await getWarehouse({ role: 'loopmeter bench ingest (child)' });
+	if (!views) for (const v of await rollupViews()) await command(`DROP VIEW ${v.view}`, { tag: 'bench.views' });
 	const t = performance.now();
 	const cpu = process.cpuUsage();
 	startQueryProfile();
@@ -255,9 +263,14 @@ function medianLine(runs: Timing[]): string {
 		return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 	};
 	const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+	const bare = runs.filter((t) => t.bareCpu !== undefined && t.bareSeconds !== undefined);
 	return `NDJSON, median of ${runs.length} run${runs.length > 1 ? 's' : ''}: Loopmeter's CPU ratio ${pct(median(runs.map((t) => t.nativeCpu / t.loopmeterCpu)))} of the native load, ${pct(
 		median(runs.map((t) => t.viewsCpu / t.loopmeterCpu))
-	)} of the native load with views; wall ${pct(median(runs.map((t) => t.nativeSeconds / t.loopmeterSeconds)))}; ${fmt(median(runs.map((t) => t.rows / t.loopmeterSeconds)))} rows/s; peak RSS ${Math.max(...runs.map((t) => t.peakRssMb))} MiB at most.`;
+	)} of the native load with views; wall ${pct(median(runs.map((t) => t.nativeSeconds / t.loopmeterSeconds)))}; ${fmt(median(runs.map((t) => t.rows / t.loopmeterSeconds)))} rows/s; peak RSS ${Math.max(...runs.map((t) => t.peakRssMb))} MiB at most.${
+		bare.length
+			? ` Like for like, without the views: CPU ${pct(median(bare.map((t) => t.nativeCpu / t.bareCpu!)))}, wall ${pct(median(bare.map((t) => t.nativeSeconds / t.bareSeconds!)))}; with them: CPU ${pct(median(runs.map((t) => t.viewsCpu / t.loopmeterCpu)))}, wall ${pct(median(runs.map((t) => t.viewsSeconds / t.loopmeterSeconds)))}.`
+			: ''
+	}`;
 }
 
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ markdown: string; timings: Timing[] }> {
@@ -293,7 +306,9 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 				const nat = await timeNative(path, native, 'copy');
 				const views = await timeNative(path, native, 'impressions');
 				log(`${label}: loopmeter ingest (child process, fresh warehouse)…`);
-				const lm = await timeLoopmeter(path, join(work, 'loopmeter-data'));
+				const lm = await timeLoopmeter(path, join(work, 'loopmeter-data'), { views: true });
+				if (format === 'NDJSON') log(`${label}: loopmeter ingest without the rollup views (child process, fresh warehouse)…`);
+				const bare = format === 'NDJSON' ? await timeLoopmeter(path, join(work, 'loopmeter-data'), { views: false }) : undefined;
 				const t: Timing = {
 					format: label,
 					rows,
@@ -306,7 +321,9 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 					loopmeterCpu: lm.cpu,
 					loopmeterLoaded: lm.loaded,
 					loopmeterRejected: lm.rejected,
-					peakRssMb: lm.peakRssMb,
+					bareSeconds: bare?.seconds,
+					bareCpu: bare?.cpu,
+					peakRssMb: Math.max(lm.peakRssMb, bare?.peakRssMb ?? 0),
 					profile: lm.profile
 				};
 				timings.push(t);
@@ -315,6 +332,12 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 						`(${((nat.seconds / lm.seconds) * 100).toFixed(0)} % of native, ${((views.seconds / lm.seconds) * 100).toFixed(0)} % of native with views; ` +
 						`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${((nat.cpu / lm.cpu) * 100).toFixed(0)} % / ${((views.cpu / lm.cpu) * 100).toFixed(0)} %), peak RSS ${lm.peakRssMb} MiB`
 				);
+				if (bare) {
+					log(
+						`${label}: like for like, both without the rollup views: native ${fmt(rows / nat.seconds)} rows/s, loopmeter ${fmt(rows / bare.seconds)} rows/s ` +
+							`(${((nat.seconds / bare.seconds) * 100).toFixed(0)} %; CPU ${nat.cpu.toFixed(1)} s vs ${bare.cpu.toFixed(1)} s = ${((nat.cpu / bare.cpu) * 100).toFixed(0)} %), peak RSS ${bare.peakRssMb} MiB`
+					);
+				}
 			}
 		}
 		const markdown = [
@@ -330,6 +353,17 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 				(t) =>
 					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.viewsSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${((t.nativeSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${((t.viewsSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${t.nativeCpu.toFixed(1)} / ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${((t.nativeCpu / t.loopmeterCpu) * 100).toFixed(0)} % / ${((t.viewsCpu / t.loopmeterCpu) * 100).toFixed(0)} % | ${t.peakRssMb} MiB |`
 			),
+			'',
+			'Like for like (NDJSON): Loopmeter against the native load into the same kind of table — both into `impressions` with its rollup views, and both without them (Loopmeter on a warehouse whose views on `impressions` were dropped, against the bare copy). The target, Loopmeter ≥ 50 % of native, is read on these pairs: the views cost both loads the same work, which is not validation\'s.',
+			'',
+			'| run | without views: CPU native / loopmeter | ratio | wall ratio | with views: CPU native / loopmeter | ratio | wall ratio |',
+			'|---|---:|---:|---:|---:|---:|---:|',
+			...timings
+				.filter((t) => t.bareCpu !== undefined && t.bareSeconds !== undefined)
+				.map(
+					(t) =>
+						`| ${t.format} | ${t.nativeCpu.toFixed(1)} / ${t.bareCpu!.toFixed(1)} | ${((t.nativeCpu / t.bareCpu!) * 100).toFixed(0)} % | ${((t.nativeSeconds / t.bareSeconds!) * 100).toFixed(0)} % | ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${((t.viewsCpu / t.loopmeterCpu) * 100).toFixed(0)} % | ${((t.viewsSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % |`
+				),
 			'',
 			medianLine(timings.filter((t) => t.format.startsWith('NDJSON'))),
 			'',
@@ -454,7 +488,7 @@ export async function benchViews(opts: { rows?: number; out?: string; reps?: num
 export default benchIngest;
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-	if (process.argv[2] === '--child') await loopmeterChild(process.argv[3]!);
+	if (process.argv[2] === '--child') await loopmeterChild(process.argv[3]!, process.argv[4] !== '--no-views');
 	else if (process.argv[2] === '--views') await benchViews({ rows: process.argv[3] ? Number(process.argv[3]) : undefined });
 	else {
 		const rows = process.argv[2] ? Number(process.argv[2]) : undefined;

@@ -239,7 +239,7 @@ async function ingestFile(
 		const known = new Set(spec.columnNames);
 		// NDJSON lines (Parquet arrives as NDJSON too) can be loaded as written; CSV rows are rebuilt.
 		const passRaw = file.format !== 'csv';
-		// Records per committed chunk: the unit of resume and of insert deduplication.
+		// Records per chunk: on the JavaScript path the unit of resume and of insert deduplication (the fast path commits groups of chunks, see commitGroup).
 		const chunkRows = ingestSettings().LOOPMETER_INGEST_CHUNK_ROWS;
 		const chunkSize = spec.wholeFile ? Number.POSITIVE_INFINITY : (chunkRows ?? JS_PATH_CHUNK_ROWS);
 
