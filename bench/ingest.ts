@@ -54,6 +54,8 @@ interface Timing {
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+/** A ratio as a whole percentage, as every figure of this benchmark prints it. */
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
 /**
  * Deterministic engagement rows shaped like a month's export of a feed app:
@@ -262,7 +264,6 @@ function medianLine(runs: Timing[]): string {
 		const s = [...xs].sort((a, b) => a - b);
 		return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 	};
-	const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 	const bare = runs.filter((t) => t.bareCpu !== undefined && t.bareSeconds !== undefined);
 	return `NDJSON, median of ${runs.length} run${runs.length > 1 ? 's' : ''}: Loopmeter's CPU ratio ${pct(median(runs.map((t) => t.nativeCpu / t.loopmeterCpu)))} of the native load, ${pct(
 		median(runs.map((t) => t.viewsCpu / t.loopmeterCpu))
@@ -329,13 +330,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 				timings.push(t);
 				log(
 					`${label}: native ${fmt(rows / nat.seconds)} rows/s (into impressions with its rollup views ${fmt(rows / views.seconds)}), loopmeter ${fmt(rows / lm.seconds)} rows/s ` +
-						`(${((nat.seconds / lm.seconds) * 100).toFixed(0)} % of native, ${((views.seconds / lm.seconds) * 100).toFixed(0)} % of native with views; ` +
-						`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${((nat.cpu / lm.cpu) * 100).toFixed(0)} % / ${((views.cpu / lm.cpu) * 100).toFixed(0)} %), peak RSS ${lm.peakRssMb} MiB`
+						`(${pct(nat.seconds / lm.seconds)} of native, ${pct(views.seconds / lm.seconds)} of native with views; ` +
+						`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${pct(nat.cpu / lm.cpu)} / ${pct(views.cpu / lm.cpu)}), peak RSS ${lm.peakRssMb} MiB`
 				);
 				if (bare) {
 					log(
 						`${label}: like for like, both without the rollup views: native ${fmt(rows / nat.seconds)} rows/s, loopmeter ${fmt(rows / bare.seconds)} rows/s ` +
-							`(${((nat.seconds / bare.seconds) * 100).toFixed(0)} %; CPU ${nat.cpu.toFixed(1)} s vs ${bare.cpu.toFixed(1)} s = ${((nat.cpu / bare.cpu) * 100).toFixed(0)} %), peak RSS ${bare.peakRssMb} MiB`
+							`(${pct(nat.seconds / bare.seconds)}; CPU ${nat.cpu.toFixed(1)} s vs ${bare.cpu.toFixed(1)} s = ${pct(nat.cpu / bare.cpu)}), peak RSS ${bare.peakRssMb} MiB`
 					);
 				}
 			}
@@ -351,7 +352,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
 			...timings.map(
 				(t) =>
-					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.viewsSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${((t.nativeSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${((t.viewsSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % | ${t.nativeCpu.toFixed(1)} / ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${((t.nativeCpu / t.loopmeterCpu) * 100).toFixed(0)} % / ${((t.viewsCpu / t.loopmeterCpu) * 100).toFixed(0)} % | ${t.peakRssMb} MiB |`
+					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.viewsSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${pct(t.nativeSeconds / t.loopmeterSeconds)} | ${pct(t.viewsSeconds / t.loopmeterSeconds)} | ${t.nativeCpu.toFixed(1)} / ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${pct(t.nativeCpu / t.loopmeterCpu)} / ${pct(t.viewsCpu / t.loopmeterCpu)} | ${t.peakRssMb} MiB |`
 			),
 			'',
 			'Like for like (NDJSON): Loopmeter against the native load into the same kind of table — both into `impressions` with its rollup views, and both without them (Loopmeter on a warehouse whose views on `impressions` were dropped, against the bare copy). The pair without views isolates what validation, deduplication and the run bookkeeping cost; the pair with them is a user\'s load against ClickHouse\'s own load into the same table, where the views\' work, the same on both sides, narrows the gap.',
@@ -362,7 +363,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 				.filter((t) => t.bareCpu !== undefined && t.bareSeconds !== undefined)
 				.map(
 					(t) =>
-						`| ${t.format} | ${t.nativeCpu.toFixed(1)} / ${t.bareCpu!.toFixed(1)} | ${((t.nativeCpu / t.bareCpu!) * 100).toFixed(0)} % | ${((t.nativeSeconds / t.bareSeconds!) * 100).toFixed(0)} % | ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${((t.viewsCpu / t.loopmeterCpu) * 100).toFixed(0)} % | ${((t.viewsSeconds / t.loopmeterSeconds) * 100).toFixed(0)} % |`
+						`| ${t.format} | ${t.nativeCpu.toFixed(1)} / ${t.bareCpu!.toFixed(1)} | ${pct(t.nativeCpu / t.bareCpu!)} | ${pct(t.nativeSeconds / t.bareSeconds!)} | ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${pct(t.viewsCpu / t.loopmeterCpu)} | ${pct(t.viewsSeconds / t.loopmeterSeconds)} |`
 				),
 			'',
 			medianLine(timings.filter((t) => t.format.startsWith('NDJSON'))),
