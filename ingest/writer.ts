@@ -15,6 +15,10 @@ const INDEXED_SET_MAX = 10_000;
  *   stage minus keys already present ──▶ fresh (Memory)      (counts loaded vs duplicate)
  *   fresh ──INSERT … SETTINGS insert_deduplication_token──▶ table
  *
+ * The SQL fast path (addFrom, commitPending) gathers several parsed chunks in
+ * `pending` first, and for 'first' sources writes aside only the line numbers
+ * it keeps (`picked`) instead of a `fresh` copy.
+ *
  * Metric SQL reads impressions and jobs without FINAL, so "ReplacingMergeTree
  * will collapse it eventually" is not enough: a duplicate must never land.
  * The token is run id + chunk number: a resumed run re-sending a chunk that
