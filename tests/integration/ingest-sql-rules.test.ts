@@ -242,6 +242,26 @@ describe('SQL rules and zod rules agree', () => {
 		expect(canonical.map(id).sort()).toEqual(['e1', 'a1', 'a3', 'b2', 'c3', 'c6', 'c7', 'g2', 'h1', 'i1', 'i3', 'j4'].sort());
 	});
 
+	it('users, canonical path: blank and present values of columns with defaults', async () => {
+		const line = (id: string, over: Record<string, unknown> = {}) =>
+			JSON.stringify({ user_id: id, signup_at: '2026-01-01T00:00:00.000Z', stripe_customer_id: 'cus_1', country: 'US', is_internal: false, ...over });
+		const lines = [
+			line('u1'),
+			line('u2', { stripe_customer_id: '', country: '', is_internal: null }),
+			line('u3', { is_internal: true }),
+			line('u3n', { stripe_customer_id: null, country: null }),
+			line('u4', { country: 'us' }),
+			line('', {}),
+			line('u6', { signup_at: null }),
+			line('u7', { signup_at: '1999-12-31T23:59:59.999Z' }),
+			line('u8', { is_internal: 1 })
+		];
+		const { canonical } = await agree('users', lines);
+		// u3n: null for text prints as "" (JavaScript loads it); u4: lowercase country; an empty id; u6: a required time null;
+		// u7: before 2000; u8: 1 for a boolean (JavaScript decides).
+		expect(canonical.map((l) => (JSON.parse(l) as { user_id: string }).user_id)).toEqual(['u1', 'u2', 'u3']);
+	});
+
 	it.each([
 		['users', 'users.csv'],
 		['ad_revenue', 'ad_revenue.csv']
