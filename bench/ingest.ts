@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingest } from '../ingest/index.js';
 import { sources } from '../ingest/sources/index.js';
-import { closeWarehouse, command, getWarehouse, isOpen, query } from '../src/lib/server/warehouse/index.js';
+import { boundedStatementSettings, closeWarehouse, command, getWarehouse, isOpen, query } from '../src/lib/server/warehouse/index.js';
 import { startQueryProfile, stopQueryProfile } from '../src/lib/server/warehouse/profile.js';
 
 /**
@@ -172,9 +172,11 @@ async function timeNative(path: string, format: string, into: 'copy' | 'impressi
 	// Into impressions: blocks of ~400 000 rows, as ingest commits them. With the default (~1 M-row blocks) the
 	// user-day view's aggregation of a block needs more than the warehouse's memory cap (LOOPMETER_WAREHOUSE_MEMORY_MB, 1.25 GiB).
 	const blocks = into === 'impressions' ? ', min_insert_block_size_rows = 400000, min_insert_block_size_bytes = 0' : '';
+	// The setting that lets ingest's statements use both cores under the memory cap (boundedStatementSettings): native gets it too.
+	const threads = await boundedStatementSettings();
 	await command(
 		`INSERT INTO ${table} (${cols}, ingest_run_id) SELECT *, 'native' FROM file({path:String}, {format:String}, {structure:String})
-		 SETTINGS date_time_input_format = 'best_effort', max_execution_time = 0${blocks}`,
+		 SETTINGS date_time_input_format = 'best_effort', max_execution_time = 0${blocks}${threads ? `, ${threads}` : ''}`,
 		{ tag: 'bench.native', params: { path, format, structure: structure() } }
 	);
 	const s = (performance.now() - t) / 1000;

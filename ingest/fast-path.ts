@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { command, query } from '../src/lib/server/warehouse/index.js';
+import { boundedStatementSettings, command, query } from '../src/lib/server/warehouse/index.js';
 import { canonicalPathSql, fastPathParams, fastPathSql, type FastPathSql } from './sql-rules.js';
 import type { SourceSpec } from './sources/index.js';
 
@@ -16,6 +16,8 @@ export class FastStage {
 	readonly table: string;
 	/** The canonical path for the file's key layout (see canonicalPathSql); false once the file turned out not to be canonical. */
 	private canonical: { keys: string; sql: FastPathSql | undefined } | false | undefined;
+	/** A parse holds one chunk: it may use every core (see boundedStatementSettings). */
+	private threads = '';
 	private constructor(
 		private readonly spec: SourceSpec,
 		private readonly sql: FastPathSql,
@@ -32,6 +34,7 @@ export class FastStage {
 		const sql = fastPathSql(spec);
 		if (!sql) return undefined;
 		const s = new FastStage(spec, sql, runId, dir);
+		s.threads = await boundedStatementSettings();
 		await command(
 			`CREATE TABLE IF NOT EXISTS ${s.table} ENGINE = Memory AS
 			 SELECT toUInt64(0) AS _line, '' AS _refused, '' AS _raw, ${spec.columnNames.join(', ')} FROM ${spec.table} LIMIT 0`,
@@ -72,7 +75,7 @@ export class FastStage {
 
 	private async run(sql: FastPathSql, path: string, firstLine: number, keys: readonly string[]): Promise<{ line: number; raw: string }[]> {
 		const { table } = this;
-		await command(`INSERT INTO ${table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}`, {
+		await command(`INSERT INTO ${table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}${this.threads ? ` SETTINGS ${this.threads}` : ''}`, {
 			tag: sql === this.sql ? 'ingest.fast.parse' : 'ingest.fast.canonical',
 			params: { ...fastPathParams(this.spec, firstLine, keys), ...sql.params, path }
 		});
