@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingest } from '../ingest/index.js';
 import { sources } from '../ingest/sources/index.js';
+import { FAST_PATH_CHUNK_ROWS, FAST_PATH_CHUNKS_PER_INSERT } from '../ingest/settings.js';
 import { boundedStatementSettings, closeWarehouse, command, getWarehouse, isOpen, query } from '../src/lib/server/warehouse/index.js';
 import { startQueryProfile, stopQueryProfile } from '../src/lib/server/warehouse/profile.js';
 
@@ -169,9 +170,9 @@ async function timeNative(path: string, format: string, into: 'copy' | 'impressi
 	const cols = sources.engagement.columnNames.join(', ');
 	const t = performance.now();
 	const cpu = process.cpuUsage();
-	// Into impressions: blocks of ~400 000 rows, as ingest commits them. With the default (~1 M-row blocks) the
-	// user-day view's aggregation of a block needs more than the warehouse's memory cap (LOOPMETER_WAREHOUSE_MEMORY_MB, 1.25 GiB).
-	const blocks = into === 'impressions' ? ', min_insert_block_size_rows = 400000, min_insert_block_size_bytes = 0' : '';
+	// Into impressions: blocks of the size ingest commits. With the default (~1 M-row blocks) the user-day
+	// view's aggregation of a block needs more than the warehouse's memory cap (LOOPMETER_WAREHOUSE_MEMORY_MB, 1.25 GiB).
+	const blocks = into === 'impressions' ? `, min_insert_block_size_rows = ${FAST_PATH_CHUNK_ROWS * FAST_PATH_CHUNKS_PER_INSERT}, min_insert_block_size_bytes = 0` : '';
 	// The setting that lets ingest's statements use both cores under the memory cap (boundedStatementSettings): native gets it too.
 	const threads = await boundedStatementSettings();
 	await command(

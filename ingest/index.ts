@@ -255,8 +255,10 @@ async function ingestFile(
 		let chunkRejected = 0;
 		let chunkWarned = 0;
 		let pending: Promise<void> = Promise.resolve();
-		// Fast path: chunks parsed since the last commit (see commitGroup).
-		let group = { chunks: 0, read: 0, rejected: 0 };
+		// The fast path's chunks since the last commit; `first` numbers its first chunk (resume-aware: chunks before it landed).
+		let group = { first: run.chunks_done, chunks: 0, read: 0, rejected: 0 };
+		// The group being committed on the writer's lane while the next one is parsed (see commitGroup).
+		let landing: Promise<void> = Promise.resolve();
 		let seenRecords = 0;
 		let checkedColumns = false;
 		const skipped = resuming ? resuming.rows_read : 0;
@@ -385,28 +387,37 @@ async function ingestFile(
 				} else accepted.push({ line: rec.line, row: v.row });
 			}
 			await stage.add(accepted);
-			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, run.chunks_done + group.chunks, letters);
+			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, group.first + group.chunks, letters);
 			await writer!.addFrom(stage.table);
 			await stage.clear();
 			group.chunks++;
 			group.read += c.records;
 			group.rejected += rejected;
-			if ((run.chunks_done + group.chunks) % FAST_PATH_CHUNKS_PER_INSERT === 0) await commitGroup();
+			if ((group.first + group.chunks) % FAST_PATH_CHUNKS_PER_INSERT === 0) await commitGroup();
 		}
 
-		/** The chunks added since the last commit land together; the run moves on only once they have (the unit of resume). */
+		/**
+		 * The chunks added since the last commit land together; the run moves on
+		 * only once they have (the unit of resume). The commit runs on the
+		 * writer's lane while the next group is parsed; groups land one at a
+		 * time and in order, so each commit sees the keys of every group before it.
+		 */
 		async function commitGroup(): Promise<void> {
 			if (!group.chunks) return;
-			const loaded = await writer!.commitPending(run.chunks_done);
-			Object.assign(run, {
-				rows_read: run.rows_read + group.read,
-				rows_loaded: run.rows_loaded + loaded,
-				rows_duplicate: run.rows_duplicate + group.read - group.rejected - loaded,
-				rows_rejected: run.rows_rejected + group.rejected,
-				chunks_done: run.chunks_done + group.chunks
+			const g = group;
+			group = { first: g.first + g.chunks, chunks: 0, read: 0, rejected: 0 };
+			await landing;
+			landing = writer!.commitPending(g.first).then(async (loaded) => {
+				Object.assign(run, {
+					rows_read: run.rows_read + g.read,
+					rows_loaded: run.rows_loaded + loaded,
+					rows_duplicate: run.rows_duplicate + g.read - g.rejected - loaded,
+					rows_rejected: run.rows_rejected + g.rejected,
+					chunks_done: run.chunks_done + g.chunks
+				});
+				await saveRun(run);
 			});
-			group = { chunks: 0, read: 0, rejected: 0 };
-			await saveRun(run);
+			landing.catch(() => {});
 		}
 
 		async function loadFast(stage: FastStage, dir: string): Promise<void> {
@@ -441,13 +452,16 @@ async function ingestFile(
 				if (e instanceof IngestFileError) {
 					await pending;
 					await commitGroup();
+					await landing;
 				}
 				throw e;
 			} finally {
 				await pending.catch(() => {});
+				await landing.catch(() => {});
 			}
 			await pending;
 			await commitGroup();
+			await landing;
 		}
 
 		const records = fast ? undefined : readRecords({

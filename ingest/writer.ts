@@ -1,11 +1,15 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundedStatementSettings, command, getWarehouse, query } from '../src/lib/server/warehouse/index.js';
+import { boundedStatementSettings, command, getWarehouse, openLane, query, type Lane } from '../src/lib/server/warehouse/index.js';
 import type { SourceSpec } from './sources/index.js';
 
 /** Sets up to this size (the days of the rows being committed) narrow a day-keyed table by its index; their key set is larger and is only probed. */
 const INDEXED_SET_MAX = 10_000;
+
+/** Where a statement runs: the main queue, or the writer's lane. */
+type Statements = Pick<Lane, 'command' | 'query'>;
+const main: Statements = { command, query };
 
 /**
  * Writes validated rows of one run into the source's table, chunk by chunk,
@@ -16,8 +20,9 @@ const INDEXED_SET_MAX = 10_000;
  *   fresh ──INSERT … SETTINGS insert_deduplication_token──▶ table
  *
  * The SQL fast path (addFrom, commitPending) gathers several parsed chunks in
- * `pending` first, and for 'first' sources writes aside only the line numbers
- * it keeps (`picked`) instead of a `fresh` copy.
+ * a `pending` table first, and for 'first' sources writes aside only the line
+ * numbers it keeps (`picked`) instead of a `fresh` copy. It commits on a lane
+ * of its own, into the table the next chunks are not filling.
  *
  * Metric SQL reads impressions and jobs without FINAL, so "ReplacingMergeTree
  * will collapse it eventually" is not enough: a duplicate must never land.
@@ -28,8 +33,14 @@ const INDEXED_SET_MAX = 10_000;
 export class ChunkWriter {
 	private readonly stage: string;
 	private readonly fresh: string;
-	/** The fast path's rows added since the last commit, with their line numbers (see addFrom). */
-	private readonly pending: string;
+	/**
+	 * The fast path's rows added since the last commit, with their line numbers
+	 * (see addFrom): two tables, one filling while the other is committed.
+	 */
+	private readonly pendings: readonly [string, string];
+	private filling = 0;
+	/** Where commitPending's statements run: beside the main queue, which meanwhile parses the next chunks. */
+	private lane?: Lane;
 	/** The line numbers of the pending rows a commit keeps. */
 	private readonly picked: string;
 	private readonly cols: string;
@@ -50,7 +61,7 @@ export class ChunkWriter {
 		const id = runId.replace(/[^a-f0-9]/g, '');
 		this.stage = `ingest_stage_${id}`;
 		this.fresh = `ingest_fresh_${id}`;
-		this.pending = `ingest_pending_${id}`;
+		this.pendings = [`ingest_pending_${id}`, `ingest_pending2_${id}`];
 		this.picked = `ingest_picked_${id}`;
 		this.cols = spec.columnNames.join(', ');
 		this.key = spec.key.join(', ');
@@ -71,12 +82,13 @@ export class ChunkWriter {
 			mkdirSync(w.spool, { recursive: true });
 		}
 		for (const t of [w.stage, w.fresh]) await command(`CREATE TABLE IF NOT EXISTS ${t} AS ${spec.table} ENGINE = Memory`, { tag: 'ingest.stage.create' });
-		await command(
-			`CREATE TABLE IF NOT EXISTS ${w.pending} ENGINE = Memory AS SELECT toUInt64(0) AS _line, ${w.cols} FROM ${spec.table} LIMIT 0`,
-			{ tag: 'ingest.stage.create' }
-		);
+		for (const t of w.pendings) {
+			await command(`CREATE TABLE IF NOT EXISTS ${t} ENGINE = Memory AS SELECT toUInt64(0) AS _line, ${w.cols} FROM ${spec.table} LIMIT 0`, {
+				tag: 'ingest.stage.create'
+			});
+		}
 		await command(`CREATE TABLE IF NOT EXISTS ${w.picked} (_line UInt64) ENGINE = Memory`, { tag: 'ingest.stage.create' });
-		for (const t of [w.stage, w.fresh, w.pending, w.picked]) await command(`TRUNCATE TABLE ${t}`, { tag: 'ingest.stage.truncate' });
+		for (const t of [w.stage, w.fresh, ...w.pendings, w.picked]) await command(`TRUNCATE TABLE ${t}`, { tag: 'ingest.stage.truncate' });
 		return w;
 	}
 
@@ -98,19 +110,20 @@ export class ChunkWriter {
 			await command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
 			await this.stageRows(rows, []);
 		}
-		return (await this.insertStaged(chunk)).loaded;
+		return (await this.insertStaged(main, chunk)).loaded;
 	}
 
 	/**
 	 * The fast path adds each parsed chunk's accepted rows (`fast`, a table with
 	 * `_line` and `_refused` columns, see ./fast-path.ts) here, and commits
-	 * every few chunks with commitPending: one insert of 400 000 rows instead
-	 * of four of 100 000 gives the table and its rollup views a quarter of the
-	 * parts to write and merge (measured: insert CPU with the views' merges
-	 * 10–11 → 6 s per 2 M rows), while ClickHouse parses one chunk at a time.
+	 * every few chunks with commitPending: one insert of 300 000 rows instead
+	 * of three of 100 000 gives the table and its rollup views a third of the
+	 * parts to write and merge (measured with four chunks: insert CPU with the
+	 * views' merges 10–11 → 6 s per 2 M rows), while ClickHouse parses one
+	 * chunk at a time.
 	 */
 	async addFrom(fast: string): Promise<void> {
-		await command(`INSERT INTO ${this.pending} (_line, ${this.cols}) SELECT _line, ${this.cols} FROM ${fast} WHERE _refused = ''${this.with()}`, {
+		await command(`INSERT INTO ${this.pendings[this.filling]} (_line, ${this.cols}) SELECT _line, ${this.cols} FROM ${fast} WHERE _refused = ''${this.with()}`, {
 			tag: 'ingest.pending.add'
 		});
 	}
@@ -129,43 +142,49 @@ export class ChunkWriter {
 	 * line must be compared with the stored row, so insertStaged's two steps stay.
 	 */
 	async commitPending(chunk: number): Promise<number> {
-		const { stage, cols, pending, picked } = this;
+		const { stage, cols, picked } = this;
+		// The rows added from now on fill the other table. A caller commits one group at a time: the other table's
+		// commit, the one before this, has finished.
+		const pending = this.pendings[this.filling]!;
+		this.filling = 1 - this.filling;
+		// Every statement here is plain SQL (our own names and literals), so the lane runs it beside the main queue's parsing.
+		const db = (this.lane ??= await openLane());
 		try {
 			if (this.keyOnly) {
 				// Only the line numbers of the rows to keep are written aside, not a second copy of the rows.
-				await command(
+				await db.command(
 					`INSERT INTO ${picked} (_line) SELECT _line FROM ${pending} WHERE ${this.notYetLoaded(pending)} ORDER BY _line${this.lastWins} LIMIT 1 BY ${this.key}${this.settings}`,
 					{ tag: 'ingest.stage' }
 				);
-				const [n] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${picked}`, { tag: 'ingest.stage.count' });
+				const [n] = await db.query<{ n: string }>(`SELECT toString(count()) AS n FROM ${picked}`, { tag: 'ingest.stage.count' });
 				const loaded = Number(n?.n ?? 0);
-				if (loaded > 0) await this.insertFrom(`${pending} WHERE _line IN (SELECT _line FROM ${picked})`, chunk);
-				await command(`TRUNCATE TABLE ${picked}`, { tag: 'ingest.stage.truncate' });
+				if (loaded > 0) await this.insertFrom(db, `${pending} WHERE _line IN (SELECT _line FROM ${picked})`, chunk);
+				await db.command(`TRUNCATE TABLE ${picked}`, { tag: 'ingest.stage.truncate' });
 				return loaded;
 			}
-			await command(`INSERT INTO ${stage} (${cols}) SELECT ${cols} FROM ${pending} ORDER BY _line${this.lastWins} LIMIT 1 BY ${this.key}${this.with()}`, {
+			await db.command(`INSERT INTO ${stage} (${cols}) SELECT ${cols} FROM ${pending} ORDER BY _line${this.lastWins} LIMIT 1 BY ${this.key}${this.with()}`, {
 				tag: 'ingest.stage'
 			});
-			return (await this.insertStaged(chunk)).loaded;
+			return (await this.insertStaged(db, chunk)).loaded;
 		} finally {
-			await command(`TRUNCATE TABLE ${pending}`, { tag: 'ingest.pending.truncate' });
+			await db.command(`TRUNCATE TABLE ${pending}`, { tag: 'ingest.pending.truncate' });
 		}
 	}
 
 	/** Rows of `from` (a table, or a table with its WHERE clause) into the table under the chunk's deduplication token. */
-	private async insertFrom(from: string, chunk: number): Promise<void> {
+	private async insertFrom(db: Statements, from: string, chunk: number): Promise<void> {
 		const token = `${this.runId}:${chunk}`;
-		await command(
+		await db.command(
 			`INSERT INTO ${this.spec.table} (${this.cols}, ingest_run_id) SETTINGS insert_deduplication_token = '${token}'${this.insertSettings} SELECT ${this.cols}, ${this.runLiteral} FROM ${from}`,
 			{ tag: 'ingest.insert' }
 		);
 	}
 
 	/** The stage, minus keys already loaded, into the table under the chunk's deduplication token; empties the stage. */
-	private async insertStaged(chunk: number): Promise<{ staged: number; loaded: number }> {
+	private async insertStaged(db: Statements, chunk: number): Promise<{ staged: number; loaded: number }> {
 		const { stage, fresh, cols } = this;
 		// Most chunks of a bulk load meet no existing key: then the stage goes straight in.
-		const [counts] = await query<{ total: string; present: string }>(
+		const [counts] = await db.query<{ total: string; present: string }>(
 			`SELECT toString(count()) AS total, toString(countIf(NOT (${this.notYetLoaded()}))) AS present FROM ${stage}${this.settings}`,
 			{ tag: 'ingest.existing' }
 		);
@@ -173,15 +192,15 @@ export class ChunkWriter {
 		const duplicates = Number(counts?.present ?? 0);
 		const loaded = staged - duplicates;
 		if (loaded > 0 && duplicates === 0) {
-			await this.insertFrom(stage, chunk);
+			await this.insertFrom(db, stage, chunk);
 		} else if (loaded > 0) {
-			await command(`INSERT INTO ${fresh} (${cols}, ingest_run_id) SELECT ${cols}, ingest_run_id FROM ${stage} WHERE ${this.notYetLoaded()}${this.settings}`, {
+			await db.command(`INSERT INTO ${fresh} (${cols}, ingest_run_id) SELECT ${cols}, ingest_run_id FROM ${stage} WHERE ${this.notYetLoaded()}${this.settings}`, {
 				tag: 'ingest.fresh'
 			});
-			await this.insertFrom(fresh, chunk);
-			await command(`TRUNCATE TABLE ${fresh}`, { tag: 'ingest.stage.truncate' });
+			await this.insertFrom(db, fresh, chunk);
+			await db.command(`TRUNCATE TABLE ${fresh}`, { tag: 'ingest.stage.truncate' });
 		}
-		await command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
+		await db.command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
 		return { staged, loaded };
 	}
 
@@ -242,7 +261,7 @@ export class ChunkWriter {
 	/**
 	 * Settings of the statements that run notYetLoaded (in the SQL text: settings leak on chDB).
 	 * Key only, by day: the day set narrows the table by its sort key, and the
-	 * key set (100 000 to 400 000 values) is left out of the index analysis,
+	 * key set (100 000 to 300 000 values) is left out of the index analysis,
 	 * which cost more than the whole scan it saved (new-key check of a
 	 * 100 000-row chunk at 5 M rows: 124 → 57 ms). Whole rows: NULL must equal NULL inside IN.
 	 */
@@ -267,7 +286,9 @@ export class ChunkWriter {
 	}
 
 	async close(): Promise<void> {
-		for (const t of [this.stage, this.fresh, this.pending, this.picked]) await command(`DROP TABLE IF EXISTS ${t}`, { tag: 'ingest.stage.drop' });
+		await this.lane?.close();
+		this.lane = undefined;
+		for (const t of [this.stage, this.fresh, ...this.pendings, this.picked]) await command(`DROP TABLE IF EXISTS ${t}`, { tag: 'ingest.stage.drop' });
 		if (this.spool) rmSync(this.spool, { recursive: true, force: true });
 	}
 }

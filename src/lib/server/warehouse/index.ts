@@ -179,12 +179,16 @@ function drainAfterFailure(wh: Warehouse): void {
 }
 
 /** The one way to read from the warehouse: values only as typed `{name:Type}` parameters. */
-export async function query<T>(sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
+export function query<T>(sql: string, options: QueryOptions): Promise<T[]> {
+	return queryOn<T>(undefined, sql, options);
+}
+
+async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	const wh = await getWarehouse();
 	while (slot.draining) await slot.draining;
 	const started = performance.now();
 	try {
-		const rs = await wh.client.query({
+		const rs = await (client ?? wh.client).query({
 			query: sql,
 			query_params: params,
 			format: 'JSONEachRow',
@@ -226,18 +230,57 @@ export function boundedStatementSettings(): Promise<string> {
 const BOUNDED_STATEMENT_MEMORY_PER_THREAD = 256 * 2 ** 20;
 
 /** DDL and other statements without a result. */
-export async function command(sql: string, { tag, params }: QueryOptions): Promise<void> {
+export function command(sql: string, options: QueryOptions): Promise<void> {
+	return commandOn(undefined, sql, options);
+}
+
+async function commandOn(client: ClickHouseClient | undefined, sql: string, { tag, params }: QueryOptions): Promise<void> {
 	const wh = await getWarehouse();
 	while (slot.draining) await slot.draining;
 	const started = performance.now();
 	try {
-		await wh.client.command({ query: sql, query_params: params });
+		await (client ?? wh.client).command({ query: sql, query_params: params });
 	} catch (e) {
 		drainAfterFailure(wh);
 		throw translate(e, tag, wh);
 	} finally {
 		recordQuery(tag, performance.now() - started);
 	}
+}
+
+/**
+ * A second statement queue on the warehouse, for work that may run while the
+ * main queue works: ingest commits one group of rows while the next group is
+ * parsed. chDB runs one connection's statements one at a time, and every
+ * statement with query_params one at a time process-wide (CHDB-NOTES), so an
+ * embedded lane is a second connection to the same engine and its statements
+ * must be plain SQL (with parameters they would still be right, but wait for
+ * the main queue). A server runs concurrent requests anyway: there the lane
+ * is the main client.
+ */
+export interface Lane {
+	command(sql: string, options: QueryOptions): Promise<void>;
+	query<T>(sql: string, options: QueryOptions): Promise<T[]>;
+	close(): Promise<void>;
+}
+
+export async function openLane(): Promise<Lane> {
+	const wh = await getWarehouse();
+	let client: ClickHouseClient | undefined;
+	if (wh.mode === 'embedded') {
+		const { createChdbConnection } = await import('chdb/connection');
+		const connection = createChdbConnection({ path: wh.dataDir! }) as unknown as Connection;
+		client = createClient({ connection });
+		// Per connection, like the main one's (openEmbedded).
+		await client.command({ query: `SET max_execution_time = ${Math.ceil(wh.config.LOOPMETER_QUERY_TIMEOUT_MS / 1000)}` });
+	}
+	return {
+		command: (sql, options) => commandOn(client, sql, options),
+		query: <T>(sql: string, options: QueryOptions) => queryOn<T>(client, sql, options),
+		close: async () => {
+			await client?.close();
+		}
+	};
 }
 
 /**
