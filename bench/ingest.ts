@@ -144,16 +144,33 @@ function cpuSince(from: NodeJS.CpuUsage): number {
 	return (d.user + d.system) / 1e6;
 }
 
-/** The materialized views on `impressions` (the rollups) and the tables they write into. */
+/** The materialized views fed by inserts into `impressions` (the rollups, and views on their tables) and the tables they write into. */
 async function rollupViews(): Promise<{ view: string; target: string }[]> {
-	const views = await query<{ name: string; q: string }>(
-		`SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
-		{ tag: 'bench.views' }
-	);
-	return views
-		.filter((v) => /\bFROM\s+(\w+\.)?`?impressions`?(\s|$)/.test(v.q))
-		.map((v) => ({ view: v.name, target: /\bTO\s+(?:\w+\.)?`?(\w+)`?/.exec(v.q)?.[1] ?? '' }))
+	const views = (
+		await query<{ name: string; q: string }>(
+			`SELECT name, create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND engine = 'MaterializedView'`,
+			{ tag: 'bench.views' }
+		)
+	)
+		.map((v) => ({
+			view: v.name,
+			source: /\bFROM\s+(?:\w+\.)?`?(\w+)`?/.exec(v.q)?.[1] ?? '',
+			target: /\bTO\s+(?:\w+\.)?`?(\w+)`?/.exec(v.q)?.[1] ?? ''
+		}))
 		.filter((v) => /^\w+$/.test(v.view) && /^\w+$/.test(v.target));
+	const fed = new Set(['impressions']);
+	const out: { view: string; target: string }[] = [];
+	for (let grew = true; grew; ) {
+		grew = false;
+		for (const v of views) {
+			if (fed.has(v.source) && !out.some((o) => o.view === v.view)) {
+				out.push({ view: v.view, target: v.target });
+				fed.add(v.target);
+				grew = true;
+			}
+		}
+	}
+	return out;
 }
 
 /**
