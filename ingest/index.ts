@@ -17,9 +17,10 @@ import { parquetAsNdjson } from './parquet.js';
 import { FAST_PATH_CHUNK_ROWS, FAST_PATH_CHUNKS_PER_INSERT, ingestSettings, JS_PATH_CHUNK_ROWS, JS_PATH_HEAP_BYTES } from './settings.js';
 import { ndjsonRecord, readRecords, type InputRecord } from './read.js';
 import { FastStage } from './fast-path.js';
+import { fastPathSql } from './sql-rules.js';
 import { collectGarbageAbove } from './heap.js';
 import { spoolChunks, type SpoolChunk } from './spool.js';
-import { deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
+import { anyRunOfSize, deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
 import { sources, type SourceSpec } from './sources/index.js';
 import { compileValidator, type Rejection } from './validate.js';
 import { ChunkWriter } from './writer.js';
@@ -156,11 +157,26 @@ async function ingestFile(
 	// What the process held before this file (the dashboard's caches, when it runs in the app): the reader may add JS_PATH_HEAP_BYTES.
 	const heapLimit = process.memoryUsage().heapUsed + JS_PATH_HEAP_BYTES;
 	const name = opts.label ?? (file.name === '-' ? 'stdin' : file.name);
-	const fileHash = await hashFile(file.path);
 	const dry = !!opts.dryRun;
-	const previous = dry ? undefined : await lastRunOf(spec.source, fileHash);
+	// NDJSON (and Parquet, converted to it) into the embedded warehouse: ClickHouse parses and checks the lines (./fast-path.ts).
+	// CSV stays on the JavaScript reader: spooling each record as the JSON of its cells for SQL measured no
+	// cheaper (35 vs 32 CPU µs a row, 5 M rows) and held more memory.
+	const sqlChecks =
+		!dry &&
+		file.format !== 'csv' &&
+		fastPathSql(spec) !== undefined &&
+		ingestSettings().LOOPMETER_INGEST_SQL_CHECKS === '1' &&
+		(await getWarehouse()).mode === 'embedded';
+	// The file's hash decides resuming and re-run handling, but only a file of the same size can have the same hash. A file
+	// no run of this source has had the size of is new: on the fast path it then starts loading at once and is hashed beside
+	// the load (2.1 GB: 2.6 s), which fills in the hash before any dead letter or run record needs it (`hashed`).
+	const hashing = hashFile(file.path);
+	hashing.catch(() => {});
+	const beside = sqlChecks && !(await anyRunOfSize(spec.source, file.bytes));
+	let fileHash = beside ? '' : await hashing;
+	const previous = dry || beside ? undefined : await lastRunOf(spec.source, fileHash);
 	const resuming = previous?.outcome === 'running' ? previous : undefined;
-	const lettersStored = dry || (await finishedBefore(spec.source, fileHash));
+	const lettersStored = dry || (!beside && (await finishedBefore(spec.source, fileHash)));
 	const run: RunRecord = resuming
 		? { ...resuming, file: name, actor: opts.actor ?? resuming.actor }
 		: {
@@ -221,7 +237,15 @@ async function ingestFile(
 			done
 		});
 
-	if (!dry) await saveRun(run);
+	// A file hashed beside its load is recorded once its hash is known (a run record names its file by it).
+	const hashed = hashing.then((h) => {
+		fileHash = run.file_hash = h;
+	});
+	hashed.catch(() => {});
+	if (!dry) {
+		if (beside) hashed.then(() => saveRun(run)).catch(() => {});
+		else await saveRun(run);
+	}
 	let writer: ChunkWriter | undefined;
 	let cleanup = () => {};
 	let closeFast = async () => {};
@@ -259,6 +283,8 @@ async function ingestFile(
 		let group = { first: run.chunks_done, chunks: 0, read: 0, rejected: 0 };
 		// The group being committed on the writer's lane while the next one is parsed (see commitGroup).
 		let landing: Promise<void> = Promise.resolve();
+		// The fast path's dead letters, in chunk order.
+		let lettersSaved: Promise<void> = Promise.resolve();
 		let seenRecords = 0;
 		let checkedColumns = false;
 		const skipped = resuming ? resuming.rows_read : 0;
@@ -342,11 +368,8 @@ async function ingestFile(
 			for (const h of header) if (!known.has(h)) tally.extra.add(h);
 		}
 
-		// NDJSON (and Parquet, converted to it) into the embedded warehouse: ClickHouse parses and checks the lines (./fast-path.ts).
 		let fast: FastStage | undefined;
-		// CSV stays on the JavaScript reader: spooling each record as the JSON of its cells for SQL measured no
-		// cheaper (35 vs 32 CPU µs a row, 5 M rows) and held more memory.
-		if (writer && file.format !== 'csv' && ingestSettings().LOOPMETER_INGEST_SQL_CHECKS === '1' && (await getWarehouse()).mode === 'embedded') {
+		if (writer && sqlChecks) {
 			// Named after the run (our own UUID), so a resumed run reuses, then removes, the folder of the killed one.
 			const dir = join(tmpdir(), `loopmeter-fast-${run.run_id}`);
 			mkdirSync(dir, { recursive: true });
@@ -387,7 +410,16 @@ async function ingestFile(
 				} else accepted.push({ line: rec.line, row: v.row });
 			}
 			await stage.add(accepted);
-			if (!lettersStored) await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, group.first + group.chunks, letters);
+			if (!lettersStored && letters.length) {
+				// Stored beside the parsing, once the file's hash is known (see `hashed`); commitGroup waits for them.
+				const chunk = group.first + group.chunks;
+				const chunkLetters = letters;
+				lettersSaved = lettersSaved.then(async () => {
+					await hashed;
+					await saveDeadLetters({ source: spec.source, file: name, file_hash: fileHash, run_id: run.run_id }, chunk, chunkLetters);
+				});
+				lettersSaved.catch(() => {});
+			}
 			await writer!.addFrom(stage.table);
 			await stage.clear();
 			group.chunks++;
@@ -406,8 +438,12 @@ async function ingestFile(
 			if (!group.chunks) return;
 			const g = group;
 			group = { first: g.first + g.chunks, chunks: 0, read: 0, rejected: 0 };
+			// The run record may say a chunk is done only once its dead letters are stored: a resumed run skips done chunks.
+			const stored = lettersSaved;
 			await landing;
 			landing = writer!.commitPending(g.first).then(async (loaded) => {
+				await stored;
+				await hashed;
 				Object.assign(run, {
 					rows_read: run.rows_read + g.read,
 					rows_loaded: run.rows_loaded + loaded,
@@ -566,6 +602,8 @@ async function ingestFile(
 		await writer?.close().catch(() => {});
 	}
 	run.finished_at = new Date().toISOString().replace('T', ' ').slice(0, 23);
+	// An unreadable file already failed the load with its own message.
+	await hashed.catch(() => {});
 	if (!dry) await saveRun(run);
 	progress(true);
 	return report();

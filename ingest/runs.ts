@@ -52,6 +52,15 @@ export async function lastRunOf(source: IngestSource, fileHash: string): Promise
 	return r as unknown as RunRecord;
 }
 
+/** Whether some run of this source read a file of exactly this many bytes: only such a file can have the same content (hash). */
+export async function anyRunOfSize(source: IngestSource, bytes: number): Promise<boolean> {
+	const rows = await query<{ n: number }>(`SELECT count() AS n FROM ingest_runs FINAL WHERE source = {source:String} AND bytes = {bytes:UInt64}`, {
+		tag: 'ingest.runs.size',
+		params: { source, bytes }
+	});
+	return Number(rows[0]?.n ?? 0) > 0;
+}
+
 /** Whether some earlier run of this file content finished: its dead letters are already stored. */
 export async function finishedBefore(source: IngestSource, fileHash: string): Promise<boolean> {
 	const rows = await query<{ n: number }>(

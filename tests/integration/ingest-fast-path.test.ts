@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -250,5 +251,48 @@ describe('Parquet (converted to NDJSON by ClickHouse, then the SQL path)', () =>
 			{ tag: 'test' }
 		);
 		expect(row).toEqual({ ts: '2026-08-06 10:00:04.000', tz: null, platform: 'web' });
+	});
+});
+
+describe('a new file is hashed beside its load', () => {
+	it('names the file by its hash in the run record and every dead letter, and a re-run of it adds nothing', async () => {
+		process.env.LOOPMETER_INGEST_CHUNK_ROWS = '100';
+		const lines: string[] = [];
+		for (let i = 0; i < 700; i++) lines.push(JSON.stringify(row(`hb${i}`, i % 97 === 5 ? { watch_ms: -1 } : {})));
+		const path = join(tmp, 'hashed-beside.ndjson');
+		writeFileSync(path, `${lines.join('\n')}\n`);
+		const hash = createHash('sha256').update(readFileSync(path)).digest('hex');
+		try {
+			startQueryProfile();
+			const [first] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+			const firstCalls = Object.fromEntries(stopQueryProfile().map((p) => [p.tag, p.calls]));
+			expect(first).toMatchObject({ file_hash: hash, rows_read: 700, rows_loaded: 692, rows_rejected: 8, outcome: 'succeeded' });
+			// No run had a file of this size, so no run was looked up by hash before loading.
+			expect(firstCalls['ingest.runs.size']).toBe(1);
+			expect(firstCalls['ingest.runs.last']).toBeUndefined();
+			const runs = await query<{ file_hash: string; chunks_done: number }>(
+				`SELECT file_hash, chunks_done FROM ingest_runs FINAL WHERE run_id = {id:String}`,
+				{ tag: 'test', params: { id: first!.run_id } }
+			);
+			expect(runs).toEqual([{ file_hash: hash, chunks_done: 7 }]);
+			const stored = await query<{ file_hash: string; n: string }>(
+				`SELECT file_hash, toString(count()) AS n FROM dead_letters FINAL WHERE run_id = {id:String} GROUP BY file_hash`,
+				{ tag: 'test', params: { id: first!.run_id } }
+			);
+			expect(stored).toEqual([{ file_hash: hash, n: '8' }]);
+
+			// The same bytes again: recognised by their hash, nothing loaded, the dead letters not stored twice.
+			startQueryProfile();
+			const [again] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+			expect(Object.fromEntries(stopQueryProfile().map((p) => [p.tag, p.calls]))['ingest.runs.last']).toBe(1);
+			expect(again).toMatchObject({ file_hash: hash, rows_loaded: 0, rows_duplicate: 692, rows_rejected: 8 });
+			const total = await query<{ n: string }>(`SELECT toString(count()) AS n FROM dead_letters FINAL WHERE file_hash = {h:String}`, {
+				tag: 'test',
+				params: { h: hash }
+			});
+			expect(total).toEqual([{ n: '8' }]);
+		} finally {
+			delete process.env.LOOPMETER_INGEST_CHUNK_ROWS;
+		}
 	});
 });
