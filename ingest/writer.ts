@@ -116,8 +116,8 @@ export class ChunkWriter {
 	/**
 	 * The fast path adds each parsed chunk's accepted rows (`fast`, a table with
 	 * `_line` and `_refused` columns, see ./fast-path.ts) here, and commits
-	 * every few chunks with commitPending: one insert of 300 000 rows instead
-	 * of three of 100 000 gives the table and its rollup views a third of the
+	 * every few chunks with commitPending: one insert of 240 000 rows instead
+	 * of three of 80 000 gives the table and its rollup views a third of the
 	 * parts to write and merge (measured with four chunks: insert CPU with the
 	 * views' merges 10–11 → 6 s per 2 M rows), while ClickHouse parses one
 	 * chunk at a time.
@@ -261,7 +261,7 @@ export class ChunkWriter {
 	/**
 	 * Settings of the statements that run notYetLoaded (in the SQL text: settings leak on chDB).
 	 * Key only, by day: the day set narrows the table by its sort key, and the
-	 * key set (100 000 to 300 000 values) is left out of the index analysis,
+	 * key set (80 000 to 240 000 values) is left out of the index analysis,
 	 * which cost more than the whole scan it saved (new-key check of a
 	 * 100 000-row chunk at 5 M rows: 124 → 57 ms). Whole rows: NULL must equal NULL inside IN.
 	 */
