@@ -170,7 +170,10 @@ async function ingestFile(
 	// The file's hash decides resuming and re-run handling, but only a file of the same size can have the same hash. A file
 	// no run of this source has had the size of is new: on the fast path it then starts loading at once and is hashed beside
 	// the load (2.1 GB: 2.6 s), which fills in the hash before any dead letter or run record needs it (`hashed`).
-	const hashing = hashFile(file.path);
+	// A file that turns unreadable while it loads must end like a reader failure: one line, no stack trace.
+	const hashing = hashFile(file.path).catch((e: unknown) => {
+		throw new IngestFileError(name, `could not be read: ${(e as Error).message}`);
+	});
 	hashing.catch(() => {});
 	const beside = sqlChecks && !(await anyRunOfSize(spec.source, file.bytes));
 	let fileHash = beside ? '' : await hashing;
