@@ -42,6 +42,11 @@ const ALLOWED: { file: string; expr: string; why: string }[] = [
 		file: 'ingest/sql-rules.ts',
 		expr: "rendered.map(([name, r], i) => `if(_ok${i}, ${r.value}, NULL) AS ${name}`).join(',\\n\\t')",
 		why: 'column expressions rendered from the constant field specs of ingest/sources (names and rules, no row data)'
+	},
+	{
+		file: 'ingest/sql-rules.ts',
+		expr: "rendered.map(([name, r]) => `${r.value} AS ${name}`).join(',\\n\\t')",
+		why: 'the canonical path\'s column expressions, rendered from the same constant field specs (no row data)'
 	}
 ];
 
