@@ -64,9 +64,6 @@ async function open(options: OpenOptions): Promise<Warehouse> {
 
 async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 	slot.release = acquireLock(config.dataDir, `${role}, pid ${process.pid}`);
-	// Imported here, not at module top: loading the 500 MB native library while
-	// `vite build` analyses server modules crashes the build.
-	const { createChdbConnection } = await import('chdb/connection');
 	let client: ClickHouseClient;
 	try {
 		// The memory cap is server configuration, not a setting: chDB takes it only
@@ -76,9 +73,7 @@ async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 			const { Session } = await import('chdb');
 			slot.session = new Session(config.dataDir, { connectionArgs: [`--max_server_memory_usage=${config.LOOPMETER_WAREHOUSE_MEMORY_MB * 2 ** 20}`] });
 		}
-		// chdb bundles its own copy of @clickhouse/client's types; the shapes match, the identities don't.
-		const connection = createChdbConnection({ path: config.dataDir }) as unknown as Connection;
-		client = createClient({ connection });
+		client = await connectEmbedded(config);
 	} catch (e) {
 		slot.session?.close();
 		slot.session = undefined;
@@ -88,9 +83,20 @@ async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 			{ cause: e }
 		);
 	}
+	process.once('exit', () => slot.release?.());
+	return { client, mode: 'embedded', dataDir: config.dataDir, config };
+}
+
+/** A connection to the embedded engine of `config.dataDir`, with the session settings every query of ours runs under. */
+async function connectEmbedded(config: Config): Promise<ClickHouseClient> {
+	// Imported here, not at module top: loading the 500 MB native library while
+	// `vite build` analyses server modules crashes the build.
+	const { createChdbConnection } = await import('chdb/connection');
+	// chdb bundles its own copy of @clickhouse/client's types; the shapes match, the identities don't.
+	const connection = createChdbConnection({ path: config.dataDir }) as unknown as Connection;
+	const client = createClient({ connection });
 	// chDB runs an aborted query to completion and blocks the next one meanwhile,
-	// so the timeout must be enforced by the engine. Session settings persist for
-	// every later query of this process, which is what we want here.
+	// so the timeout must be enforced by the engine.
 	await client.command({ query: `SET max_execution_time = ${Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000)}` });
 	if (config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0) {
 		// Under the cap, large GROUP BYs, sorts and joins spill to disk instead of
@@ -101,8 +107,7 @@ async function openEmbedded(config: Config, role: string): Promise<Warehouse> {
 		const spill = Math.floor((config.LOOPMETER_WAREHOUSE_MEMORY_MB * 2 ** 20) / 8);
 		await client.command({ query: `SET max_bytes_before_external_group_by = ${spill}, max_bytes_before_external_sort = ${spill}, max_bytes_before_external_join = ${spill}` });
 	}
-	process.once('exit', () => slot.release?.());
-	return { client, mode: 'embedded', dataDir: config.dataDir, config };
+	return client;
 }
 
 async function openServer(config: Config): Promise<Warehouse> {
@@ -267,13 +272,7 @@ export interface Lane {
 export async function openLane(): Promise<Lane> {
 	const wh = await getWarehouse();
 	let client: ClickHouseClient | undefined;
-	if (wh.mode === 'embedded') {
-		const { createChdbConnection } = await import('chdb/connection');
-		const connection = createChdbConnection({ path: wh.dataDir! }) as unknown as Connection;
-		client = createClient({ connection });
-		// Per connection, like the main one's (openEmbedded).
-		await client.command({ query: `SET max_execution_time = ${Math.ceil(wh.config.LOOPMETER_QUERY_TIMEOUT_MS / 1000)}` });
-	}
+	if (wh.mode === 'embedded') client = await connectEmbedded(wh.config);
 	return {
 		command: (sql, options) => commandOn(client, sql, options),
 		query: <T>(sql: string, options: QueryOptions) => queryOn<T>(client, sql, options),
