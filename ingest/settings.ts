@@ -8,8 +8,9 @@ const schema = z.object({
 	/**
 	 * Records per chunk. The NDJSON/Parquet SQL fast path parses 80 000 at a
 	 * time unless set (measured on 5 M rows: 100 000 took the same time and
-	 * 90 MiB more peak RSS, 250 000 no less CPU) and commits FAST_PATH_CHUNKS_PER_INSERT chunks together, the unit of
-	 * resume and of insert deduplication there. The JavaScript path (CSV, other
+	 * 90 MiB more peak RSS, 250 000 no less CPU) and commits
+	 * FAST_PATH_CHUNKS_PER_INSERT chunks together, the unit of resume and of
+	 * insert deduplication there. The JavaScript path (CSV, other
 	 * sources) commits every chunk, 50 000 unless set, and holds two chunks of
 	 * rows in memory at once.
 	 */
