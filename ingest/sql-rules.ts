@@ -265,12 +265,15 @@ function canonicalColumn(rule: ColumnRule): Canonical | undefined {
 		case 'int': {
 			const { min, above, max } = rule.range;
 			const bounded = (min ?? above ?? -Infinity) >= -SAFE && (max ?? Infinity) <= SAFE;
-			const range = rangeSql('x', rule.range);
 			return {
 				type: 'Int64',
 				nullBlank: true,
 				print: (x) => `ifNull(toString(${x}), 'null')`,
-				ok: (x) => (bounded ? rangeSql(x, rule.range) : `abs(${x}) <= ${SAFE}${range === 'true' ? '' : ` AND ${rangeSql(x, rule.range)}`}`),
+				ok: (x) => {
+					const range = rangeSql(x, rule.range);
+					if (bounded) return range;
+					return range === 'true' ? `abs(${x}) <= ${SAFE}` : `abs(${x}) <= ${SAFE} AND ${range}`;
+				},
 				value: (x) => x
 			};
 		}
