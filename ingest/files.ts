@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IngestFormat } from '../src/lib/contracts/ingest.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
+import { reusedReads } from './read.js';
 
 /** One file to ingest: where it is, what to call it, and how to read it. */
 export interface InputFile {
@@ -100,7 +101,7 @@ export async function expandPaths(paths: string[], explicit?: IngestFormat, stdi
 /** SHA-256 of the file's bytes: the identity used for resume, dead letters and run history. */
 export async function hashFile(path: string): Promise<string> {
 	const h = createHash('sha256');
-	await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), h);
+	for await (const chunk of reusedReads(path)) h.update(chunk);
 	return h.digest('hex');
 }
 

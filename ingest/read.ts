@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import Papa from 'papaparse';
@@ -41,19 +42,64 @@ export interface Line {
 	length?: number;
 }
 
-/** Decompressed bytes of the file, chunk by chunk, with the clear errors a person needs. */
+const READ_BYTES = 1 << 20;
+
+/**
+ * The file's bytes into two buffers used in turn: the next read runs while the
+ * caller works on the last one, which it must be done with when it asks for
+ * more. A stream allocates a new buffer per read instead; a few gigabytes of
+ * them made V8 run a full collection every ~50 ms for "external memory
+ * pressure" (158 on a 5 M-row load, ~4 CPU s; measured 2026-11-26).
+ */
+export async function* reusedReads(path: string): AsyncGenerator<Buffer> {
+	const fh = await open(path, 'r');
+	const buffers = [Buffer.allocUnsafe(READ_BYTES), Buffer.allocUnsafe(READ_BYTES)];
+	let i = 0;
+	let next = fh.read(buffers[0]!, 0, READ_BYTES, null);
+	try {
+		for (;;) {
+			const { bytesRead, buffer } = await next;
+			if (bytesRead === 0) return;
+			i ^= 1;
+			next = fh.read(buffers[i]!, 0, READ_BYTES, null);
+			yield buffer.subarray(0, bytesRead);
+		}
+	} finally {
+		// The caller stopped early: the read still in flight may fail unheard; close() waits for it.
+		next.catch(() => {});
+		await fh.close();
+	}
+}
+
+/**
+ * Decompressed bytes of the file, chunk by chunk, with the clear errors a
+ * person needs. An uncompressed file comes through reusedReads: a chunk is only
+ * valid until the next one is asked for, so a caller keeping bytes copies them.
+ */
 export async function* byteChunks(opts: Pick<ReadOptions, 'file' | 'path' | 'gzip' | 'format' | 'onBytes'>): AsyncGenerator<Buffer> {
-	const file = createReadStream(opts.path, { highWaterMark: 1 << 20 });
 	let raw = 0;
-	file.on('data', (c) => {
-		raw += c.length;
-		opts.onBytes?.(raw);
-	});
-	const source = opts.gzip ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
-	if (opts.gzip) file.on('error', (e) => source.destroy(e));
+	let source: AsyncIterable<Buffer>;
+	if (opts.gzip) {
+		const file = createReadStream(opts.path, { highWaterMark: READ_BYTES });
+		file.on('data', (c) => {
+			raw += c.length;
+			opts.onBytes?.(raw);
+		});
+		const gunzip = file.pipe(createGunzip({ chunkSize: READ_BYTES }));
+		file.on('error', (e) => gunzip.destroy(e));
+		source = gunzip;
+	} else {
+		source = (async function* () {
+			for await (const chunk of reusedReads(opts.path)) {
+				raw += chunk.length;
+				opts.onBytes?.(raw);
+				yield chunk;
+			}
+		})();
+	}
 	let first = true;
 	try {
-		for await (const chunk of source as AsyncIterable<Buffer>) {
+		for await (const chunk of source) {
 			if (chunk.length === 0) continue;
 			if (first) {
 				first = false;

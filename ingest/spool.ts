@@ -11,8 +11,8 @@ import { byteChunks, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, tooLong, type Inpu
  * `_row_number` gives every row its line number. Lines the reader itself must
  * judge are written as empty lines (kept for the numbering, skipped by SQL):
  * blank lines (not records), over-long lines (dead-lettered here, never
- * buffered whole: the same rule and message as ./read.ts). Memory: one chunk's
- * references to the read buffers, written out once the chunk is full.
+ * buffered whole: the same rule and message as ./read.ts). Memory: up to SPOOL_WRITE
+ * bytes of the chunk, copied from the reader's reused buffers, then written out.
  */
 
 export interface SpoolChunk {
@@ -46,6 +46,8 @@ const OPEN_BRACE = 0x7b;
 const EMPTY_LINE = Buffer.from('\n');
 /** Bytes of spool held before they are written out. */
 const SPOOL_WRITE = 8 << 20;
+/** Room for that, one more read buffer, and a line that spanned buffers (rarely more: it then grows). */
+const SPOOL_ROOM = SPOOL_WRITE + (4 << 20);
 /** An over-long line is buffered up to this many bytes (3 bytes per UTF-16 unit at most) to tell its length in characters. */
 const MAX_LINE_BYTES = MAX_LINE_CHARS * 3;
 
@@ -54,13 +56,15 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 	let lineNo = 0;
 	let seen = 0;
 	let chunkIndex = 0;
-	// The chunk being filled.
-	let pieces: Buffer[] = [];
+	// The chunk being filled: its bytes not yet written out are copied here, because
+	// the reader's buffers are reused (see reusedReads in ./read.ts).
+	let spool = Buffer.allocUnsafe(SPOOL_ROOM);
+	let pending = 0;
 	let firstLine = 1;
 	let records = 0;
 	let refused: InputRecord[] = [];
 	let samples: Record<string, unknown>[] = [];
-	// A line continuing in the next read buffer.
+	// A line continuing in the next read buffer (copied).
 	let partial: Buffer[] = [];
 	let partialBytes = 0;
 	// Inside an over-long line: its start (for the dead letter) and its length so far in UTF-16 units.
@@ -68,13 +72,11 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 
 	// The chunk's spool file, written every SPOOL_WRITE bytes so at most that much of the file is held here.
 	let out: FileHandle | undefined;
-	let pending = 0;
 	const spoolPath = () => join(opts.dir, `chunk-${chunkIndex % 2}.ndjson`);
 	const drain = async () => {
-		if (!pieces.length) return;
+		if (!pending) return;
 		out ??= await open(spoolPath(), 'w');
-		await out.writev(pieces);
-		pieces = [];
+		for (let at = 0; at < pending; ) at += (await out.write(spool, at, pending - at)).bytesWritten;
 		pending = 0;
 	};
 	const maybeDrain = async () => {
@@ -82,8 +84,12 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 	};
 	const push = (...b: Buffer[]) => {
 		for (const x of b) {
-			pieces.push(x);
-			pending += x.length;
+			if (pending + x.length > spool.length) {
+				const grown = Buffer.allocUnsafe(Math.max(2 * spool.length, pending + x.length));
+				spool.copy(grown, 0, 0, pending);
+				spool = grown;
+			}
+			pending += x.copy(spool, pending);
 		}
 	};
 
@@ -98,7 +104,6 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 		}
 		chunkIndex++;
 		const chunk = { path, firstLine, records, refused, samples };
-		pieces = [];
 		records = 0;
 		refused = [];
 		samples = [];
@@ -205,7 +210,7 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 			} else if (partialBytes > 0) {
 				const nl = buf.indexOf(NL);
 				if (nl < 0) {
-					partial.push(buf);
+					partial.push(Buffer.from(buf));
 					partialBytes += buf.length;
 					if (partialBytes > MAX_LINE_BYTES) {
 						const whole = Buffer.concat(partial);
@@ -246,7 +251,7 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 			if (run < pos) push(buf.subarray(run, pos));
 			await maybeDrain();
 			if (pos < buf.length) {
-				partial = [buf.subarray(pos)];
+				partial = [Buffer.from(buf.subarray(pos))];
 				partialBytes = buf.length - pos;
 				if (partialBytes > MAX_LINE_BYTES) {
 					const decoder = new StringDecoder('utf8');
