@@ -1,5 +1,5 @@
 import type { IngestFormat, IngestOutcome, IngestSource } from '../src/lib/contracts/ingest.js';
-import { command, query } from '../src/lib/server/warehouse/index.js';
+import { command, query, type Lane } from '../src/lib/server/warehouse/index.js';
 import { clickhouseTime } from './fields.js';
 
 /** One row of ingest_runs: what a run did so far. Rewritten after every chunk (latest updated_at wins). */
@@ -82,17 +82,21 @@ export interface DeadLetter {
 /** Grouping key of a stored dead letter (rows from before the rule column fall back to trimming the value). */
 export const RULE_SQL = `if(rule != '', rule, replaceRegexpOne(reason, ', got .*$', ''))`;
 
-/** Dead letters of one chunk; the token (run + chunk) makes re-sending them after a kill a no-op. */
+/**
+ * Dead letters of one chunk; the token (run + chunk) makes re-sending them after a kill a no-op.
+ * `db`: where the statement runs (plain SQL, so it may go on a lane of its own).
+ */
 export async function saveDeadLetters(
 	base: { source: IngestSource; file: string; file_hash: string; run_id: string },
 	chunk: number,
-	letters: readonly DeadLetter[]
+	letters: readonly DeadLetter[],
+	db: Pick<Lane, 'command'> = { command }
 ): Promise<void> {
 	if (!letters.length) return;
 	let body = '';
 	for (const l of letters) body += `${JSON.stringify({ ...base, ...l })}\n`;
 	const token = `${base.run_id}:dead:${chunk}`;
-	await command(
+	await db.command(
 		`INSERT INTO dead_letters (source, file, file_hash, run_id, line, field, reason, rule, raw) SETTINGS insert_deduplication_token = '${token}' FORMAT JSONEachRow\n${body}`,
 		{ tag: 'ingest.dead_letters.save' }
 	);
