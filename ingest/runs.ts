@@ -32,9 +32,10 @@ function nextVersion(): string {
 	return clickhouseTime(lastUpdate);
 }
 
-export async function saveRun(run: RunRecord): Promise<void> {
+/** `db`: where the statement runs (plain SQL, so it may go on a lane of its own). */
+export async function saveRun(run: RunRecord, db: Pick<Lane, 'command'> = { command }): Promise<void> {
 	const row = { ...run, updated_at: nextVersion() };
-	await command(`INSERT INTO ingest_runs FORMAT JSONEachRow\n${JSON.stringify(row)}`, { tag: 'ingest.runs.save' });
+	await db.command(`INSERT INTO ingest_runs FORMAT JSONEachRow\n${JSON.stringify(row)}`, { tag: 'ingest.runs.save' });
 }
 
 const NUMERIC = ['bytes', 'rows_read', 'rows_loaded', 'rows_duplicate', 'rows_rejected', 'rows_warned', 'chunks_done'] as const;
