@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRecords } from '../../ingest/read.js';
+import { readRecords, reusedReads } from '../../ingest/read.js';
 import { spoolChunks } from '../../ingest/spool.js';
 
 /*
@@ -70,5 +70,37 @@ describe('ingest readers stream the file', () => {
 		expect(lastLine).toBe(LINES);
 		expect(aheads.length).toBeGreaterThan(5);
 		expect(Math.max(...aheads)).toBeLessThanOrEqual(READ_AHEAD);
+	});
+
+	it('reads into reused buffers, and the spool keeps every line exactly as written', async () => {
+		// Lines of every length, some longer in bytes than one 1 MiB read (two-byte characters keep them under the
+		// line limit), with CRLF and blank lines among them: every line crossing a read boundary must be copied
+		// before its buffer is read into again.
+		const lines: string[] = [];
+		for (let i = 0, bytes = 0; bytes < 6 << 20; i++) {
+			const pad = i % 50 === 7 ? 'é'.repeat(600_000 + i) : 'x'.repeat((i * 7919) % 3000);
+			if (i % 97 === 5) lines.push(i % 2 ? '' : '   ');
+			else lines.push(`${JSON.stringify({ impression_id: `i${i}`, pad })}${i % 13 === 3 ? '\r' : ''}`);
+			bytes += Buffer.byteLength(lines.at(-1)!) + 1;
+		}
+		const path = join(dir, 'mixed.ndjson');
+		writeFileSync(path, `${lines.join('\n')}\n`);
+
+		const seen: Buffer[] = [];
+		for await (const b of reusedReads(path)) seen.push(Buffer.from(b));
+		expect(Buffer.concat(seen).equals(readFileSync(path))).toBe(true);
+
+		const spool = join(dir, 'spool-mixed');
+		rmSync(spool, { recursive: true, force: true });
+		mkdirSync(spool);
+		let checked = 0;
+		for await (const c of spoolChunks({ file: 'mixed.ndjson', path, gzip: false, dir: spool, chunkRecords: 250 })) {
+			// Read before asking for the next chunk: the two spool files are rewritten in turn.
+			const got = readFileSync(c.path, 'utf8').split('\n').slice(0, -1);
+			const want = lines.slice(c.firstLine - 1, c.firstLine - 1 + got.length).map((l) => (l.trim() === '' ? '' : l.replace(/\r$/, '')));
+			expect(got).toEqual(want);
+			checked += got.length;
+		}
+		expect(checked).toBe(lines.length);
 	});
 });
