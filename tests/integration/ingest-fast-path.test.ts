@@ -128,6 +128,31 @@ describe('the canonical path and the JSON-text rules', () => {
 		expect(compact.dead).toHaveLength(6);
 		expect(compact.r).toMatchObject({ rows_read: 300, rows_loaded: 294, rows_rejected: 6 });
 	});
+
+	it('keeps the chunks before it when a file turns non-canonical midway through an insert group', async () => {
+		// 100-line chunks committed three at a time: the second chunk is written with spaces, so its canonical parse is
+		// dropped (the first chunk's rows, already added to the group, stay) and it and the rest are read by the text rules.
+		process.env.LOOPMETER_INGEST_CHUNK_ROWS = '100';
+		const spaced = (o: Record<string, unknown>) => `{${Object.entries(o).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`).join(', ')}}`;
+		const lines = [];
+		for (let i = 0; i < 250; i++) lines.push((i < 100 ? JSON.stringify : spaced)(row(`mid${i}`, { watch_ms: i === 150 ? -1 : i })));
+		const path = join(tmp, 'midway.ndjson');
+		writeFileSync(path, lines.join('\n') + '\n');
+		startQueryProfile();
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		const calls = Object.fromEntries(stopQueryProfile().map((p) => [p.tag, p.calls]));
+		delete process.env.LOOPMETER_INGEST_CHUNK_ROWS;
+		expect(calls['ingest.fast.canonical']).toBe(2);
+		expect(calls['ingest.fast.parse']).toBe(2);
+		expect(r).toMatchObject({ rows_read: 250, rows_loaded: 249, rows_rejected: 1, rows_duplicate: 0 });
+		// Every row once: 0 + 1 + … + 249 = 31 125, without the rejected 150.
+		const [sums] = await query<{ n: string; keys: string; watch: string }>(
+			`SELECT toString(count()) AS n, toString(uniqExact(impression_id)) AS keys, toString(sum(watch_ms)) AS watch FROM impressions WHERE startsWith(impression_id, 'mid')`,
+			{ tag: 'test' }
+		);
+		expect(sums).toEqual({ n: '249', keys: '249', watch: '30975' });
+		expect((await letters(r!.run_id)).map((d) => [d.line, d.field])).toEqual([['151', 'watch_ms']]);
+	});
 });
 
 describe("'latest wins' through the fast path", () => {
