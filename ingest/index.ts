@@ -464,6 +464,17 @@ async function ingestFile(
 
 		async function loadFast(stage: FastStage, dir: string): Promise<void> {
 			books = await openLane();
+			try {
+				await loadChunks(stage, dir);
+			} finally {
+				// The last group's letters and run record are written before the connection closes.
+				await lettersSaved.catch(() => {});
+				await books.close().catch(() => {});
+				books = undefined;
+			}
+		}
+
+		async function loadChunks(stage: FastStage, dir: string): Promise<void> {
 			let keys: string[] = [];
 			const input = {
 				file: name,
@@ -501,9 +512,6 @@ async function ingestFile(
 			} finally {
 				await pending.catch(() => {});
 				await landing.catch(() => {});
-				await lettersSaved.catch(() => {});
-				await books?.close().catch(() => {});
-				books = undefined;
 			}
 			await pending;
 			await commitGroup();
