@@ -1,5 +1,5 @@
 import type { IngestFormat, IngestOutcome, IngestSource } from '../src/lib/contracts/ingest.js';
-import { command, query, type Lane } from '../src/lib/server/warehouse/index.js';
+import { mainStatements, query, type Statements } from '../src/lib/server/warehouse/index.js';
 import { clickhouseTime } from './fields.js';
 
 /** One row of ingest_runs: what a run did so far. Rewritten after every chunk (latest updated_at wins). */
@@ -33,7 +33,7 @@ function nextVersion(): string {
 }
 
 /** `db`: where the statement runs (plain SQL, so it may go on a lane of its own). */
-export async function saveRun(run: RunRecord, db: Pick<Lane, 'command'> = { command }): Promise<void> {
+export async function saveRun(run: RunRecord, db: Statements = mainStatements): Promise<void> {
 	const row = { ...run, updated_at: nextVersion() };
 	await db.command(`INSERT INTO ingest_runs FORMAT JSONEachRow\n${JSON.stringify(row)}`, { tag: 'ingest.runs.save' });
 }
@@ -91,7 +91,7 @@ export async function saveDeadLetters(
 	base: { source: IngestSource; file: string; file_hash: string; run_id: string },
 	chunk: number,
 	letters: readonly DeadLetter[],
-	db: Pick<Lane, 'command'> = { command }
+	db: Statements = mainStatements
 ): Promise<void> {
 	if (!letters.length) return;
 	let body = '';

@@ -1,15 +1,12 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundedStatementSettings, command, getWarehouse, openLane, query, type Lane } from '../src/lib/server/warehouse/index.js';
+import { boundedStatementSettings, command, getWarehouse, mainStatements, openLane, type Lane, type Statements } from '../src/lib/server/warehouse/index.js';
 import type { SourceSpec } from './sources/index.js';
 
 /** Sets up to this size (the days of the rows being committed) narrow a day-keyed table by its index; their key set is larger and is only probed. */
 const INDEXED_SET_MAX = 10_000;
 
-/** Where a statement runs: the main queue, or the writer's lane. */
-type Statements = Pick<Lane, 'command' | 'query'>;
-const main: Statements = { command, query };
 
 /**
  * Writes validated rows of one run into the source's table, chunk by chunk,
@@ -110,7 +107,7 @@ export class ChunkWriter {
 			await command(`TRUNCATE TABLE ${stage}`, { tag: 'ingest.stage.truncate' });
 			await this.stageRows(rows, []);
 		}
-		return (await this.insertStaged(main, chunk)).loaded;
+		return (await this.insertStaged(mainStatements, chunk)).loaded;
 	}
 
 	/**

@@ -269,6 +269,10 @@ export interface Lane {
 	close(): Promise<void>;
 }
 
+/** Where a statement runs: the main connection's queue (`mainStatements`) or a lane. */
+export type Statements = Pick<Lane, 'command' | 'query'>;
+export const mainStatements: Statements = { command, query };
+
 export async function openLane(): Promise<Lane> {
 	const wh = await getWarehouse();
 	let client: ClickHouseClient | undefined;
