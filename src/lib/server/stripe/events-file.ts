@@ -20,7 +20,7 @@
  * - `dryRun` validates and reports without writing anything.
  * - Writes one ingest_runs row (source `stripe_events`) and returns an IngestReport.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -29,6 +29,7 @@ import type { IngestReport } from '../../contracts/ingest.js';
 import { getWarehouse } from '../warehouse/index.js';
 import { applyEvents, type EventItem, type Outcome } from './apply.js';
 import { chTime } from './version.js';
+import { hashFile } from '../../../../ingest/files.js';
 
 export interface StripeFileOptions {
 	dryRun?: boolean;
@@ -143,12 +144,6 @@ function exceeded(r: IngestReport, limit: { count?: number; share?: number }): b
 	if (limit.count !== undefined) return r.rows_rejected > limit.count;
 	if (limit.share !== undefined) return r.rows_read > 0 && r.rows_rejected / r.rows_read > limit.share;
 	return false;
-}
-
-async function hashFile(file: string): Promise<string> {
-	const hash = createHash('sha256');
-	for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-	return hash.digest('hex');
 }
 
 async function recordRun(r: IngestReport, started: number, actor = 'cli', finished = false): Promise<void> {
