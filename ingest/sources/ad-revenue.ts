@@ -15,6 +15,7 @@ export type AdRevenueRow = z.infer<typeof adRevenueRow>;
 export default defineSource({
 	source: 'ad_revenue',
 	table: 'ad_revenue',
+	describes: 'Ad revenue per day, country and platform; an empty country or platform means all of them.',
 	columns: adRevenueRow,
 	key: ['date', 'country', 'platform'],
 	keep: 'latest'

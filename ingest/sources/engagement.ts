@@ -5,7 +5,7 @@ import { defineSource } from './spec.js';
 const UINT32 = 4_294_967_295;
 const COUNTRY = /^[A-Z]{2}$/;
 
-/** One row per feed impression (../shared/DATA.md, engagement). */
+/** One row per feed impression (docs/data.md, engagement). */
 export const engagementRow = z.object({
 	impression_id: text(),
 	ts: timestamp(),
@@ -35,6 +35,7 @@ export type EngagementRow = z.infer<typeof engagementRow>;
 export default defineSource({
 	source: 'engagement',
 	table: 'impressions',
+	describes: 'One row per feed impression: a clip shown to a user, with what the user did with it.',
 	columns: engagementRow,
 	key: ['impression_id'],
 	keep: 'first',

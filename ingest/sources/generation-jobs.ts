@@ -24,6 +24,7 @@ export type GenerationJobRow = z.infer<typeof generationJobRow>;
 export default defineSource({
 	source: 'generation_jobs',
 	table: 'generation_jobs',
+	describes: 'One row per GPU job (a user\'s generation, feed pre-generation, internal or eval work). A retry is a separate job of the same request.',
 	columns: generationJobRow,
 	rules: (j) => {
 		const issues: RuleIssue[] = [];
@@ -31,6 +32,10 @@ export default defineSource({
 		check(issues, j.ended_at >= j.started_at, 'ended_at', 'must be ≥ started_at', `(${j.started_at}), got ${j.ended_at}`);
 		return issues;
 	},
+	ruleNotes: [
+		'ended_at must be ≥ started_at.',
+		'A job that ran on a cluster and GPU type with no provisioned capacity at that time (gpu_fleet) still loads, with a warning in the report.'
+	],
 	key: ['job_id'],
 	keep: 'first',
 	dayColumn: 'started_at'

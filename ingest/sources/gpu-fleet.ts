@@ -28,6 +28,7 @@ export type GpuFleetRow = z.infer<typeof gpuFleetRow>;
 export default defineSource({
 	source: 'gpu_fleet',
 	table: 'gpu_fleet',
+	describes: 'Provisioned GPU capacity of one cluster and GPU type over a half-open interval [valid_from, valid_to), with its price.',
 	columns: gpuFleetRow,
 	rules: (f) => {
 		const issues: RuleIssue[] = [];
@@ -43,6 +44,12 @@ export default defineSource({
 		}
 		return issues;
 	},
+	ruleNotes: [
+		'valid_to, when given, must be after valid_from.',
+		'Rented GPUs need rental_usd_per_gpu_hour > 0.',
+		'Owned GPUs need purchase_usd_per_gpu > 0, amortization_months > 0, power_watts > 0, pue ≥ 1 and usd_per_kwh > 0.',
+		'Intervals of one cluster and GPU type must not overlap, in the file or with what is already loaded (the whole file is checked before any row lands).'
+	],
 	key: ['cluster', 'gpu_type', 'valid_from'],
 	keep: 'latest',
 	wholeFile: true

@@ -15,6 +15,14 @@ export interface SourceDefinition<C extends z.ZodObject> {
 	columns: C;
 	/** Rules across columns of one row, run after every column passed. */
 	rules?: (row: z.output<C>) => RuleIssue[];
+	/**
+	 * The rules of `rules` (and the file's cross-row rules) in words, for
+	 * docs/data.md: a function cannot be printed, and the docs test requires
+	 * this whenever `rules` or `wholeFile` is set.
+	 */
+	ruleNotes?: readonly string[];
+	/** What one row is, for docs/data.md. */
+	describes: string;
 	/** Natural key columns (the unit of "loading twice never counts twice"). */
 	key: readonly (keyof z.output<C> & string)[];
 	/**

@@ -12,4 +12,4 @@ export const userRow = z.object({
 });
 export type UserRow = z.infer<typeof userRow>;
 
-export default defineSource({ source: 'users', table: 'users', columns: userRow, key: ['user_id'], keep: 'latest' });
+export default defineSource({ source: 'users', table: 'users', describes: 'One row per account.', columns: userRow, key: ['user_id'], keep: 'latest' });

@@ -23,12 +23,14 @@ export type VideoRow = z.infer<typeof videoRow>;
 export default defineSource({
 	source: 'videos',
 	table: 'videos',
+	describes: 'One row per published video (human, AI-assisted or AI-generated).',
 	columns: videoRow,
 	rules: (v) => {
 		const issues: RuleIssue[] = [];
 		check(issues, v.remix_of === '' || v.remix_of !== v.video_id, 'remix_of', 'must not be the video itself');
 		return issues;
 	},
+	ruleNotes: ['remix_of must not be the video itself.'],
 	key: ['video_id'],
 	keep: 'latest'
 });

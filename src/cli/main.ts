@@ -13,7 +13,8 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
 	status: () => import('./commands/status.js'),
 	stripe: () => import('./commands/stripe.js'),
 	users: () => import('./commands/users.js'),
-	bench: () => import('./commands/bench.js')
+	bench: () => import('./commands/bench.js'),
+	docs: () => import('./commands/docs.js')
 };
 
 async function usage(): Promise<string> {
