@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Column types of ../shared/DATA.md as zod schemas. Each accepts what NDJSON
+ * Column types of the input files (docs/data.md) as zod schemas. Each accepts what NDJSON
  * gives (typed JSON values) and what CSV gives (strings), and outputs the value
  * ClickHouse's JSONEachRow reader takes for the column. Failures become issues
  * whose message reads "<rule>, got <value>" so a dead letter says what to fix;

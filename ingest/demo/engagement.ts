@@ -8,7 +8,7 @@ import { REC_ARMS } from './scenario.js';
 const HOUR_WEIGHTS = [3, 2, 1.2, 0.8, 0.6, 0.8, 1.5, 3, 3.5, 3, 3, 3.2, 4.5, 4, 3.5, 3.5, 4, 4.5, 5.5, 6.5, 7.5, 8, 7, 5];
 const TOPIC_WEIGHTS = TOPICS.map((t) => t.weight);
 
-/** Columns of the engagement CSV (DATA.md), in the order userDay writes them. */
+/** Columns of the engagement CSV (docs/data.md), in the order userDay writes them. */
 export const IMPRESSION_COLUMNS = [
 	'impression_id', 'ts', 'user_id', 'session_id', 'video_id', 'watch_ms', 'video_duration_ms', 'position', 'surface', 'feed_mode', 'rec_arm',
 	'autoplay', 'liked', 'shared', 'commented', 'followed', 'not_interested', 'reported', 'country', 'platform', 'tz_offset_min', 'is_internal'

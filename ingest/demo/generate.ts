@@ -44,7 +44,7 @@ const VIDEO_FILE_ROWS = 20_000;
 
 /**
  * Simulates the story day by day and writes one file per source (engagement
- * one per month) in the formats of DATA.md. Deterministic: one seeded stream
+ * one per month) in the formats of docs/data.md. Deterministic: one seeded stream
  * per concern, synchronous writes in simulation order.
  */
 export function generate(opts: GenerateOptions): GenerateResult {

@@ -30,7 +30,7 @@ export interface DemoFilesOptions {
 export const DEFAULT_SEED = 42;
 
 /**
- * Writes the scenario's files (formats of DATA.md: NDJSON for videos, jobs and
+ * Writes the scenario's files (formats of docs/data.md: NDJSON for videos, jobs and
  * Stripe events; CSV for users, fleet, engagement and ad revenue). Same options
  * → byte-identical files.
  */
@@ -99,7 +99,7 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<RunDemoResult>
  * 30 s by default) protects dashboards, and on a busy 2-core machine a videos insert (the
  * near-duplicate materialized view joins each block with every stored signature) or a
  * 10 M-row bulk insert can exceed it. Embedded chDB keeps SET for the rest of the
- * process (CHDB-NOTES), so the limit is raised for the load and restored after it.
+ * process (a lock inside chDB), so the limit is raised for the load and restored after it.
  * A server applies settings per request and has its own limits: nothing to do there.
  */
 async function withBatchTimeout<T>(fn: () => Promise<T>): Promise<T> {

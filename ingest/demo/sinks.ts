@@ -39,7 +39,7 @@ export class NdjsonFile extends LineFile {
 	}
 }
 
-/** CSV with a header row; arrays are `;`-joined as DATA.md says, strings quoted when needed. */
+/** CSV with a header row; arrays are `;`-joined as docs/data.md says, strings quoted when needed. */
 export class CsvFile<K extends string> extends LineFile {
 	constructor(
 		path: string,

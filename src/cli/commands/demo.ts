@@ -26,7 +26,7 @@ ${SCENARIO.rolloutDate}: watch time rises while satisfaction, diversity and retu
 rate slowly fall (the degenerate case); "relaxed" and "energized" feed modes
 launch on ${SCENARIO.feedModeLaunchDate}.
 
-The files (formats of DATA.md) are loaded with the same ingest as
+The files (formats of docs/data.md) are loaded with the same ingest as
 \`loopmeter ingest\`; loading the same seed again adds no rows (videos whose
 cameo consent was revoked are restated in order and end in the same state).
 

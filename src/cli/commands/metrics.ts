@@ -9,8 +9,8 @@ const command: Command = {
 	help: `loopmeter metrics <metric> --from YYYY-MM-DD --to YYYY-MM-DD [--grain day|week|month|total]
                   [--by dim[,dim]] [--filter dim=v1,v2 ...] [--json | --csv]
 
-Periods are half-open [from, to), UTC. Prints the JSON of ../shared/METRICS.md
-(default) or CSV. Example:
+Periods are half-open [from, to), UTC. Prints the metric as JSON (default) or CSV;
+definitions in docs/metrics.md and on the Glossary page. Example:
   loopmeter metrics compute_spend --from 2026-10-01 --to 2026-11-01 --grain week --by cluster
 
 Metrics: ${metricIds.join(', ')}`,

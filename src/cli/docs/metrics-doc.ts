@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { metricIds, type MetricId } from '../../lib/contracts/metrics.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../../lib/server/metrics/registry.js';
+import { projectRoot } from '../../lib/server/project-root.js';
 import '../../lib/server/metrics/all.js';
 
 /**
@@ -31,7 +34,8 @@ function toMetricDoc(def: MetricDefinition): MetricDoc {
 		value: def.build ? null : def.value,
 		components: Object.entries(def.components ?? {}).map(([name, expr]) => ({ name, expr })),
 		dimensions: supportedDimensions(def),
-		sqlFiles: def.sources.map((s) => `sql/metrics/${s.file}.sql`),
+		// A metric built by code may name a source that is not a file (the Slop Index composes other metrics).
+		sqlFiles: def.sources.map((s) => `sql/metrics/${s.file}.sql`).filter((f) => existsSync(join(projectRoot(), f))),
 		drilldownFile: def.drilldown ? `sql/metrics/drill/${def.drilldown}.sql` : null
 	};
 }
@@ -59,7 +63,7 @@ function metricSection(m: MetricDoc): string {
 	];
 	if (m.components.length) lines.push(`- Returned beside the value: ${m.components.map((c) => `\`${c.name}\` = \`${c.expr}\``).join('; ')}.`);
 	lines.push(`- Group by and filter: ${m.dimensions.length ? m.dimensions.map((d) => `\`${d}\``).join(', ') : 'none'}.`);
-	lines.push(`- SQL: ${m.sqlFiles.map(repoLink).join(', ')}.`);
+	lines.push(m.sqlFiles.length ? `- SQL: ${m.sqlFiles.map(repoLink).join(', ')}.` : '- SQL: composed by code from other metrics\' queries; the Glossary page shows it in full.');
 	if (m.drilldownFile) lines.push(`- Rows behind the figure: ${repoLink(m.drilldownFile)}.`);
 	return lines.join('\n');
 }

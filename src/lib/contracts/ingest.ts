@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** File sources of ../shared/DATA.md, plus Stripe event files. */
+/** File sources (docs/data.md), plus Stripe event files. */
 export const fileSources = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue'] as const;
 export type FileSource = (typeof fileSources)[number];
 export const ingestSource = z.enum([...fileSources, 'stripe_events']);

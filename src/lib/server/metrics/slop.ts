@@ -5,7 +5,7 @@ import { groupKeys, groupOrder, inPeriod, meanInterval, periodSelect, ratioInter
 import { IMPRESSION_DIMS } from './engagement.js';
 import { slopIndexSql } from './slop-index.js';
 
-// Slop-degeneration indicators (product, execs): ../shared/METRICS.md. Base rows:
+// Slop-degeneration indicators (product, execs): docs/metrics.md. Base rows:
 // sql/metrics/slop_*.sql (video-based) and engagement_*.sql (time-based). Human
 // impressions only; impressions of videos missing from `videos` are left out of
 // the video-based indicators.

@@ -257,7 +257,7 @@ async function commandOn(client: ClickHouseClient | undefined, sql: string, { ta
  * A second statement queue on the warehouse, for work that may run while the
  * main queue works: ingest commits one group of rows while the next group is
  * parsed. chDB runs one connection's statements one at a time, and every
- * statement with query_params one at a time process-wide (CHDB-NOTES), so an
+ * statement with query_params one at a time process-wide (a lock inside chDB), so an
  * embedded lane is a second connection to the same engine and its statements
  * must be plain SQL (with parameters they would still be right, but wait for
  * the main queue). A server runs concurrent requests anyway: there the lane
