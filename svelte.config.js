@@ -7,6 +7,8 @@ const config = {
 	compilerOptions: { runes: true },
 	kit: {
 		adapter: adapter({ out: 'build' }),
+		// Routes reach ingest/ (everything that writes data; it sits above src/lib/server) by name, not by ../../../../.
+		alias: { $ingest: 'ingest' },
 		// The origin check stays on: it is SvelteKit's CSRF protection for form posts.
 		csrf: { trustedOrigins: [] },
 		// Nonces for SvelteKit's inline bootstrap; everything else from our own origin.

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { IngestFormat } from '../src/lib/contracts/ingest.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
-import { reusedReads } from './read.js';
 
 /** One file to ingest: where it is, what to call it, and how to read it. */
 export interface InputFile {
@@ -97,11 +95,3 @@ export async function expandPaths(paths: string[], explicit?: IngestFormat, stdi
 	}
 	return out;
 }
-
-/** SHA-256 of the file's bytes: the identity used for resume, dead letters and run history. */
-export async function hashFile(path: string): Promise<string> {
-	const h = createHash('sha256');
-	for await (const chunk of reusedReads(path)) h.update(chunk);
-	return h.digest('hex');
-}
-

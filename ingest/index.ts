@@ -12,7 +12,8 @@ import {
 } from '../src/lib/contracts/ingest.js';
 import { fleetCapacity, fleetOverlaps } from './cross-row.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
-import { expandPaths, hashFile, type InputFile } from './files.js';
+import { expandPaths, type InputFile } from './files.js';
+import { hashFile } from '../src/lib/server/files/hash.js';
 import { parquetAsNdjson } from './parquet.js';
 import { FAST_PATH_CHUNK_ROWS, FAST_PATH_CHUNKS_PER_INSERT, ingestSettings, JS_PATH_CHUNK_ROWS, JS_PATH_HEAP_BYTES } from './settings.js';
 import { ndjsonRecord, readRecords, type InputRecord } from './read.js';

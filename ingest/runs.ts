@@ -1,5 +1,6 @@
 import type { IngestFormat, IngestOutcome, IngestSource } from '../src/lib/contracts/ingest.js';
 import { mainStatements, query, type Statements } from '../src/lib/server/warehouse/index.js';
+import { RULE_SQL } from '../src/lib/server/ingest-runs/rule-sql.js';
 import { clickhouseTime } from './fields.js';
 
 /** One row of ingest_runs: what a run did so far. Rewritten after every chunk (latest updated_at wins). */
@@ -79,9 +80,6 @@ export interface DeadLetter {
 	rule?: string;
 	raw: string;
 }
-
-/** Grouping key of a stored dead letter (rows from before the rule column fall back to trimming the value). */
-export const RULE_SQL = `if(rule != '', rule, replaceRegexpOne(reason, ', got .*$', ''))`;
 
 /**
  * Dead letters of one chunk; the token (run + chunk) makes re-sending them after a kill a no-op.

@@ -57,7 +57,7 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 	let seen = 0;
 	let chunkIndex = 0;
 	// The chunk being filled: its bytes not yet written out are copied here, because
-	// the reader's buffers are reused (see reusedReads in ./read.ts).
+	// the reader's buffers are reused (see src/lib/server/files/reused-reads.ts).
 	let spool = Buffer.allocUnsafe(SPOOL_ROOM);
 	let pending = 0;
 	let firstLine = 1;

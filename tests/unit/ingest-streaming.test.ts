@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readRecords, reusedReads } from '../../ingest/read.js';
+import { readRecords } from '../../ingest/read.js';
+import { reusedReads } from '../../src/lib/server/files/reused-reads.js';
 import { spoolChunks } from '../../ingest/spool.js';
 
 /*

@@ -1,6 +1,6 @@
 import { fileSources, type FileSource } from '../../contracts/ingest.js';
 import { query } from '../warehouse/index.js';
-import { RULE_SQL } from '../../../../ingest/runs.js';
+import { RULE_SQL } from './rule-sql.js';
 
 /**
  * Read side of ingest bookkeeping, shared by `loopmeter status`, the Ingest

@@ -29,7 +29,7 @@ import type { IngestReport } from '../../contracts/ingest.js';
 import { getWarehouse } from '../warehouse/index.js';
 import { applyEvents, type EventItem, type Outcome } from './apply.js';
 import { chTime } from './version.js';
-import { hashFile } from '../../../../ingest/files.js';
+import { hashFile } from '../files/hash.js';
 
 export interface StripeFileOptions {
 	dryRun?: boolean;

@@ -8,7 +8,7 @@ import { scheduleDayTablesRefresh } from '$lib/server/metrics/day-tables';
 import { ingestFormat, ingestSource } from '$lib/contracts/ingest';
 import { requireScope } from '$lib/server/auth';
 import { BodyTooLargeError, limitedBody } from '$lib/server/auth/limits';
-import { ingest, IngestFileError, IngestUsageError } from '../../../../../../ingest/index.js';
+import { ingest, IngestFileError, IngestUsageError } from '$ingest';
 import type { RequestHandler } from './$types';
 
 /**
