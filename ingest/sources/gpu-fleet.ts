@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decimal, int, oneOf, text, timestamp } from '../fields.js';
+import { fleetOverlaps } from '../cross-row.js';
 import { check, defineSource, type RuleIssue } from './spec.js';
 
 /**
@@ -52,5 +53,6 @@ export default defineSource({
 	],
 	key: ['cluster', 'gpu_type', 'valid_from'],
 	keep: 'latest',
-	wholeFile: true
+	wholeFile: true,
+	hooks: { crossRowRejections: (rows, lines) => fleetOverlaps(rows as never, lines) }
 });

@@ -8,6 +8,17 @@ export interface RuleIssue {
 	message: string;
 }
 
+/**
+ * What a source needs beyond its column and row rules, called by the
+ * JavaScript path (sources with rules or whole-file checks never take the SQL path).
+ */
+export interface SourceHooks {
+	/** Opened once per file: a warning for a valid record that still loads (e.g. a job where the fleet had no capacity). */
+	rowWarnings?: () => Promise<(record: Record<string, unknown>) => string | undefined>;
+	/** Before a chunk lands: rows refused because of other rows (of the chunk or already loaded), by index in `rows`. */
+	crossRowRejections?: (rows: Record<string, unknown>[], lines: readonly number[]) => Promise<Map<number, RuleIssue>>;
+}
+
 export interface SourceDefinition<C extends z.ZodObject> {
 	source: FileSource;
 	table: string;
@@ -36,6 +47,7 @@ export interface SourceDefinition<C extends z.ZodObject> {
 	dayColumn?: keyof z.output<C> & string;
 	/** Cross-row rules need every row of the file at once (small sources only). */
 	wholeFile?: boolean;
+	hooks?: SourceHooks;
 	/**
 	 * Inserts skip `optimize_on_insert` (ClickHouse's per-block run of the
 	 * table engine's merge, for the table and for every materialized view's
