@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { Bad, messageOf, parserOf, passthroughOf } from './fields.js';
-import type { SourceSpec } from './sources/index.js';
+import type { SourceSpec } from './sources/spec.js';
 
 /** Why a row was refused: `rule` has no value in it, so rejections can be counted by reason. */
 export interface Rejection {

@@ -6,21 +6,12 @@ import { acquireLock } from './lock.js';
 import { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 import { migrate } from './migrate.js';
 import { recordQuery } from './profile.js';
+import type { Warehouse } from './types.js';
 
 export { WarehouseLockedError, readLock, advertiseUrl } from './lock.js';
 export { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 
-export type WarehouseMode = 'embedded' | 'server';
-
-export interface Warehouse {
-	client: ClickHouseClient;
-	mode: WarehouseMode;
-	/** Cluster name when migrations render ON CLUSTER / Distributed DDL. */
-	cluster?: string;
-	/** Embedded data directory. */
-	dataDir?: string;
-	config: Config;
-}
+export type { Warehouse, WarehouseMode } from './types.js';
 
 export interface OpenOptions {
 	/** Who holds the embedded directory, shown to a second process that is refused. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { sqlPath } from '../project-root.js';
 import { renderStatements, tablesOf, type Migration } from './render-ddl.js';
-import type { Warehouse } from './index.js';
+import type { Warehouse } from './types.js';
 
 const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 

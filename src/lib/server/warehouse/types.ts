@@ -1,0 +1,17 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../config.js';
+
+// Apart from index.ts, which opens the warehouse and then migrates it: migrate.ts
+// takes an open warehouse, and importing its type from index.ts made the two a circle.
+
+export type WarehouseMode = 'embedded' | 'server';
+
+export interface Warehouse {
+	client: ClickHouseClient;
+	mode: WarehouseMode;
+	/** Cluster name when migrations render ON CLUSTER / Distributed DDL. */
+	cluster?: string;
+	/** Embedded data directory. */
+	dataDir?: string;
+	config: Config;
+}
