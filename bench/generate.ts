@@ -5,7 +5,7 @@ import { DayTablesError, refreshDayTables } from '../src/lib/server/metrics/day-
 import { projectRoot } from '../src/lib/server/project-root.js';
 import { command, query } from '../src/lib/server/warehouse/index.js';
 import { loadMigrations } from '../src/lib/server/warehouse/migrate.js';
-import { tablesOf } from '../src/lib/server/warehouse/render-ddl.js';
+import { liveTablesOf } from '../src/lib/server/warehouse/render-ddl.js';
 import type { GenerateResult } from './report.js';
 import { fixtureInserts, type SyntheticSize } from './synthetic.js';
 
@@ -62,7 +62,7 @@ export async function generate(scale: Scale, opts: { synthetic: boolean; filesDi
 	});
 	const dayTablesSeconds = (performance.now() - dayStart) / 1000;
 	const rows: Record<string, number> = {};
-	for (const t of tablesOf(loadMigrations())) {
+	for (const t of liveTablesOf(loadMigrations())) {
 		// A table of a migration added after this warehouse was opened does not exist yet.
 		const r = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${t}`, { tag: 'bench:count' }).catch(() => []);
 		if (r[0]) rows[t] = Number(r[0].n);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadMigrations } from '../../src/lib/server/warehouse/migrate.js';
-import { renderStatements, splitStatements, tablesOf, type Migration } from '../../src/lib/server/warehouse/render-ddl.js';
+import { liveTablesOf, renderStatements, splitStatements, tablesOf, type Migration } from '../../src/lib/server/warehouse/render-ddl.js';
 
 const CLUSTER = 'loopmeter';
 const ON = `ON CLUSTER '${CLUSTER}'`;
@@ -42,6 +42,12 @@ describe('cluster rendering of the real migration files', () => {
 		for (const m of migrations)
 			for (const s of splitStatements(m.sql).filter((x) => /CREATE\s+MATERIALIZED\s+VIEW/i.test(x)))
 				expect(s, m.file).toMatch(/\bTO\s+\w+/i);
+	});
+
+	it('no longer keeps the superseded video_signatures table (0067 drops it)', () => {
+		expect(tables.has('video_signatures')).toBe(true);
+		expect(liveTablesOf(migrations).has('video_signatures')).toBe(false);
+		expect(liveTablesOf(migrations).has('video_minhash')).toBe(true);
 	});
 
 	it('leaves every statement untouched without a cluster', () => {
@@ -150,6 +156,15 @@ INSERT INTO facts_daily SELECT day, user_id, sum(n) FROM facts GROUP BY day, use
 
 	it('runs a backfill INSERT once, through the Distributed tables (which spread rows over the shards)', () => {
 		expect(out.at(-1)).toBe('INSERT INTO facts_daily SELECT day, user_id, sum(n) FROM facts GROUP BY day, user_id');
+	});
+
+	it('drops a table from every node: the Distributed table, then its local twin', () => {
+		const drop = migration('9997_drop.sql', '-- gone\nDROP TABLE IF EXISTS facts;');
+		expect(renderStatements(drop, { cluster: CLUSTER }, fixtureTables)).toEqual([
+			`-- gone\nDROP TABLE IF EXISTS facts ${ON}`,
+			`-- gone\nDROP TABLE IF EXISTS facts_local ${ON}`
+		]);
+		expect([...liveTablesOf([fixture, drop])]).toEqual(['facts_daily']);
 	});
 
 	it('refuses a table without a shard key, naming the file and the table', () => {

@@ -29,6 +29,7 @@ const CREATE_TABLE = /CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_
 const CREATE_MV = /CREATE\s+MATERIALIZED\s+VIEW\s+IF\s+NOT\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 const CREATE_VIEW = /CREATE\s+(?:OR\s+REPLACE\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_]*)/i;
 const DROP_VIEW = /DROP\s+VIEW\s+IF\s+EXISTS\s+[A-Za-z_][A-Za-z0-9_]*/i;
+const DROP_TABLE = /DROP\s+TABLE\s+IF\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 const ALTER_TABLE = /ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_]*)/i;
 const ENGINE = /ENGINE\s*=\s*(\w*MergeTree)\s*(?:\(([^)]*)\))?/i;
 const SHARD_KEY = /--\s*@shard_key\s+(.+)$/m;
@@ -39,6 +40,16 @@ export function tablesOf(migrations: Migration[]): Set<string> {
 	for (const m of migrations) for (const s of splitStatements(m.sql)) {
 		const t = CREATE_TABLE.exec(s);
 		if (t && ENGINE.test(s)) names.add(t[1]!);
+	}
+	return names;
+}
+
+/** Tables the migration set leaves in place: created and not dropped by a later migration. */
+export function liveTablesOf(migrations: Migration[]): Set<string> {
+	const names = tablesOf(migrations);
+	for (const m of migrations) for (const s of splitStatements(m.sql)) {
+		const dropped = DROP_TABLE.exec(s);
+		if (dropped) names.delete(dropped[1]!);
 	}
 	return names;
 }
@@ -77,6 +88,14 @@ export function renderStatements(migration: Migration, target: RenderTarget, tab
 			out.push(s.replace(ALTER_TABLE, `ALTER TABLE ${name}_local ${on}`));
 			// Column changes must reach the Distributed table too; index/projection changes only exist locally.
 			if (/\b(ADD|DROP|MODIFY|RENAME)\s+COLUMN\b/i.test(s)) out.push(s.replace(ALTER_TABLE, `ALTER TABLE ${name} ${on}`));
+			continue;
+		}
+		const dropTable = DROP_TABLE.exec(s);
+		if (dropTable && tables.has(dropTable[1]!)) {
+			// The Distributed table first (it reads the local one), then the local twin on every shard.
+			const name = dropTable[1]!;
+			out.push(s.replace(DROP_TABLE, `DROP TABLE IF EXISTS ${name} ${on}`));
+			out.push(s.replace(DROP_TABLE, `DROP TABLE IF EXISTS ${name}_local ${on}`));
 			continue;
 		}
 		const dropView = DROP_VIEW.exec(s);
