@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { DayTablesError, refreshDayTables } from '../src/lib/server/metrics/day-tables.js';
-import { projectRoot } from '../src/lib/server/project-root.js';
 import { command, query } from '../src/lib/server/warehouse/index.js';
 import { loadMigrations } from '../src/lib/server/warehouse/migrate.js';
 import { liveTablesOf } from '../src/lib/server/warehouse/render-ddl.js';
@@ -19,31 +15,17 @@ const SYNTHETIC: Record<Scale, SyntheticSize> = {
 	large: { impressions: 100_000_000, users: 2_000_000, videos: 5_000_000, jobs: 10_000_000, days: 180 }
 };
 
-type DemoRunner = (opts: { scale: Scale; outDir?: string; onProgress?: (s: string) => void }) => Promise<unknown>;
-
-/** The demo generator's entry point, if the demo module provides one. */
-async function demoRunner(): Promise<DemoRunner | undefined> {
-	for (const file of ['ingest/demo/index.ts']) {
-		const path = join(projectRoot(), file);
-		if (!existsSync(path)) continue;
-		const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
-		const fn = mod.runDemo ?? mod.generateDemo;
-		if (typeof fn === 'function') return fn as DemoRunner;
-	}
-	return undefined;
-}
-
 export async function generate(scale: Scale, opts: { synthetic: boolean; filesDir: string; log: (s: string) => void }): Promise<GenerateResult> {
 	const start = performance.now();
 	let source: string;
-	const runDemo = opts.synthetic ? undefined : await demoRunner();
-	if (runDemo) {
+	if (!opts.synthetic) {
+		// Loaded only here: the synthetic data set needs none of the demo generator.
+		const { runDemo } = await import('../ingest/demo/index.js');
 		source = `the demo scenario (\`runDemo({ scale: '${scale}' })\`)`;
 		opts.log(`Generating the demo scenario at scale ${scale}…`);
 		// The demo's files go beside the warehouse, not inside it: they must not count as warehouse size.
 		await runDemo({ scale, outDir: opts.filesDir, onProgress: (m) => opts.log(`  ${m}`) });
 	} else {
-		if (!opts.synthetic) throw new Error('The demo generator (ingest/demo) exports no runDemo yet: use --synthetic for the synthetic data set.');
 		const size = SYNTHETIC[scale];
 		source = `the synthetic generator (bench/synthetic.ts: ${size.impressions!.toLocaleString('en-US')} impressions, ${size.users!.toLocaleString('en-US')} users, ${size.days} days)`;
 		opts.log(`Generating ${source}…`);

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../../lib/server/project-root.js';
 import { parse, UsageError, type Command } from '../command.js';
 import type { QueriesResult } from '../../../bench/queries.js';
@@ -76,10 +75,6 @@ Options:
 		};
 		if (what === 'all') {
 			for (const phase of PHASES) {
-				if (phase === 'ingest' && !existsSync(join(projectRoot(), 'bench', 'ingest.ts'))) {
-					console.log('\n== ingest: skipped (bench/ingest.ts not present)');
-					continue;
-				}
 				console.log(`\n== ${phase}`);
 				// Each phase in its own process: the embedded warehouse allows one process
 				// per directory, and the server phases need it free for `loopmeter serve`.
@@ -159,18 +154,8 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 			break;
 		}
 		case 'ingest': {
-			const file = join(projectRoot(), 'bench', 'ingest.ts');
-			if (!existsSync(file)) throw new UsageError('bench/ingest.ts is not present');
-			const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-			const fn = (mod.benchIngest ?? mod.default ?? mod.run) as ((o: object) => Promise<unknown>) | undefined;
-			if (typeof fn !== 'function') throw new UsageError('bench/ingest.ts exports no benchIngest, run or default function');
-			const result = await fn({ scale: opts.scale, out: paths.out, data: paths.data, log });
-			const markdown =
-				typeof result === 'string'
-					? result
-					: typeof (result as { markdown?: unknown })?.markdown === 'string'
-						? (result as { markdown: string }).markdown
-						: '```json\n' + JSON.stringify(result, null, 2) + '\n```';
+			const { benchIngest } = await import('../../../bench/ingest.js');
+			const { markdown } = await benchIngest({ scale: opts.scale, out: paths.out, log });
 			record({ markdown });
 			await closeWarehouse();
 			break;
