@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { building } from '$app/environment';
-import { requirementFor, type Requirement } from '$lib/server/auth/access';
+import { requirementFor, routedPath, uncleanPath, type Requirement } from '$lib/server/auth/access';
 import { actorOf, authenticate, authorize, clientIp, isSecureRequest, type Auth } from '$lib/server/auth';
-import { classifyFault, noteFault } from '$lib/server/auth/faults';
-import { checkBodySize } from '$lib/server/auth/limits';
-import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/auth/responses';
-import { redact } from '$lib/server/auth/secrets';
+import { classifyFault, noteFault } from '$lib/server/http/faults';
+import { checkBodySize } from '$lib/server/http/limits';
+import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/responses';
+import { redact } from '$lib/server/http/redact';
 import { audit } from '$lib/server/audit';
 import { getMetric } from '$lib/server/metrics/registry';
 import type { MetricId } from '$lib/contracts/metrics';
@@ -112,7 +112,11 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 	if (size) return refuse(event, size.status, size.message, { connection: 'close' });
 	if (crossSiteWrite(event)) return refuse(event, 403, `Cross-site ${method} requests are refused.`);
 
-	const req = requirementFor(path, method, hasUserRows);
+	// Access is decided on what the router matched (route id + decoded params), never on the raw URL.
+	const unclean = uncleanPath(path);
+	const routed = unclean ? undefined : event.route.id ? routedPath(event.route.id, event.params as Record<string, string>) : path;
+	if (routed === undefined) return refuse(event, 400, unclean ?? 'This path cannot be matched unambiguously to a page.');
+	const req = requirementFor(routed, method, hasUserRows);
 	let auth: Auth;
 	try {
 		auth = await authenticate(event);

@@ -1,5 +1,5 @@
 import { pagesFor } from '$lib/server/auth/access';
-import { currentFaultBanner, warehouseAnswers } from '$lib/server/auth/faults';
+import { currentFaultBanner, warehouseAnswers } from '$lib/server/http/faults';
 import { query } from '$lib/server/warehouse';
 import type { LayoutServerLoad } from './$types';
 

@@ -3,8 +3,9 @@ import { drilldownRoles, metricPage, metricRoles, pagesFor, requirementFor, role
 import { metricIds, type MetricId } from '../../src/lib/contracts/metrics.js';
 import { LoginLimiter } from '../../src/lib/server/auth/limiter.js';
 import { hashPassword, verifyPassword, generatePassword } from '../../src/lib/server/auth/passwords.js';
-import { newApiToken, redact, sha256 } from '../../src/lib/server/auth/secrets.js';
-import { checkBodySize } from '../../src/lib/server/auth/limits.js';
+import { newApiToken, sha256 } from '../../src/lib/server/auth/secrets.js';
+import { redact } from '../../src/lib/server/http/redact.js';
+import { checkBodySize } from '../../src/lib/server/http/limits.js';
 import { TtlCache } from '../../src/lib/server/auth/cache.js';
 
 const noUserRows = () => false;

@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
 import { query } from '$lib/server/warehouse';
-import { classifyFault, noteFault, noteHealthy } from '$lib/server/auth/faults';
+import { classifyFault, noteFault, noteHealthy } from '$lib/server/http/faults';
 import type { RequestHandler } from './$types';
 
 /** Liveness for load balancers and people: 200 when the warehouse answers, 503 otherwise. Public; says nothing secret. */

@@ -1,5 +1,6 @@
 import { error, type Cookies, type RequestEvent } from '@sveltejs/kit';
-import { role as roleSchema, scopeGrants, type Requirement, type Role } from './access.js';
+import { drilldownRoles, role as roleSchema, scopeGrants, type Requirement, type Role } from './access.js';
+import type { MetricId } from '../../contracts/metrics.js';
 import { demoLoaded, isLoopback, DEMO_BANNER } from './demo.js';
 import { sessionUser } from './sessions.js';
 import { authSettings } from './settings.js';
@@ -115,6 +116,22 @@ export function authorize(auth: Auth, req: Requirement): Decision {
 	if (req.kind === 'signed-in') return { ok: true };
 	if (req.roles.includes(auth.user.role)) return { ok: true };
 	return { ok: false, status: 403, message: `The ${auth.user.role} role cannot open this page or data.` };
+}
+
+/**
+ * Defence in depth for the drill-down loaders: the hook already checked the
+ * route, but the rows are only ever computed after this check on the metric the
+ * loader is about to run, so a slip in classifying a path cannot list them.
+ */
+export function assertMayDrill(auth: Auth | undefined, metric: MetricId, hasUserRows: boolean): void {
+	const decision = authorize(auth ?? { kind: 'anonymous' }, {
+		kind: 'roles',
+		roles: drilldownRoles(metric, hasUserRows),
+		scopes: hasUserRows ? [] : ['metrics:read'],
+		metric,
+		drilldown: true
+	});
+	if (!decision.ok) error(decision.status, { message: decision.message });
 }
 
 /**
