@@ -5,13 +5,8 @@ import { authSettings, clientIp, SESSION_COOKIE, setSessionCookie } from '$lib/s
 import { verifyPassword } from '$lib/server/auth/passwords';
 import { createSession, revokeSession } from '$lib/server/auth/sessions';
 import { findUser } from '$lib/server/auth/users';
+import { safeNext } from '$lib/server/auth/next';
 import type { Actions, PageServerLoad } from './$types';
-
-/** Only a path on this site: never `//evil.example` or an absolute URL. */
-function safeNext(next: string | null | undefined): string {
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login')) return '/';
-	return next;
-}
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.auth.kind === 'session' || locals.auth.kind === 'proxy') redirect(303, safeNext(url.searchParams.get('next')));
