@@ -8,7 +8,7 @@ import { checkBodySize } from '$lib/server/http/limits';
 import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/responses';
 import { redact } from '$lib/server/http/redact';
 import { audit } from '$lib/server/audit';
-import { getMetric } from '$lib/server/metrics/registry';
+import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
 import '$lib/server/metrics/all';
 
@@ -19,8 +19,8 @@ import '$lib/server/metrics/all';
  * warehouse faults and the audit of exports on the way out.
  */
 
-// A metric not (yet) registered is treated as having user rows: the safe side.
-const hasUserRows = (id: MetricId) => getMetric(id)?.drilldownHasUserRows ?? !getMetric(id);
+// Declared by the metric or seen in its drill file's columns; unregistered metrics count as listing people.
+const hasUserRows = (id: MetricId) => drilldownListsPeople(id);
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

@@ -38,6 +38,10 @@ describe('API tokens', () => {
 		expect(passes((await get(`/api/v1/metrics/compute_spend/rows?${PERIOD}`, bearer(t))).status)).toBe(true);
 		// Drill-downs listing end users need a person with a user-level role.
 		expect((await get(`/api/v1/metrics/watch_hours/rows?${PERIOD}`, bearer(t))).status).toBe(403);
+		// Creators, remix chains and the watchlist list creator_id, a user id: user-level too.
+		for (const id of ['creator_concentration', 'remix_depth', 'cameo_unconsented_share', 'copyright_share']) {
+			expect({ id, status: (await get(`/api/v1/metrics/${id}/rows?${PERIOD}`, bearer(t))).status }).toEqual({ id, status: 403 });
+		}
 		expect((await get('/', bearer(t))).status).toBe(403);
 		expect((await post('/api/v1/ingest/videos', bearer(t, { 'content-type': 'application/x-ndjson' }))).status).toBe(403);
 		expect((await get('/api/v1/tokens', bearer(t))).status).toBe(403);
@@ -95,6 +99,28 @@ describe('API tokens', () => {
 		expect(res.status).toBe(400);
 		expect((await res.json()).message).toMatch(/^scopes\.0: scope must be one of/);
 		expect((await get('/api/v1/tokens', { cookie: exec })).status).toBe(403);
+	});
+});
+
+describe('alerts', () => {
+	it('GET /api/v1/alerts shows each rule only to whoever may see its metric (product-only indicators stay with product)', async () => {
+		const product = await login(srv.url, (await createTestUser('alerts-product', 'product')).name, 'alerts-product-password-123');
+		const finance = await login(srv.url, (await createTestUser('alerts-finance', 'finance')).name, 'alerts-finance-password-123');
+		const t = await createTestToken(['metrics:read'], 'alerts-reader');
+		const metricsOf = async (headers: Record<string, string>) => {
+			const res = await get('/api/v1/alerts', headers);
+			expect(res.status).toBe(200);
+			const body = (await res.json()) as { rules: { metric: string }[]; breaches: { metric: string }[] };
+			return [...new Set([...body.rules, ...body.breaches].map((x) => x.metric))].sort();
+		};
+		const all = await metricsOf({ cookie: product });
+		const productOnly = ['satisfaction_rate', 'feed_diversity', 'divergence'].filter((m) => all.includes(m));
+		expect(productOnly.length).toBeGreaterThan(0);
+		for (const [who, headers] of [['exec', { cookie: exec }], ['finance', { cookie: finance }], ['token', bearer(t)]] as const) {
+			const seen = await metricsOf(headers);
+			expect({ who, leaked: seen.filter((m) => productOnly.includes(m)) }).toEqual({ who, leaked: [] });
+		}
+		expect(await metricsOf({ cookie: admin })).toEqual(all);
 	});
 });
 

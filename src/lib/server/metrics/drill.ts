@@ -6,6 +6,7 @@ import { baseParams, MetricRequestError } from './build-query.js';
 import { getMetric, supportedDimensions } from './registry.js';
 import { parseMetricRequest } from './run.js';
 import { metricSql } from './sql-files.js';
+import { drilldownListsPeople } from './user-rows.js';
 
 /**
  * The rows behind a number: `sql/metrics/drill/<name>.sql` (named by the
@@ -88,7 +89,7 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 		rows,
 		total: Number(count[0]?.n ?? rows.length),
 		limit,
-		hasUserRows: def.drilldownHasUserRows ?? false,
+		hasUserRows: drilldownListsPeople(req.metric),
 		ignoredFilters
 	};
 }

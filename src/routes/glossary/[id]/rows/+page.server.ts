@@ -5,6 +5,7 @@ import { runDrilldown } from '$lib/server/metrics/drill';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { getMetric } from '$lib/server/metrics/registry';
+import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import '$lib/server/metrics/all';
 import type { PageServerLoad } from './$types';
 
@@ -13,7 +14,7 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
 	const id = metricId.safeParse(params.id);
 	if (!id.success || !getMetric(id.data)) error(404, `No metric called ${params.id}`);
 	const def = getMetric(id.data)!;
-	assertMayDrill(locals.auth, id.data, def.drilldownHasUserRows ?? true);
+	assertMayDrill(locals.auth, id.data, drilldownListsPeople(id.data));
 	const ps = await resolvePageState(url);
 	const sp = new URLSearchParams(url.searchParams);
 	sp.set('from', ps.state.from);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { metricId, requestFromSearchParams } from '$lib/contracts/metrics';
 import { assertMayDrill } from '$lib/server/auth';
 import { getMetric } from '$lib/server/metrics/registry';
+import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import '$lib/server/metrics/all';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
@@ -23,7 +24,7 @@ const limitParam = z.coerce
 export const GET: RequestHandler = async ({ params, url, request, locals }) => {
 	const id = metricId.safeParse(params.id);
 	if (!id.success || !getMetric(id.data)) error(404, `No metric called ${params.id}`);
-	assertMayDrill(locals.auth, id.data, getMetric(id.data)!.drilldownHasUserRows ?? true);
+	assertMayDrill(locals.auth, id.data, drilldownListsPeople(id.data));
 	const csv = url.searchParams.get('format') === 'csv';
 	const sp = new URLSearchParams(url.searchParams);
 	const rawLimit = sp.get('limit');
