@@ -7,6 +7,7 @@ import { classifyFault, noteFault } from '$lib/server/http/faults';
 import { checkBodySize } from '$lib/server/http/limits';
 import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/responses';
 import { redact } from '$lib/server/http/redact';
+import { WriteBudget } from '$lib/server/http/write-budget';
 import { audit } from '$lib/server/audit';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
@@ -46,15 +47,10 @@ function refuse(event: RequestEvent, status: number, message: string, extra: Rec
 	return htmlResponse(status, title, message, links, extra);
 }
 
-// Refusals are audited at most once per address and actor every 10 s: a flood of
-// bad tokens must not turn into a flood of warehouse inserts.
-const lastRefusalAudit = new Map<string, number>();
-function worthAuditing(key: string, now = Date.now()): boolean {
-	if (now - (lastRefusalAudit.get(key) ?? 0) < 10_000) return false;
-	if (lastRefusalAudit.size > 10_000) lastRefusalAudit.clear();
-	lastRefusalAudit.set(key, now);
-	return true;
-}
+// Refusals are audited at most once per address, actor and path every 10 s, and 60 a minute in all:
+// a flood of bad tokens or forbidden URLs must not turn into a flood of warehouse inserts.
+const refusalAudit = new WriteBudget({ perKeyMs: 10_000, globalMax: 60, globalWindowMs: 60_000 });
+const worthAuditing = (key: string) => refusalAudit.take(key).write;
 
 function loginRedirect(event: RequestEvent): Response {
 	const next = event.url.pathname + event.url.search;

@@ -28,6 +28,8 @@ const bearer = (token: string, extra: Record<string, string> = {}) => ({ authori
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${srv.url}${path}`, { redirect: 'manual', headers });
 const post = (path: string, headers: Record<string, string>, body = '') => fetch(`${srv.url}${path}`, { method: 'POST', redirect: 'manual', headers, body });
 const passes = (status: number) => status !== 401 && status !== 403;
+// The dev server shares this process's auth settings: a fresh limiter for the next test.
+const authReset = () => resetAuthSettings();
 
 describe('API tokens', () => {
 	it('metrics:read opens the metrics API and non-user drill-downs, nothing else', async () => {
@@ -187,6 +189,33 @@ describe('sign-in throttling', () => {
 			delete process.env.LOOPMETER_LOGIN_IP_MAX_FAILURES;
 			resetAuthSettings();
 		}
+	});
+
+	it('a burst of 30 parallel wrong passwords evaluates at most the limit, and refusals write a bounded number of audit rows', async () => {
+		await createTestUser('burst', 'finance');
+		const before = (await listAudit({ action: 'login.locked', limit: 10_000 })).length;
+		const answers = await Promise.all(Array.from({ length: 30 }, () => postForm(srv.url, '/login', { name: 'burst', password: 'wrong-password-xx' })));
+		const statuses = answers.map((r) => r.status);
+		// 5 = LOOPMETER_LOGIN_MAX_FAILURES: every other attempt is refused before the password is looked at.
+		expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(5);
+		expect(statuses.filter((s) => s !== 400).every((s) => s === 429)).toBe(true);
+		expect((await listAudit({ action: 'login.failed', limit: 10_000 })).filter((a) => a.target === 'burst').length).toBeLessThanOrEqual(5);
+		// 60 more while locked: refusals are aggregated, not one row each.
+		for (let i = 0; i < 60; i++) await (await postForm(srv.url, '/login', { name: 'burst', password: 'wrong-password-xx' })).arrayBuffer();
+		const locked = (await listAudit({ action: 'login.locked', limit: 10_000 })).length - before;
+		expect(locked).toBeGreaterThan(0);
+		expect(locked).toBeLessThanOrEqual(4);
+		// The right password is refused too while the lock holds.
+		expect((await postForm(srv.url, '/login', { name: 'burst', password: 'burst-password-123' })).status).toBe(429);
+		authReset();
+	});
+
+	it('a password typed into the name field never reaches the audit log as typed', async () => {
+		await postForm(srv.url, '/login', { name: 'Tr0ub4dor&3-my-password', password: 'x' });
+		const rows = await listAudit({ action: 'login.failed', limit: 10_000 });
+		expect(JSON.stringify(rows)).not.toContain('Tr0ub4dor');
+		expect(rows.some((r) => /^unknown name \(23 chars, sha256 [0-9a-f]{8}\)$/.test(r.actor))).toBe(true);
+		authReset();
 	});
 
 	it('answers the same for an unknown name and a wrong password', async () => {

@@ -67,6 +67,8 @@ const envSchema = z
 		LOOPMETER_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
 		LOOPMETER_LOGIN_LOCKOUT_MINUTES: z.coerce.number().positive().default(15),
 		LOOPMETER_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(20),
+		/** Sign-ins one address may have being checked at the same time (a burst waits for none: it is refused). */
+		LOOPMETER_LOGIN_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
 		/** Largest request body outside the upload routes. */
 		LOOPMETER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
 		/** Largest ingest upload (file streamed to POST /api/v1/ingest/<source> or the Ingest page). */
