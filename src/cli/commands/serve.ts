@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureFirstAdmin } from '../../lib/server/auth/first-admin.js';
 import { refreshDayTablesLogged } from '../../lib/server/metrics/day-tables.js';
 import { projectRoot } from '../../lib/server/project-root.js';
+import { protocolPlan, SOCKET_PROTOCOL_HEADER, withSocketProtocol } from '../../lib/server/http/plain-http.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, UsageError, type Command } from '../command.js';
 
@@ -48,8 +49,11 @@ Options:
 
 		// adapter-node reads these when its handler module loads.
 		process.env.BODY_SIZE_LIMIT ??= String(wh.config.LOOPMETER_MAX_UPLOAD_BYTES);
-		const { handler } = (await import(pathToFileURL(handlerPath).href)) as { handler: Parameters<typeof createServer>[1] };
-		const server = createServer(handler);
+		const protocol = protocolPlan(process.env);
+		if (protocol.wrap) process.env.PROTOCOL_HEADER = SOCKET_PROTOCOL_HEADER;
+		console.log(protocol.note);
+		const { handler } = (await import(pathToFileURL(handlerPath).href)) as { handler: NonNullable<Parameters<typeof createServer>[1]> };
+		const server = createServer(protocol.wrap ? withSocketProtocol(handler) : handler);
 		const host = values.host ?? wh.config.HOST;
 		await listen(server, port ?? wh.config.PORT, host);
 		const address = server.address();
