@@ -8,6 +8,7 @@ import { checkBodySize } from '$lib/server/http/limits';
 import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/responses';
 import { redact } from '$lib/server/http/redact';
 import { WriteBudget } from '$lib/server/http/write-budget';
+import { asPerson } from '$lib/server/http/person-slots';
 import { audit } from '$lib/server/audit';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
@@ -153,7 +154,8 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 		return new Response(null, { status: 303, headers: { location: '/login/password' } });
 	}
 
-	let response = await resolve(event);
+	// Everything this request starts (streamed panels too) queues its warehouse work as this person's.
+	let response = await asPerson(auth.user || auth.token ? actorOf(auth) : `address ${clientIp(event)}`, () => resolve(event));
 
 	const fault = event.locals.fault;
 	if (fault && response.status >= 500) {

@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import { metricId, requestFromSearchParams, searchParamsFromRequest } from '$lib/contracts/metrics';
 import { assertMayDrill } from '$lib/server/auth';
 import { runDrilldown } from '$lib/server/metrics/drill';
+import { boundPeriod } from '$lib/server/metrics/period-span';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { getMetric } from '$lib/server/metrics/registry';
@@ -19,7 +20,7 @@ export const load: PageServerLoad = async ({ params, url, locals }) => {
 	const sp = new URLSearchParams(url.searchParams);
 	sp.set('from', ps.state.from);
 	sp.set('to', ps.state.to);
-	const input = { ...requestFromSearchParams(id.data, sp), grain: undefined, group_by: undefined };
+	const input = await boundPeriod({ ...requestFromSearchParams(id.data, sp), grain: undefined, group_by: undefined });
 	const csv = searchParamsFromRequest(input);
 	csv.set('format', 'csv');
 	try {

@@ -8,6 +8,7 @@ import '$lib/server/metrics/all';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
 import { toCsv } from '$lib/csv';
+import { boundPeriod } from '$lib/server/metrics/period-span';
 import type { RequestHandler } from './$types';
 
 const limitParam = z.coerce
@@ -36,7 +37,7 @@ export const GET: RequestHandler = async ({ params, url, request, locals }) => {
 		limit = parsed.data;
 	}
 	try {
-		const result = await runDrilldown(requestFromSearchParams(params.id, sp), {
+		const result = await runDrilldown(await boundPeriod(requestFromSearchParams(params.id, sp)), {
 			limit: csv ? DRILL_MAX_ROWS : limit,
 			signal: request.signal
 		});
