@@ -29,7 +29,7 @@ export async function startServer(dataDir: string, log: (s: string) => void): Pr
 	if (!existsSync(join(root, 'build', 'handler.js'))) {
 		throw new Error('No production build in build/: the bench measures the production server, so run `npm run build` first.');
 	}
-	const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--no-demo'], {
+	const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--demo-login', '--no-demo'], {
 		cwd: root,
 		env: { ...process.env, LOOPMETER_DATA: dataDir, CLICKHOUSE_URL: '', NODE_ENV: 'production' },
 		stdio: ['ignore', 'pipe', 'pipe']

@@ -11,7 +11,7 @@ declare global {
 			/** Who is asking (set by hooks.server.ts on every request). */
 			auth: import('$lib/server/auth').Auth;
 			/** A warehouse fault met while serving this request (set by handleError). */
-			fault?: import('$lib/server/auth/faults').Fault;
+			fault?: import('$lib/server/http/faults').Fault;
 		}
 		// interface PageData {}
 		// interface PageState {}

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { building } from '$app/environment';
-import { requirementFor, type Requirement } from '$lib/server/auth/access';
+import { requirementFor, routedPath, uncleanPath, type Requirement } from '$lib/server/auth/access';
 import { actorOf, authenticate, authorize, clientIp, isSecureRequest, type Auth } from '$lib/server/auth';
-import { classifyFault, noteFault } from '$lib/server/auth/faults';
-import { checkBodySize } from '$lib/server/auth/limits';
-import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/auth/responses';
-import { redact } from '$lib/server/auth/secrets';
+import { classifyFault, noteFault } from '$lib/server/http/faults';
+import { checkBodySize } from '$lib/server/http/limits';
+import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/responses';
+import { redact } from '$lib/server/http/redact';
+import { WriteBudget } from '$lib/server/http/write-budget';
+import { asPerson } from '$lib/server/http/person-slots';
 import { audit } from '$lib/server/audit';
-import { getMetric } from '$lib/server/metrics/registry';
+import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
 import '$lib/server/metrics/all';
 
@@ -19,8 +21,8 @@ import '$lib/server/metrics/all';
  * warehouse faults and the audit of exports on the way out.
  */
 
-// A metric not (yet) registered is treated as having user rows: the safe side.
-const hasUserRows = (id: MetricId) => getMetric(id)?.drilldownHasUserRows ?? !getMetric(id);
+// Declared by the metric or seen in its drill file's columns; unregistered metrics count as listing people.
+const hasUserRows = (id: MetricId) => drilldownListsPeople(id);
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -46,15 +48,10 @@ function refuse(event: RequestEvent, status: number, message: string, extra: Rec
 	return htmlResponse(status, title, message, links, extra);
 }
 
-// Refusals are audited at most once per address and actor every 10 s: a flood of
-// bad tokens must not turn into a flood of warehouse inserts.
-const lastRefusalAudit = new Map<string, number>();
-function worthAuditing(key: string, now = Date.now()): boolean {
-	if (now - (lastRefusalAudit.get(key) ?? 0) < 10_000) return false;
-	if (lastRefusalAudit.size > 10_000) lastRefusalAudit.clear();
-	lastRefusalAudit.set(key, now);
-	return true;
-}
+// Refusals are audited at most once per address, actor and path every 10 s, and 60 a minute in all:
+// a flood of bad tokens or forbidden URLs must not turn into a flood of warehouse inserts.
+const refusalAudit = new WriteBudget({ perKeyMs: 10_000, globalMax: 60, globalWindowMs: 60_000 });
+const worthAuditing = (key: string) => refusalAudit.take(key).write;
 
 function loginRedirect(event: RequestEvent): Response {
 	const next = event.url.pathname + event.url.search;
@@ -112,7 +109,11 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 	if (size) return refuse(event, size.status, size.message, { connection: 'close' });
 	if (crossSiteWrite(event)) return refuse(event, 403, `Cross-site ${method} requests are refused.`);
 
-	const req = requirementFor(path, method, hasUserRows);
+	// Access is decided on what the router matched (route id + decoded params), never on the raw URL.
+	const unclean = uncleanPath(path);
+	const routed = unclean ? undefined : event.route.id ? routedPath(event.route.id, event.params as Record<string, string>) : path;
+	if (routed === undefined) return refuse(event, 400, unclean ?? 'This path cannot be matched unambiguously to a page.');
+	const req = requirementFor(routed, method, hasUserRows);
 	let auth: Auth;
 	try {
 		auth = await authenticate(event);
@@ -153,7 +154,8 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 		return new Response(null, { status: 303, headers: { location: '/login/password' } });
 	}
 
-	let response = await resolve(event);
+	// Everything this request starts (streamed panels too) queues its warehouse work as this person's.
+	let response = await asPerson(auth.user || auth.token ? actorOf(auth) : `address ${clientIp(event)}`, () => resolve(event));
 
 	const fault = event.locals.fault;
 	if (fault && response.status >= 500) {

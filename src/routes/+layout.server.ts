@@ -1,13 +1,13 @@
 import { pagesFor } from '$lib/server/auth/access';
-import { currentFaultBanner, warehouseAnswers } from '$lib/server/auth/faults';
-import { query } from '$lib/server/warehouse';
+import { currentFaultBanner, warehouseAnswers } from '$lib/server/http/faults';
+import { pingWarehouse } from '$lib/server/http/control-lane';
 import type { LayoutServerLoad } from './$types';
 
 /** Who is signed in, which pages their role may open (the nav), and any banner to show. */
 export const load: LayoutServerLoad = async ({ locals }) => {
 	const user = locals.auth.user;
 	// Only for signed-in pages: the sign-in page must render even with the warehouse down.
-	if (user) await warehouseAnswers(() => query('SELECT 1 AS ok', { tag: 'health:banner' }));
+	if (user) await warehouseAnswers(() => pingWarehouse('health:banner'));
 	const banner = [locals.auth.banner, currentFaultBanner()].filter(Boolean).join(' ') || undefined;
 	return {
 		user: user ? { name: user.name, role: user.role } : undefined,

@@ -3,10 +3,11 @@ import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { metricInput } from '$lib/url-state';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
+import { alertsVisibleTo } from '$lib/server/alerts/visible';
 import type { PageServerLoad } from './$types';
 
 /** Overview (execs): headline tiles, then the loop's money and attention trends. Panels stream in. */
-export const load: PageServerLoad = async ({ url }) => {
+export const load: PageServerLoad = async ({ url, locals }) => {
 	const ps = await resolvePageState(url);
 	const { state } = ps;
 	const tile = (id: Parameters<typeof metricTile>[0]) => metricTile(id, state);
@@ -14,7 +15,7 @@ export const load: PageServerLoad = async ({ url }) => {
 	return {
 		...ps,
 		// Alert breaches (engagement engineer): streamed, evaluated day by day from config/alerts.json.
-		alerts: evaluateAlerts().catch((e: Error) => ({ error: e.message })),
+		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
 		options: await filterOptions([
 			{ dim: 'country', label: 'Country' },
 			{ dim: 'platform', label: 'Platform' }

@@ -20,7 +20,7 @@ const root = resolve(import.meta.dirname, '../..');
 export default async function setup(project: TestProject) {
 	if (!existsSync(join(root, 'build', 'handler.js'))) throw new Error('Browser tests need the production build: run `npm run build` first (npm test does).');
 	const dataDir = mkdtempSync(join(tmpdir(), 'loopmeter-browser-'));
-	const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'serve', '--port', '0', '--host', '127.0.0.1'], {
+	const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--demo-login'], {
 		cwd: root,
 		env: { ...process.env, LOOPMETER_DATA: dataDir, CLICKHOUSE_URL: '' },
 		stdio: ['ignore', 'pipe', 'pipe']

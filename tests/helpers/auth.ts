@@ -25,7 +25,9 @@ export async function startDevServer(): Promise<TestServer> {
 		// Default watching and HMR: with `watch: null` Vite 8 disables its module cache and
 		// re-evaluates modules (metrics then register twice); with HMR on, a file edited
 		// during a run is re-evaluated the way the metric registry expects (import.meta.hot).
-		server: { host: '127.0.0.1', port: 0, strictPort: false }
+		// allowedHosts: like the production server (adapter-node), which checks no Host header itself,
+		// so the tests see what the app does with a rebound Host, not Vite's own dev-only guard.
+		server: { host: '127.0.0.1', port: 0, strictPort: false, allowedHosts: true }
 	});
 	await server.listen();
 	const { port } = server.httpServer!.address() as AddressInfo;

@@ -28,6 +28,8 @@ const bearer = (token: string, extra: Record<string, string> = {}) => ({ authori
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${srv.url}${path}`, { redirect: 'manual', headers });
 const post = (path: string, headers: Record<string, string>, body = '') => fetch(`${srv.url}${path}`, { method: 'POST', redirect: 'manual', headers, body });
 const passes = (status: number) => status !== 401 && status !== 403;
+// The dev server shares this process's auth settings: a fresh limiter for the next test.
+const authReset = () => resetAuthSettings();
 
 describe('API tokens', () => {
 	it('metrics:read opens the metrics API and non-user drill-downs, nothing else', async () => {
@@ -38,6 +40,10 @@ describe('API tokens', () => {
 		expect(passes((await get(`/api/v1/metrics/compute_spend/rows?${PERIOD}`, bearer(t))).status)).toBe(true);
 		// Drill-downs listing end users need a person with a user-level role.
 		expect((await get(`/api/v1/metrics/watch_hours/rows?${PERIOD}`, bearer(t))).status).toBe(403);
+		// Creators, remix chains and the watchlist list creator_id, a user id: user-level too.
+		for (const id of ['creator_concentration', 'remix_depth', 'cameo_unconsented_share', 'copyright_share']) {
+			expect({ id, status: (await get(`/api/v1/metrics/${id}/rows?${PERIOD}`, bearer(t))).status }).toEqual({ id, status: 403 });
+		}
 		expect((await get('/', bearer(t))).status).toBe(403);
 		expect((await post('/api/v1/ingest/videos', bearer(t, { 'content-type': 'application/x-ndjson' }))).status).toBe(403);
 		expect((await get('/api/v1/tokens', bearer(t))).status).toBe(403);
@@ -95,6 +101,28 @@ describe('API tokens', () => {
 		expect(res.status).toBe(400);
 		expect((await res.json()).message).toMatch(/^scopes\.0: scope must be one of/);
 		expect((await get('/api/v1/tokens', { cookie: exec })).status).toBe(403);
+	});
+});
+
+describe('alerts', () => {
+	it('GET /api/v1/alerts shows each rule only to whoever may see its metric (product-only indicators stay with product)', async () => {
+		const product = await login(srv.url, (await createTestUser('alerts-product', 'product')).name, 'alerts-product-password-123');
+		const finance = await login(srv.url, (await createTestUser('alerts-finance', 'finance')).name, 'alerts-finance-password-123');
+		const t = await createTestToken(['metrics:read'], 'alerts-reader');
+		const metricsOf = async (headers: Record<string, string>) => {
+			const res = await get('/api/v1/alerts', headers);
+			expect(res.status).toBe(200);
+			const body = (await res.json()) as { rules: { metric: string }[]; breaches: { metric: string }[] };
+			return [...new Set([...body.rules, ...body.breaches].map((x) => x.metric))].sort();
+		};
+		const all = await metricsOf({ cookie: product });
+		const productOnly = ['satisfaction_rate', 'feed_diversity', 'divergence'].filter((m) => all.includes(m));
+		expect(productOnly.length).toBeGreaterThan(0);
+		for (const [who, headers] of [['exec', { cookie: exec }], ['finance', { cookie: finance }], ['token', bearer(t)]] as const) {
+			const seen = await metricsOf(headers);
+			expect({ who, leaked: seen.filter((m) => productOnly.includes(m)) }).toEqual({ who, leaked: [] });
+		}
+		expect(await metricsOf({ cookie: admin })).toEqual(all);
 	});
 });
 
@@ -161,6 +189,33 @@ describe('sign-in throttling', () => {
 			delete process.env.LOOPMETER_LOGIN_IP_MAX_FAILURES;
 			resetAuthSettings();
 		}
+	});
+
+	it('a burst of 30 parallel wrong passwords evaluates at most the limit, and refusals write a bounded number of audit rows', async () => {
+		await createTestUser('burst', 'finance');
+		const before = (await listAudit({ action: 'login.locked', limit: 10_000 })).length;
+		const answers = await Promise.all(Array.from({ length: 30 }, () => postForm(srv.url, '/login', { name: 'burst', password: 'wrong-password-xx' })));
+		const statuses = answers.map((r) => r.status);
+		// 5 = LOOPMETER_LOGIN_MAX_FAILURES: every other attempt is refused before the password is looked at.
+		expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(5);
+		expect(statuses.filter((s) => s !== 400).every((s) => s === 429)).toBe(true);
+		expect((await listAudit({ action: 'login.failed', limit: 10_000 })).filter((a) => a.target === 'burst').length).toBeLessThanOrEqual(5);
+		// 60 more while locked: refusals are aggregated, not one row each.
+		for (let i = 0; i < 60; i++) await (await postForm(srv.url, '/login', { name: 'burst', password: 'wrong-password-xx' })).arrayBuffer();
+		const locked = (await listAudit({ action: 'login.locked', limit: 10_000 })).length - before;
+		expect(locked).toBeGreaterThan(0);
+		expect(locked).toBeLessThanOrEqual(4);
+		// The right password is refused too while the lock holds.
+		expect((await postForm(srv.url, '/login', { name: 'burst', password: 'burst-password-123' })).status).toBe(429);
+		authReset();
+	});
+
+	it('a password typed into the name field never reaches the audit log as typed', async () => {
+		await postForm(srv.url, '/login', { name: 'Tr0ub4dor&3-my-password', password: 'x' });
+		const rows = await listAudit({ action: 'login.failed', limit: 10_000 });
+		expect(JSON.stringify(rows)).not.toContain('Tr0ub4dor');
+		expect(rows.some((r) => /^unknown name \(23 chars, sha256 [0-9a-f]{8}\)$/.test(r.actor))).toBe(true);
+		authReset();
 	});
 
 	it('answers the same for an unknown name and a wrong password', async () => {

@@ -173,6 +173,88 @@ describe('role matrix', () => {
 		expect([...shadowed].filter((p) => p !== '/ingest')).toEqual([]);
 	});
 
+	/**
+	 * The same routes, spelled so that a table reading the raw URL and the router
+	 * would disagree: a percent-escaped letter where the router reads a plain one
+	 * (`/glossary/%6Drr/rows` is `mrr` to the router), the escape in lower case,
+	 * the escape itself escaped, and a trailing slash. None of them may open
+	 * anything the plain path does not open for that person; escapes are refused
+	 * outright, a trailing slash at most redirects to the plain path.
+	 */
+	it('every route × role × spelling (escaped, mixed-case escape, double-escaped, trailing slash) opens nothing more', { timeout: 900_000 }, async () => {
+		const spellings = (c: Case): { how: string; path: string }[] => {
+			const routeSegs = c.route.split('/');
+			const segs = c.path.split('/');
+			let at = routeSegs.findIndex((s) => s.startsWith('['));
+			if (at < 0) at = segs.length - 1;
+			const seg = segs[at] ?? '';
+			const i = seg.search(/[a-z_]/);
+			if (i < 0) return c.path === '/' ? [] : [{ how: 'trailing slash', path: `${c.path}/` }];
+			const hex = seg.charCodeAt(i).toString(16);
+			const swap = (esc: string) => segs.map((s, k) => (k === at ? s.slice(0, i) + esc + s.slice(i + 1) : s)).join('/');
+			return [
+				{ how: 'escaped', path: swap(`%${hex.toUpperCase()}`) },
+				{ how: 'mixed-case escape', path: swap(`%${hex.toLowerCase()}`) },
+				{ how: 'double-escaped', path: swap(`%25${hex.toUpperCase()}`) },
+				...(c.path === '/' ? [] : [{ how: 'trailing slash', path: `${c.path}/` }])
+			];
+		};
+		const jobs: { c: Case; who: Who; how: string; allowed: boolean }[] = [];
+		for (const c of cases()) {
+			let want: Expect;
+			try {
+				want = expected(c.route, c.method, c.metric);
+			} catch {
+				continue;
+			}
+			for (const who of ['anonymous', ...ROLES] as Who[]) {
+				const allowed = want === 'public' || (who !== 'anonymous' && (want === 'signed-in' || want.includes(who as Role)));
+				for (const v of spellings(c)) {
+					// Allowed writes would act for real: only refusals are exercised for writes.
+					if (allowed && c.method !== 'GET') continue;
+					jobs.push({ c: { ...c, path: v.path }, who, how: v.how, allowed });
+				}
+			}
+		}
+		const wrong: string[] = [];
+		const check = async ({ c, who, how, allowed }: (typeof jobs)[number]) => {
+			const res = await send(c, who);
+			const body = await res.text();
+			if ((res.headers.get('content-type') ?? '').startsWith('text/javascript')) return; // Vite's own module answer (see above)
+			const loc = res.headers.get('location') ?? '';
+			const plain = c.path.replace(/\/$/, '');
+			let ok: boolean;
+			if (how === 'trailing slash') {
+				// A redirect to the plain spelling (which the matrix above checks), or the plain path's own verdict.
+				const toPlain = [301, 308].includes(res.status) && loc.split('?')[0] === plain;
+				const refused = res.status === 401 || res.status === 403 || (res.status === 303 && loc.startsWith('/login'));
+				ok = toPlain || refused || (allowed && res.status < 500);
+			} else {
+				ok = res.status === 400 && !/user_id|customer_id|mrr_usd/.test(body);
+			}
+			if (!ok) wrong.push(`${c.method} ${c.path} (${how}) as ${who}: got ${res.status}${loc ? ` → ${loc}` : ''}`);
+		};
+		const queue = [...jobs];
+		await Promise.all(Array.from({ length: 4 }, async () => {
+			for (let j = queue.shift(); j; j = queue.shift()) await check(j);
+		}));
+		expect(jobs.length).toBeGreaterThan(400);
+		expect(wrong.sort()).toEqual([]);
+	});
+
+	it('the reported encoded drill-down URLs list no rows for exec and finance', async () => {
+		for (const [who, path] of [
+			['exec', '/glossary/%6Drr/rows'],
+			['exec', '/glossary/watch%5Fhours/rows'],
+			['finance', '/glossary/%73atisfaction_rate/rows'],
+			['exec', '/api/v1/metrics/%6Drr/rows']
+		] as const) {
+			const res = await fetch(`${srv.url}${path}${QUERY}`, { redirect: 'manual', headers: { cookie: cookies[who]!, accept: 'text/html' } });
+			const body = await res.text();
+			expect({ who, path, status: res.status, leaks: /customer_id|user_id/.test(body) }).toEqual({ who, path, status: 400, leaks: false });
+		}
+	});
+
 	it("the layout's nav lists exactly the pages of the role", { timeout: 300_000 }, async () => {
 		const nav = async (who: Role) => {
 			const html = await (await fetch(`${srv.url}/glossary`, { headers: { cookie: cookies[who]!, accept: 'text/html' } })).text();

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { createTestUser, login, postForm, sessionCookie, startDevServer, type TestServer } from '../helpers/auth.js';
@@ -87,6 +88,37 @@ describe('sessions', () => {
 		await createTestUser('redir', 'exec');
 		const res = await postForm(srv.url, '/login', { name: 'redir', password: 'redir-password-123', next: '//evil.example/x' });
 		expect(res.headers.get('location')).toBe('/');
+		// The reported ones: a tab Chromium strips, a backslash browsers read as a slash, a newline that gave a 500.
+		for (const next of ['/\t/evil.example/x', '/\\evil.example', '/\n/x', 'https://evil.example/']) {
+			const r = await postForm(srv.url, '/login', { name: 'redir', password: 'redir-password-123', next });
+			expect({ next, status: r.status, to: r.headers.get('location') }).toEqual({ next, status: 303, to: '/' });
+		}
+		const cookie = await login(srv.url, 'redir', 'redir-password-123');
+		for (const q of ['%2F%09%2Fevil.example%2Fx', '%2F%0A%2Fx', '%2F%5Cevil.example']) {
+			const r = await get(`/login?next=${q}`, cookie);
+			expect({ q, status: r.status, to: r.headers.get('location') }).toEqual({ q, status: 303, to: '/' });
+		}
+	});
+
+	it('"sign out everywhere" ends the sessions of every browser of that person, and only theirs', async () => {
+		await createTestUser('many', 'finance');
+		await createTestUser('bystander', 'finance');
+		const laptop = await login(srv.url, 'many', 'many-password-123');
+		const phone = await login(srv.url, 'many', 'many-password-123');
+		const other = await login(srv.url, 'bystander', 'bystander-password-123');
+		// Sessions made in the same millisecond as the cut-off would survive it.
+		await new Promise((r) => setTimeout(r, 5));
+		const plain = await postForm(srv.url, '/logout', {}, { cookie: laptop });
+		expect(plain.status).toBe(303);
+		expect(opens((await get('/compute', phone)).status)).toBe(true);
+		const laptop2 = await login(srv.url, 'many', 'many-password-123');
+		await new Promise((r) => setTimeout(r, 5));
+		const all = await postForm(srv.url, '/logout', { everywhere: '1' }, { cookie: laptop2 });
+		expect(all.status).toBe(303);
+		expect((await get('/compute', phone)).status).toBe(303);
+		expect((await get('/compute', laptop2)).status).toBe(303);
+		expect(opens((await get('/compute', other)).status)).toBe(true);
+		expect((await listAudit({ action: 'logout', actor: 'many' })).map((r) => r.detail)).toEqual(['every session', 'this session']);
 	});
 
 	it('a password reset signs the person out everywhere', async () => {
@@ -115,8 +147,43 @@ describe('sessions', () => {
 	});
 });
 
+/** A GET with headers fetch() will not send as given (Host). */
+function rawGet(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+	const { port } = new URL(srv.url);
+	return new Promise((resolve, reject) => {
+		const { host, ...rest } = headers;
+		// An empty host means none at all (node would otherwise add its own).
+		const sent = host === '' ? { setHost: false, headers: { accept: 'text/html', ...rest } } : { headers: { accept: 'text/html', ...headers } };
+		const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', ...sent }, (res) => {
+			let body = '';
+			res.setEncoding('utf8');
+			res.on('data', (c: string) => (body += c));
+			res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+		});
+		req.on('error', reject);
+		req.end();
+	});
+}
+
 describe('demo auto-login', () => {
-	it('signs loopback visitors in as a demo admin once the demo is loaded, with a banner, and never through a proxy', async () => {
+	const withDemoLogin = async (value: string | undefined, fn: () => Promise<void>) => {
+		const before = { login: process.env.LOOPMETER_DEMO_LOGIN, port: process.env.PORT };
+		if (value === undefined) delete process.env.LOOPMETER_DEMO_LOGIN;
+		else process.env.LOOPMETER_DEMO_LOGIN = value;
+		process.env.PORT = new URL(srv.url).port;
+		resetAuthSettings();
+		try {
+			await fn();
+		} finally {
+			for (const [k, v] of [['LOOPMETER_DEMO_LOGIN', before.login], ['PORT', before.port]] as const) {
+				if (v === undefined) delete process.env[k];
+				else process.env[k] = v;
+			}
+			resetAuthSettings();
+		}
+	};
+
+	it('signs in only a browser on this machine that asked for this server directly: Host × proxy headers × Sec-Fetch-Site × switch', async () => {
 		expect((await get('/')).status).toBe(303);
 		await command(
 			`INSERT INTO ingest_runs (run_id, source, file, file_hash, format, bytes, started_at, actor, via, rows_read, rows_loaded, rows_duplicate, rows_rejected, rows_warned, chunks_done, outcome, message)
@@ -124,21 +191,47 @@ SELECT 'demo-run', 'videos', 'demo.ndjson', 'h', 'ndjson', 0, now64(3), 'demo', 
 			{ tag: 'test' }
 		);
 		forgetDemoCheck();
-		const home = await get('/admin');
-		expect(home.status).toBe(200);
-		expect(await home.text()).toContain('Demo mode');
-		// Forwarded requests come from a proxy: loopback proves nothing then.
-		expect((await get('/', undefined, { 'x-forwarded-for': '203.0.113.9' })).status).toBe(303);
-		process.env.LOOPMETER_DEMO_LOGIN = '0';
-		resetAuthSettings();
+		const port = new URL(srv.url).port;
+		const otherPort = String(Number(port) === 3000 ? 3001 : 3000);
 		try {
-			expect((await get('/')).status).toBe(303);
+			await withDemoLogin('1', async () => {
+				const admin = await rawGet('/admin', { host: `127.0.0.1:${port}` });
+				expect(admin.status).toBe(200);
+				expect(admin.body).toContain('Demo sign-in is on');
+				const signedIn: Record<string, number> = {};
+				const cases: Record<string, Record<string, string>> = {
+					'127.0.0.1 on the served port': { host: `127.0.0.1:${port}` },
+					'localhost on the served port': { host: `localhost:${port}` },
+					'[::1] on the served port': { host: `[::1]:${port}` },
+					'typed in the address bar (none)': { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'none' },
+					'a page of this origin (same-origin)': { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin' },
+					// DNS rebinding: another site's name, resolved to 127.0.0.1.
+					'rebound name on the port': { host: `evil.example:${port}` },
+					'rebound name, no port': { host: 'evil.example' },
+					'loopback on another port (a port-forward)': { host: `127.0.0.1:${otherPort}` },
+					'loopback without a port': { host: '127.0.0.1' },
+					'no Host': { host: '' },
+					'another site (cross-site)': { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'cross-site' },
+					'a sibling site (same-site)': { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'same-site' }
+				};
+				for (const h of ['via', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-port', 'x-forwarded-host', 'x-forwarded-server', 'cf-connecting-ip', 'true-client-ip', 'x-client-ip', 'x-real-ip', 'fastly-client-ip']) {
+					cases[`forwarded: ${h}`] = { host: `127.0.0.1:${port}`, [h]: h === 'via' ? '1.1 proxy' : h === 'forwarded' ? 'for=203.0.113.9' : '203.0.113.9' };
+				}
+				for (const [name, headers] of Object.entries(cases)) signedIn[name] = (await rawGet('/', headers)).status;
+				const on = Object.keys(signedIn).filter((k) => signedIn[k] === 200);
+				expect(on.sort()).toEqual(
+					['127.0.0.1 on the served port', 'localhost on the served port', '[::1] on the served port', 'typed in the address bar (none)', 'a page of this origin (same-origin)'].sort()
+				);
+				// The others are sent to sign in (a request without Host is refused by the server itself).
+				expect(Object.entries(signedIn).filter(([k, s]) => s !== 200 && s !== 303 && !(k === 'no Host' && s === 400))).toEqual([]);
+			});
+			// Off unless switched on (`loopmeter serve --demo-login`, which npm start runs), and 0 keeps it off.
+			await withDemoLogin(undefined, async () => expect((await rawGet('/', { host: `127.0.0.1:${port}` })).status).toBe(303));
+			await withDemoLogin('0', async () => expect((await rawGet('/', { host: `127.0.0.1:${port}` })).status).toBe(303));
 		} finally {
-			delete process.env.LOOPMETER_DEMO_LOGIN;
-			resetAuthSettings();
+			await command(`ALTER TABLE ingest_runs DELETE WHERE run_id = 'demo-run' SETTINGS mutations_sync = 1`, { tag: 'test' });
+			forgetDemoCheck();
 		}
-		await command(`ALTER TABLE ingest_runs DELETE WHERE run_id = 'demo-run' SETTINGS mutations_sync = 1`, { tag: 'test' });
-		forgetDemoCheck();
 	});
 });
 

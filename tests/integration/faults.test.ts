@@ -5,7 +5,7 @@ import { createTestToken, createTestUser, login, startDevServer, type TestServer
 const wh = useTempWarehouse('loopmeter-faults-');
 
 import { closeWarehouse, command, query, QueryTimeoutError, WarehouseDiskFullError } from '../../src/lib/server/warehouse/index.js';
-import { classifyFault, forgetHealth } from '../../src/lib/server/auth/faults.js';
+import { classifyFault, forgetHealth } from '../../src/lib/server/http/faults.js';
 
 let srv: TestServer;
 let cookie: string;

@@ -3,8 +3,9 @@ import { drilldownRoles, metricPage, metricRoles, pagesFor, requirementFor, role
 import { metricIds, type MetricId } from '../../src/lib/contracts/metrics.js';
 import { LoginLimiter } from '../../src/lib/server/auth/limiter.js';
 import { hashPassword, verifyPassword, generatePassword } from '../../src/lib/server/auth/passwords.js';
-import { newApiToken, redact, sha256 } from '../../src/lib/server/auth/secrets.js';
-import { checkBodySize } from '../../src/lib/server/auth/limits.js';
+import { newApiToken, sha256 } from '../../src/lib/server/auth/secrets.js';
+import { redact } from '../../src/lib/server/http/redact.js';
+import { checkBodySize } from '../../src/lib/server/http/limits.js';
 import { TtlCache } from '../../src/lib/server/auth/cache.js';
 
 const noUserRows = () => false;
@@ -115,6 +116,40 @@ describe('login limiter', () => {
 		l.fail('1.1.1.1', 'bo', 2);
 		l.succeed('bo');
 		expect(l.fail('1.1.1.1', 'bo', 3)).toBe(false);
+		expect(l.check('1.1.1.1', 'bo', 4)).toEqual({ allowed: true });
+	});
+});
+
+describe('login limiter under a burst', () => {
+	const opts = { maxFailures: 5, ipMaxFailures: 20, lockoutMs: 60_000, maxConcurrent: 100 };
+
+	it('30 attempts reserved before any of them ends: only maxFailures are let through', () => {
+		const l = new LoginLimiter(opts);
+		const started = Array.from({ length: 30 }, (_, i) => l.begin(`10.0.0.${i}`, 'ana', 1000));
+		expect(started.filter((s) => s.allowed)).toHaveLength(5);
+		expect(started.filter((s) => !s.allowed).every((s) => !s.allowed && s.reason === 'account')).toBe(true);
+		const locks = started.map((s) => (s.allowed ? s.attempt.fail(1001) : false));
+		expect(locks.filter(Boolean)).toHaveLength(1);
+		expect(l.check('10.0.1.1', 'ana', 1002)).toMatchObject({ allowed: false, reason: 'account', retryAfterSec: 60 });
+	});
+
+	it('caps the sign-ins one address has in flight, whatever the accounts', () => {
+		const l = new LoginLimiter({ ...opts, maxConcurrent: 3 });
+		const started = Array.from({ length: 10 }, (_, i) => l.begin('9.9.9.9', `user${i}`, 1000));
+		expect(started.filter((s) => s.allowed)).toHaveLength(3);
+		expect(started.at(-1)).toMatchObject({ allowed: false, reason: 'busy' });
+		expect(l.begin('8.8.8.8', 'other', 1000).allowed).toBe(true);
+		for (const s of started) if (s.allowed) s.attempt.release();
+		expect(l.begin('9.9.9.9', 'user9', 1001).allowed).toBe(true);
+	});
+
+	it('an attempt ends once: a second fail or release changes nothing', () => {
+		const l = new LoginLimiter({ ...opts, maxFailures: 2 });
+		const a = l.begin('1.1.1.1', 'bo', 1);
+		if (!a.allowed) throw new Error('refused');
+		expect(a.attempt.fail(2)).toBe(false);
+		expect(a.attempt.fail(3)).toBe(false);
+		a.attempt.release();
 		expect(l.check('1.1.1.1', 'bo', 4)).toEqual({ allowed: true });
 	});
 });

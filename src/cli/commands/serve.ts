@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { ensureFirstAdmin } from '../../lib/server/auth/first-admin.js';
 import { refreshDayTablesLogged } from '../../lib/server/metrics/day-tables.js';
 import { projectRoot } from '../../lib/server/project-root.js';
+import { protocolPlan, SOCKET_PROTOCOL_HEADER, withSocketProtocol } from '../../lib/server/http/plain-http.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, UsageError, type Command } from '../command.js';
 
@@ -27,9 +28,13 @@ Options:
   --port N     port to listen on (default $PORT or 3000; 0 picks a free one)
   --host H     interface to bind (default $HOST or 127.0.0.1)
   --no-demo    never load the demo scenario, even into an empty warehouse
+  --demo-login sign in a browser on this machine as a demo admin once the demo is
+               loaded (what \`npm start\` runs). Only when bound to a loopback
+               address; LOOPMETER_DEMO_LOGIN=0 keeps it off, =1 turns it on
+               without this flag. See docs/security.md for the conditions.
   --no-warm    don't pre-compute the pages' default panels after start-up`,
 	async run(argv) {
-		const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' }, 'no-warm': { type: 'boolean' } }, false);
+		const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, 'no-demo': { type: 'boolean' }, 'no-warm': { type: 'boolean' }, 'demo-login': { type: 'boolean' } }, false);
 		const handlerPath = join(projectRoot(), 'build', 'handler.js');
 		if (!existsSync(handlerPath)) throw new UsageError('No production build in build/: run `npm run build` first (or `npm start`, which builds and serves).');
 		const port = values.port === undefined ? undefined : Number(values.port);
@@ -44,12 +49,20 @@ Options:
 
 		// adapter-node reads these when its handler module loads.
 		process.env.BODY_SIZE_LIMIT ??= String(wh.config.LOOPMETER_MAX_UPLOAD_BYTES);
-		const { handler } = (await import(pathToFileURL(handlerPath).href)) as { handler: Parameters<typeof createServer>[1] };
-		const server = createServer(handler);
-		await listen(server, port ?? wh.config.PORT, values.host ?? wh.config.HOST);
+		const protocol = protocolPlan(process.env);
+		if (protocol.wrap) process.env.PROTOCOL_HEADER = SOCKET_PROTOCOL_HEADER;
+		console.log(protocol.note);
+		const { handler } = (await import(pathToFileURL(handlerPath).href)) as { handler: NonNullable<Parameters<typeof createServer>[1]> };
+		const server = createServer(protocol.wrap ? withSocketProtocol(handler) : handler);
+		const host = values.host ?? wh.config.HOST;
+		await listen(server, port ?? wh.config.PORT, host);
 		const address = server.address();
 		const boundPort = typeof address === 'object' && address ? address.port : port;
-		const host = values.host ?? wh.config.HOST;
+		// The app reads both lazily, at its first request: the demo sign-in checks that the Host names this port.
+		process.env.PORT = String(boundPort);
+		const demoLogin = decideDemoLogin(!!values['demo-login'], host);
+		process.env.LOOPMETER_DEMO_LOGIN = demoLogin.on ? '1' : '0';
+		console.log(demoLogin.why);
 		const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
 		if (wh.dataDir) advertiseUrl(wh.dataDir, url);
 		console.log(`Loopmeter is running at ${url}  (Ctrl+C to stop)`);
@@ -100,6 +113,20 @@ async function warmPages(url: string): Promise<void> {
 		}
 	}
 	console.log(`Pre-computed the default view of every page in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+}
+
+/**
+ * The demo sign-in is on only when asked for (`--demo-login`, as `npm start`
+ * does, or LOOPMETER_DEMO_LOGIN=1), never when LOOPMETER_DEMO_LOGIN=0, and only
+ * while the server listens on loopback: bound to another interface, other
+ * machines reach it and loopback proves nothing.
+ */
+function decideDemoLogin(flag: boolean, host: string): { on: boolean; why: string } {
+	const env = process.env.LOOPMETER_DEMO_LOGIN;
+	if (env === '0') return { on: false, why: 'Demo sign-in: off (LOOPMETER_DEMO_LOGIN=0).' };
+	if (!flag && env !== '1') return { on: false, why: 'Demo sign-in: off (start with --demo-login, as npm start does, to turn it on).' };
+	if (!/^(127\.\d+\.\d+\.\d+|localhost|::1)$/i.test(host)) return { on: false, why: `Demo sign-in: off, because the server listens on ${host}, not only on this machine (loopback).` };
+	return { on: true, why: 'Demo sign-in: on for a browser on this machine opening the URL below directly (no proxy); LOOPMETER_DEMO_LOGIN=0 turns it off.' };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

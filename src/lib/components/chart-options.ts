@@ -3,6 +3,16 @@ import type { Unit, MetricRow } from '../contracts/metrics.js';
 import { formatAxis, formatDay, formatPrecise, unitAxisName } from '../format.js';
 
 /**
+ * ECharts puts what a tooltip formatter returns into the page as HTML: every
+ * string that comes from data (series and category names: clusters, arms,
+ * countries, captions) goes through this first, so a cluster named
+ * `<img src=x onerror=…>` shows as text.
+ */
+export function escapeHtml(value: unknown): string {
+	return String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
  * ECharts options built from metric rows. Pure functions (unit-tested): the
  * Chart component only renders what these return.
  */
@@ -96,8 +106,9 @@ export function cartesianOption(series: readonly SeriesInput[], opts: { xLabel?:
 				const list = Array.isArray(items) ? items : [items];
 				const head = list[0]?.axisValue ?? '';
 				return [
-					isDay(head) ? head.slice(0, 10) : head,
-					...list.map((it) => `${it.marker} ${it.seriesName}: ${formatPrecise(it.value, unitOf.get(it.seriesName) ?? 'count')}`)
+					escapeHtml(isDay(head) ? head.slice(0, 10) : head),
+					// `marker` is ECharts' own colour dot (HTML it made), not data.
+					...list.map((it) => `${it.marker} ${escapeHtml(it.seriesName)}: ${escapeHtml(formatPrecise(it.value, unitOf.get(it.seriesName) ?? 'count'))}`)
 				].join('<br>');
 			}
 		},
@@ -135,7 +146,7 @@ export function heatmapOption(
 		grid: { left: 8, right: 16, top: 16, bottom: 64, containLabel: true },
 		tooltip: {
 			formatter: (p: { value: [number, number, number | null] }) =>
-				`${ys[p.value[1]]} · ${xs[p.value[0]]}<br>${formatPrecise(p.value[2], opts.unit)}`
+				`${escapeHtml(ys[p.value[1]])} · ${escapeHtml(xs[p.value[0]])}<br>${escapeHtml(formatPrecise(p.value[2], opts.unit))}`
 		},
 		xAxis: { type: 'category', data: xs, axisLabel: { formatter: (v: string) => (isDay(v) ? formatDay(v) : v) } },
 		yAxis: { type: 'category', data: ys },

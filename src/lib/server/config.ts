@@ -55,14 +55,20 @@ const envSchema = z
 		LOOPMETER_AUTH_ROLE_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'LOOPMETER_AUTH_ROLE_HEADER must be a header name').optional(),
 		/** Trust X-Forwarded-Proto (Secure cookies) because a TLS-terminating proxy sets it. */
 		LOOPMETER_TRUST_PROXY: z.enum(['0', '1'], { message: 'LOOPMETER_TRUST_PROXY must be 0 or 1' }).default('0'),
-		/** 0 disables the loopback auto-login of the demo scenario. */
-		LOOPMETER_DEMO_LOGIN: z.enum(['0', '1'], { message: 'LOOPMETER_DEMO_LOGIN must be 0 or 1' }).default('1'),
+		/**
+		 * 1 turns on the demo sign-in (a browser on this machine is a demo admin once the
+		 * demo is loaded). Off unless set: `loopmeter serve --demo-login` (what `npm start`
+		 * runs) sets it when bound to loopback; 0 keeps it off even then.
+		 */
+		LOOPMETER_DEMO_LOGIN: z.enum(['0', '1'], { message: 'LOOPMETER_DEMO_LOGIN must be 0 or 1' }).optional(),
 		/** adapter-node reads the client address from this header when set; loopback then proves nothing. */
 		ADDRESS_HEADER: z.string().optional(),
 		LOOPMETER_SESSION_HOURS: z.coerce.number().positive().max(24 * 90).default(12),
 		LOOPMETER_LOGIN_MAX_FAILURES: z.coerce.number().int().positive().default(5),
 		LOOPMETER_LOGIN_LOCKOUT_MINUTES: z.coerce.number().positive().default(15),
 		LOOPMETER_LOGIN_IP_MAX_FAILURES: z.coerce.number().int().positive().default(20),
+		/** Sign-ins one address may have being checked at the same time (a burst waits for none: it is refused). */
+		LOOPMETER_LOGIN_MAX_CONCURRENT: z.coerce.number().int().positive().default(4),
 		/** Largest request body outside the upload routes. */
 		LOOPMETER_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
 		/** Largest ingest upload (file streamed to POST /api/v1/ingest/<source> or the Ingest page). */

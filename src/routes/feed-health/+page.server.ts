@@ -4,6 +4,7 @@ import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
+import { alertsVisibleTo } from '$lib/server/alerts/visible';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
@@ -40,7 +41,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		...ps,
 		isAdmin: locals.auth.user?.role === 'admin',
 		options: await filterOptions(IMPRESSION_FILTERS),
-		alerts: evaluateAlerts().catch((e: Error) => ({ error: e.message })),
+		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
 		armMarkers,
 		modeMarkers: marks('feed_mode', 'launched'),
 		tiles: {

@@ -1,12 +1,12 @@
 import { json } from '@sveltejs/kit';
-import { query } from '$lib/server/warehouse';
-import { classifyFault, noteFault, noteHealthy } from '$lib/server/auth/faults';
+import { pingWarehouse } from '$lib/server/http/control-lane';
+import { classifyFault, noteFault, noteHealthy } from '$lib/server/http/faults';
 import type { RequestHandler } from './$types';
 
 /** Liveness for load balancers and people: 200 when the warehouse answers, 503 otherwise. Public; says nothing secret. */
 export const GET: RequestHandler = async () => {
 	try {
-		await query('SELECT 1 AS ok', { tag: 'healthz' });
+		await pingWarehouse('healthz');
 		noteHealthy();
 		return json({ status: 'ok', warehouse: 'ok' });
 	} catch (e) {

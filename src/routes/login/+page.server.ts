@@ -5,12 +5,32 @@ import { authSettings, clientIp, SESSION_COOKIE, setSessionCookie } from '$lib/s
 import { verifyPassword } from '$lib/server/auth/passwords';
 import { createSession, revokeSession } from '$lib/server/auth/sessions';
 import { findUser } from '$lib/server/auth/users';
+import { safeNext } from '$lib/server/auth/next';
+import { sha256 } from '$lib/server/auth/secrets';
 import type { Actions, PageServerLoad } from './$types';
 
-/** Only a path on this site: never `//evil.example` or an absolute URL. */
-function safeNext(next: string | null | undefined): string {
-	if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\') || next.startsWith('/login')) return '/';
-	return next;
+/**
+ * A name that is no account is often a password typed in the wrong field: it
+ * is never written to the audit log or a log line as typed, only its length
+ * and a short digest, which still show that one string was tried many times.
+ */
+function unknownName(name: string): string {
+	return `unknown name (${name.length} chars, sha256 ${sha256(name).slice(0, 8)})`;
+}
+
+/**
+ * A refused attempt is audited at most once a minute per address, account and
+ * reason (with how many were refused since), and 60 a minute in all: a client
+ * hammering the form cannot grow the audit log without bound.
+ */
+async function auditRefusal(ip: string, name: string, reason: 'account' | 'address' | 'busy'): Promise<void> {
+	const grant = authSettings().refusalAudit.take(`login ${ip} ${name.toLowerCase()} ${reason}`);
+	if (!grant.write) return;
+	const known = await findUser(name).catch(() => undefined);
+	name = known ? known.name : unknownName(name);
+	const more = grant.suppressed ? `; ${grant.suppressed} more refused since the last entry` : '';
+	const why = reason === 'busy' ? 'too many sign-ins at once from this address' : `too many failures from this ${reason}`;
+	await audit({ actor: name, action: 'login.locked', target: name, outcome: 'denied', ip, detail: why + more });
 }
 
 export const load: PageServerLoad = ({ locals, url }) => {
@@ -41,25 +61,35 @@ export const actions: Actions = {
 		const { name, password, next } = parsed.data;
 		const ip = clientIp(event);
 
-		const verdict = limiter.check(ip, name);
-		if (!verdict.allowed) {
-			await audit({ actor: name, action: 'login.locked', target: name, outcome: 'denied', ip, detail: `too many failures from this ${verdict.reason}` });
-			setHeaders({ 'retry-after': String(verdict.retryAfterSec) });
-			const minutes = Math.max(1, Math.ceil(verdict.retryAfterSec / 60));
-			const who = verdict.reason === 'account' ? 'this account' : 'this address';
+		// Reserved before anything is awaited: parallel attempts count against each other.
+		const started = limiter.begin(ip, name);
+		if (!started.allowed) {
+			await auditRefusal(ip, name, started.reason);
+			setHeaders({ 'retry-after': String(started.retryAfterSec) });
+			if (started.reason === 'busy') return fail(429, { message: 'Too many sign-ins at once from this address. Try again in a moment.', field: '', name });
+			const minutes = Math.max(1, Math.ceil(started.retryAfterSec / 60));
+			const who = started.reason === 'account' ? 'this account' : 'this address';
 			return fail(429, { message: `Too many failed sign-ins for ${who}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, field: '', name });
 		}
-
-		const user = await findUser(name);
-		const ok = await verifyPassword(password, user?.password_hash);
+		const { attempt } = started;
+		let user: Awaited<ReturnType<typeof findUser>>;
+		let ok: boolean;
+		try {
+			user = await findUser(name);
+			ok = await verifyPassword(password, user?.password_hash);
+		} catch (e) {
+			attempt.release();
+			throw e;
+		}
 		if (!user || !ok) {
-			const lockedNow = limiter.fail(ip, name);
-			await audit({ actor: name, action: 'login.failed', target: name, outcome: 'failed', ip, detail: user ? 'wrong password' : 'unknown name' });
-			if (lockedNow) await audit({ actor: name, action: 'login.locked', target: name, outcome: 'denied', ip, detail: `locked for ${config.LOOPMETER_LOGIN_LOCKOUT_MINUTES} min` });
+			const lockedNow = attempt.fail();
+			const who = user ? user.name : unknownName(name);
+			await audit({ actor: who, action: 'login.failed', target: who, outcome: 'failed', ip, detail: user ? 'wrong password' : 'unknown name' });
+			if (lockedNow) await audit({ actor: who, action: 'login.locked', target: who, outcome: 'denied', ip, detail: `locked for ${config.LOOPMETER_LOGIN_LOCKOUT_MINUTES} min` });
 			// Same answer for an unknown name and a wrong password.
 			return fail(400, { message: 'Wrong name or password.', field: 'password', name });
 		}
-		limiter.succeed(name);
+		attempt.succeed();
 
 		// A new session id on every sign-in: a planted or stolen pre-login cookie is worthless.
 		const previous = cookies.get(SESSION_COOKIE);

@@ -1,6 +1,7 @@
 import type { EChartsCoreOption } from 'echarts/core';
 import type { MetricRow } from '$lib/contracts/metrics';
 import { formatAxis, formatPrecise } from '$lib/format';
+import { escapeHtml } from '$lib/components/chart-options';
 
 /**
  * The MRR bridge: opening MRR, then for each month its movements as floating
@@ -63,8 +64,8 @@ export function waterfallOption(steps: readonly WaterfallStep[]): EChartsCoreOpt
 				const s = steps[(Array.isArray(items) ? items[0] : items)?.dataIndex ?? 0];
 				if (!s) return '';
 				return s.kind === 'level'
-					? `${s.label}<br>MRR: ${formatPrecise(s.value, 'usd')} / month`
-					: `${s.label}<br>${s.value > 0 ? '+' : ''}${formatPrecise(s.value, 'usd')} / month`;
+					? `${escapeHtml(s.label)}<br>MRR: ${formatPrecise(s.value, 'usd')} / month`
+					: `${escapeHtml(s.label)}<br>${s.value > 0 ? '+' : ''}${formatPrecise(s.value, 'usd')} / month`;
 			}
 		},
 		xAxis: { type: 'category', data: steps.map((s) => s.label), axisLabel: { rotate: 45, interval: 0, fontSize: 10 } },

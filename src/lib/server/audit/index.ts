@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { command, query } from '../warehouse/index.js';
-import { redact } from '../auth/secrets.js';
+import { redact } from '../http/redact.js';
 
 /**
  * The audit log: who did what, when, from where. Sign-ins and their failures,

@@ -136,6 +136,43 @@ const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const adminWrites = new Set<PagePath>(['/feed-health', '/ingest', '/admin', '/glossary']);
 
 /**
+ * The path the router actually matched, rebuilt from its route id and its
+ * decoded parameters: the one thing access is decided on. Classifying the raw
+ * URL instead let `/glossary/%6Drr/rows` (which the router decodes to `mrr`)
+ * slip past the rule for `/glossary/mrr/rows`. Returns undefined when a
+ * parameter holds a separator or control character, so it could not be told
+ * apart from more segments: such requests are refused, not guessed at.
+ */
+export function routedPath(routeId: string, params: Readonly<Record<string, string>>): string | undefined {
+	let smuggled = false;
+	const path = routeId
+		.split('/')
+		// Layout groups `(name)` are not part of the URL.
+		.filter((seg) => !/^\(.+\)$/.test(seg))
+		.map((seg) =>
+			seg.replace(/\[{1,2}(?:\.\.\.)?([A-Za-z0-9_]+)(?:=[A-Za-z0-9_]+)?\]{1,2}/g, (_, name: string) => {
+				const value = params[name] ?? '';
+				if (/[/\\%\u0000-\u001f\u007f]/.test(value)) smuggled = true;
+				return value;
+			})
+		)
+		.join('/');
+	return smuggled ? undefined : path.replace(/\/{2,}/g, '/') || '/';
+}
+
+/**
+ * Why a raw request path is refused before any rule is looked up: no route of
+ * Loopmeter needs a percent-escape, so any escape (encoded letters, mixed-case
+ * `%6d`, double-encoded `%256D`, encoded slashes) or a backslash is an attempt
+ * to make the path mean one thing to the access table and another to the router.
+ */
+export function uncleanPath(rawPath: string): string | undefined {
+	if (rawPath.includes('%')) return 'Paths with percent-encoded characters are refused: request the plain path.';
+	if (/[\\\u0000-\u001f\u007f]/.test(rawPath)) return 'Paths with backslashes or control characters are refused.';
+	return undefined;
+}
+
+/**
  * The requirement for a request. `hasUserRows` tells whether a metric's
  * drill-down lists end-user rows (from the metric registry, injected so this
  * table stays free of the registry's imports and is easy to test).

@@ -1,6 +1,7 @@
 import { error, type Cookies, type RequestEvent } from '@sveltejs/kit';
-import { role as roleSchema, scopeGrants, type Requirement, type Role } from './access.js';
-import { demoLoaded, isLoopback, DEMO_BANNER } from './demo.js';
+import { drilldownRoles, role as roleSchema, scopeGrants, type Requirement, type Role } from './access.js';
+import type { MetricId } from '../../contracts/metrics.js';
+import { demoBanner, demoLoaded, demoRefusal } from './demo.js';
 import { sessionUser } from './sessions.js';
 import { authSettings } from './settings.js';
 import { verifyToken } from './tokens.js';
@@ -53,16 +54,13 @@ export function clearSessionCookie(cookies: Cookies, event: RequestEvent): void 
 
 /**
  * Loopback proves the person is on this machine only when nothing forwards
- * requests to us: a reverse proxy on the same host makes every visitor look
- * local, so any sign of one turns the demo sign-in off.
+ * requests to us and the browser itself asked for this server by a loopback
+ * name: see demoRefusal in demo.ts for every condition.
  */
 function demoAllowed(event: RequestEvent, ip: string): boolean {
 	const { config } = authSettings();
-	if (config.LOOPMETER_DEMO_LOGIN === '0' || config.LOOPMETER_AUTH !== 'local') return false;
-	if (config.LOOPMETER_TRUST_PROXY === '1' || config.ADDRESS_HEADER) return false;
-	const h = event.request.headers;
-	if (h.has('x-forwarded-for') || h.has('forwarded') || h.has('x-real-ip') || h.has('x-forwarded-host')) return false;
-	return isLoopback(ip);
+	const behindProxy = config.LOOPMETER_AUTH !== 'local' || config.LOOPMETER_TRUST_PROXY === '1' || !!config.ADDRESS_HEADER;
+	return demoRefusal({ enabled: config.LOOPMETER_DEMO_LOGIN === '1', port: config.PORT, behindProxy }, event.request, ip) === undefined;
 }
 
 /** Establishes who is asking. Throws only when the warehouse cannot be asked. */
@@ -92,7 +90,7 @@ export async function authenticate(event: RequestEvent): Promise<Auth> {
 		if (u) return { kind: 'session', user: { name: u.name, role: u.role }, sessionId: sid, mustChangePassword: u.mustChangePassword };
 	}
 	if (demoAllowed(event, ip) && (await demoLoaded())) {
-		return { kind: 'demo', user: { name: 'demo', role: 'admin' }, banner: DEMO_BANNER };
+		return { kind: 'demo', user: { name: 'demo', role: 'admin' }, banner: demoBanner(config.PORT) };
 	}
 	return { kind: 'anonymous' };
 }
@@ -118,6 +116,22 @@ export function authorize(auth: Auth, req: Requirement): Decision {
 }
 
 /**
+ * Defence in depth for the drill-down loaders: the hook already checked the
+ * route, but the rows are only ever computed after this check on the metric the
+ * loader is about to run, so a slip in classifying a path cannot list them.
+ */
+export function assertMayDrill(auth: Auth | undefined, metric: MetricId, hasUserRows: boolean): void {
+	const decision = authorize(auth ?? { kind: 'anonymous' }, {
+		kind: 'roles',
+		roles: drilldownRoles(metric, hasUserRows),
+		scopes: hasUserRows ? [] : ['metrics:read'],
+		metric,
+		drilldown: true
+	});
+	if (!decision.ok) error(decision.status, { message: decision.message });
+}
+
+/**
  * For handlers that need a specific token scope (e.g. `ingest:videos` in
  * POST /api/v1/ingest/<source>): passes for a token holding it and for a
  * signed-in admin; otherwise throws 401/403. Returns the actor for the audit log.
@@ -137,4 +151,3 @@ export function actorOf(auth: Auth | undefined): string {
 	return auth?.user?.name ?? 'anonymous';
 }
 
-export { DEMO_BANNER };

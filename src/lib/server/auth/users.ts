@@ -122,6 +122,12 @@ export async function resetPassword(name: string, opts: { password?: string; mus
 	return password;
 }
 
+/** "Sign out everywhere": every session of `name` made before now stops working (the account stays). */
+export async function endAllSessions(name: string, by: string): Promise<void> {
+	const u = await existing(name);
+	await writeUser({ ...u, sessions_valid_after: new Date(), removed: false, updated_by: by });
+}
+
 export async function setRole(name: string, r: Role, by: string): Promise<void> {
 	role.parse(r);
 	const u = await existing(name);

@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import type { Dimension, MetricRequestInput } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { query, type Params } from '../warehouse/index.js';
+import { inPersonSlot } from '../http/person-slots.js';
 import { baseParams, MetricRequestError } from './build-query.js';
 import { getMetric, supportedDimensions } from './registry.js';
 import { parseMetricRequest } from './run.js';
 import { metricSql } from './sql-files.js';
+import { drilldownListsPeople } from './user-rows.js';
 
 /**
  * The rows behind a number: `sql/metrics/drill/<name>.sql` (named by the
@@ -72,9 +74,10 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 	}
 	const body = `SELECT *\nFROM (\n${inner}\n) AS drill\nWHERE 1${where}`;
 	const sql = `${body}\nLIMIT {page_limit:UInt32}`;
+	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
 	const [rows, count] = await Promise.all([
-		query<Record<string, unknown>>(sql, { tag, params, signal: opts.signal }),
-		query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${tag}:count`, params, signal: opts.signal })
+		inPersonSlot(() => query<Record<string, unknown>>(sql, { tag, params, signal: opts.signal })),
+		inPersonSlot(() => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${tag}:count`, params, signal: opts.signal }))
 	]);
 	return {
 		metric: req.metric,
@@ -88,7 +91,7 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 		rows,
 		total: Number(count[0]?.n ?? rows.length),
 		limit,
-		hasUserRows: def.drilldownHasUserRows ?? false,
+		hasUserRows: drilldownListsPeople(req.metric),
 		ignoredFilters
 	};
 }

@@ -2,6 +2,7 @@ import type { Grain } from '../../contracts/metrics.js';
 import { defaultPeriod, parsePageState, previousPeriod, type ParsedPageState } from '../../url-state.js';
 import { query } from '../warehouse/index.js';
 import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
+import { boundedPeriod } from './period-bounds.js';
 
 // The first and latest day with activity change only when data is loaded: one
 // answer per data version (the panels'), shared by concurrent page loads, so
@@ -60,6 +61,10 @@ export async function resolvePageState(url: URL, opts: { grain?: Grain; days?: n
 	const today = new Date().toISOString().slice(0, 10);
 	const defaults = defaultPeriod(dataEnd ?? today, opts.days);
 	const parsed = parsePageState(url.searchParams, { ...defaults, grain: opts.grain });
+	// Every panel of the page computes this period: no wider than the data and its grain allow (period-bounds.ts).
+	const first = await firstDataDay().catch(() => null);
+	const bounded = boundedPeriod(parsed.state, { first, last: dataEnd, today });
+	if (bounded !== parsed.state) parsed.state = bounded;
 	return { ...parsed, previous: previousPeriod(parsed.state), dataEnd, defaults };
 }
 

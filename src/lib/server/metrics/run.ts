@@ -1,5 +1,6 @@
 import { metricRequest, describeZodError, type MetricRequestInput, type MetricResponse, type MetricRow } from '../../contracts/metrics.js';
 import { query } from '../warehouse/index.js';
+import { inPersonSlot } from '../http/person-slots.js';
 import { buildMetricQuery, MetricRequestError, type BuiltQuery } from './build-query.js';
 import { currentDayTables } from './day-tables.js';
 import { getMetric } from './registry.js';
@@ -29,7 +30,8 @@ export async function runMetric(input: MetricRequestInput, opts: { signal?: Abor
 	// forceRaw (the benchmark's and tests' other path) reads neither rollups nor day tables.
 	const dayTables = opts.forceRaw ? undefined : await currentDayTables();
 	const built = buildMetricQuery(req, def, { forceRaw: opts.forceRaw, dayTables });
-	const rows = await query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal });
+	// At most two uncached metric queries per person at once (http/person-slots.ts).
+	const rows = await inPersonSlot(() => query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal }));
 	return {
 		response: {
 			metric: req.metric,

@@ -5,6 +5,7 @@ import { getWarehouse } from '../warehouse/index.js';
 import { applyEvent } from './apply.js';
 import { invoiceLineFetcher } from './backfill.js';
 import { redactSecrets, stripeClient } from './client.js';
+import { WriteBudget } from '../http/write-budget.js';
 
 /**
  * POST /api/v1/stripe/webhook, minus the HTTP framing (the route is a thin
@@ -54,7 +55,7 @@ export async function handleStripeWebhook(payload: string, signature: string | n
 	try {
 		// An invoice with more lines than its payload carries needs the API: used only then, and only with a key.
 		const fetchInvoiceLines = config.STRIPE_SECRET_KEY ? (id: string) => invoiceLineFetcher(stripeClient(config))(id) : undefined;
-		const outcome = await applyEvent(event, { via: 'webhook', runId: `stripe-webhook-${randomUUID()}`, file: 'webhook', fileHash: event.id, fetchInvoiceLines });
+		const outcome = await oneAtATime(event.id, () => applyEvent(event, { via: 'webhook', runId: `stripe-webhook-${randomUUID()}`, file: 'webhook', fileHash: event.id, fetchInvoiceLines }));
 		const message = outcome.kind === 'rejected' ? outcome.reason : outcome.kind === 'ignored' ? outcome.reason : undefined;
 		await recordAttempt({ id: event.id, type: event.type }, 200, outcome.kind, message ?? '', meta.remote);
 		return { status: 200, body: { received: true, outcome: outcome.kind, event_id: event.id, ...(message ? { message } : {}) } };
@@ -63,6 +64,29 @@ export async function handleStripeWebhook(payload: string, signature: string | n
 		await recordAttempt({ id: event.id, type: event.type }, 500, 'error', message, meta.remote);
 		return { status: 500, body: { received: false, outcome: 'error', event_id: event.id, message: 'could not store the event; Stripe will retry' } };
 	}
+}
+
+/**
+ * Deliveries of one event id run one after another: applyEvent checks the
+ * ledger (stripe_events) and then writes, so two deliveries racing between
+ * the check and the write both applied. Chained per id, the second one finds
+ * the first one's ledger row and is a duplicate. (One app process receives
+ * the webhook; a second process would need its own endpoint.)
+ */
+const inFlight = new Map<string, Promise<unknown>>();
+
+export function oneAtATime<T>(id: string, work: () => Promise<T>): Promise<T> {
+	const previous = inFlight.get(id) ?? Promise.resolve();
+	const run = previous.then(work, work);
+	const settled = run.then(
+		() => undefined,
+		() => undefined
+	);
+	inFlight.set(id, settled);
+	void settled.then(() => {
+		if (inFlight.get(id) === settled) inFlight.delete(id);
+	});
+	return run;
 }
 
 /** Id and type of an unverified body, for the attempt log only: never trusted, never applied. */
@@ -76,8 +100,25 @@ function peekEvent(payload: string): { id: string; type: string } {
 	}
 }
 
+/**
+ * Unsigned deliveries are anyone's: one row per sender address and outcome a
+ * minute (with the count left out since), 60 a minute in all, so nobody can
+ * grow stripe_webhook_attempts without bound. Verified deliveries are Stripe's
+ * own and always recorded.
+ */
+const refusedBudget = new WriteBudget({ perKeyMs: 60_000, globalMax: 60, globalWindowMs: 60_000 });
+
+export function resetWebhookBudget(): void {
+	refusedBudget.reset();
+}
+
 /** Logs a delivery. A warehouse fault here must not change the answer Stripe gets, so it is reported and swallowed. */
 async function recordAttempt(ev: { id: string; type: string }, status: number, outcome: string, message: string, remote = ''): Promise<void> {
+	if (status !== 200 && status !== 500) {
+		const grant = refusedBudget.take(`${remote} ${outcome}`);
+		if (!grant.write) return;
+		if (grant.suppressed) message = `${message} (${grant.suppressed} more ${outcome} deliveries from this address since the last entry)`;
+	}
 	try {
 		const wh = await getWarehouse();
 		await wh.client.insert({

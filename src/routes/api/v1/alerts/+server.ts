@@ -1,6 +1,7 @@
 import { error, json } from '@sveltejs/kit';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
+import { alertsVisibleTo } from '$lib/server/alerts/visible';
 import { toCsv } from '$lib/csv';
 import type { RequestHandler } from './$types';
 
@@ -9,10 +10,10 @@ import type { RequestHandler } from './$types';
  * (config/alerts.json), evaluated day by day up to the last day with data.
  * PUT /api/v1/alerts (admin): replaces the rules with the JSON body, validated.
  */
-export const GET: RequestHandler = async ({ url, request }) => {
+export const GET: RequestHandler = async ({ url, request, locals }) => {
 	let result;
 	try {
-		result = await evaluateAlerts({ signal: request.signal });
+		result = alertsVisibleTo(locals.auth, await evaluateAlerts({ signal: request.signal }));
 	} catch (e) {
 		if (e instanceof AlertConfigError) error(500, e.message);
 		throw e;

@@ -7,7 +7,7 @@ import { error, json } from '@sveltejs/kit';
 import { scheduleDayTablesRefresh } from '$lib/server/metrics/day-tables';
 import { ingestFormat, ingestSource } from '$lib/contracts/ingest';
 import { requireScope } from '$lib/server/auth';
-import { BodyTooLargeError, limitedBody } from '$lib/server/auth/limits';
+import { BodyTooLargeError, limitedBody } from '$lib/server/http/limits';
 import { ingest, IngestFileError, IngestUsageError } from '$ingest';
 import type { RequestHandler } from './$types';
 

@@ -2,12 +2,14 @@ import { error, json } from '@sveltejs/kit';
 import { requestFromSearchParams } from '$lib/contracts/metrics';
 import { runMetric, MetricRequestError } from '$lib/server/metrics/run';
 import { toCsv } from '$lib/csv';
+import { boundPeriod } from '$lib/server/metrics/period-span';
 import type { RequestHandler } from './$types';
 
 /** GET /api/v1/metrics/<id>?from&to&grain&by&<dimension>=a,b[&format=csv] */
 export const GET: RequestHandler = async ({ params, url, request }) => {
 	try {
-		const { response } = await runMetric(requestFromSearchParams(params.id, url.searchParams), { signal: request.signal });
+		const input = await boundPeriod(requestFromSearchParams(params.id, url.searchParams));
+		const { response } = await runMetric(input, { signal: request.signal });
 		if (url.searchParams.get('format') === 'csv') {
 			return new Response(toCsv(response.rows), {
 				headers: {

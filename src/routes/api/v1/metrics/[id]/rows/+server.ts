@@ -1,9 +1,14 @@
 import { error, json } from '@sveltejs/kit';
 import { z } from 'zod';
-import { requestFromSearchParams } from '$lib/contracts/metrics';
+import { metricId, requestFromSearchParams } from '$lib/contracts/metrics';
+import { assertMayDrill } from '$lib/server/auth';
+import { getMetric } from '$lib/server/metrics/registry';
+import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
+import '$lib/server/metrics/all';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
 import { toCsv } from '$lib/csv';
+import { boundPeriod } from '$lib/server/metrics/period-span';
 import type { RequestHandler } from './$types';
 
 const limitParam = z.coerce
@@ -17,7 +22,10 @@ const limitParam = z.coerce
  * The rows behind a metric's number (sql/metrics/drill/<name>.sql): JSON gives
  * the first `limit` (default 1 000) with the SQL that produced them; CSV gives all.
  */
-export const GET: RequestHandler = async ({ params, url, request }) => {
+export const GET: RequestHandler = async ({ params, url, request, locals }) => {
+	const id = metricId.safeParse(params.id);
+	if (!id.success || !getMetric(id.data)) error(404, `No metric called ${params.id}`);
+	assertMayDrill(locals.auth, id.data, drilldownListsPeople(id.data));
 	const csv = url.searchParams.get('format') === 'csv';
 	const sp = new URLSearchParams(url.searchParams);
 	const rawLimit = sp.get('limit');
@@ -29,7 +37,7 @@ export const GET: RequestHandler = async ({ params, url, request }) => {
 		limit = parsed.data;
 	}
 	try {
-		const result = await runDrilldown(requestFromSearchParams(params.id, sp), {
+		const result = await runDrilldown(await boundPeriod(requestFromSearchParams(params.id, sp)), {
 			limit: csv ? DRILL_MAX_ROWS : limit,
 			signal: request.signal
 		});

@@ -1,4 +1,4 @@
-import { authSettings } from './settings.js';
+import { authSettings } from '../auth/settings.js';
 
 /** Routes that accept file uploads (ingest through the app): the large limit applies. */
 export function isUploadPath(path: string): boolean {

@@ -1,0 +1,42 @@
+import { getWarehouse, openLane, type Lane, type Warehouse } from '../warehouse/index.js';
+
+/**
+ * Health checks run on their own warehouse connection, never in the queue of
+ * the panels: the embedded engine runs one connection's statements one at a
+ * time, so behind a viewer's 10-second query /healthz took 10 seconds and a
+ * load balancer took the app for dead. Only plain statements (no parameters)
+ * go here: chDB runs every parameterised statement one at a time process-wide
+ * (CHDB-NOTES), which would put this lane back behind the panels.
+ */
+const KEY = Symbol.for('loopmeter.http.control-lane');
+const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as { lane?: Promise<Lane>; for?: Warehouse };
+
+/** The lane of the warehouse open now: reopened when the warehouse was closed and opened again (or moved). */
+async function lane(): Promise<Lane> {
+	// Throws when the warehouse cannot be opened: health then says so.
+	const wh = await getWarehouse();
+	if (slot.for !== wh) {
+		const stale = slot.lane;
+		slot.for = wh;
+		slot.lane = openLane().catch((e) => {
+			slot.lane = undefined;
+			slot.for = undefined;
+			throw e;
+		});
+		void stale?.then((l) => l.close()).catch(() => undefined);
+	}
+	return slot.lane!;
+}
+
+/** `SELECT 1` on the control lane: resolves when the warehouse answers. */
+export async function pingWarehouse(tag: string): Promise<void> {
+	await (await lane()).query('SELECT 1 AS ok', { tag });
+}
+
+/** Closes the lane (tests that reopen the warehouse on another directory). */
+export async function closeControlLane(): Promise<void> {
+	const l = slot.lane;
+	slot.lane = undefined;
+	slot.for = undefined;
+	await (await l?.catch(() => undefined))?.close();
+}
