@@ -10,7 +10,6 @@ import { redact } from '$lib/server/auth/secrets';
 import { audit } from '$lib/server/audit';
 import { getMetric } from '$lib/server/metrics/registry';
 import type { MetricId } from '$lib/contracts/metrics';
-import '$lib/server/metrics/all';
 
 /**
  * Every request passes here before any page, endpoint or form action runs:
@@ -19,8 +18,7 @@ import '$lib/server/metrics/all';
  * warehouse faults and the audit of exports on the way out.
  */
 
-// A metric not (yet) registered is treated as having user rows: the safe side.
-const hasUserRows = (id: MetricId) => getMetric(id)?.drilldownHasUserRows ?? !getMetric(id);
+const hasUserRows = (id: MetricId) => getMetric(id).drilldownHasUserRows ?? false;
 
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 

@@ -32,6 +32,14 @@ export const dimensions = [
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;
 
+/**
+ * The pages a metric can belong to. A metric's page decides who may read it
+ * (src/lib/server/auth/access.ts gives each page its roles): the API, CSV and
+ * drill-down of a metric follow the roles of its page.
+ */
+export const metricPages = ['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics'] as const;
+export type MetricPage = (typeof metricPages)[number];
+
 export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour'] as const;
 export const unit = z.enum(units);
 export type Unit = z.infer<typeof unit>;

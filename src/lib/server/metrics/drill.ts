@@ -39,7 +39,6 @@ export interface DrillResult {
 export async function runDrilldown(input: MetricRequestInput, opts: { limit?: number; signal?: AbortSignal } = {}): Promise<DrillResult> {
 	const req = parseMetricRequest(input);
 	const def = getMetric(req.metric);
-	if (!def) throw new MetricRequestError('metric', `${req.metric} is not implemented yet`);
 	if (!def.drilldown) throw new MetricRequestError('metric', `${req.metric} has no drill-down`);
 	const file = `sql/metrics/drill/${def.drilldown}.sql`;
 	if (!existsSync(sqlPath('metrics', 'drill', `${def.drilldown}.sql`))) {

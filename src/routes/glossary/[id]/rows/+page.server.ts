@@ -4,7 +4,6 @@ import { runDrilldown } from '$lib/server/metrics/drill';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { getMetric } from '$lib/server/metrics/registry';
-import '$lib/server/metrics/all';
 import type { PageServerLoad } from './$types';
 
 /** The rows behind a metric for the URL's period and filters: first 1 000 on screen, CSV for all. */
