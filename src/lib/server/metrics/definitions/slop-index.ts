@@ -64,7 +64,8 @@ ${componentDays}
 ),
 with_baseline AS (
 	SELECT *,
-		countIf(${inBaseline} AND x IS NOT NULL) ${w} >= ${MIN_BASELINE_DAYS} AS before_period,
+		-- Days, not rows: grouped by arm, each day has a row per arm.
+		uniqExactIf(day, ${inBaseline} AND x IS NOT NULL) ${w} >= ${MIN_BASELINE_DAYS} AS before_period,
 		if(before_period, avgIf(x, ${inBaseline}) ${w}, avgIf(x, ${fallback}) ${w}) AS mu,
 		if(before_period, stddevPopIf(x, ${inBaseline}) ${w}, stddevPopIf(x, ${fallback}) ${w}) AS sigma
 	FROM components
