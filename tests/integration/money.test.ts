@@ -175,6 +175,18 @@ describe('money metrics on the hand-computed fixture', () => {
 		const cpu = byKey(await total('compute_cost_per_user', { group_by: ['plan'] }), 'plan');
 		expect(cpu.pro!.value).toBeCloseTo(2556.75, CENT);
 		expect(cpu.free!.value).toBeCloseTo(730.5, CENT);
+		// The per-plan table's figures are components of every unit-economics metric (one query, as on the page):
+		// ARPU − cost = (36 − 252) / (3 / 30.4375) = −2191.5 for pro, (9 − 120) / (5 / 30.4375) = −675.7125 for free;
+		// GPU-hours per user-month = 20 / (3 / 30.4375) = 202.916… for pro, 16 / (5 / 30.4375) = 97.4 for free.
+		expect(m.pro!.arpu).toBeCloseTo(365.25, CENT);
+		expect(m.pro!.compute_cost_per_user).toBeCloseTo(2556.75, CENT);
+		expect(m.pro!.arpu_minus_cost).toBeCloseTo(-2191.5, CENT);
+		expect(m.free!.arpu_minus_cost).toBeCloseTo(-675.7125, CENT);
+		expect(m.pro!.gpu_hours_per_user_month).toBeCloseTo(20 / (3 / 30.4375), 9);
+		expect(m.free!.gpu_hours_per_user_month).toBeCloseTo(97.4, 9);
+		// System jobs have no users: no per-user figure.
+		expect(m.feed_prefill!.arpu_minus_cost).toBeNull();
+		expect(m.feed_prefill!.gpu_hours_per_user_month).toBeNull();
 	});
 
 	it('attention-to-compute by creation day', async () => {

@@ -1,5 +1,6 @@
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { metricHeadings } from '$lib/server/metrics/panel';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
@@ -22,6 +23,7 @@ export const load: PageServerLoad = async ({ url }) => {
 	const arms = firstSeen('rec_arm').then((r) => r.slice(1).map((a) => ({ date: a.first, label: `${a.value} first served` })));
 	return {
 		...ps,
+		headings: metricHeadings(),
 		breakdown,
 		breakdowns: BREAKDOWNS,
 		options: await filterOptions(IMPRESSION_FILTERS),

@@ -4,6 +4,9 @@ import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
+import { metricHeadings } from '$lib/server/metrics/panel';
+import { metricDefinitions } from '$lib/server/metrics/registry';
+import { BASELINE_DAYS, CENTRE, POINTS_PER_SIGMA } from '$lib/server/metrics/definitions/slop-index';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
@@ -20,6 +23,14 @@ const COMPARE: ComparisonColumn[] = [
 	{ metric: 'long_session_share', label: 'Sessions > 60 min' },
 	{ metric: 'late_night_share', label: 'Late-night watch' }
 ];
+
+/** The Slop Index's components, as its definition lists them, labelled with their titles. */
+function slopComponents(): { id: MetricId; label: string }[] {
+	return metricDefinitions.slop_index.scoredComponents.map((c) => ({
+		id: c.id,
+		label: `${metricDefinitions[c.id].title}${c.direction < 0 ? ' (falls = worse)' : ''}`
+	}));
+}
 
 /** Feed health (product): is the feed degenerating, in which arm or mode, and what is being shown. Panels stream in. */
 export const load: PageServerLoad = async ({ url, locals }) => {
@@ -39,6 +50,8 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 	return {
 		...ps,
 		isAdmin: locals.auth.user?.role === 'admin',
+		headings: metricHeadings(),
+		slopIndex: { components: slopComponents(), baselineDays: BASELINE_DAYS, centre: CENTRE, sigmasTo100: (100 - CENTRE) / POINTS_PER_SIGMA },
 		options: await filterOptions(IMPRESSION_FILTERS),
 		alerts: evaluateAlerts().catch((e: Error) => ({ error: e.message })),
 		armMarkers,

@@ -5,9 +5,14 @@ import type { MetricDefinition, MetricTable } from '../definition.js';
 // (revenue, allocated compute cost, GPU-hours and user-days per plan).
 
 /** Days in an average month (365.25 / 12): "per user per month" divides by user-days / this. */
-const DAYS_PER_MONTH = 30.4375;
+export const DAYS_PER_MONTH = 30.4375;
+const USER_MONTHS = `nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`;
 
-/** Every unit-economics metric returns the same parts, so one query fills a per-plan table row. */
+/**
+ * Every unit-economics metric returns the same parts, so one query fills a
+ * per-plan table row (Unit economics page) and the API, CSV and CLI give the
+ * same figures as that table.
+ */
 const ECONOMICS_PARTS = {
 	revenue_usd: 'sum(revenue)',
 	subscription_usd: 'sum(subscription)',
@@ -16,7 +21,12 @@ const ECONOMICS_PARTS = {
 	margin_usd: 'sum(revenue) - sum(cost)',
 	gpu_hours: 'sum(gpu_h)',
 	user_days: 'sum(user_day)',
-	users: 'uniqExactIf(user_id, user_day > 0)'
+	users: 'uniqExactIf(user_id, user_day > 0)',
+	arpu: `sum(revenue) / ${USER_MONTHS}`,
+	compute_cost_per_user: `sum(cost) / ${USER_MONTHS}`,
+	/** ARPU − compute cost per user: the same user-months divide both, so this is their difference exactly. */
+	arpu_minus_cost: `(sum(revenue) - sum(cost)) / ${USER_MONTHS}`,
+	gpu_hours_per_user_month: `sum(gpu_h) / ${USER_MONTHS}`
 } as const;
 
 const WHAT_IF =
@@ -96,7 +106,7 @@ const arpu = {
 	higherIsBetter: true,
 	definition: `Revenue / user-months: Σ revenue / (Σ user-days / ${DAYS_PER_MONTH}), i.e. average revenue per user per month (365.25 / 12 days), comparable across periods of any length. A user-day is a day a user had an account (signed up before it ended, not internal); their plan that day is the one at its start (no paid plan = free). users = distinct users with at least one such day.`,
 	sources: [{ file: 'unit_economics_daily', dimensions: ['plan'] }],
-	value: `sum(revenue) / nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`,
+	value: ECONOMICS_PARTS.arpu,
 	components: ECONOMICS_PARTS,
 	drilldown: 'revenue_users',
 	drilldownHasUserRows: true
@@ -108,9 +118,9 @@ const compute_cost_per_user = {
 	unit: 'usd_per_user',
 	page: '/unit-economics',
 	higherIsBetter: false,
-	definition: `Compute allocated to the users' generation jobs / user-months: Σ allocated cost / (Σ user-days / ${DAYS_PER_MONTH}). Compare with ARPU on the same plan: the difference is what each user of the plan earns or costs per month.${WHAT_IF}`,
+	definition: `Compute allocated to the users' generation jobs / user-months: Σ allocated cost / (Σ user-days / ${DAYS_PER_MONTH}). Compare with ARPU on the same plan: the difference is what each user of the plan earns or costs per month, returned by every unit-economics metric as arpu_minus_cost (Σ revenue − Σ cost over the same user-months), beside gpu_hours_per_user_month (Σ GPU-hours of the users' jobs / user-months).${WHAT_IF}`,
 	sources: [{ file: 'unit_economics_daily', dimensions: ['plan'] }],
-	value: `sum(cost) / nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`,
+	value: ECONOMICS_PARTS.compute_cost_per_user,
 	components: ECONOMICS_PARTS,
 	drilldown: 'job_cost',
 	drilldownHasUserRows: true
