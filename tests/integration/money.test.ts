@@ -7,6 +7,7 @@ const { dataDir, open } = useTempWarehouse('loopmeter-money-');
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
+import { topRequesters } from '../../src/lib/server/metrics/top-requesters.js';
 import type { MetricId, MetricRequestInput, WhatIf } from '../../src/lib/contracts/metrics.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';
@@ -187,6 +188,22 @@ describe('money metrics on the hand-computed fixture', () => {
 		// System jobs have no users: no per-user figure.
 		expect(m.feed_prefill!.arpu_minus_cost).toBeNull();
 		expect(m.feed_prefill!.gpu_hours_per_user_month).toBeNull();
+	});
+
+	it('top requesters: user jobs by requester, page filters applied before grouping (one rows-query path)', async () => {
+		// u_paid: J1 8 h $132 + J5 12 h $120 moderated → 2 jobs, 20 h, $252, 12 / 20 dead;
+		// u_free: J2 2 h $24 failed + J3 2 h $24 + J6 12 h $72 → 3 jobs, 16 h, $120, 2 / 16 dead.
+		const all = await topRequesters({ ...PERIOD, filters: {} });
+		expect(all.ok, all.error).toBe(true);
+		expect(all.rows.map((r) => [r.user_id, r.plan, r.jobs])).toEqual([['u_paid', 'pro', 2], ['u_free', 'free', 3]]);
+		expect(all.rows[0]!.gpu_hours as number).toBeCloseTo(20, SECOND);
+		expect(all.rows[0]!.cost_usd as number).toBeCloseTo(252, CENT);
+		expect(all.rows[0]!.failed_share as number).toBeCloseTo(0.6, 9);
+		expect(all.rows[1]!.failed_share as number).toBeCloseTo(2 / 16, 9);
+		// On rent-a only, u_paid keeps J1 (8 h) and falls behind u_free (16 h); limit 1 keeps the first.
+		const rentA = await topRequesters({ ...PERIOD, filters: { cluster: ['rent-a'] } }, 1);
+		expect(rentA.rows.map((r) => r.user_id)).toEqual(['u_free']);
+		expect(rentA.rows[0]!.gpu_hours as number).toBeCloseTo(16, SECOND);
 	});
 
 	it('attention-to-compute by creation day', async () => {

@@ -1,4 +1,4 @@
-// Revenue from Stripe (METRICS.md "Revenue"). Base rows: sql/metrics/subscription_revenue_daily.sql
+// Revenue from Stripe. Base rows: sql/metrics/subscription_revenue_daily.sql
 // (recognized revenue) and sql/metrics/mrr_daily.sql (MRR per customer, plan and day).
 import type { Grain, MetricRequest } from '../../../contracts/metrics.js';
 import { periodExpr } from '../build-query.js';

@@ -4,7 +4,7 @@ import { filterClause, MetricRequestError, requestedDimensions } from '../build-
 import { groupKeys, groupOrder, inPeriod, meanInterval, periodSelect, ratioInterval, wilson } from '../engagement-sql.js';
 import { IMPRESSION_DIMS } from './engagement.js';
 
-// Slop-degeneration indicators (product, execs): ../shared/METRICS.md. Base rows:
+// Slop-degeneration indicators (product, execs). Base rows:
 // sql/metrics/slop_*.sql (video-based) and engagement_*.sql (time-based). Human
 // impressions only; impressions of videos missing from `videos` are left out of
 // the video-based indicators.
