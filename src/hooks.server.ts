@@ -12,7 +12,6 @@ import { asPerson } from '$lib/server/http/person-slots';
 import { audit } from '$lib/server/audit';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
-import '$lib/server/metrics/all';
 
 /**
  * Every request passes here before any page, endpoint or form action runs:

@@ -1,4 +1,4 @@
-import { metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { metricInput } from '$lib/url-state';
@@ -14,6 +14,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 	const daily = { ...state, grain: 'day' as const };
 	return {
 		...ps,
+		headings: metricHeadings(),
 		// Alert breaches (engagement engineer): streamed, evaluated day by day from config/alerts.json.
 		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
 		options: await filterOptions([

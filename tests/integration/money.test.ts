@@ -7,6 +7,7 @@ const { dataDir, open } = useTempWarehouse('loopmeter-money-');
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
+import { topRequesters } from '../../src/lib/server/metrics/top-requesters.js';
 import type { MetricId, MetricRequestInput, WhatIf } from '../../src/lib/contracts/metrics.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';
@@ -175,6 +176,34 @@ describe('money metrics on the hand-computed fixture', () => {
 		const cpu = byKey(await total('compute_cost_per_user', { group_by: ['plan'] }), 'plan');
 		expect(cpu.pro!.value).toBeCloseTo(2556.75, CENT);
 		expect(cpu.free!.value).toBeCloseTo(730.5, CENT);
+		// The per-plan table's figures are components of every unit-economics metric (one query, as on the page):
+		// ARPU − cost = (36 − 252) / (3 / 30.4375) = −2191.5 for pro, (9 − 120) / (5 / 30.4375) = −675.7125 for free;
+		// GPU-hours per user-month = 20 / (3 / 30.4375) = 202.916… for pro, 16 / (5 / 30.4375) = 97.4 for free.
+		expect(m.pro!.arpu).toBeCloseTo(365.25, CENT);
+		expect(m.pro!.compute_cost_per_user).toBeCloseTo(2556.75, CENT);
+		expect(m.pro!.arpu_minus_cost).toBeCloseTo(-2191.5, CENT);
+		expect(m.free!.arpu_minus_cost).toBeCloseTo(-675.7125, CENT);
+		expect(m.pro!.gpu_hours_per_user_month).toBeCloseTo(20 / (3 / 30.4375), 9);
+		expect(m.free!.gpu_hours_per_user_month).toBeCloseTo(97.4, 9);
+		// System jobs have no users: no per-user figure.
+		expect(m.feed_prefill!.arpu_minus_cost).toBeNull();
+		expect(m.feed_prefill!.gpu_hours_per_user_month).toBeNull();
+	});
+
+	it('top requesters: user jobs by requester, page filters applied before grouping (one rows-query path)', async () => {
+		// u_paid: J1 8 h $132 + J5 12 h $120 moderated → 2 jobs, 20 h, $252, 12 / 20 dead;
+		// u_free: J2 2 h $24 failed + J3 2 h $24 + J6 12 h $72 → 3 jobs, 16 h, $120, 2 / 16 dead.
+		const all = await topRequesters({ ...PERIOD, filters: {} });
+		expect(all.ok, all.error).toBe(true);
+		expect(all.rows.map((r) => [r.user_id, r.plan, r.jobs])).toEqual([['u_paid', 'pro', 2], ['u_free', 'free', 3]]);
+		expect(all.rows[0]!.gpu_hours as number).toBeCloseTo(20, SECOND);
+		expect(all.rows[0]!.cost_usd as number).toBeCloseTo(252, CENT);
+		expect(all.rows[0]!.failed_share as number).toBeCloseTo(0.6, 9);
+		expect(all.rows[1]!.failed_share as number).toBeCloseTo(2 / 16, 9);
+		// On rent-a only, u_paid keeps J1 (8 h) and falls behind u_free (16 h); limit 1 keeps the first.
+		const rentA = await topRequesters({ ...PERIOD, filters: { cluster: ['rent-a'] } }, 1);
+		expect(rentA.rows.map((r) => r.user_id)).toEqual(['u_free']);
+		expect(rentA.rows[0]!.gpu_hours as number).toBeCloseTo(16, SECOND);
 	});
 
 	it('attention-to-compute by creation day', async () => {

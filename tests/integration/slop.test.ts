@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
+import { rowsPanel } from '../../src/lib/server/metrics/engagement-panels.js';
 import { command } from '../../src/lib/server/warehouse/index.js';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { loadEngagementFixture } from '../fixtures/engagement/load.js';
@@ -141,6 +143,16 @@ describe('slop indicators on the fixture', () => {
 			expect(row.value).toBeGreaterThanOrEqual(0);
 			expect(row.value).toBeLessThanOrEqual(100);
 		}
+	});
+
+	it("a page's row table is its metric's drill-down: the same first rows as the drill-down API", async () => {
+		// One family: v1 with its near duplicates v2 (i2, i9) and v3 (i8) → 3 duplicate impressions.
+		const panel = await rowsPanel('near_duplicate_share', 'Near-duplicate families', P, 15);
+		expect(panel.ok, panel.error).toBe(true);
+		expect(panel.file).toBe('sql/metrics/drill/slop_near_duplicates.sql');
+		expect(panel.rows.map((r) => [r.original_id, Number(r.duplicate_impressions)])).toEqual([['v1', 3]]);
+		const drill = await runDrilldown({ metric: 'near_duplicate_share', ...P }, { limit: 15 });
+		expect(panel.rows).toEqual(drill.rows);
 	});
 
 	it('a video loaded later but created earlier turns an existing one into its near duplicate', async () => {

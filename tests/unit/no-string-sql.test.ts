@@ -26,7 +26,6 @@ const REQUEST_DATA = /\b(params|searchParams|url|request|body|formData|form|inpu
 const ALLOWED: { file: string; expr: string; why: string }[] = [
 	{ file: 'src/lib/server/ingest-runs/index.ts', expr: 'source', why: 'a key of the constant DAY_OF table' },
 	{ file: 'src/lib/server/metrics/drill.ts', expr: 'body', why: 'SQL assembled from the drill file and zod-enum dimension names; values are {f_dim:Array(String)} parameters' },
-	{ file: 'src/lib/server/metrics/slop-index.ts', expr: 'id', why: 'an id of the constant SLOP_COMPONENTS list' },
 	{ file: 'src/lib/server/warehouse/render-ddl.ts', expr: 'cluster', why: 'CLICKHOUSE_CLUSTER, validated against ^[A-Za-z0-9_.-]+$ by config.ts' },
 	{ file: 'src/cli/commands/stripe.ts', expr: 'label', why: 'labels of a constant table list' },
 	{ file: 'ingest/demo/bulk.ts', expr: 'body', why: 'data section after FORMAT JSONEachRow: JSON.stringify output is parsed as data, never as SQL' },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Metric ids (docs/metrics.md): the API path, CLI argument and CSV file name. */
+/** Metric ids: the API path, CLI argument and CSV file name. Each has one definition (src/lib/server/metrics/registry.ts). */
 export const metricIds = [
 	'compute_spend', 'provisioned_gpu_hours', 'utilized_gpu_hours', 'utilization', 'idle_cost', 'cost_per_gpu_hour',
 	'dead_compute', 'subscription_revenue', 'ad_revenue', 'revenue', 'mrr', 'mrr_movements', 'margin_per_gpu_hour',
@@ -8,7 +8,7 @@ export const metricIds = [
 	'satisfaction_rate', 'negative_rate', 'rapid_skip_rate', 'return_rate', 'feed_diversity', 'creator_concentration',
 	'near_duplicate_share', 'remix_depth', 'novelty', 'divergence', 'long_session_share', 'late_night_share',
 	'autoplay_share', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'slop_index',
-	// Engagement page figures beyond the original metric list: DAU/WAU/MAU and stickiness, sessions
+	// Engagement page figures beyond the specified list: DAU/WAU/MAU and stickiness, sessions
 	// (with sessions and watch time per user), retention by signup week.
 	'active_users', 'sessions', 'retention'
 ] as const;
@@ -31,6 +31,14 @@ export const dimensions = [
 ] as const;
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;
+
+/**
+ * The pages a metric can belong to. A metric's page decides who may read it
+ * (src/lib/server/auth/access.ts gives each page its roles): the API, CSV and
+ * drill-down of a metric follow the roles of its page.
+ */
+export const metricPages = ['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics'] as const;
+export type MetricPage = (typeof metricPages)[number];
 
 export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour'] as const;
 export const unit = z.enum(units);
@@ -70,7 +78,7 @@ export type MetricRequestInput = z.input<typeof metricRequest>;
 export const metricRow = z.record(z.string(), z.union([z.number(), z.string(), z.null()]));
 export type MetricRow = z.infer<typeof metricRow>;
 
-/** The JSON shape of a metric result; values are never rounded here. */
+/** The JSON shape of a metric answer (API, CLI); values are never rounded here. */
 export const metricResponse = z.object({
 	metric: metricId,
 	unit,

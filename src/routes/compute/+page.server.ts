@@ -1,4 +1,4 @@
-import { metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { firstDataDay, resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { topRequesters } from '$lib/server/metrics/top-requesters';
@@ -30,6 +30,7 @@ export const load: PageServerLoad = async ({ url }) => {
 
 	return {
 		...ps,
+		headings: metricHeadings(),
 		history,
 		options: await filterOptions([
 			{ dim: 'cluster', label: 'Cluster' },
@@ -45,9 +46,9 @@ export const load: PageServerLoad = async ({ url }) => {
 			idle_cost: tile('idle_cost'),
 			cost_per_gpu_hour: tile('cost_per_gpu_hour'),
 			utilization: tile('utilization'),
-			provisioned: tile('provisioned_gpu_hours'),
-			utilized: tile('utilized_gpu_hours'),
-			dead: tile('dead_compute')
+			provisioned_gpu_hours: tile('provisioned_gpu_hours'),
+			utilized_gpu_hours: tile('utilized_gpu_hours'),
+			dead_compute: tile('dead_compute')
 		},
 		charts: {
 			provisionedByCluster: trend('provisioned_gpu_hours', ['cluster']),

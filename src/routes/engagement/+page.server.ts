@@ -1,7 +1,8 @@
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { metricPanel, metricTile, metricHeadings } from '$lib/server/metrics/panel';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
-import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
+import { comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
 import type { Dimension } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
@@ -17,21 +18,22 @@ export const load: PageServerLoad = async ({ url }) => {
 	const asked = url.searchParams.get('breakdown');
 	const breakdown: Breakdown = (BREAKDOWNS as readonly string[]).includes(asked ?? '') ? (asked as Breakdown) : 'country';
 	const trendPeriod = wholePeriodStart(state);
-	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
-	const daily = (metric: Parameters<typeof metricInput>[1]) => cachedPanel(metricInput(state, metric, { grain: 'day' }));
+	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => metricPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
+	const daily = (metric: Parameters<typeof metricInput>[1]) => metricPanel(metricInput(state, metric, { grain: 'day' }));
 	const arms = firstSeen('rec_arm').then((r) => r.slice(1).map((a) => ({ date: a.first, label: `${a.value} first served` })));
 	return {
 		...ps,
+		headings: metricHeadings(),
 		breakdown,
 		breakdowns: BREAKDOWNS,
 		options: await filterOptions(IMPRESSION_FILTERS),
 		tiles: {
-			active_users: cachedTile('active_users', state),
-			watch_hours: cachedTile('watch_hours', state),
-			sessions: cachedTile('sessions', state),
-			satisfaction_rate: cachedTile('satisfaction_rate', state),
-			negative_rate: cachedTile('negative_rate', state),
-			return_rate: cachedTile('return_rate', state)
+			active_users: metricTile('active_users', state),
+			watch_hours: metricTile('watch_hours', state),
+			sessions: metricTile('sessions', state),
+			satisfaction_rate: metricTile('satisfaction_rate', state),
+			negative_rate: metricTile('negative_rate', state),
+			return_rate: metricTile('return_rate', state)
 		},
 		markers: arms,
 		charts: {
@@ -42,7 +44,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			negative: trend('negative_rate'),
 			rapidSkip: trend('rapid_skip_rate'),
 			returnRate: trend('return_rate'),
-			retention: cachedPanel({ metric: 'retention', from: state.from, to: state.to, grain: 'total', filters: state.filters })
+			retention: metricPanel({ metric: 'retention', from: state.from, to: state.to, grain: 'total', filters: state.filters })
 		},
 		breakdownTable: comparisonTable(
 			state,

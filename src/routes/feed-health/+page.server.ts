@@ -2,9 +2,12 @@ import { fail } from '@sveltejs/kit';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
-import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
+import { comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';
+import { metricPanel, metricTile, metricHeadings } from '$lib/server/metrics/panel';
+import { metricDefinitions } from '$lib/server/metrics/registry';
+import { BASELINE_DAYS, CENTRE, POINTS_PER_SIGMA } from '$lib/server/metrics/definitions/slop-index';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
@@ -22,12 +25,20 @@ const COMPARE: ComparisonColumn[] = [
 	{ metric: 'late_night_share', label: 'Late-night watch' }
 ];
 
+/** The Slop Index's components, as its definition lists them, labelled with their titles. */
+function slopComponents(): { id: MetricId; label: string }[] {
+	return metricDefinitions.slop_index.scoredComponents.map((c) => ({
+		id: c.id,
+		label: `${metricDefinitions[c.id].title}${c.direction < 0 ? ' (falls = worse)' : ''}`
+	}));
+}
+
 /** Feed health (product): is the feed degenerating, in which arm or mode, and what is being shown. Panels stream in. */
 export const load: PageServerLoad = async ({ url, locals }) => {
 	const ps = await resolvePageState(url, { days: 182, grain: 'week' });
 	const { state } = ps;
 	const trendPeriod = wholePeriodStart(state);
-	const byArm = (metric: MetricId, by: Dimension[] = ['rec_arm']) => cachedPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
+	const byArm = (metric: MetricId, by: Dimension[] = ['rec_arm']) => metricPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
 	// Markers for values that appeared after the first one; several on one day share a label.
 	const marks = (dim: 'rec_arm' | 'feed_mode', what: string) =>
 		firstSeen(dim).then((r) => {
@@ -40,15 +51,17 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 	return {
 		...ps,
 		isAdmin: locals.auth.user?.role === 'admin',
+		headings: metricHeadings(),
+		slopIndex: { components: slopComponents(), baselineDays: BASELINE_DAYS, centre: CENTRE, sigmasTo100: (100 - CENTRE) / POINTS_PER_SIGMA },
 		options: await filterOptions(IMPRESSION_FILTERS),
 		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
 		armMarkers,
 		modeMarkers: marks('feed_mode', 'launched'),
 		tiles: {
-			satisfaction_rate: cachedTile('satisfaction_rate', state),
-			feed_diversity: cachedTile('feed_diversity', state),
-			near_duplicate_share: cachedTile('near_duplicate_share', state),
-			creator_concentration: cachedTile('creator_concentration', state)
+			satisfaction_rate: metricTile('satisfaction_rate', state),
+			feed_diversity: metricTile('feed_diversity', state),
+			near_duplicate_share: metricTile('near_duplicate_share', state),
+			creator_concentration: metricTile('creator_concentration', state)
 		},
 		arms: {
 			sessions: byArm('sessions'),
@@ -63,11 +76,11 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		},
 		armTable: comparisonTable(state, 'rec_arm', COMPARE),
 		modeTable: comparisonTable(state, 'feed_mode', COMPARE),
-		concentration: cachedPanel({ metric: 'creator_concentration', ...period, grain: 'total', filters: state.filters }),
-		families: rowsPanel('slop_near_duplicates', 'Near-duplicate families', period, 15),
-		remixTrees: rowsPanel('slop_remix_chains', 'Remix trees', period, 80),
-		creators: rowsPanel('slop_creators', 'Creators by impressions', period, 20_000),
-		watchlist: rowsPanel('slop_watchlist', 'Likeness and rights watchlist', period, 200),
+		concentration: metricPanel({ metric: 'creator_concentration', ...period, grain: 'total', filters: state.filters }),
+		families: rowsPanel('near_duplicate_share', 'Near-duplicate families', period, 15),
+		remixTrees: rowsPanel('remix_depth', 'Remix trees', period, 80),
+		creators: rowsPanel('creator_concentration', 'Creators by impressions', period, 20_000),
+		watchlist: rowsPanel('cameo_unconsented_share', 'Likeness and rights watchlist', period, 200),
 		alertRules: (() => {
 			try {
 				return { rules: loadAlertConfig().rules, error: undefined };

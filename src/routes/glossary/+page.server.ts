@@ -1,6 +1,5 @@
 import { metricIds } from '$lib/contracts/metrics';
 import { listMetrics, supportedDimensions } from '$lib/server/metrics/registry';
-import '$lib/server/metrics/all';
 import type { PageServerLoad } from './$types';
 
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */

@@ -1,4 +1,4 @@
-import { isRegistered, metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { refundRows, topMovers } from '$lib/server/stripe/report';
@@ -29,18 +29,17 @@ export const load: PageServerLoad = async ({ url }) => {
 	// The bridge shows whole months: those the period touches, and at least the six ending with it.
 	const lastDay = addDays(state.to, -1);
 	const bridge = { from: [monthStart(state.from), monthStart(lastDay, 5)].sort()[0]!, to: state.to };
-	const hasAds = isRegistered('revenue');
 
 	return {
 		...ps,
 		bridge,
-		hasAds,
+		headings: metricHeadings(),
 		options: await filterOptions([{ dim: 'plan', label: 'Plan' }]),
 		tiles: {
 			mrr: metricTile('mrr', state),
 			subscription_revenue: metricTile('subscription_revenue', state),
-			revenue: hasAds ? metricTile('revenue', state) : null,
-			ad_revenue: isRegistered('ad_revenue') ? metricTile('ad_revenue', state) : null
+			revenue: metricTile('revenue', state),
+			ad_revenue: metricTile('ad_revenue', state)
 		},
 		charts: {
 			mrr: metricPanel(metricInput(state, 'mrr', { grain: 'day' })),
@@ -48,7 +47,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			bridge: metricPanel(metricInput(state, 'mrr_movements', { grain: 'month', group_by: ['movement'], period: bridge })),
 			movements: trend('mrr_movements', ['movement']),
 			revenueByPlan: trend('subscription_revenue', ['plan']),
-			revenueBySource: hasAds ? trend('revenue', ['source']) : trend('subscription_revenue'),
+			revenueBySource: trend('revenue', ['source']),
 			refunds: trend('subscription_revenue')
 		},
 		tables: {

@@ -1,5 +1,6 @@
 import { whatIf, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
-import { metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { DAYS_PER_MONTH } from '$lib/server/metrics/definitions/economics';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { metricInput } from '$lib/url-state';
@@ -22,39 +23,35 @@ function readWhatIf(sp: URLSearchParams): { whatIf: WhatIf | null; problems: str
 	return { whatIf: parsed.data, problems: [] };
 }
 
-/** One row per plan joined from the plan-grouped panels of three metrics (each keeps its provenance). */
-async function planTable(panels: { margin: Promise<MetricPanel>; arpu: Promise<MetricPanel>; cost: Promise<MetricPanel> }) {
-	const [margin, arpu, cost] = await Promise.all([panels.margin, panels.arpu, panels.cost]);
-	if (!margin.ok) return { ok: false as const, error: margin.error };
-	const valueBy = (p: MetricPanel) => new Map(p.ok ? p.response.rows.map((r) => [String(r.plan), r.value]) : []);
-	const a = valueBy(arpu);
-	const c = valueBy(cost);
-	const rows = margin.response.rows.map((r) => {
-		const userMonths = Number(r.user_days) / 30.4375;
-		const arpuV = a.get(String(r.plan)) ?? null;
-		const costV = c.get(String(r.plan)) ?? null;
-		return {
-			plan: r.plan,
-			users: r.users,
-			arpu: arpuV,
-			compute_cost_per_user: costV,
-			arpu_minus_cost: typeof arpuV === 'number' && typeof costV === 'number' ? arpuV - costV : null,
-			margin_per_gpu_hour: r.value,
-			gpu_hours_per_user_month: userMonths > 0 ? Number(r.gpu_hours) / userMonths : null,
-			revenue_usd: r.revenue_usd,
-			compute_cost_usd: r.compute_cost_usd,
-			margin_usd: r.margin_usd,
-			gpu_hours: r.gpu_hours
-		};
-	});
-	return { ok: true as const, rows, metas: [margin, arpu, cost].flatMap((p) => (p.ok ? [p.meta] : [])) };
+/**
+ * One row per plan: every unit-economics metric returns the same parts (ARPU,
+ * compute cost per user, their difference, GPU-hours per user-month…), so the
+ * plan-grouped margin per GPU-hour is the whole table, as the API and CSV give it.
+ */
+async function planTable(margin: Promise<MetricPanel>) {
+	const p = await margin;
+	if (!p.ok) return { ok: false as const, error: p.error };
+	const rows = p.response.rows.map((r) => ({
+		plan: r.plan,
+		users: r.users,
+		arpu: r.arpu,
+		compute_cost_per_user: r.compute_cost_per_user,
+		arpu_minus_cost: r.arpu_minus_cost,
+		margin_per_gpu_hour: r.value,
+		gpu_hours_per_user_month: r.gpu_hours_per_user_month,
+		revenue_usd: r.revenue_usd,
+		compute_cost_usd: r.compute_cost_usd,
+		margin_usd: r.margin_usd,
+		gpu_hours: r.gpu_hours
+	}));
+	return { ok: true as const, rows, metas: [p.meta] };
 }
 
 export const load: PageServerLoad = async ({ url }) => {
 	const ps = await resolvePageState(url, { grain: 'week' });
 	const { state } = ps;
 	const wi = readWhatIf(url.searchParams);
-	const byPlan = (metric: 'margin_per_gpu_hour' | 'arpu' | 'compute_cost_per_user', what_if?: WhatIf) =>
+	const byPlan = (metric: 'margin_per_gpu_hour', what_if?: WhatIf) =>
 		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if } as MetricRequestInput);
 	const totalOf = (metric: 'margin_per_gpu_hour' | 'gross_margin', what_if?: WhatIf) =>
 		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
@@ -67,16 +64,18 @@ export const load: PageServerLoad = async ({ url }) => {
 		...ps,
 		problems: [...ps.problems, ...wi.problems],
 		whatIf: wi.whatIf,
+		daysPerMonth: DAYS_PER_MONTH,
+		headings: metricHeadings(),
 		options,
 		tiles: {
 			arpu: metricTile('arpu', state),
 			compute_cost_per_user: metricTile('compute_cost_per_user', state),
 			margin_per_gpu_hour: metricTile('margin_per_gpu_hour', state),
 			gross_margin: metricTile('gross_margin', state),
-			acr: metricTile('attention_to_compute', state),
-			acr_cohort: metricTile('attention_to_compute_cohort', state)
+			attention_to_compute: metricTile('attention_to_compute', state),
+			attention_to_compute_cohort: metricTile('attention_to_compute_cohort', state)
 		},
-		plans: planTable({ margin: byPlan('margin_per_gpu_hour'), arpu: byPlan('arpu'), cost: byPlan('compute_cost_per_user') }),
+		plans: planTable(byPlan('margin_per_gpu_hour')),
 		charts: {
 			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
 			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { metricIds, type MetricId } from '../../contracts/metrics.js';
+import { listMetrics } from '../metrics/registry.js';
 
 /**
  * Who may see what: the one table every page, API route, CSV export and
@@ -39,56 +40,12 @@ export function pagesFor(r: Role | undefined): PagePath[] {
 }
 
 /**
- * The page each metric belongs to; the metric API, its CSV and its drill-down
- * follow that page's roles. Headline figures shown to execs on Overview and
- * Unit economics are exec metrics; their detailed breakdowns stay with finance
- * or product. Typed over every metric id, so a new metric must be placed here.
+ * The page each metric belongs to, as its definition says (metrics/definitions/);
+ * the metric API, its CSV and its drill-down follow that page's roles. Headline
+ * figures shown to execs on Overview and Unit economics are exec metrics; their
+ * detailed breakdowns stay with finance or product.
  */
-export const metricPage: Record<MetricId, PagePath> = {
-	// Overview / Unit economics headlines (every role).
-	revenue: '/',
-	compute_spend: '/',
-	gross_margin: '/',
-	margin_per_gpu_hour: '/',
-	attention_to_compute: '/',
-	slop_index: '/',
-	watch_hours: '/',
-	utilized_gpu_hours: '/',
-	provisioned_gpu_hours: '/',
-	arpu: '/unit-economics',
-	compute_cost_per_user: '/unit-economics',
-	attention_to_compute_cohort: '/unit-economics',
-	// Compute (finance).
-	utilization: '/compute',
-	idle_cost: '/compute',
-	cost_per_gpu_hour: '/compute',
-	dead_compute: '/compute',
-	// Revenue (finance).
-	subscription_revenue: '/revenue',
-	ad_revenue: '/revenue',
-	mrr: '/revenue',
-	mrr_movements: '/revenue',
-	// Engagement and feed health (product).
-	satisfaction_rate: '/engagement',
-	negative_rate: '/engagement',
-	rapid_skip_rate: '/engagement',
-	return_rate: '/engagement',
-	active_users: '/engagement',
-	sessions: '/engagement',
-	retention: '/engagement',
-	feed_diversity: '/feed-health',
-	creator_concentration: '/feed-health',
-	near_duplicate_share: '/feed-health',
-	remix_depth: '/feed-health',
-	novelty: '/feed-health',
-	divergence: '/feed-health',
-	long_session_share: '/feed-health',
-	late_night_share: '/feed-health',
-	autoplay_share: '/feed-health',
-	ai_mix: '/feed-health',
-	cameo_unconsented_share: '/feed-health',
-	copyright_share: '/feed-health'
-};
+export const metricPage: Record<MetricId, PagePath> = Object.fromEntries(listMetrics().map((d) => [d.id, d.page satisfies PagePath])) as Record<MetricId, PagePath>;
 
 export function metricRoles(id: MetricId): readonly Role[] {
 	return pages[metricPage[id]];

@@ -1,7 +1,3 @@
-// Registers every metric. One file per domain; each metric's SQL is in sql/metrics/.
-import './compute.js';
-import './attention.js';
-import './revenue.js';
-import './economics.js';
-import './engagement.js';
-import './slop.js';
+// Compatibility for imports written when metrics registered themselves as a side
+// effect of `import './all.js'`: the table in registry.ts now holds every metric.
+export { metricDefinitions } from './registry.js';

@@ -1,6 +1,6 @@
-import type { Dimension, Grain, MetricRequest } from '../../contracts/metrics.js';
+import type { Dimension, Grain, MetricId, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
-import { getMetric, supportedDimensions, type BaseSource, type MetricDefinition } from './registry.js';
+import { supportedDimensions, type BaseSource, type BuildContext, type MetricDefinition } from './definition.js';
 import { dayTablesRead, metricSql, readsRollup } from './sql-files.js';
 
 export class MetricRequestError extends Error {
@@ -73,14 +73,8 @@ export function isRollupSource(source: BaseSource): boolean {
 	return readsRollup(source.file);
 }
 
-/** What a metric's `build` gets: SQL files resolved the way the request is read (rollups or raw tables). */
-export interface BuildContext {
-	raw: boolean;
-	/** metricSql(name) for this request (or its day table); notes whether a rollup was read. */
-	sql: (name: string) => string;
-	/** For a metric built from other metrics' queries: build them the way this one is read. */
-	options: BuildOptions;
-}
+/** The definitions the engine builds from: the registry's table, passed in so the engine never imports it. */
+export type MetricLookup = (id: MetricId) => MetricDefinition;
 
 /** A base file's text for this request: its day table when current, else the file (rollups or raw tables). */
 function sourceSql(name: string, raw: boolean, opts: BuildOptions): { sql: string; rollup: boolean; dayTables: string[] } {
@@ -94,8 +88,44 @@ function sourceSql(name: string, raw: boolean, opts: BuildOptions): { sql: strin
  * checked against the metric's declared list (itself a zod enum), so only known
  * identifiers ever reach the SQL text; every value travels as a parameter.
  */
-export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | undefined = getMetric(req.metric), opts: BuildOptions = {}): BuiltQuery {
-	if (!def) throw new MetricRequestError('metric', `${req.metric} is not implemented yet`);
+export function buildMetricQuery(req: MetricRequest, definitions: MetricLookup, opts: BuildOptions = {}): BuiltQuery {
+	const def = definitions(req.metric);
+	checkDimensions(req, def);
+	const params = baseParams(req);
+	const raw = Boolean(opts.forceRaw);
+	if (!def.build) {
+		const built = aggregateQuery(req, def, raw, opts);
+		return { ...built, params };
+	}
+	let rollup = false;
+	const dayTables = new Set<string>();
+	const note = (read: { rollup: boolean; dayTables: readonly string[] }) => {
+		rollup ||= read.rollup;
+		for (const d of read.dayTables) dayTables.add(d);
+	};
+	const ctx: BuildContext = {
+		raw,
+		sql: (name) => {
+			const source = sourceSql(name, raw, opts);
+			note(source);
+			return source.sql;
+		},
+		aggregate: () => {
+			const built = aggregateQuery(req, def, raw, opts);
+			note(built);
+			return built;
+		},
+		metricQuery: (request) => {
+			const built = buildMetricQuery(request, definitions, opts);
+			note(built);
+			return built;
+		}
+	};
+	const built = def.build(req, ctx);
+	return { file: built.file, sql: built.sql, params, rollup, dayTables: [...dayTables] };
+}
+
+function checkDimensions(req: MetricRequest, def: MetricDefinition): void {
 	const wanted = requestedDimensions(req);
 	const allowed = supportedDimensions(def);
 	const bad = wanted.find((d) => !allowed.includes(d));
@@ -103,21 +133,11 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 		const field = req.group_by.includes(bad) ? 'by' : bad;
 		throw new MetricRequestError(field, `${req.metric} cannot be grouped or filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
 	}
-	const params = baseParams(req);
-	const raw = Boolean(opts.forceRaw);
-	if (def.build) {
-		let rollup = false;
-		const dayTables = new Set<string>();
-		const sql = (name: string) => {
-			const source = sourceSql(name, raw, opts);
-			rollup ||= source.rollup;
-			for (const d of source.dayTables) dayTables.add(d);
-			return source.sql;
-		};
-		const built = def.build(req, { raw, sql, options: opts });
-		return { ...built, params, rollup, dayTables: [...dayTables] };
-	}
+}
 
+/** `value` and `components` aggregated over the first source serving the request's dimensions. */
+function aggregateQuery(req: MetricRequest, def: MetricDefinition, raw: boolean, opts: BuildOptions): Omit<BuiltQuery, 'params'> {
+	const wanted = requestedDimensions(req);
 	// A rollup_*.sql source has no raw form: forceRaw skips it.
 	const candidates = raw ? def.sources.filter((s) => !s.file.startsWith('rollup_')) : def.sources;
 	const source = candidates.find((s) => wanted.every((d) => s.dimensions.includes(d)));
@@ -131,5 +151,5 @@ export function buildMetricQuery(req: MetricRequest, def: MetricDefinition | und
 	const sql = `SELECT\n\t${select}\nFROM (\n${base.sql}\n) AS base\nWHERE day >= {from:Date} AND day < {to:Date}${filterClause(req)}${
 		keys.length ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${keys.join(', ')}` : ''
 	}`;
-	return { file: `sql/metrics/${source.file}.sql`, sql, params, rollup: base.rollup, dayTables: base.dayTables };
+	return { file: `sql/metrics/${source.file}.sql`, sql, rollup: base.rollup, dayTables: base.dayTables };
 }

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { Dimension, MetricRequestInput } from '../../contracts/metrics.js';
+import type { Dimension, MetricRequest, MetricRequestInput } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { query, type Params } from '../warehouse/index.js';
 import { inPersonSlot } from '../http/person-slots.js';
-import { baseParams, MetricRequestError } from './build-query.js';
+import { baseParams, filterClause, MetricRequestError } from './build-query.js';
 import { getMetric, supportedDimensions } from './registry.js';
 import { parseMetricRequest } from './run.js';
 import { metricSql } from './sql-files.js';
@@ -41,7 +41,6 @@ export interface DrillResult {
 export async function runDrilldown(input: MetricRequestInput, opts: { limit?: number; signal?: AbortSignal } = {}): Promise<DrillResult> {
 	const req = parseMetricRequest(input);
 	const def = getMetric(req.metric);
-	if (!def) throw new MetricRequestError('metric', `${req.metric} is not implemented yet`);
 	if (!def.drilldown) throw new MetricRequestError('metric', `${req.metric} has no drill-down`);
 	const file = `sql/metrics/drill/${def.drilldown}.sql`;
 	if (!existsSync(sqlPath('metrics', 'drill', `${def.drilldown}.sql`))) {
@@ -50,25 +49,61 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 	const allowed = supportedDimensions(def);
 	const bad = Object.keys(req.filters).find((d) => !allowed.includes(d as Dimension));
 	if (bad) throw new MetricRequestError(bad, `${req.metric} cannot be filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
-
 	const limit = Math.max(1, Math.min(opts.limit ?? DRILL_PAGE_ROWS, DRILL_MAX_ROWS));
-	// Some drill files end in their own `LIMIT {limit:UInt32}` (the feed-health
-	// tables run them directly for a top 50). Here that inner limit is the cap of
-	// "all" rows, and the page size is a separate parameter: binding the page size
-	// to the inner limit made filters apply to the first page only and capped the
-	// reported total at the page size.
-	const params: Params = { ...baseParams(req), limit: DRILL_MAX_ROWS, page_limit: limit };
-	const inner = metricSql(`drill/${def.drilldown}`);
-	const tag = `drill:${req.metric}`;
+	const result = await queryRows(def.drilldown, req, { limit, count: true, tag: `drill:${req.metric}`, signal: opts.signal });
+	return {
+		metric: req.metric,
+		title: def.title,
+		from: req.from,
+		to: req.to,
+		...result,
+		total: result.total ?? result.rows.length,
+		limit,
+		hasUserRows: drilldownListsPeople(req.metric)
+	};
+}
+
+export interface RowsResult {
+	/** sql/metrics/drill/<name>.sql, and the exact statement and parameters run. */
+	file: string;
+	sql: string;
+	params: Params;
+	columns: { name: string; type: string }[];
+	rows: Record<string, unknown>[];
+	/** Rows matching before the limit, when asked for. */
+	total?: number;
+	/** Filters on columns the file does not have: reported, not silently dropped. */
+	ignoredFilters: string[];
+}
+
+/**
+ * The one way to run a rows query (drill-downs, the row tables of pages):
+ * sql/metrics/drill/<name>.sql over the request's period, with the metric
+ * parameters (period, what-if knobs). Filters go where the file puts its
+ * `/*filters*\/` marker (before its own grouping), else around it on the
+ * columns of the same name. Some files end in their own `LIMIT {limit:UInt32}`
+ * (a page's top N): that inner limit is `cap`, and the page size is a
+ * separate parameter, so filters and the total are not cut to the first page.
+ */
+export async function queryRows(
+	name: string,
+	req: MetricRequest,
+	opts: { limit: number; cap?: number; count?: boolean; numeric?: boolean; tag: string; signal?: AbortSignal }
+): Promise<RowsResult> {
+	const file = `sql/metrics/drill/${name}.sql`;
+	const params: Params = { ...baseParams(req), limit: opts.cap ?? DRILL_MAX_ROWS, page_limit: opts.limit };
+	const text = metricSql(`drill/${name}`);
+	const inside = text.includes(FILTERS_MARKER);
+	const inner = inside ? text.replace(FILTERS_MARKER, filterClause(req)) : text;
 	const columns = (
-		await query<{ name: string; type: string }>(`DESCRIBE TABLE (\n${inner}\n)`, { tag: `${tag}:describe`, params, signal: opts.signal })
+		await query<{ name: string; type: string }>(`DESCRIBE TABLE (\n${inner}\n)`, { tag: `${opts.tag}:describe`, params, signal: opts.signal })
 	).map((c) => ({ name: c.name, type: c.type }));
 	const names = new Set(columns.map((c) => c.name));
 	const ignoredFilters: string[] = [];
 	let where = '';
-	for (const [dim, values] of Object.entries(req.filters)) {
+	for (const [dim, values] of Object.entries(inside ? {} : req.filters)) {
 		if (!values?.length) continue;
-		// `dim` is a zod-enum dimension name checked above; values are parameters.
+		// `dim` is a zod-enum dimension name; values are parameters.
 		if (names.has(dim)) where += ` AND ${dim} IN {f_${dim}:Array(String)}`;
 		else ignoredFilters.push(dim);
 	}
@@ -76,22 +111,30 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 	const sql = `${body}\nLIMIT {page_limit:UInt32}`;
 	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
 	const [rows, count] = await Promise.all([
-		inPersonSlot(() => query<Record<string, unknown>>(sql, { tag, params, signal: opts.signal })),
-		inPersonSlot(() => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${tag}:count`, params, signal: opts.signal }))
+		inPersonSlot(() => query<Record<string, unknown>>(sql, { tag: opts.tag, params, signal: opts.signal })),
+		opts.count
+			? inPersonSlot(() => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${opts.tag}:count`, params, signal: opts.signal }))
+			: Promise.resolve(undefined)
 	]);
 	return {
-		metric: req.metric,
-		title: def.title,
-		from: req.from,
-		to: req.to,
 		file,
 		sql,
 		params,
 		columns,
-		rows,
-		total: Number(count[0]?.n ?? rows.length),
-		limit,
-		hasUserRows: drilldownListsPeople(req.metric),
+		rows: opts.numeric ? rows.map((r) => numericColumns(r, columns)) : rows,
+		total: count ? Number(count[0]?.n ?? rows.length) : undefined,
 		ignoredFilters
 	};
+}
+
+/** Where a rows file wants the request's filters, before its own grouping. */
+const FILTERS_MARKER = '/*filters*/';
+
+/** ClickHouse JSON gives 64-bit integers and Decimals as strings: numbers again, by the column's type, not its looks. */
+function numericColumns(row: Record<string, unknown>, columns: readonly { name: string; type: string }[]): Record<string, unknown> {
+	const out = { ...row };
+	for (const c of columns) {
+		if (/^(Nullable\()?(U?Int|Float|Decimal)/.test(c.type) && typeof out[c.name] === 'string') out[c.name] = Number(out[c.name]);
+	}
+	return out;
 }

@@ -1,50 +1,24 @@
-import type { Dimension, MetricId, MetricRequestInput, MetricRow } from '../../contracts/metrics.js';
-import type { MetricMeta, MetricPanel, MetricTileData } from '../../panel.js';
+import type { Dimension, MetricId, MetricRow } from '../../contracts/metrics.js';
+import type { MetricMeta } from '../../panel.js';
 import { addDays, type PageState } from '../../url-state.js';
 import { query } from '../warehouse/index.js';
-import { latestDataDay } from './page-state.js';
-import { metricPanel, metricTile } from './panel.js';
-import { metricSql } from './sql-files.js';
+import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
+import { metricPanel } from './panel.js';
+import { queryRows } from './drill.js';
+import { getMetric } from './registry.js';
+import { parseMetricRequest } from './run.js';
 
 /**
  * Server helpers of the Engagement and Feed health pages. Every number still
- * comes from `metricPanel` (= runMetric); this adds a short-lived cache (the
- * same panel appears in several charts, and the slop indicators are heavy),
- * side-by-side comparison tables, and the named row queries of sql/metrics/drill/.
+ * comes from `metricPanel` (= runMetric, with the panels' per-data-version
+ * cache); this adds side-by-side comparison tables and the rows behind a
+ * metric, cached the same way (one answer per request and data version).
  */
 
-const TTL_MS = 10 * 60_000;
-const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+const pageCache = new PerDataVersionCache<unknown>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 200 });
 
-/** Memoizes by key and by the latest day with data, so a load of new data is seen at once. */
-async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
-	const dataEnd = await latestDataDay().catch(() => null);
-	const k = `${dataEnd}|${key}`;
-	const hit = cache.get(k);
-	if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
-	if (cache.size > 500) cache.clear();
-	const value = make();
-	cache.set(k, { at: Date.now(), value });
-	value.catch(() => cache.delete(k));
-	return value;
-}
-
-export function cachedPanel(input: MetricRequestInput): Promise<MetricPanel> {
-	return cached(`panel:${JSON.stringify(input)}`, async () => {
-		const p = await metricPanel(input);
-		// Failures are not cached: the next load tries again.
-		if (!p.ok) throw Object.assign(new Error(p.error), { panel: p });
-		return p;
-	}).catch((e: Error & { panel?: MetricPanel }) => e.panel ?? metricPanel(input));
-}
-
-export function cachedTile(id: MetricId, state: Pick<PageState, 'from' | 'to' | 'filters'>): Promise<MetricTileData> {
-	const key = `tile:${id}:${JSON.stringify([state.from, state.to, state.filters])}`;
-	return cached(key, async () => {
-		const t = await metricTile(id, state);
-		if (!t.ok) throw Object.assign(new Error(t.error), { tile: t });
-		return t;
-	}).catch((e: Error & { tile?: MetricTileData }) => e.tile ?? metricTile(id, state));
+function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
+	return pageCache.get(key, make) as Promise<T>;
 }
 
 export interface ComparisonColumn {
@@ -72,7 +46,7 @@ export async function comparisonTable(state: PageState, dim: Dimension, columns:
 	const from = addDays(state.to, -days) > state.from ? addDays(state.to, -days) : state.from;
 	const period = { from, to: state.to };
 	const panels = await Promise.all(
-		columns.map((c) => cachedPanel({ metric: c.metric, ...period, grain: 'total', group_by: [dim], filters: state.filters }))
+		columns.map((c) => metricPanel({ metric: c.metric, ...period, grain: 'total', group_by: [dim], filters: state.filters }))
 	);
 	const rows = new Map<string, Record<string, string | number | null>>();
 	const metas: MetricMeta[] = [];
@@ -111,16 +85,19 @@ export interface RowsPanel {
 	error?: string;
 }
 
-/** Runs a named row query (sql/metrics/drill/<name>.sql) over the period; never throws. */
-export function rowsPanel(name: string, title: string, period: { from: string; to: string }, limit = 50): Promise<RowsPanel> {
+/**
+ * The rows behind a metric (its drill-down, sql/metrics/drill/<name>.sql) over
+ * the period, the first `limit` of them, run like every rows query (drill.ts);
+ * never throws.
+ */
+export function rowsPanel(metric: MetricId, title: string, period: { from: string; to: string }, limit = 50): Promise<RowsPanel> {
+	const name = getMetric(metric).drilldown ?? '';
 	const file = `sql/metrics/drill/${name}.sql`;
-	const params = { from: period.from, to: period.to, limit };
-	let sql = '';
-	return cached(`rows:${name}:${JSON.stringify(params)}`, async () => {
-		sql = metricSql(`drill/${name}`);
-		const rows = await query<MetricRow>(sql, { tag: `page:${name}`, params });
-		return { ok: true, title, file, sql, params, rows } satisfies RowsPanel;
-	}).catch((e: Error) => ({ ok: false, title, file, sql, params, rows: [], error: e.message.split('\n')[0]!.slice(0, 400) }));
+	return cached(`rows:${metric}:${JSON.stringify([period, limit])}`, async () => {
+		const req = parseMetricRequest({ metric, ...period });
+		const result = await queryRows(name, req, { limit, cap: limit, tag: `page:${name}` });
+		return { ok: true, title, file, sql: result.sql, params: result.params, rows: result.rows as MetricRow[] } satisfies RowsPanel;
+	}).catch((e: Error) => ({ ok: false, title, file, sql: '', params: {}, rows: [], error: e.message.split('\n')[0]!.slice(0, 400) }));
 }
 
 /**

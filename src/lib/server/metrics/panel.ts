@@ -1,7 +1,7 @@
-import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequestInput, type MetricRow } from '../../contracts/metrics.js';
+import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequestInput, type MetricRow, type Unit } from '../../contracts/metrics.js';
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
-import { getMetric, supportedDimensions, type MetricDefinition } from './registry.js';
+import { getMetric, listMetrics, supportedDimensions, type MetricDefinition } from './registry.js';
 import { QueryTimeoutError } from '../warehouse/index.js';
 import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 import { buildMetricQuery } from './build-query.js';
@@ -49,7 +49,7 @@ export function clearPanelCache(): void {
 }
 
 function titleOf(id: MetricId): string {
-	return getMetric(id)?.title ?? id.replaceAll('_', ' ');
+	return getMetric(id).title;
 }
 
 /** Drops page filters the metric cannot apply, and says which. */
@@ -99,18 +99,14 @@ function failure(id: MetricId, e: unknown): { ok: false; metric: MetricId; title
 	return { ok: false, metric: id, title: titleOf(id), error: message.split('\n')[0]!.slice(0, 400) };
 }
 
-function notRegistered(id: MetricId) {
-	return { ok: false as const, metric: id, title: titleOf(id), error: `${id} is not available yet`, unavailable: true };
-}
-
-export function isRegistered(id: MetricId): boolean {
-	return getMetric(id) !== undefined;
+/** Title and unit of every metric, from its definition: what pages label tiles and charts with. */
+export function metricHeadings(): Record<MetricId, { title: string; unit: Unit }> {
+	return Object.fromEntries(listMetrics().map((d) => [d.id, { title: d.title, unit: d.unit }])) as Record<MetricId, { title: string; unit: Unit }>;
 }
 
 /** One metric request → numbers + provenance, for a chart or table. */
 export async function metricPanel(input: MetricRequestInput): Promise<MetricPanel> {
 	const def = getMetric(input.metric);
-	if (!def) return notRegistered(input.metric);
 	const { input: applied, ignored } = applicableInput(def, input);
 	try {
 		const { response, query } = await runMetric(applied);
@@ -131,7 +127,6 @@ export async function metricTile(
 	opts: { sparkGrain?: 'day' | 'week' } = {}
 ): Promise<MetricTileData> {
 	const def = getMetric(id);
-	if (!def) return notRegistered(id);
 	const prev = previousPeriod(state);
 	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters });
 	try {
@@ -143,7 +138,7 @@ export async function metricTile(
 				rows.filter((r) => inPeriod(String(r.period))).reduce((acc, r) => acc + (num(r.value) ?? 0), 0);
 			const current = rows.filter((r) => String(r.period) >= state.from);
 			// Provenance shows the period-total query (built, not run): it gives the same number.
-			const shown = buildMetricQuery(parseMetricRequest(total), def);
+			const shown = buildMetricQuery(parseMetricRequest(total), getMetric);
 			return {
 				ok: true,
 				meta: meta(def, total, shown.file, shown.sql, shown.params, ignored),

@@ -4,7 +4,6 @@ import { inPersonSlot } from '../http/person-slots.js';
 import { buildMetricQuery, MetricRequestError, type BuiltQuery } from './build-query.js';
 import { currentDayTables } from './day-tables.js';
 import { getMetric } from './registry.js';
-import './all.js';
 
 export { MetricRequestError } from './build-query.js';
 
@@ -29,13 +28,13 @@ export async function runMetric(input: MetricRequestInput, opts: { signal?: Abor
 	const def = getMetric(req.metric);
 	// forceRaw (the benchmark's and tests' other path) reads neither rollups nor day tables.
 	const dayTables = opts.forceRaw ? undefined : await currentDayTables();
-	const built = buildMetricQuery(req, def, { forceRaw: opts.forceRaw, dayTables });
+	const built = buildMetricQuery(req, getMetric, { forceRaw: opts.forceRaw, dayTables });
 	// At most two uncached metric queries per person at once (http/person-slots.ts).
 	const rows = await inPersonSlot(() => query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal }));
 	return {
 		response: {
 			metric: req.metric,
-			unit: def!.unit,
+			unit: def.unit,
 			from: req.from,
 			to: req.to,
 			grain: req.grain,

@@ -13,9 +13,8 @@ export interface SqlFile {
  * The SQL files a metric is computed from, as written (includes listed as files
  * of their own, in the order first used): what the glossary links to.
  */
-export function metricSqlFiles(id: MetricId): SqlFile[] | undefined {
+export function metricSqlFiles(id: MetricId): SqlFile[] {
 	const def = getMetric(id);
-	if (!def) return undefined;
 	const names = [...def.sources.map((s) => s.file), ...(def.drilldown ? [`drill/${def.drilldown}`] : [])];
 	const out: SqlFile[] = [];
 	const seen = new Set<string>();

@@ -1,5 +1,6 @@
 import { json } from '@sveltejs/kit';
-import { cachedPanel, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
+import { metricPanel } from '$lib/server/metrics/panel';
+import { wholePeriodStart } from '$lib/server/metrics/engagement-panels';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { metricInput } from '$lib/url-state';
 import type { RequestHandler } from './$types';
@@ -12,6 +13,6 @@ import type { RequestHandler } from './$types';
  */
 export const GET: RequestHandler = async ({ url }) => {
 	const { state } = await resolvePageState(url, { days: 182, grain: 'week' });
-	const panel = await cachedPanel(metricInput(state, 'slop_index', { group_by: ['rec_arm'], period: wholePeriodStart(state) }));
+	const panel = await metricPanel(metricInput(state, 'slop_index', { group_by: ['rec_arm'], period: wholePeriodStart(state) }));
 	return json(panel);
 };

@@ -7,7 +7,6 @@ import { MetricRequestError } from '$lib/server/metrics/run';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { getMetric } from '$lib/server/metrics/registry';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
-import '$lib/server/metrics/all';
 import type { PageServerLoad } from './$types';
 
 /** The rows behind a metric for the URL's period and filters: first 1 000 on screen, CSV for all. */

@@ -1,7 +1,7 @@
-import type { Dimension } from '../../contracts/metrics.js';
-import { defineMetric } from './registry.js';
-import { groupKeys, groupOrder, inPeriod, periodSelect, ratioInterval, wilson } from './engagement-sql.js';
-import { filterClause } from './build-query.js';
+import type { Dimension } from '../../../contracts/metrics.js';
+import type { MetricDefinition, MetricTable } from '../definition.js';
+import { groupKeys, groupOrder, inPeriod, periodSelect, ratioInterval, wilson } from '../engagement-sql.js';
+import { filterClause } from '../build-query.js';
 
 // Engagement (product). Base rows: sql/metrics/engagement_*.sql. Every figure
 // counts human impressions only (is_internal excluded) and days are UTC.
@@ -17,10 +17,11 @@ const daily = [
 	{ file: 'engagement_daily', dimensions: IMPRESSION_DIMS }
 ];
 
-defineMetric({
+const satisfaction_rate = {
 	id: 'satisfaction_rate',
 	title: 'Satisfaction per impression',
 	unit: 'ratio',
+	page: '/engagement',
 	higherIsBetter: true,
 	definition:
 		'(likes + shares + follows + comments) / impressions, human impressions only. An impression with a like and a share counts 2, so this is actions per impression. ci_low/ci_high: 95 % ratio-estimator (delta-method) interval treating impressions as independent; impressions of one user are correlated, so read it as a lower bound on the noise.',
@@ -33,12 +34,13 @@ defineMetric({
 	},
 	drilldown: 'engagement_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const negative_rate = {
 	id: 'negative_rate',
 	title: 'Negative signals per impression',
 	unit: 'ratio',
+	page: '/engagement',
 	higherIsBetter: false,
 	definition:
 		'(not_interested + reports) / impressions, human impressions only (an impression with both counts 2). ci_low/ci_high: 95 % ratio-estimator interval over impressions.',
@@ -51,12 +53,13 @@ defineMetric({
 	},
 	drilldown: 'engagement_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const rapid_skip_rate = {
 	id: 'rapid_skip_rate',
 	title: 'Rapid-skip rate',
 	unit: 'ratio',
+	page: '/engagement',
 	higherIsBetter: false,
 	definition:
 		'Impressions watched less than 2 s or less than 10 % of the video duration / impressions, human impressions only. ci_low/ci_high: 95 % Wilson score interval.',
@@ -65,12 +68,13 @@ defineMetric({
 	components: { rapid_skips: 'sum(skips)', impressions: 'sum(imps)', ...wilson('sum(skips)', 'sum(imps)') },
 	drilldown: 'engagement_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const return_rate = {
 	id: 'return_rate',
 	title: 'Return rate (7 days)',
 	unit: 'ratio',
+	page: '/engagement',
 	higherIsBetter: true,
 	definition:
 		'Share of users active on day D (a human impression) who are active again on any of D+1..D+7, over user-days. Days whose D+7 is after the last day with data are left out (their return is not yet observable). Grouped by arm or mode, a user-day belongs to each arm/mode the user saw that day; the return may be on any arm. ci_low/ci_high: 95 % Wilson score interval over user-days.',
@@ -83,12 +87,13 @@ defineMetric({
 	},
 	drilldown: 'engagement_user_days',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const sessions = {
 	id: 'sessions',
 	title: 'Sessions',
 	unit: 'count',
+	page: '/engagement',
 	higherIsBetter: true,
 	definition:
 		'Human sessions, each on the UTC day of its first impression (a session crossing midnight counts once, on the day it started) and with the arm, mode, country, platform and surface of that impression. Components: distinct users, sessions per user, watch-hours per user (watch time of those sessions / users) and mean session length in minutes (end of the last impression − start of the first).',
@@ -103,12 +108,13 @@ defineMetric({
 	},
 	drilldown: 'engagement_sessions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const active_users = {
 	id: 'active_users',
 	title: 'Active users (DAU, WAU, MAU)',
 	unit: 'count',
+	page: '/engagement',
 	higherIsBetter: true,
 	definition:
 		'Per UTC day: DAU = distinct users with a human impression that day; WAU = distinct users in the 7 days ending that day; MAU = in the 28 days ending that day; stickiness = DAU / MAU. At week, month or total grain each is the average of its daily values. value = DAU. Windows reach back 27 days before the period, so the first 27 days of data under-count WAU/MAU.',
@@ -141,12 +147,13 @@ WHERE day >= {from:Date} AND day < {to:Date}${groupOrder(keys)}`;
 	},
 	drilldown: 'engagement_user_days',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const retention = {
 	id: 'retention',
 	title: 'Retention by signup week',
 	unit: 'ratio',
+	page: '/engagement',
 	higherIsBetter: true,
 	definition:
 		'For users who signed up in the period (internal accounts excluded), grouped by signup week (cohort = that Monday, UTC): share of the cohort active (a human impression) in week k after the cohort start, week 0 being the signup week. Rows: cohort, week, cohort_users, active_users, value, 95 % Wilson interval. Grain is ignored: the rows are the cohort triangle. A week appears only once observed whole.',
@@ -173,4 +180,7 @@ WHERE 1${filterClause(req)}${groupOrder(keys)}`;
 	},
 	drilldown: 'engagement_retention_users',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
+
+/** The engagement metrics, by id. */
+export const engagementMetrics = { satisfaction_rate, negative_rate, rapid_skip_rate, return_rate, sessions, active_users, retention } satisfies MetricTable;

@@ -1,11 +1,10 @@
-import type { Dimension, MetricRequest } from '../../contracts/metrics.js';
-import { defineMetric, type BaseSource } from './registry.js';
-import { filterClause, MetricRequestError, requestedDimensions, type BuildContext } from './build-query.js';
-import { groupKeys, groupOrder, inPeriod, meanInterval, periodSelect, ratioInterval, wilson } from './engagement-sql.js';
+import type { Dimension, MetricRequest } from '../../../contracts/metrics.js';
+import type { BaseSource, BuildContext, MetricDefinition, MetricTable } from '../definition.js';
+import { filterClause, MetricRequestError, requestedDimensions } from '../build-query.js';
+import { groupKeys, groupOrder, inPeriod, meanInterval, periodSelect, ratioInterval, wilson } from '../engagement-sql.js';
 import { IMPRESSION_DIMS } from './engagement.js';
-import { slopIndexSql } from './slop-index.js';
 
-// Slop-degeneration indicators (product, execs): docs/metrics.md. Base rows:
+// Slop-degeneration indicators (product, execs). Base rows:
 // sql/metrics/slop_*.sql (video-based) and engagement_*.sql (time-based). Human
 // impressions only; impressions of videos missing from `videos` are left out of
 // the video-based indicators.
@@ -28,10 +27,11 @@ function sourceFor(req: MetricRequest, sources: readonly BaseSource[]): string {
 	return source.file;
 }
 
-defineMetric({
+const feed_diversity = {
 	id: 'feed_diversity',
 	title: 'Feed diversity',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: true,
 	definition:
 		'Normalized Shannon entropy of the topics a user was shown in a day, averaged over user-days: H / ln(min(K, n)) with H = −Σ p_t ln p_t over topics, n the user-day’s impressions and K the number of distinct topics in the catalogue (1 = as varied as that many impressions allow). User-days with one impression are left out. Grouped by arm or mode, a user-day is split per arm/mode. ci_low/ci_high: 95 % normal interval of the mean over user-days.',
@@ -40,17 +40,18 @@ defineMetric({
 	components: { user_days: 'count(diversity)', ...meanInterval('diversity') },
 	drilldown: 'slop_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
 const CREATOR_SOURCES: readonly BaseSource[] = [
 	{ file: 'slop_creator_days', dimensions: VIDEO_DAY_DIMS },
 	{ file: 'slop_creator_impressions', dimensions: VIDEO_DIMS }
 ];
 
-defineMetric({
+const creator_concentration = {
 	id: 'creator_concentration',
 	title: 'Creator concentration (HHI)',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Herfindahl–Hirschman index of human impressions by creator in the period: Σ s_c², s_c = creator c’s share of impressions (1 = one creator gets everything, 1/N = N creators equally). top1pct_share: share of impressions going to the top 1 % of creators seen in the period (at least one creator). Not a sum of days: computed over the whole period and group.',
@@ -79,12 +80,13 @@ ${ctx.sql(file)}
 		return { file: `sql/metrics/${file}.sql`, sql };
 	},
 	drilldown: 'slop_creators'
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const near_duplicate_share = {
 	id: 'near_duplicate_share',
 	title: 'Near-duplicate share',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions whose video is a near duplicate of a video created earlier: the two captions share a MinHash bucket (ClickHouse wordShingleMinHash over word bigrams and ngramMinHash over character 4-grams, computed once per video into video_minhash) and the Jaccard index of their word-bigram sets is ≥ 0.8. Captions under 4 words only match an identical caption. ci_low/ci_high: 95 % Wilson score interval.',
@@ -95,12 +97,13 @@ defineMetric({
 	value: 'sum(dups) / nullIf(sum(imps), 0)',
 	components: { near_duplicates: 'sum(dups)', impressions: 'sum(imps)', ...wilson('sum(dups)', 'sum(imps)') },
 	drilldown: 'slop_near_duplicates'
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const remix_depth = {
 	id: 'remix_depth',
 	title: 'Remix depth',
 	unit: 'depth',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Mean number of remix_of hops from the video shown back to its original, over human impressions (an original is 0, a remix of a remix is 2; a remix of a video we do not have counts 1). p90: 90th percentile over impressions. remixed_share: share of impressions showing any remix.',
@@ -116,12 +119,13 @@ defineMetric({
 		impressions: 'sum(imps)'
 	},
 	drilldown: 'slop_remix_chains'
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const novelty = {
 	id: 'novelty',
 	title: 'Novelty',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: true,
 	definition:
 		'Share of human impressions that show a video less than 24 h old AND come from a creator the user had never been shown before (first impression ever of that creator for that user). fresh_share and new_creator_share give each condition alone. ci_low/ci_high: 95 % Wilson score interval.',
@@ -136,12 +140,13 @@ defineMetric({
 	},
 	drilldown: 'slop_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const long_session_share = {
 	id: 'long_session_share',
 	title: 'Long-session share',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Share of human sessions longer than 60 minutes (end of the last impression − start of the first), each session on the UTC day it started. ci_low/ci_high: 95 % Wilson score interval over sessions.',
@@ -150,12 +155,13 @@ defineMetric({
 	components: { long_sessions: 'countIf(duration_min > 60)', sessions: 'count()', ...wilson('countIf(duration_min > 60)', 'count()') },
 	drilldown: 'engagement_sessions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const late_night_share = {
 	id: 'late_night_share',
 	title: 'Late-night watch share',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Share of human watch time in impressions that started between 00:00 and 05:00 viewer local time (UTC ts + tz_offset_min). Impressions without tz_offset_min are left out of numerator and denominator (tz_watch_hours says how much time was classified). ci_low/ci_high: 95 % ratio-estimator interval over impressions.',
@@ -171,12 +177,13 @@ defineMetric({
 	},
 	drilldown: 'engagement_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const autoplay_share = {
 	id: 'autoplay_share',
 	title: 'Autoplay share of watch time',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Watch time of autoplayed human impressions / all human watch time. ci_low/ci_high: 95 % ratio-estimator interval over impressions.',
@@ -192,7 +199,7 @@ defineMetric({
 	},
 	drilldown: 'engagement_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
 const kinds = ['human', 'ai_assisted', 'ai_generated'] as const;
 
@@ -201,10 +208,11 @@ const VIDEO_MIX_SOURCES: readonly BaseSource[] = [
 	{ file: 'slop_video_mix', dimensions: VIDEO_DIMS }
 ];
 
-defineMetric({
+const ai_mix = {
 	id: 'ai_mix',
 	title: 'AI / human mix',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions by the creator_kind of the video (human, ai_assisted, ai_generated). Grouped by creator_kind, value is each kind’s share of its period and other groups; otherwise value is the ai_generated share with every kind’s share as components. ci_low/ci_high: 95 % Wilson score interval of value.',
@@ -213,7 +221,7 @@ defineMetric({
 	build: (req, ctx) => aiMixSql(req, ctx),
 	drilldown: 'slop_impressions',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
 function aiMixSql(req: MetricRequest, ctx: BuildContext): { file: string; sql: string } {
 	const keys = groupKeys(req);
@@ -251,10 +259,11 @@ ORDER BY ${keys.join(', ')}`;
 	return { file, sql };
 }
 
-defineMetric({
+const cameo_unconsented_share = {
 	id: 'cameo_unconsented_share',
 	title: 'Cameo without consent',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions of videos showing someone’s likeness (cameo_user_ids not empty) whose cameo_consent is not currently granted (none or revoked; the latest videos row counts). ci_low/ci_high: 95 % Wilson score interval.',
@@ -262,12 +271,13 @@ defineMetric({
 	value: 'sum(cameo_n) / nullIf(sum(imps), 0)',
 	components: { cameo_unconsented: 'sum(cameo_n)', impressions: 'sum(imps)', ...wilson('sum(cameo_n)', 'sum(imps)') },
 	drilldown: 'slop_watchlist'
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const copyright_share = {
 	id: 'copyright_share',
 	title: 'Copyright-flagged share',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Share of human impressions of videos flagged for copyright (copyright_flag on the latest videos row). ci_low/ci_high: 95 % Wilson score interval.',
@@ -275,12 +285,13 @@ defineMetric({
 	value: 'sum(copyright_n) / nullIf(sum(imps), 0)',
 	components: { copyright_flagged: 'sum(copyright_n)', impressions: 'sum(imps)', ...wilson('sum(copyright_n)', 'sum(imps)') },
 	drilldown: 'slop_watchlist'
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const divergence = {
 	id: 'divergence',
 	title: 'Engagement–satisfaction divergence',
 	unit: 'ratio',
+	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
 		'Week-over-week change of watch-hours per user minus week-over-week change of satisfaction per impression: (W / W′ − 1) − (S / S′ − 1), W = watch-hours / distinct users and S = positive actions / impressions over the 7 days ending on the day, W′ and S′ over the 7 days before. Positive and growing: people watch more but like it less. Needs 14 whole days of data (null before). At week, month or total grain: the value on the period’s last day with one (for Monday-based weeks that is exactly this week vs last week).',
@@ -289,7 +300,7 @@ defineMetric({
 	build: (req, ctx) => divergenceSql(req, ctx),
 	drilldown: 'engagement_user_days',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
 function divergenceSql(req: MetricRequest, ctx: BuildContext): { file: string; sql: string } {
 	const dims = req.group_by as string[];
@@ -338,14 +349,5 @@ ${ctx.sql('engagement_divergence_user_days')}
 	return { file: 'sql/metrics/engagement_divergence_user_days.sql', sql };
 }
 
-defineMetric({
-	id: 'slop_index',
-	title: 'Slop Index',
-	unit: 'index',
-	higherIsBetter: false,
-	definition:
-		'Mean of the slop indicators, each scored 0–100 against its own 28-day baseline: score = 50 + 25 × z, clamped to 0–100, where z = (daily value − baseline mean) / baseline standard deviation of daily values (σ floored at 1 % of |mean| so a flat baseline does not explode), signed so that higher always means more slop: diversity and novelty count when they fall; concentration (HHI), near-duplicate share, remix depth (mean), divergence, long-session share, late-night share, autoplay share, AI-generated share, cameo-without-consent share and copyright share count when they rise. 50 = at baseline, 100 = two standard deviations or more worse. Baseline: the 28 days before the period (or, when fewer than 7 of them have data, the period’s own first 28 days), per group. Daily index = mean of the available component scores; longer grains average the daily values. Always returned with every component score (<id>_score).',
-	sources: [{ file: 'slop_index', dimensions: IMPRESSION_DIMS }],
-	value: 'value',
-	build: (req, ctx) => ({ file: 'src/lib/server/metrics/slop-index.ts', sql: slopIndexSql(req, ctx) })
-});
+/** The slop metrics, by id. */
+export const slopMetrics = { feed_diversity, creator_concentration, near_duplicate_share, remix_depth, novelty, long_session_share, late_night_share, autoplay_share, ai_mix, cameo_unconsented_share, copyright_share, divergence } satisfies MetricTable;

@@ -1,13 +1,18 @@
-import { defineMetric } from './registry.js';
+import type { MetricDefinition, MetricTable } from '../definition.js';
 
 // Revenue and unit economics (execs, finance). Base rows: sql/metrics/revenue_daily.sql
 // (subscription + allocated ads per user and plan) and unit_economics_daily.sql
 // (revenue, allocated compute cost, GPU-hours and user-days per plan).
 
 /** Days in an average month (365.25 / 12): "per user per month" divides by user-days / this. */
-const DAYS_PER_MONTH = 30.4375;
+export const DAYS_PER_MONTH = 30.4375;
+const USER_MONTHS = `nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`;
 
-/** Every unit-economics metric returns the same parts, so one query fills a per-plan table row. */
+/**
+ * Every unit-economics metric returns the same parts, so one query fills a
+ * per-plan table row (Unit economics page) and the API, CSV and CLI give the
+ * same figures as that table.
+ */
 const ECONOMICS_PARTS = {
 	revenue_usd: 'sum(revenue)',
 	subscription_usd: 'sum(subscription)',
@@ -16,16 +21,22 @@ const ECONOMICS_PARTS = {
 	margin_usd: 'sum(revenue) - sum(cost)',
 	gpu_hours: 'sum(gpu_h)',
 	user_days: 'sum(user_day)',
-	users: 'uniqExactIf(user_id, user_day > 0)'
+	users: 'uniqExactIf(user_id, user_day > 0)',
+	arpu: `sum(revenue) / ${USER_MONTHS}`,
+	compute_cost_per_user: `sum(cost) / ${USER_MONTHS}`,
+	/** ARPU − compute cost per user: the same user-months divide both, so this is their difference exactly. */
+	arpu_minus_cost: `(sum(revenue) - sum(cost)) / ${USER_MONTHS}`,
+	gpu_hours_per_user_month: `sum(gpu_h) / ${USER_MONTHS}`
 } as const;
 
 const WHAT_IF =
 	' What-if knobs (Unit economics page) apply inside the same SQL: gpu_price_factor (rental and amortization), power_price_factor (electricity), free_quota_factor (free-plan user jobs\' GPU time; capacity flexes with demand, so spend moves by the hours removed at their cluster-day rate), utilization_target (where a cluster-day runs below it, spend shrinks by utilization / target).';
 
-defineMetric({
+const ad_revenue = {
 	id: 'ad_revenue',
 	title: 'Ad revenue',
 	unit: 'usd',
+	page: '/revenue',
 	higherIsBetter: true,
 	definition:
 		'Σ revenue_usd of the ad revenue file, by day (and country / platform where the file gives them; empty = all). Per plan: allocated to users pro rata to their human feed impressions that day (same country and platform when the row names them), the plan being the user\'s plan at the start of the day; ad rows without a matching impression stay "(unallocated)".',
@@ -35,12 +46,13 @@ defineMetric({
 	],
 	value: "sumIf(revenue_usd, source = 'ads')",
 	drilldown: 'ad_revenue'
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const revenue = {
 	id: 'revenue',
 	title: 'Revenue',
 	unit: 'usd',
+	page: '/',
 	higherIsBetter: true,
 	definition:
 		'Recognized subscription revenue (Stripe: each paid invoice line spread evenly over its service period by day, net of discounts, excluding tax; refunds and credit notes subtracted on their day) + ad revenue (the ad revenue file). By plan: subscription revenue of the plan the line was for, plus ads allocated to the plan\'s users pro rata to their human impressions.',
@@ -52,12 +64,13 @@ defineMetric({
 	},
 	drilldown: 'revenue_users',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const margin_per_gpu_hour = {
 	id: 'margin_per_gpu_hour',
 	title: 'Margin per GPU-hour',
 	unit: 'usd_per_gpu_hour',
+	page: '/',
 	higherIsBetter: true,
 	definition:
 		'(Revenue − compute spend) / utilized GPU-hours for the period. Per plan: (revenue from users on that plan − compute allocated to their generation jobs) / their jobs\' GPU-hours; allocation charges each job at its cluster-day cost per utilized GPU-hour, so the plans\' costs add up to spend. Feed pre-generation, internal and eval jobs are their own lines (no revenue), as are cluster-days with spend and no jobs ("(idle, no jobs)"); ad revenue no user can be matched to is "(unallocated)".' +
@@ -67,12 +80,13 @@ defineMetric({
 	components: ECONOMICS_PARTS,
 	drilldown: 'job_cost',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const gross_margin = {
 	id: 'gross_margin',
 	title: 'Gross margin',
 	unit: 'ratio',
+	page: '/',
 	higherIsBetter: true,
 	definition:
 		'(Revenue − compute spend) / revenue. Per plan: (the plan\'s revenue − compute allocated to its users\' jobs) / the plan\'s revenue. Compute is the only cost counted (it is a compute margin, before staff and other costs).' +
@@ -82,30 +96,35 @@ defineMetric({
 	components: ECONOMICS_PARTS,
 	drilldown: 'job_cost',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const arpu = {
 	id: 'arpu',
 	title: 'ARPU (per user per month)',
 	unit: 'usd_per_user',
+	page: '/unit-economics',
 	higherIsBetter: true,
 	definition: `Revenue / user-months: Σ revenue / (Σ user-days / ${DAYS_PER_MONTH}), i.e. average revenue per user per month (365.25 / 12 days), comparable across periods of any length. A user-day is a day a user had an account (signed up before it ended, not internal); their plan that day is the one at its start (no paid plan = free). users = distinct users with at least one such day.`,
 	sources: [{ file: 'unit_economics_daily', dimensions: ['plan'] }],
-	value: `sum(revenue) / nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`,
+	value: ECONOMICS_PARTS.arpu,
 	components: ECONOMICS_PARTS,
 	drilldown: 'revenue_users',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
-defineMetric({
+const compute_cost_per_user = {
 	id: 'compute_cost_per_user',
 	title: 'Compute cost per user (per month)',
 	unit: 'usd_per_user',
+	page: '/unit-economics',
 	higherIsBetter: false,
-	definition: `Compute allocated to the users' generation jobs / user-months: Σ allocated cost / (Σ user-days / ${DAYS_PER_MONTH}). Compare with ARPU on the same plan: the difference is what each user of the plan earns or costs per month.${WHAT_IF}`,
+	definition: `Compute allocated to the users' generation jobs / user-months: Σ allocated cost / (Σ user-days / ${DAYS_PER_MONTH}). Compare with ARPU on the same plan: the difference is what each user of the plan earns or costs per month, returned by every unit-economics metric as arpu_minus_cost (Σ revenue − Σ cost over the same user-months), beside gpu_hours_per_user_month (Σ GPU-hours of the users' jobs / user-months).${WHAT_IF}`,
 	sources: [{ file: 'unit_economics_daily', dimensions: ['plan'] }],
-	value: `sum(cost) / nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`,
+	value: ECONOMICS_PARTS.compute_cost_per_user,
 	components: ECONOMICS_PARTS,
 	drilldown: 'job_cost',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
+
+/** The economics metrics, by id. */
+export const economicsMetrics = { ad_revenue, revenue, margin_per_gpu_hour, gross_margin, arpu, compute_cost_per_user } satisfies MetricTable;

@@ -1,16 +1,17 @@
-// Revenue from Stripe (METRICS.md "Revenue"). Base rows: sql/metrics/subscription_revenue_daily.sql
+// Revenue from Stripe. Base rows: sql/metrics/subscription_revenue_daily.sql
 // (recognized revenue) and sql/metrics/mrr_daily.sql (MRR per customer, plan and day).
-import type { Grain, MetricRequest } from '../../contracts/metrics.js';
-import { periodExpr } from './build-query.js';
-import { defineMetric } from './registry.js';
-import { metricSql } from './sql-files.js';
+import type { Grain, MetricRequest } from '../../../contracts/metrics.js';
+import { periodExpr } from '../build-query.js';
+import type { MetricDefinition, MetricTable } from '../definition.js';
+import { metricSql } from '../sql-files.js';
 
 export const movements = ['new', 'expansion', 'contraction', 'churn', 'reactivation'] as const;
 
-defineMetric({
+const subscription_revenue = {
 	id: 'subscription_revenue',
 	title: 'Subscription revenue (recognized)',
 	unit: 'usd',
+	page: '/revenue',
 	higherIsBetter: true,
 	definition:
 		'Each line of a paid Stripe invoice spread evenly over its service period by the millisecond (whole cents, allocated by cumulative floor so a line adds up to exactly its amount), net of discounts and excluding tax; credit notes (excluding tax) subtracted on their effective day, refunds on the day they were made (a refund issued through a credit note counts once). USD only: other currencies are refused at ingest with a dead-letter reason. Plan from product metadata, price metadata, price lookup_key or product name.',
@@ -19,7 +20,7 @@ defineMetric({
 	components: { refunds_usd: "-sumIf(amount_usd, component != 'invoice_line')", paying_users: "uniqExactIf(user_id, component = 'invoice_line')" },
 	drilldown: 'subscription_revenue',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
 /** The last day of the period a day belongs to, clipped to the request. */
 function closingDay(grain: Grain, col: string): string {
@@ -43,10 +44,11 @@ ${metricSql('mrr_daily')}
 WHERE day >= {from:Date} AND day < {to:Date} AND day = ${closingDay(req.grain, 'day')}${plan}${keys.length ? `\nGROUP BY ${keys.join(', ')}\nORDER BY ${keys.join(', ')}` : ''}`;
 }
 
-defineMetric({
+const mrr = {
 	id: 'mrr',
 	title: 'MRR',
 	unit: 'usd',
+	page: '/revenue',
 	higherIsBetter: true,
 	definition:
 		'Monthly recurring revenue at the end of the period (the last day of each day/week/month, clipped to the request). For each subscription line of a paid or open invoice covering the end of a day: unit price × quantity normalized to a month (yearly / 12, weekly × 52 / 12, daily × 365 / 12), net of the discount applied to that line; a proration credit ("unused time") is negative, so a mid-period upgrade replaces the old price at once; a canceled subscription stops at its ended_at. Trials ($0 lines) count 0. Per plan, the plan of each line.',
@@ -55,7 +57,7 @@ defineMetric({
 	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: mrrSql(req) }),
 	drilldown: 'mrr_customers',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
 
 /**
  * Movements between the end of the day before the period and its last day:
@@ -113,10 +115,11 @@ LEFT JOIN levels AS lv ON lv.period = m.period${byPlan ? ' AND lv.plan = m.plan'
 ${keys.length ? `GROUP BY ${keys.map((k) => `m.${k}`).join(', ')}\nORDER BY ${keys.map((k) => `m.${k}`).join(', ')}` : ''}`;
 }
 
-defineMetric({
+const mrr_movements = {
 	id: 'mrr_movements',
 	title: 'MRR movements',
 	unit: 'usd',
+	page: '/revenue',
 	higherIsBetter: true,
 	definition:
 		"Change of MRR over the period, by movement: new (a customer's first MRR), reactivation (MRR again after a gap), expansion, contraction, churn (MRR falls to 0). Each day, each customer's total MRR change against the day before is classified; by plan the change is split across the plans involved (an upgrade shows a negative expansion in the old plan and a positive one in the new). opening_mrr (end of the day before the period) + Σ movements = closing_mrr (end of the period's last day), exactly.",
@@ -126,4 +129,7 @@ defineMetric({
 	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: movementsSql(req) }),
 	drilldown: 'mrr_changes',
 	drilldownHasUserRows: true
-});
+} satisfies MetricDefinition;
+
+/** The revenue metrics, by id. */
+export const revenueMetrics = { subscription_revenue, mrr, mrr_movements } satisfies MetricTable;
