@@ -94,8 +94,7 @@ describe('query builders', () => {
 				GROUP BY day
 			)
 			SELECT avg(d_value) AS value, avg(d_components) AS components_scored, avg(d_feed_diversity) AS feed_diversity_score, avg(d_creator_concentration) AS creator_concentration_score, avg(d_near_duplicate_share) AS near_duplicate_share_score, avg(d_remix_depth) AS remix_depth_score, avg(d_novelty) AS novelty_score, avg(d_divergence) AS divergence_score, avg(d_long_session_share) AS long_session_share_score, avg(d_late_night_share) AS late_night_share_score, avg(d_autoplay_share) AS autoplay_share_score, avg(d_ai_mix) AS ai_mix_score, avg(d_cameo_unconsented_share) AS cameo_unconsented_share_score, avg(d_copyright_share) AS copyright_share_score
-			FROM daily
-			SETTINGS max_execution_time = 90"
+			FROM daily"
 		`);
 	});
 

@@ -101,7 +101,8 @@ ${shifted(built.sql)}
 	return slopScoringSql(req, components, parts.join('\n\tUNION ALL\n'));
 }
 
-const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
+// Lower-case the first letter of a title in running text, but not of an acronym ("AI / human mix").
+const lowerFirst = (s: string) => (/^[A-Z]{2}/.test(s) ? s : s.charAt(0).toLowerCase() + s.slice(1));
 const titlesOf = (direction: 1 | -1) =>
 	SLOP_COMPONENTS.filter((c) => c.direction === direction)
 		.map((c) => lowerFirst(slopMetrics[c.id].title))
