@@ -17,6 +17,7 @@ const LISTS: Record<string, string> = {
 	products: 'product',
 	prices: 'price',
 	subscriptions: 'subscription',
+	coupons: 'coupon',
 	invoices: 'invoice',
 	credit_notes: 'credit_note',
 	charges: 'charge',

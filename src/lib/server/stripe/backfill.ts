@@ -20,8 +20,10 @@ export const backfillResources: readonly { type: StoredObjectType; name: string;
 	{ type: 'product', name: 'products', list: (s, p) => s.products.list(p) },
 	{ type: 'price', name: 'prices', list: (s, p) => s.prices.list(p) },
 	{ type: 'customer', name: 'customers', list: (s, p) => s.customers.list(p) },
+	{ type: 'coupon', name: 'coupons', list: (s, p) => s.coupons.list(p) },
 	// Canceled subscriptions are needed for churn: Stripe leaves them out unless status=all.
-	{ type: 'subscription', name: 'subscriptions', list: (s, p) => s.subscriptions.list({ ...p, status: 'all' }) },
+	// Discounts expanded: a subscription's coupons have no list endpoint of their own.
+	{ type: 'subscription', name: 'subscriptions', list: (s, p) => s.subscriptions.list({ ...p, status: 'all', expand: ['data.discounts'] }) },
 	{ type: 'invoice', name: 'invoices', list: (s, p) => s.invoices.list(p) },
 	{ type: 'credit_note', name: 'credit_notes', list: (s, p) => s.creditNotes.list(p) },
 	{ type: 'charge', name: 'charges', list: (s, p) => s.charges.list(p) },
