@@ -10,7 +10,8 @@ FROM (
 	SELECT customer_id, plan, point.1 AS day, sum(point.2) AS delta
 	FROM stripe_mrr_lines
 	ARRAY JOIN [(toDate(valid_from), mrr_usd), (toDate(valid_to), -mrr_usd)] AS point
-	WHERE toDate(valid_to) > toDate(valid_from) AND valid_from < toDateTime64({to:Date}, 3, 'UTC')
+	-- {mrr_source:String} is constant for the query: when subscriptions were asked for, nothing is read.
+	WHERE {mrr_source:String} = 'invoices' AND toDate(valid_to) > toDate(valid_from) AND valid_from < toDateTime64({to:Date}, 3, 'UTC')
 	GROUP BY customer_id, plan, day
 	HAVING delta != 0
 )

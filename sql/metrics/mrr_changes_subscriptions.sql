@@ -37,6 +37,8 @@ WITH
 			if({mrr_churn_at_request:UInt8} = 1 AND (cancel_at_period_end OR cancel_at IS NOT NULL OR status = 'canceled'),
 				coalesce(canceled_at, effective_at), NULL) AS cancel_request_at
 		FROM stripe_subscription_versions FINAL
+		-- Constant for the query: when invoices were asked for, no part of the table is read.
+		WHERE {mrr_source:String} = 'subscriptions'
 	),
 	-- The discounts each version lists that the policy counts: (from, to, percent_off, amount_off in cents).
 	version_discounts AS (

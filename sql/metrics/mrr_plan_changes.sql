@@ -5,8 +5,8 @@
 --                            (mrr_changes_subscriptions.sql)
 --   invoices                 the recurring lines of paid and open invoices over the
 --                            service period they cover (mrr_changes_invoices.sql)
--- The branch not chosen is a constant-false filter: ClickHouse drops it
--- before reading anything. Everything built on MRR (mrr_daily, the movements,
+-- Each branch also tests the source where it reads its tables, so the branch
+-- not chosen reads no rows. Everything built on MRR (mrr_daily, the movements,
 -- the drill-downs, the Revenue page's tables) reads this one relation.
 SELECT customer_id, plan, day, delta FROM ({{mrr_changes_subscriptions}}) WHERE {mrr_source:String} = 'subscriptions'
 UNION ALL

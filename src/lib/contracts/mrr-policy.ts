@@ -38,3 +38,11 @@ export const mrrPolicyLabels = {
 		request: 'churn when the cancellation is requested'
 	}
 } as const;
+
+/** The knobs a page URL sets (`?mrr_source=invoices…`); a bad value is dropped and reported, not fatal. */
+export function mrrPolicyFromSearchParams(sp: URLSearchParams): { policy: MrrPolicy; problem?: string } {
+	const raw = Object.fromEntries(Object.entries(mrrPolicyParams).flatMap(([knob, name]) => (sp.get(name) ? [[knob, sp.get(name)!]] : [])));
+	const parsed = mrrPolicy.safeParse(raw);
+	if (parsed.success) return { policy: parsed.data };
+	return { policy: {}, problem: `${parsed.error.issues[0]!.message}; the defaults are shown` };
+}
