@@ -1,12 +1,12 @@
 import type { Random } from './random.js';
-import { COUPON, PRICES, type Plan, type PriceKey } from './scenario.js';
+import { COUPON, LOYALTY_COUPON, PRICES, type Plan, type PriceKey } from './scenario.js';
 
 /**
  * Subscription billing of the story, emitted as Stripe event objects (the
  * shapes of Stripe's API: customer, product with metadata.plan, price with
  * lookup_key, customer.subscription.*, invoice.paid with lines carrying
  * period/amount/discount_amounts/proration, credit_note.created,
- * charge.refunded). Amounts in cents, times in Unix seconds.
+ * charge.refunded, customer.discount.created). Amounts in cents, times in Unix seconds.
  */
 
 const API_VERSION = '2025-09-30.clover';
@@ -30,6 +30,12 @@ interface Sub {
 	cancelAtPeriodEnd: boolean;
 	downgradeAtPeriodEnd: boolean;
 	ended: boolean;
+	/** Trialing until periodEnd, then billed from there. */
+	trialing?: boolean;
+	/** Collection paused: renewals bill nothing. */
+	paused?: boolean;
+	/** A forever coupon (LOYALTY_COUPON) on every invoice from now on. */
+	foreverDiscountId?: string;
 }
 
 export interface BillingHooks {
@@ -41,6 +47,7 @@ export class Billing {
 	private events: { created: number; seq: number; event: object }[] = [];
 	private seq = 0;
 	private prices: Record<PriceKey, Price>;
+	private loyaltyCouponCreated = false;
 	private subs: Sub[] = [];
 	private current = new Map<string, Sub>();
 	private customers = new Map<string, string>();
@@ -48,7 +55,7 @@ export class Billing {
 	creditNotes = 0;
 
 	constructor(
-		private readonly rng: Random,
+		private rng: Random,
 		private readonly hooks: BillingHooks,
 		catalogCreatedS: number
 	) {
@@ -80,15 +87,7 @@ export class Billing {
 
 	/** A free user subscribes at `at` (seconds). */
 	subscribe(userId: string, key: PriceKey, at: number, withCoupon: boolean): void {
-		let customer = this.customers.get(userId);
-		if (!customer) {
-			customer = `cus_${this.rng.token(14)}`;
-			this.customers.set(userId, customer);
-			this.emit('customer.created', at, {
-				id: customer, object: 'customer', created: at, email: `${userId}@users.loopmeter.example`, name: null,
-				currency: 'usd', delinquent: false, balance: 0, livemode: false, metadata: { user_id: userId }
-			});
-		}
+		const customer = this.customerFor(userId, at);
 		const price = this.prices[key];
 		const sub: Sub = {
 			id: `sub_${this.rng.token(24)}`, itemId: `si_${this.rng.token(14)}`, customer, userId, price, created: at,
@@ -99,9 +98,72 @@ export class Billing {
 		};
 		this.subs.push(sub);
 		this.current.set(userId, sub);
+		// The discount's own event (its id derived from the discount's, so the random stream stays as it was).
+		if (withCoupon) this.emitDiscount(sub, sub.discountId, COUPON.id, at, addMonths(at, COUPON.duration_in_months));
 		this.emit('customer.subscription.created', at, this.subscriptionObject(sub, 'active'));
 		this.invoice(sub, at + 30, 'subscription_create', [this.line(sub, sub.price, sub.periodStart, sub.periodEnd, sub.price.amount, false)]);
 		this.hooks.onPlanChange(userId, price.plan, at);
+	}
+
+	/**
+	 * Draw ids from another stream from now on: the billing beats run after the
+	 * story's own billing and must not shift what it drew.
+	 */
+	useRandom(rng: Random): void {
+		this.rng = rng;
+	}
+
+	/** A free user starts a trial of `days` days: $0 invoice now, billed from the trial's end (advanceTo). */
+	subscribeWithTrial(userId: string, key: PriceKey, at: number, days: number): void {
+		const customer = this.customerFor(userId, at);
+		const price = this.prices[key];
+		const sub: Sub = {
+			id: `sub_${this.rng.token(24)}`, itemId: `si_${this.rng.token(14)}`, customer, userId, price, created: at,
+			periodStart: at, periodEnd: at + days * DAY_S, discountedInvoicesLeft: 0, discountId: '',
+			cancelAtPeriodEnd: false, downgradeAtPeriodEnd: false, ended: false, trialing: true
+		};
+		this.subs.push(sub);
+		this.current.set(userId, sub);
+		this.emit('customer.subscription.created', at, this.subscriptionObject(sub, 'trialing'));
+		this.invoice(sub, at + 30, 'subscription_create', [this.line(sub, sub.price, sub.periodStart, sub.periodEnd, 0, false)]);
+	}
+
+	/** A plan change with proration_behavior=none: the subscription changes now, no invoice until the renewal. */
+	changePlanWithoutProration(userId: string, key: PriceKey, at: number): boolean {
+		const s = this.current.get(userId);
+		if (!s || s.trialing || s.price.key === key) return false;
+		const previous = { items: this.itemsObject(s) };
+		s.price = this.prices[key];
+		this.emit('customer.subscription.updated', at, this.subscriptionObject(s, 'active'), previous);
+		this.hooks.onPlanChange(userId, s.price.plan, at);
+		return true;
+	}
+
+	/** LOYALTY_COUPON (forever) added mid-period: no invoice now, every later invoice discounted. */
+	addForeverCoupon(userId: string, at: number): boolean {
+		const s = this.current.get(userId);
+		if (!s || s.foreverDiscountId) return false;
+		if (!this.loyaltyCouponCreated) {
+			this.loyaltyCouponCreated = true;
+			this.emit('coupon.created', at, {
+				id: LOYALTY_COUPON.id, object: 'coupon', name: LOYALTY_COUPON.name, percent_off: LOYALTY_COUPON.percent_off, amount_off: null, currency: null,
+				duration: 'forever', duration_in_months: null, created: at, livemode: false, valid: true, metadata: {}
+			});
+		}
+		const previous = { discounts: this.discountIds(s) };
+		s.foreverDiscountId = `di_${this.rng.token(24)}`;
+		this.emitDiscount(s, s.foreverDiscountId, LOYALTY_COUPON.id, at, null);
+		this.emit('customer.subscription.updated', at, this.subscriptionObject(s, 'active'), previous);
+		return true;
+	}
+
+	/** pause_collection set (or cleared): no invoices while paused; the period keeps running. */
+	setPaused(userId: string, paused: boolean, at: number): boolean {
+		const s = this.current.get(userId);
+		if (!s || s.trialing || Boolean(s.paused) === paused) return false;
+		s.paused = paused;
+		this.emit('customer.subscription.updated', at, this.subscriptionObject(s, 'active'), { pause_collection: paused ? null : { behavior: 'void', resumes_at: null } });
+		return true;
 	}
 
 	activeSubscription(userId: string): { plan: Plan; periodEnd: number; interval: 'month' | 'year' } | undefined {
@@ -191,6 +253,23 @@ export class Billing {
 				continue;
 			}
 			const previous = { items: this.itemsObject(s), current_period_start: s.periodStart, current_period_end: s.periodEnd };
+			if (s.trialing) {
+				// The trial converts: active from its end, first real invoice now.
+				s.trialing = false;
+				s.periodStart = at;
+				s.periodEnd = addInterval(at, s.price.interval);
+				this.emit('customer.subscription.updated', at, this.subscriptionObject(s, 'active'), { ...previous, status: 'trialing' });
+				this.invoice(s, at + 3600, 'subscription_cycle', [this.line(s, s.price, s.periodStart, s.periodEnd, s.price.amount, false)]);
+				this.hooks.onPlanChange(s.userId, s.price.plan, at);
+				continue;
+			}
+			if (s.paused) {
+				// Paused collection: the period rolls over, nothing is billed.
+				s.periodStart = at;
+				s.periodEnd = addInterval(at, s.price.interval);
+				this.emit('customer.subscription.updated', at, this.subscriptionObject(s, 'active'), previous);
+				continue;
+			}
 			if (s.downgradeAtPeriodEnd) {
 				s.price = this.prices.plus_monthly;
 				s.downgradeAtPeriodEnd = false;
@@ -213,6 +292,30 @@ export class Billing {
 
 	// ---------------------------------------------------------------- internals
 
+	private customerFor(userId: string, at: number): string {
+		let customer = this.customers.get(userId);
+		if (!customer) {
+			customer = `cus_${this.rng.token(14)}`;
+			this.customers.set(userId, customer);
+			this.emit('customer.created', at, {
+				id: customer, object: 'customer', created: at, email: `${userId}@users.loopmeter.example`, name: null,
+				currency: 'usd', delinquent: false, balance: 0, livemode: false, metadata: { user_id: userId }
+			});
+		}
+		return customer;
+	}
+
+	private emitDiscount(s: Sub, id: string, couponId: string, start: number, end: number | null): void {
+		this.emit('customer.discount.created', start, {
+			id, object: 'discount', customer: s.customer, subscription: s.id, start, end, invoice: null, invoice_item: null, promotion_code: null,
+			source: { type: 'coupon', coupon: couponId }
+		}, undefined, `evt_${id.slice(3)}`);
+	}
+
+	private discountIds(s: Sub): string[] {
+		return [...(s.discountedInvoicesLeft > 0 ? [s.discountId] : []), ...(s.foreverDiscountId ? [s.foreverDiscountId] : [])];
+	}
+
 	private lastInvoice = new Map<string, { id: string; amount: number; charge: string; paymentIntent: string; lineId: string; created: number }>();
 
 	private end(s: Sub, at: number): void {
@@ -223,16 +326,21 @@ export class Billing {
 	}
 
 	private line(s: Sub, price: Price, start: number, end: number, amount: number, proration: boolean) {
-		const discount = !proration && s.discountedInvoicesLeft > 0 ? Math.round((amount * COUPON.percent_off) / 100) : 0;
+		const percent = proration ? 0 : s.discountedInvoicesLeft > 0 ? COUPON.percent_off : s.foreverDiscountId ? LOYALTY_COUPON.percent_off : 0;
+		const discount = Math.round((amount * percent) / 100);
 		return {
 			id: `il_${this.rng.token(24)}`, object: 'line_item', amount, currency: 'usd',
 			description: `1 × ${price.plan === 'plus' ? 'Plus' : 'Pro'} (at $${(price.amount / 100).toFixed(2)} / ${price.interval})`,
-			discount_amounts: discount ? [{ amount: discount, discount: s.discountId }] : [], discountable: !proration,
-			discounts: discount ? [s.discountId] : [], livemode: false, metadata: {},
+			discount_amounts: discount ? [{ amount: discount, discount: this.lineDiscountId(s) }] : [], discountable: !proration,
+			discounts: discount ? [this.lineDiscountId(s)] : [], livemode: false, metadata: {},
 			period: { start, end }, quantity: 1, taxes: [],
 			pricing: { type: 'price_details', price_details: { price: price.id, product: price.product }, unit_amount_decimal: String(price.amount) },
 			parent: { type: 'subscription_item_details', subscription_item_details: { subscription: s.id, subscription_item: s.itemId, proration, invoice_item: null } }
 		};
+	}
+
+	private lineDiscountId(s: Sub): string {
+		return s.discountedInvoicesLeft > 0 ? s.discountId : (s.foreverDiscountId ?? '');
 	}
 
 	private invoice(s: Sub, at: number, reason: string, lines: ReturnType<Billing['line']>[], consumesDiscount = true): void {
@@ -247,7 +355,7 @@ export class Billing {
 		this.emit('invoice.paid', at, {
 			id, object: 'invoice', customer: s.customer, status: 'paid', billing_reason: reason, collection_method: 'charge_automatically',
 			currency: 'usd', created: at, period_start: lines[0]!.period.start, period_end: lines[0]!.period.end,
-			subtotal, subtotal_excluding_tax: subtotal, total_discount_amounts: discount ? [{ amount: discount, discount: s.discountId }] : [],
+			subtotal, subtotal_excluding_tax: subtotal, total_discount_amounts: discount ? [{ amount: discount, discount: this.lineDiscountId(s) }] : [],
 			total, total_excluding_tax: total, amount_due: Math.max(0, total), amount_paid: Math.max(0, total), amount_remaining: 0,
 			parent: { type: 'subscription_details', subscription_details: { subscription: s.id, metadata: { user_id: s.userId } } },
 			status_transitions: { finalized_at: at, paid_at: at, marked_uncollectible_at: null, voided_at: null },
@@ -267,17 +375,19 @@ export class Billing {
 		return {
 			id: s.id, object: 'subscription', customer: s.customer, status, currency: 'usd', created: s.created, start_date: s.created,
 			billing_cycle_anchor: s.created, cancel_at_period_end: s.cancelAtPeriodEnd, cancel_at: null, canceled_at: null, ended_at: null,
-			collection_method: 'charge_automatically', discounts: s.discountedInvoicesLeft > 0 ? [s.discountId] : [],
+			trial_start: s.trialing ? s.created : null, trial_end: s.trialing ? s.periodEnd : null,
+			pause_collection: s.paused ? { behavior: 'void', resumes_at: null } : null,
+			collection_method: 'charge_automatically', discounts: this.discountIds(s),
 			items: this.itemsObject(s), livemode: false, metadata: { user_id: s.userId }
 		};
 	}
 
-	private emit(type: string, created: number, object: object, previous?: object): void {
+	private emit(type: string, created: number, object: object, previous?: object, id?: string): void {
 		this.events.push({
 			created,
 			seq: this.seq++,
 			event: {
-				id: `evt_${this.rng.token(24)}`, object: 'event', api_version: API_VERSION, created, type, livemode: false, pending_webhooks: 0,
+				id: id ?? `evt_${this.rng.token(24)}`, object: 'event', api_version: API_VERSION, created, type, livemode: false, pending_webhooks: 0,
 				request: { id: null, idempotency_key: null }, data: previous ? { object, previous_attributes: previous } : { object }
 			}
 		});
@@ -299,6 +409,13 @@ export function addInterval(s: number, interval: 'month' | 'year'): number {
 	const m = d.getUTCMonth() + (interval === 'month' ? 1 : 0);
 	const lastDay = new Date(Date.UTC(y, m + 1, 0)).getUTCDate();
 	return Date.UTC(y, m, Math.min(d.getUTCDate(), lastDay), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()) / 1000;
+}
+
+/** `months` calendar months later (a repeating coupon's end). */
+function addMonths(s: number, months: number): number {
+	let t = s;
+	for (let i = 0; i < months; i++) t = addInterval(t, 'month');
+	return t;
 }
 
 function isoDay(s: number): string {

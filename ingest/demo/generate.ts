@@ -9,7 +9,7 @@ import { fleetRows, pickCluster, provisionedGpuHours } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
 import { Random } from './random.js';
-import { DAY, ROLLOUT_PLATEAU_SHARE, storyFor, type Plan, type PriceKey, type Story } from './scenario.js';
+import { BILLING_BEATS, DAY, ROLLOUT_PLATEAU_SHARE, storyFor, type Plan, type PriceKey, type Story } from './scenario.js';
 import { CsvFile, NdjsonFile } from './sinks.js';
 
 export interface GenerateOptions {
@@ -57,6 +57,8 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	const rngJobs = root.fork(4);
 	const rngBilling = root.fork(5);
 	const rngAds = root.fork(6);
+	// Forked after the others, so the billing beats draw without shifting any other stream.
+	const rngBeats = root.fork(7);
 
 	const users = makeUsers(rngUsers, opts.users, story);
 	const byId = new Map(users.map((u) => [u.id, u]));
@@ -365,6 +367,10 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	files.push({ source: 'videos', path: revocations.path, rows: revocations.rows });
 	files.push({ source: 'generation_jobs', path: jobsFile.path, rows: jobsFile.rows });
 
+	// The rest of the story's billing, then the beats (their accounts must exist before users.csv names them).
+	billing.advanceTo(story.endMs / 1000, decide);
+	billingBeats(billing, story, users, rngBeats);
+
 	// ------------------------------------------------------------- users (with their Stripe customer) and ad revenue
 	const usersFile = new CsvFile(path('users.csv'), ['user_id', 'signup_at', 'stripe_customer_id', 'country', 'is_internal'] as const);
 	for (const u of users) {
@@ -392,13 +398,60 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	adsFile.close();
 	if (opts.engagement !== false) files.push({ source: 'ad_revenue', path: adsFile.path, rows: adsFile.rows });
 
-	billing.advanceTo(story.endMs / 1000, decide);
 	const stripeFile = new NdjsonFile(path('stripe-events.ndjson'));
 	for (const e of billing.sortedEvents()) stripeFile.write(e);
 	stripeFile.close();
 	files.push({ source: 'stripe_events', path: stripeFile.path, rows: stripeFile.rows });
 	const paying = new Set(users.filter((u) => billing.customerOf(u.id)).map((u) => u.id));
 	return { files, impressions, story, users, videos, paying };
+}
+
+/**
+ * BILLING_BEATS: one account each for the subscription changes that come
+ * without an invoice (a downgrade and an upgrade without proration, a forever
+ * coupon, a trial, a pause), on users who never subscribed in the story, so
+ * nothing else the story drew changes. Their generation volume was drawn as
+ * free users: these accounts exist for the Revenue page's MRR, not for usage.
+ */
+function billingBeats(billing: Billing, story: Story, users: User[], rng: Random): void {
+	const beats = BILLING_BEATS;
+	if (story.days < 2 * beats.pause.startsDaysBeforeEnd) return;
+	const endS = story.endMs / 1000;
+	const dayS = (daysBeforeEnd: number) => endS - daysBeforeEnd * 86_400 + rng.int(3_600, 20 * 3_600);
+	const free = users.filter((u) => !u.internal && !billing.customerOf(u.id) && u.signupMs < story.startMs);
+	const pick = () => free.splice(rng.int(0, free.length - 1), 1)[0]!;
+	// Each beat is a small script; running them in time order keeps every subscription's renewals in sequence.
+	type Step = { at: number; run: () => void };
+	const steps: Step[] = [];
+	const stay = () => 'stay' as const;
+	const script = (...list: Step[]) => steps.push(...list);
+	const a = pick(), b = pick(), c = pick(), d = pick(), e = pick();
+	const aStart = dayS(beats.downgradeNoProration.startsDaysBeforeEnd);
+	script({ at: aStart, run: () => billing.subscribe(a.id, 'pro_monthly', aStart, false) });
+	const aAt = dayS(beats.downgradeNoProration.daysBeforeEnd);
+	script({ at: aAt, run: () => void billing.changePlanWithoutProration(a.id, 'plus_monthly', aAt) });
+	const bStart = dayS(beats.upgradeNoProration.startsDaysBeforeEnd);
+	script({ at: bStart, run: () => billing.subscribe(b.id, 'plus_monthly', bStart, false) });
+	const bAt = dayS(beats.upgradeNoProration.daysBeforeEnd);
+	script({ at: bAt, run: () => void billing.changePlanWithoutProration(b.id, 'pro_monthly', bAt) });
+	const cStart = dayS(beats.foreverCoupon.startsDaysBeforeEnd);
+	script({ at: cStart, run: () => billing.subscribe(c.id, 'plus_monthly', cStart, false) });
+	const cAt = dayS(beats.foreverCoupon.daysBeforeEnd);
+	script({ at: cAt, run: () => void billing.addForeverCoupon(c.id, cAt) });
+	// The trial starts at midnight so that it converts on its day, 14 days later.
+	const dStart = endS - beats.trial.startsDaysBeforeEnd * 86_400;
+	script({ at: dStart, run: () => billing.subscribeWithTrial(d.id, 'pro_monthly', dStart, beats.trial.startsDaysBeforeEnd - beats.trial.daysBeforeEnd) });
+	const eStart = dayS(beats.pause.startsDaysBeforeEnd);
+	script({ at: eStart, run: () => billing.subscribe(e.id, 'plus_monthly', eStart, false) });
+	const ePause = dayS(beats.pause.daysBeforeEnd);
+	const eResume = dayS(beats.pause.resumesDaysBeforeEnd);
+	script({ at: ePause, run: () => void billing.setPaused(e.id, true, ePause) }, { at: eResume, run: () => void billing.setPaused(e.id, false, eResume) });
+	billing.useRandom(rng);
+	for (const step of steps.sort((x, y) => x.at - y.at)) {
+		billing.advanceTo(step.at, stay);
+		step.run();
+	}
+	billing.advanceTo(endS, stay);
 }
 
 function splitKey(key: string): [number, string] {

@@ -49,6 +49,27 @@ export const PRICES = [
 export type PriceKey = (typeof PRICES)[number]['lookup_key'];
 
 export const COUPON = { id: 'LAUNCH25', name: 'Launch offer: 25% off for 3 months', percent_off: 25, duration_in_months: 3 } as const;
+/** The retention offer of the billing beats: a forever coupon added mid-period. */
+export const LOYALTY_COUPON = { id: 'LOYALTY20', name: 'Loyalty: 20% off, forever', percent_off: 20 } as const;
+
+/**
+ * Subscription changes that come without an invoice, one account each, so the
+ * Revenue page's MRR chart and waterfall show them on their day (MRR follows
+ * the subscription; invoices would show them only at the next renewal).
+ * Days count back from the end of the story.
+ */
+export const BILLING_BEATS = {
+	/** Pro → Plus mid-period with proration_behavior=none: a contraction of $180. */
+	downgradeNoProration: { startsDaysBeforeEnd: 75, daysBeforeEnd: 40 },
+	/** Plus → Pro mid-period without proration: an expansion of $180. */
+	upgradeNoProration: { startsDaysBeforeEnd: 62, daysBeforeEnd: 30 },
+	/** LOYALTY20 added to a Plus subscription mid-period: a contraction of $4. */
+	foreverCoupon: { startsDaysBeforeEnd: 70, daysBeforeEnd: 35 },
+	/** A 14-day Pro trial: 0 while trialing, new MRR of $200 when it converts. */
+	trial: { startsDaysBeforeEnd: 50, daysBeforeEnd: 36 },
+	/** A Plus subscription paused (pause_collection) and resumed: churn, then reactivation, of $20. */
+	pause: { startsDaysBeforeEnd: 80, daysBeforeEnd: 45, resumesDaysBeforeEnd: 25 }
+} as const;
 
 export const REC_ARMS = { control: 'control', degrading: 'rl-watchtime' } as const;
 /** Share of (non-internal) users served by `rl-watchtime` once the rollout has plateaued. */
@@ -105,6 +126,16 @@ export const SCENARIO = {
 	plans: PLANS,
 	prices: PRICES,
 	coupon: COUPON,
+	loyaltyCoupon: LOYALTY_COUPON,
+	/** Dates of the billing beats (BILLING_BEATS), as YYYY-MM-DD. */
+	billingBeats: {
+		downgradeNoProration: story.date(DEFAULT_DAYS - BILLING_BEATS.downgradeNoProration.daysBeforeEnd),
+		upgradeNoProration: story.date(DEFAULT_DAYS - BILLING_BEATS.upgradeNoProration.daysBeforeEnd),
+		foreverCoupon: story.date(DEFAULT_DAYS - BILLING_BEATS.foreverCoupon.daysBeforeEnd),
+		trialConverts: story.date(DEFAULT_DAYS - BILLING_BEATS.trial.daysBeforeEnd),
+		paused: story.date(DEFAULT_DAYS - BILLING_BEATS.pause.daysBeforeEnd),
+		resumed: story.date(DEFAULT_DAYS - BILLING_BEATS.pause.resumesDaysBeforeEnd)
+	},
 	recArms: REC_ARMS,
 	rolloutPlateauShare: ROLLOUT_PLATEAU_SHARE,
 	feedModes: FEED_MODES,

@@ -1,24 +1,24 @@
 -- MRR per customer, plan and day, as of the end of the day (USD per month,
--- Decimal with 9 decimals so that sums and differences are exact).
--- A subscription line counts on day D when it covers the end of D:
--- days [toDate(valid_from), toDate(valid_to)). Value and coverage: stripe_mrr_lines
--- (sql/migrations/0021_stripe_views.sql): recurring price × quantity normalized
--- to a month (year / 12, week × 52 / 12), net of the discount applied to the
--- line, proration credits negative, cut at the subscription's ended_at.
+-- Decimal with 9 decimals so that sums and differences are exact), from the
+-- source and policies of the request (mrr_plan_changes.sql): each level is the
+-- running sum of its changes and holds until the next change.
 -- Rows for days [{from:Date} - 1, {to:Date}): the day before the period is the
 -- opening level of MRR movements.
 SELECT m.day AS day, m.customer_id AS customer_id, if(cu.user_id != '', cu.user_id, concat('stripe:', m.customer_id)) AS user_id, m.plan AS plan, m.mrr_usd AS mrr_usd
 FROM (
-	SELECT d AS day, customer_id, plan, sum(mrr_usd) AS mrr_usd
+	SELECT d AS day, customer_id, plan, level AS mrr_usd
 	FROM (
-		SELECT customer_id, plan, mrr_usd,
-			greatest(toDate(valid_from), {from:Date} - 1) AS first_day,
-			least(toDate(valid_to), {to:Date}) AS end_day
-		FROM stripe_mrr_lines
-		WHERE valid_to >= toDateTime64({from:Date} - 1, 3, 'UTC') AND valid_from < toDateTime64({to:Date}, 3, 'UTC')
+		SELECT customer_id, plan, level,
+			greatest(day, {from:Date} - 1) AS first_day,
+			least(next_day, {to:Date}) AS end_day
+		FROM (
+			SELECT customer_id, plan, day,
+				sum(delta) OVER (PARTITION BY customer_id, plan ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level,
+				leadInFrame(day, 1, {to:Date}) OVER (PARTITION BY customer_id, plan ORDER BY day ROWS BETWEEN CURRENT ROW AND 1 FOLLOWING) AS next_day
+			FROM ({{mrr_plan_changes}})
+		)
+		WHERE level != 0 AND next_day >= {from:Date}
 	)
 	ARRAY JOIN arrayMap(i -> first_day + i, range(toUInt32(if(end_day > first_day, dateDiff('day', first_day, end_day), 0)))) AS d
-	GROUP BY day, customer_id, plan
-	HAVING mrr_usd != 0
 ) AS m
 LEFT JOIN stripe_customer_users AS cu ON cu.customer_id = m.customer_id

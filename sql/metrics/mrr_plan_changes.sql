@@ -1,17 +1,13 @@
 -- MRR changes per customer, plan and day, for every day before {to:Date}
--- (history included: levels are running sums of these). A subscription line
--- worth v per month that covers days [a, b) adds +v on a and -v on b (see
--- stripe_mrr_lines and mrr_daily for which days a line covers), so a
--- customer's MRR on day D is the sum of its changes on days <= D. Working on
--- changes rather than on every covered day keeps MRR movements proportional
--- to the number of invoice lines, not to subscribers × days.
-SELECT customer_id, plan, day, delta
-FROM (
-	SELECT customer_id, plan, point.1 AS day, sum(point.2) AS delta
-	FROM stripe_mrr_lines
-	ARRAY JOIN [(toDate(valid_from), mrr_usd), (toDate(valid_to), -mrr_usd)] AS point
-	WHERE toDate(valid_to) > toDate(valid_from) AND valid_from < toDateTime64({to:Date}, 3, 'UTC')
-	GROUP BY customer_id, plan, day
-	HAVING delta != 0
-)
-WHERE day < {to:Date}
+-- (history included: levels are running sums of these), from the source the
+-- request chose ({mrr_source:String}, a zod enum in src/lib/contracts/mrr-policy.ts):
+--   subscriptions (default)  each subscription's state over time, as Stripe counts MRR
+--                            (mrr_changes_subscriptions.sql)
+--   invoices                 the recurring lines of paid and open invoices over the
+--                            service period they cover (mrr_changes_invoices.sql)
+-- Each branch also tests the source where it reads its tables, so the branch
+-- not chosen reads no rows. Everything built on MRR (mrr_daily, the movements,
+-- the drill-downs, the Revenue page's tables) reads this one relation.
+SELECT customer_id, plan, day, delta FROM ({{mrr_changes_subscriptions}}) WHERE {mrr_source:String} = 'subscriptions'
+UNION ALL
+SELECT customer_id, plan, day, delta FROM ({{mrr_changes_invoices}}) WHERE {mrr_source:String} = 'invoices'

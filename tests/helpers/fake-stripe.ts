@@ -17,6 +17,7 @@ const LISTS: Record<string, string> = {
 	products: 'product',
 	prices: 'price',
 	subscriptions: 'subscription',
+	coupons: 'coupon',
 	invoices: 'invoice',
 	credit_notes: 'credit_note',
 	charges: 'charge',
@@ -98,6 +99,12 @@ export async function startFakeStripe(opts: FakeStripeOptions): Promise<FakeStri
 		return { object: 'list', url, has_more: hasMore, data: slice.map(({ _seq, ...o }) => (void _seq, o)) };
 	};
 
+	/** `types[]` (the SDK sends types[0], types[1]…), with Stripe's `*` wildcard: only events of those types. */
+	const ofTypes = (list: Obj[], sp: URLSearchParams): Obj[] => {
+		const patterns = [...sp].filter(([k]) => /^types(\[\d*\])?$/.test(k)).map(([, v]) => new RegExp(`^${v.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`));
+		return patterns.length ? list.filter((e) => patterns.some((p) => p.test(String(e.type)))) : list;
+	};
+
 	const withInlineLines = (inv: Obj): Obj => {
 		const lines = inv.lines as { data: unknown[] };
 		return { ...inv, lines: { ...lines, data: lines.data.slice(0, inline), has_more: lines.data.length > inline } };
@@ -122,7 +129,7 @@ export async function startFakeStripe(opts: FakeStripeOptions): Promise<FakeStri
 		if (parts.length === 2 && parts[1] === 'events') {
 			const missing = unknownCursor(events, q);
 			if (missing) return send(400, { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such event: '${missing}'`, param: 'ending_before' } });
-			return send(200, page(events, q, '/v1/events'));
+			return send(200, page(ofTypes(events, url.searchParams), q, '/v1/events'));
 		}
 		if (parts.length === 2 && LISTS[parts[1]!]) {
 			const type = LISTS[parts[1]!]!;

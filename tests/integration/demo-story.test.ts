@@ -23,6 +23,9 @@ let load: { impressions: number; seconds: number; cpuSeconds: number };
 async function rows(input: Omit<MetricRequestInput, 'grain'> & { grain?: MetricRequestInput['grain'] }): Promise<MetricRow[]> {
 	return (await runMetric({ grain: 'total', ...input } as MetricRequestInput)).response.rows;
 }
+function addDay(iso: string): string {
+	return new Date(Date.parse(`${iso}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+}
 async function byArm(metric: MetricRequestInput['metric'], period: { from: string; to: string } = AFTER): Promise<Record<string, number>> {
 	const r = await rows({ metric, ...period, group_by: ['rec_arm'] });
 	return Object.fromEntries(r.map((x) => [String(x.rec_arm), Number(x.value)]));
@@ -149,6 +152,32 @@ describe('demo scenario, small scale, loaded through ingest', () => {
 		expect(share).toBeLessThan(0.15);
 		const revenue = await rows({ metric: 'revenue', from: SCENARIO.start, to: SCENARIO.end });
 		expect(Number(revenue[0]!.value)).toBeGreaterThan(0);
+	});
+
+	it('billing beats without an invoice show on their day in MRR (and only at the renewal with mrr_source=invoices)', async () => {
+		const { runDrilldown } = await import('../../src/lib/server/metrics/drill.js');
+		const beats = SCENARIO.billingBeats;
+		const days = Object.values(beats).sort();
+		const changesBySource = async (source: 'subscriptions' | 'invoices') =>
+			(await runDrilldown({ metric: 'mrr_movements', from: days[0]!, to: addDay(days.at(-1)!), grain: 'total', mrr: { source } }, { limit: 100_000 })).rows.map(
+				(r) => ({ day: String(r.day), change: `${r.movement} ${r.prev_plan || '-'}→${r.cur_plan || '-'} ${Number(r.delta)}` })
+			);
+		const bySource = { subscriptions: await changesBySource('subscriptions'), invoices: await changesBySource('invoices') };
+		const changesOn = async (day: string, source: 'subscriptions' | 'invoices') => bySource[source].filter((r) => r.day === day).map((r) => r.change);
+		// BILLING_BEATS (ingest/demo/scenario.ts): each change is the only one of its kind on its day's account.
+		const expected: [string, string][] = [
+			[beats.downgradeNoProration, 'contraction pro→plus -180'],
+			[beats.upgradeNoProration, 'expansion plus→pro 180'],
+			[beats.foreverCoupon, 'contraction plus→plus -4'], // 20 % of $20, forever
+			[beats.trialConverts, 'new -→pro 200'],
+			[beats.paused, 'churn plus→- -20'],
+			[beats.resumed, 'reactivation -→plus 20']
+		];
+		for (const [day, change] of expected) {
+			expect(await changesOn(day, 'subscriptions'), `${day}: ${change}`).toContain(change);
+			// The invoice view waits for an invoice (the trial's first invoice does come on its day).
+			if (!change.startsWith('new')) expect(await changesOn(day, 'invoices'), `${day} (invoices): ${change}`).not.toContain(change);
+		}
 	});
 
 	it('excludes the heavy internal and bot traffic from human metrics', async () => {

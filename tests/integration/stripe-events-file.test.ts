@@ -19,7 +19,7 @@ const lines = [
 	JSON.stringify(good[0]),
 	'{"id": "evt_trunc", "type": "customer.created", ', // line 2: not JSON
 	JSON.stringify({ ...good[1], data: { object: { ...(good[1]!.data as { object: object }).object, id: undefined } } }), // line 3: object without id
-	JSON.stringify({ id: 'evt_coupon', object: 'event', type: 'coupon.created', created: 1, data: { object: { object: 'coupon', id: 'SAVE' } } }), // line 4: not used
+	JSON.stringify({ id: 'evt_promo', object: 'event', type: 'promotion_code.created', created: 1, data: { object: { object: 'promotion_code', id: 'promo_SAVE' } } }), // line 4: not used (coupons are, since MRR nets them)
 	'',
 	...good.slice(2).map((e) => JSON.stringify(e))
 ];
@@ -53,7 +53,7 @@ describe('Stripe event files', () => {
 		expect(r.outcome).toBe('succeeded');
 		expect(r.rows_read).toBe(lines.filter(Boolean).length);
 		// The stopped run above had already applied its only chunk: this run finds them all applied.
-		expect(r.rows_duplicate).toBe(good.length - 1 + 1); // good lines but line 3, plus the ignored coupon event (in the ledger too)
+		expect(r.rows_duplicate).toBe(good.length - 1 + 1); // good lines but line 3, plus the ignored promotion code event (in the ledger too)
 		expect(r.rows_rejected).toBe(2);
 		expect(await count('stripe_events')).toBe(good.length);
 		expect(r.examples.map((e) => [e.line, e.field])).toEqual([[2, '(line)'], [3, 'data.object.id']]);
@@ -71,7 +71,7 @@ describe('Stripe event files', () => {
 		writeFileSync(gz, gzipSync(lines.join('\n') + '\n'));
 		const r = await ingestStripeEventsFile(gz, {});
 		expect(r.rows_loaded).toBe(0);
-		expect(r.rows_duplicate).toBe(good.length - 1 + 1); // + the ignored coupon event, also in the ledger
+		expect(r.rows_duplicate).toBe(good.length - 1 + 1); // + the ignored promotion code event, also in the ledger
 		expect(await query('SELECT * EXCEPT (ingested_at) FROM stripe_invoice_lines FINAL ORDER BY ALL', { tag: 'test' })).toEqual(before);
 		// A different file (other bytes, other hash) with the same bad lines has its own dead letters.
 		expect(await count("dead_letters WHERE source = 'stripe_events'")).toBe(4);

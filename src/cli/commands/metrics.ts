@@ -8,9 +8,13 @@ const command: Command = {
 	summary: 'compute a metric for a period (JSON or CSV), the same query the dashboard runs',
 	help: `loopmeter metrics <metric> --from YYYY-MM-DD --to YYYY-MM-DD [--grain day|week|month|total]
                   [--by dim[,dim]] [--filter dim=v1,v2 ...] [--json | --csv]
+                  [--mrr-source subscriptions|invoices] [--mrr-discounts forever|recurring|gross]
+                  [--mrr-churn period_end|request]
 
 Periods are half-open [from, to), UTC. Prints the metric as JSON (default) or CSV;
-definitions in docs/metrics.md and on the Glossary page. Example:
+definitions in docs/metrics.md and on the Glossary page. The --mrr-* options
+choose how mrr and mrr_movements are counted (defaults: LOOPMETER_MRR_SOURCE,
+LOOPMETER_MRR_DISCOUNTS, LOOPMETER_MRR_CHURN). Example:
   loopmeter metrics compute_spend --from 2026-10-01 --to 2026-11-01 --grain week --by cluster
 
 Metrics: ${metricIds.join(', ')}`,
@@ -22,7 +26,10 @@ Metrics: ${metricIds.join(', ')}`,
 			by: { type: 'string' },
 			filter: { type: 'string', multiple: true },
 			json: { type: 'boolean' },
-			csv: { type: 'boolean' }
+			csv: { type: 'boolean' },
+			'mrr-source': { type: 'string' },
+			'mrr-discounts': { type: 'string' },
+			'mrr-churn': { type: 'string' }
 		});
 		const [metric, ...extra] = positionals;
 		if (!metric || extra.length) throw new UsageError('give exactly one metric id; see `loopmeter metrics --help`');
@@ -39,7 +46,8 @@ Metrics: ${metricIds.join(', ')}`,
 			to: values.to ?? '',
 			grain: values.grain,
 			group_by: values.by ? values.by.split(',') : undefined,
-			filters
+			filters,
+			mrr: mrrPolicyOf(values)
 		} as MetricRequestInput;
 		try {
 			const { response } = await runMetric(input);
@@ -50,4 +58,12 @@ Metrics: ${metricIds.join(', ')}`,
 		}
 	}
 };
+/** The --mrr-* options given (validated with the request: a bad value names its option). */
+function mrrPolicyOf(values: { 'mrr-source'?: string; 'mrr-discounts'?: string; 'mrr-churn'?: string }): Record<string, string> | undefined {
+	const policy = Object.fromEntries(
+		Object.entries({ source: values['mrr-source'], discounts: values['mrr-discounts'], churn: values['mrr-churn'] }).filter(([, v]) => v !== undefined)
+	) as Record<string, string>;
+	return Object.keys(policy).length ? policy : undefined;
+}
+
 export default command;

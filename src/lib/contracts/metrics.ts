@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { mrrPolicy, mrrPolicyParams, type MrrPolicy } from './mrr-policy.js';
 
 /** Metric ids: the API path, CLI argument and CSV file name. Each has one definition (src/lib/server/metrics/registry.ts). */
 export const metricIds = [
@@ -68,7 +69,9 @@ export const metricRequest = z
 		grain: grain.default('day'),
 		group_by: z.array(dimension).max(3, 'at most 3 group-by dimensions').default([]),
 		filters: z.partialRecord(dimension, z.array(z.string().max(200)).min(1).max(200)).default({}),
-		what_if: whatIf.optional()
+		what_if: whatIf.optional(),
+		/** MRR source and revenue policies (mrr, mrr_movements); unset knobs take the configured default. */
+		mrr: mrrPolicy.optional()
 	})
 	.refine((r) => r.from < r.to, { message: 'must be after from (periods are half-open [from, to))', path: ['to'] })
 	.refine((r) => new Set(r.group_by).size === r.group_by.length, { message: 'repeats a dimension', path: ['group_by'] });
@@ -99,6 +102,8 @@ export function requestFromSearchParams(metric: string, sp: URLSearchParams): Me
 		if ((dimensions as readonly string[]).includes(k)) filters[k] = list(v) ?? [];
 		else if (k.startsWith('what_if.')) wi[k.slice(8)] = Number(v);
 	}
+	const mrr: Record<string, string> = {};
+	for (const [knob, name] of Object.entries(mrrPolicyParams)) if (sp.get(name)) mrr[knob] = sp.get(name)!;
 	return {
 		metric: metric as MetricId,
 		from: sp.get('from') ?? '',
@@ -106,7 +111,8 @@ export function requestFromSearchParams(metric: string, sp: URLSearchParams): Me
 		grain: (sp.get('grain') ?? undefined) as Grain | undefined,
 		group_by: list(sp.get('by')) as Dimension[] | undefined,
 		filters,
-		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined
+		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined,
+		mrr: Object.keys(mrr).length ? (mrr as MrrPolicy) : undefined
 	};
 }
 
@@ -116,6 +122,7 @@ export function searchParamsFromRequest(r: MetricRequestInput): URLSearchParams 
 	if (r.group_by?.length) sp.set('by', r.group_by.join(','));
 	for (const [k, v] of Object.entries(r.filters ?? {})) if (v?.length) sp.set(k, v.join(','));
 	for (const [k, v] of Object.entries(r.what_if ?? {})) if (v !== undefined) sp.set(`what_if.${k}`, String(v));
+	for (const [k, v] of Object.entries(r.mrr ?? {})) if (v) sp.set(mrrPolicyParams[k as keyof MrrPolicy], v);
 	return sp;
 }
 

@@ -1,6 +1,7 @@
 import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { mrrChurnPolicies, mrrDiscountPolicies, mrrSources } from '../contracts/mrr-policy.js';
 
 /**
  * Default memory cap of the embedded warehouse: 1.25 GiB, or a quarter of the
@@ -31,6 +32,10 @@ const envSchema = z
 		STRIPE_PLAN_METADATA_KEY: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'STRIPE_PLAN_METADATA_KEY must be a metadata key').default('plan'),
 		/** lookup_key → plan, e.g. "pro_monthly=pro,pro_yearly=pro"; unlisted keys map to their first word ("plus_monthly" → plus). */
 		STRIPE_PLAN_LOOKUP_KEYS: z.string().regex(/^([^=,]+=[^=,]+)(,[^=,]+=[^=,]+)*$/, 'STRIPE_PLAN_LOOKUP_KEYS must look like lookup_key=plan,lookup_key=plan').optional(),
+		// MRR source and revenue policies when a request does not choose (src/lib/contracts/mrr-policy.ts, docs/revenue.md).
+		LOOPMETER_MRR_SOURCE: z.enum(mrrSources, { message: `LOOPMETER_MRR_SOURCE must be one of: ${mrrSources.join(', ')}` }).default('subscriptions'),
+		LOOPMETER_MRR_DISCOUNTS: z.enum(mrrDiscountPolicies, { message: `LOOPMETER_MRR_DISCOUNTS must be one of: ${mrrDiscountPolicies.join(', ')}` }).default('forever'),
+		LOOPMETER_MRR_CHURN: z.enum(mrrChurnPolicies, { message: `LOOPMETER_MRR_CHURN must be one of: ${mrrChurnPolicies.join(', ')}` }).default('period_end'),
 		LOOPMETER_QUERY_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
 		/**
 		 * Embedded warehouse: the most memory (MiB) its queries may hold together

@@ -5,6 +5,8 @@ import { refundRows, topMovers } from '$lib/server/stripe/report';
 import { cachedPageTable } from '$lib/server/cache/page-tables';
 import { addDays, metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
+import { mrrPolicyFromSearchParams } from '$lib/contracts/mrr-policy';
+import { resolveMrrPolicy } from '$lib/server/metrics/mrr-policy';
 import type { PageServerLoad } from './$types';
 
 /** First day of the month `months` before the month of `iso`. */
@@ -23,8 +25,12 @@ function monthStart(iso: string, months = 0): string {
 export const load: PageServerLoad = async ({ url }) => {
 	const ps = await resolvePageState(url);
 	const { state } = ps;
-	const trend = (id: MetricId, group_by: Dimension[] = []) => metricPanel(metricInput(state, id, { group_by }));
-	const total = (id: MetricId, group_by: Dimension[] = []) => metricPanel(metricInput(state, id, { grain: 'total', group_by }));
+	// MRR source and revenue policies chosen on the page (?mrr_source=…), else the configured defaults.
+	const { policy: mrr, problem: policyProblem } = mrrPolicyFromSearchParams(url.searchParams);
+	const isMrr = (id: MetricId) => id === 'mrr' || id === 'mrr_movements';
+	const withPolicy = (id: MetricId, input: ReturnType<typeof metricInput>) => (isMrr(id) ? { ...input, mrr } : input);
+	const trend = (id: MetricId, group_by: Dimension[] = []) => metricPanel(withPolicy(id, metricInput(state, id, { group_by })));
+	const total = (id: MetricId, group_by: Dimension[] = []) => metricPanel(withPolicy(id, metricInput(state, id, { grain: 'total', group_by })));
 
 	// The bridge shows whole months: those the period touches, and at least the six ending with it.
 	const lastDay = addDays(state.to, -1);
@@ -34,17 +40,18 @@ export const load: PageServerLoad = async ({ url }) => {
 		...ps,
 		bridge,
 		headings: metricHeadings(),
+		mrrPolicy: { chosen: mrr, resolved: resolveMrrPolicy(mrr), problem: policyProblem },
 		options: await filterOptions([{ dim: 'plan', label: 'Plan' }]),
 		tiles: {
-			mrr: metricTile('mrr', state),
+			mrr: metricTile('mrr', state, { mrr }),
 			subscription_revenue: metricTile('subscription_revenue', state),
 			revenue: metricTile('revenue', state),
 			ad_revenue: metricTile('ad_revenue', state)
 		},
 		charts: {
-			mrr: metricPanel(metricInput(state, 'mrr', { grain: 'day' })),
-			mrrByPlan: metricPanel(metricInput(state, 'mrr', { grain: 'day', group_by: ['plan'] })),
-			bridge: metricPanel(metricInput(state, 'mrr_movements', { grain: 'month', group_by: ['movement'], period: bridge })),
+			mrr: metricPanel({ ...metricInput(state, 'mrr', { grain: 'day' }), mrr }),
+			mrrByPlan: metricPanel({ ...metricInput(state, 'mrr', { grain: 'day', group_by: ['plan'] }), mrr }),
+			bridge: metricPanel({ ...metricInput(state, 'mrr_movements', { grain: 'month', group_by: ['movement'], period: bridge }), mrr }),
 			movements: trend('mrr_movements', ['movement']),
 			revenueByPlan: trend('subscription_revenue', ['plan']),
 			revenueBySource: trend('revenue', ['source']),
@@ -54,7 +61,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			movements: total('mrr_movements', ['movement']),
 			revenueByPlan: total('subscription_revenue', ['plan']),
 			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
-			movers: cachedPageTable('revenue:movers', [state.from, state.to, state.filters], () => topMovers(state)),
+			movers: cachedPageTable('revenue:movers', [state.from, state.to, state.filters, mrr], () => topMovers(state, mrr)),
 			refunds: cachedPageTable('revenue:refunds', [state.from, state.to, state.filters], () => refundRows(state))
 		}
 	};

@@ -1,6 +1,7 @@
 import type { Dimension, Grain, MetricId, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
 import { supportedDimensions, type BaseSource, type BuildContext, type MetricDefinition } from './definition.js';
+import { mrrParams } from './mrr-policy.js';
 import { dayTablesRead, metricSql, readsRollup } from './sql-files.js';
 
 export class MetricRequestError extends Error {
@@ -35,7 +36,7 @@ export function baseParams(req: MetricRequest): Params {
 	p.power_price_factor = wi?.power_price_factor ?? 1;
 	p.free_quota_factor = wi?.free_quota_factor ?? 1;
 	p.utilization_target = wi?.utilization_target ?? 0;
-	return p;
+	return { ...p, ...mrrParams(req.mrr) };
 }
 
 /** `AND plan IN {f_plan:Array(String)} …` for every filtered dimension. */

@@ -7,6 +7,7 @@ import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-versio
 import { buildMetricQuery } from './build-query.js';
 import { currentDayTables } from './day-tables.js';
 import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
+import type { MrrPolicy } from '../../contracts/mrr-policy.js';
 
 /**
  * Page-side wrappers around `runMetric`: the same computation as the API and CLI,
@@ -124,11 +125,11 @@ export async function metricPanel(input: MetricRequestInput): Promise<MetricPane
 export async function metricTile(
 	id: MetricId,
 	state: Pick<PageState, 'from' | 'to' | 'filters'>,
-	opts: { sparkGrain?: 'day' | 'week' } = {}
+	opts: { sparkGrain?: 'day' | 'week'; mrr?: MrrPolicy } = {}
 ): Promise<MetricTileData> {
 	const def = getMetric(id);
 	const prev = previousPeriod(state);
-	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters });
+	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters, mrr: opts.mrr });
 	try {
 		if (isPlainSum(def)) {
 			// A plain sum: one daily query over both periods gives the sparkline and both totals.

@@ -1,6 +1,6 @@
 import type Stripe from 'stripe';
 import { randomUUID } from 'node:crypto';
-import { applyObjects, type ApplyContext, type Outcome } from './apply.js';
+import { applyEvents, applyObjects, type ApplyContext, type EventItem, type Outcome } from './apply.js';
 import { readCursor, writeCursor } from './cursors.js';
 import type { StoredObjectType } from './schemas.js';
 
@@ -20,8 +20,10 @@ export const backfillResources: readonly { type: StoredObjectType; name: string;
 	{ type: 'product', name: 'products', list: (s, p) => s.products.list(p) },
 	{ type: 'price', name: 'prices', list: (s, p) => s.prices.list(p) },
 	{ type: 'customer', name: 'customers', list: (s, p) => s.customers.list(p) },
+	{ type: 'coupon', name: 'coupons', list: (s, p) => s.coupons.list(p) },
 	// Canceled subscriptions are needed for churn: Stripe leaves them out unless status=all.
-	{ type: 'subscription', name: 'subscriptions', list: (s, p) => s.subscriptions.list({ ...p, status: 'all' }) },
+	// Discounts expanded: a subscription's coupons have no list endpoint of their own.
+	{ type: 'subscription', name: 'subscriptions', list: (s, p) => s.subscriptions.list({ ...p, status: 'all', expand: ['data.discounts'] }) },
 	{ type: 'invoice', name: 'invoices', list: (s, p) => s.invoices.list(p) },
 	{ type: 'credit_note', name: 'credit_notes', list: (s, p) => s.creditNotes.list(p) },
 	{ type: 'charge', name: 'charges', list: (s, p) => s.charges.list(p) },
@@ -100,7 +102,43 @@ export async function backfill(stripe: Stripe, opts: BackfillOptions = {}): Prom
 		progress.done = true;
 		opts.onProgress?.(progress);
 	}
+	await replaySubscriptionHistory(stripe, ctx, pageSize, opts, result);
 	return result;
+}
+
+/**
+ * Lists give each subscription's state of today only, but MRR follows every
+ * state it has been in (plan changes, coupons, pauses on their day). Stripe
+ * keeps 30 days of events: the subscription and discount events among them are
+ * applied too, so the recent history is known after a backfill as after a sync.
+ * Older states stay unknown: the earliest known state counts from start_date.
+ */
+export const HISTORY_EVENT_TYPES = ['customer.subscription.*', 'customer.discount.*', 'coupon.*', 'subscription_schedule.*'];
+
+async function replaySubscriptionHistory(stripe: Stripe, ctx: ApplyContext, pageSize: number, opts: BackfillOptions, result: BackfillResult) {
+	const key = 'backfill:subscription_history';
+	const progress: BackfillProgress = { resource: 'subscription_history', stored: 0, rejected: 0, done: !opts.restart && (await readCursor(key)) === 'done' };
+	result.resources.push(progress);
+	if (!progress.done) {
+		let page: EventItem[] = [];
+		const flush = async () => {
+			for (const o of page.length ? await applyEvents(page, ctx) : []) {
+				if (o.kind === 'rejected') {
+					progress.rejected++;
+					result.rejected.push(o);
+				} else if (o.kind === 'applied') progress.stored++;
+			}
+			page = [];
+		};
+		for await (const ev of stripe.events.list({ limit: pageSize, types: HISTORY_EVENT_TYPES })) {
+			page.push({ event: ev });
+			if (page.length >= pageSize) await flush();
+		}
+		await flush();
+		await writeCursor(key, 'done');
+		progress.done = true;
+	}
+	opts.onProgress?.(progress);
 }
 
 /** Every line of an invoice, when its payload carried only the first page. */

@@ -1,4 +1,6 @@
 import type { PageState } from '../../url-state.js';
+import type { MrrPolicy } from '../../contracts/mrr-policy.js';
+import { mrrParams } from '../metrics/mrr-policy.js';
 import { metricSql } from '../metrics/sql-files.js';
 import { query } from '../warehouse/index.js';
 
@@ -26,8 +28,8 @@ export type MoverRow = {
 const planClause = (state: PageState, col: string) => (state.filters.plan?.length ? ` AND ${col} IN {f_plan:Array(String)}` : '');
 const params = (state: PageState) => ({ from: state.from, to: state.to, ...(state.filters.plan?.length ? { f_plan: state.filters.plan } : {}) });
 
-/** Upgrades, downgrades and churns of the period, largest MRR change first. */
-export async function topMovers(state: PageState, limit = 100): Promise<Rows<MoverRow>> {
+/** Upgrades, downgrades and churns of the period, largest MRR change first, counted as `mrr` asks (source, policies). */
+export async function topMovers(state: PageState, mrr?: MrrPolicy, limit = 100): Promise<Rows<MoverRow>> {
 	try {
 		const rows = await query<MoverRow>(
 			`SELECT day, user_id, customer_id, movement, prev_plan, cur_plan,
@@ -38,7 +40,7 @@ ${metricSql('mrr_customer_changes')}
 			WHERE delta != 0 AND movement IN ('expansion', 'contraction', 'churn')${planClause(state, 'if(movement = \'churn\', prev_plan, cur_plan)')}
 			ORDER BY abs(delta) DESC, day, customer_id
 			LIMIT {limit:UInt32}`,
-			{ tag: 'revenue:top-movers', params: { ...params(state), limit } }
+			{ tag: 'revenue:top-movers', params: { ...params(state), ...mrrParams(mrr), limit } }
 		);
 		return { ok: true, rows };
 	} catch (e) {

@@ -1,6 +1,8 @@
 import type { z } from 'zod';
 import {
 	chargeSchema,
+	couponOf,
+	couponSchema,
 	creditNoteSchema,
 	customerSchema,
 	describeIssue,
@@ -10,6 +12,7 @@ import {
 	productSchema,
 	refundSchema,
 	subscriptionSchema,
+	type Discount,
 	type InvoiceLine,
 	type StoredObjectType
 } from './schemas.js';
@@ -24,8 +27,9 @@ import { planFromLookupKey } from './plans.js';
  */
 
 export const typedTables = [
-	'stripe_customers', 'stripe_products', 'stripe_prices', 'stripe_subscriptions', 'stripe_invoices',
-	'stripe_invoice_lines', 'stripe_credit_notes', 'stripe_refunds', 'stripe_charges'
+	'stripe_customers', 'stripe_products', 'stripe_prices', 'stripe_subscriptions', 'stripe_subscription_versions',
+	'stripe_discounts', 'stripe_coupons', 'stripe_invoices', 'stripe_invoice_lines', 'stripe_credit_notes', 'stripe_refunds',
+	'stripe_charges'
 ] as const;
 export type TypedTable = (typeof typedTables)[number];
 export type Row = Record<string, unknown>;
@@ -63,6 +67,10 @@ export function objectRows(type: StoredObjectType, raw: unknown, ctx: RowContext
 		}
 		case 'subscription':
 			return subscriptionRows(v as z.infer<typeof subscriptionSchema>, ctx, base);
+		case 'discount':
+			return discountRows(v as Discount, ctx, base);
+		case 'coupon':
+			return couponRows(v as z.infer<typeof couponSchema>, ctx, base);
 		case 'invoice':
 			return invoiceRows(v as z.infer<typeof invoiceSchema>, base);
 		case 'credit_note': {
@@ -125,7 +133,11 @@ function subscriptionRows(s: z.infer<typeof subscriptionSchema>, ctx: RowContext
 	if (s.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(s.currency) };
 	const foreign = s.items.data.find((i) => i.price.currency !== 'usd');
 	if (foreign) return { ok: false, field: 'items.data.price.currency', reason: currencyReason(foreign.price.currency) };
-	return ok({
+	const expanded = [...(s.discounts ?? []).filter((d): d is Discount => typeof d !== 'string'), ...(s.discount ? [s.discount] : [])];
+	const discounts = expanded.map((d) => discountRows(d, ctx, base, { subscription: s.id, customer: s.customer }));
+	const refused = discounts.find((d) => !d.ok);
+	if (refused) return refused;
+	const rows: TableRows = {
 		stripe_subscriptions: [
 			{
 				subscription_id: s.id,
@@ -141,10 +153,82 @@ function subscriptionRows(s: z.infer<typeof subscriptionSchema>, ctx: RowContext
 				...base
 			}
 		],
+		stripe_subscription_versions: [subscriptionVersionRow(s, ctx, base)],
 		// Subscription items embed their prices: keeping them means MRR works even
 		// when the price.created events were never delivered.
 		stripe_prices: s.items.data.map((i) => priceRow(i.price, { ...ctx, deleted: false }, base))
+	};
+	for (const d of discounts) if (d.ok) merge(rows, d.rows);
+	return ok(rows);
+}
+
+/** The state as of its version's second: one row of the subscription's history. */
+function subscriptionVersionRow(s: z.infer<typeof subscriptionSchema>, ctx: RowContext, base: Row): Row {
+	const time = (x: number | null | undefined) => (x == null ? null : chTime(x));
+	const discountIds = [...(s.discounts ?? []).map((d) => (typeof d === 'string' ? d : d.id)), ...(s.discount ? [s.discount.id] : [])];
+	return {
+		subscription_id: s.id,
+		customer_id: s.customer,
+		status: s.status,
+		effective_at: chTime(Math.floor(ctx.version / 0x10000)),
+		start_date: chTime(s.start_date ?? s.created),
+		trial_end: time(s.trial_end),
+		cancel_at: time(s.cancel_at),
+		cancel_at_period_end: s.cancel_at_period_end ?? false,
+		canceled_at: time(s.canceled_at),
+		ended_at: time(s.ended_at),
+		paused: s.pause_collection != null,
+		schedule_id: s.schedule,
+		price_ids: s.items.data.map((i) => i.price.id),
+		quantities: s.items.data.map((i) => i.quantity ?? 1),
+		discount_ids: [...new Set(discountIds)],
+		...base
+	};
+}
+
+function discountRows(d: Discount, ctx: RowContext, base: Row, owner?: { subscription: string; customer: string }): MapResult {
+	const { id: couponId, coupon } = couponOf(d);
+	const rows: TableRows = {
+		stripe_discounts: [
+			{
+				discount_id: d.id,
+				subscription_id: d.subscription || owner?.subscription || '',
+				customer_id: d.customer || owner?.customer || '',
+				coupon_id: couponId,
+				starts_at: chTime(d.start),
+				ends_at: d.end == null ? null : chTime(d.end),
+				deleted: ctx.deleted || d.deleted === true,
+				...base
+			}
+		]
+	};
+	if (!coupon) return ok(rows);
+	const c = couponRows(coupon, { ...ctx, deleted: false }, base);
+	if (!c.ok) return { ok: false, field: `coupon.${c.field}`, reason: c.reason };
+	return ok({ ...rows, ...c.rows });
+}
+
+function couponRows(c: z.infer<typeof couponSchema>, ctx: RowContext, base: Row): MapResult {
+	// A percentage has no currency; an amount off in another currency is never subtracted from USD.
+	if (c.amount_off != null && c.currency && c.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(c.currency) };
+	return ok({
+		stripe_coupons: [
+			{
+				coupon_id: c.id,
+				duration: c.duration,
+				duration_in_months: c.duration_in_months ?? 0,
+				percent_off: c.percent_off ?? 0,
+				amount_off: c.amount_off ?? 0,
+				currency: c.currency ?? '',
+				deleted: ctx.deleted || c.deleted === true,
+				...base
+			}
+		]
 	});
+}
+
+function merge(into: TableRows, rows: TableRows) {
+	for (const [table, list] of Object.entries(rows) as [TypedTable, Row[]][]) (into[table] ??= []).push(...list);
 }
 
 function invoiceRows(inv: z.infer<typeof invoiceSchema>, base: Row): MapResult {

@@ -57,6 +57,42 @@ const subscriptionItemSchema = z.object({
 	quantity: z.number().int().nonnegative().nullish()
 });
 
+export const couponSchema = z.object({
+	object: z.literal('coupon'),
+	id,
+	duration: z.enum(['forever', 'once', 'repeating']),
+	duration_in_months: z.number().int().nonnegative().nullish(),
+	percent_off: z.number().min(0).max(100).nullish(),
+	amount_off: money.nullish(),
+	currency: currency.nullish(),
+	deleted: z.boolean().optional()
+});
+
+/**
+ * A discount names its coupon as `coupon` (API versions before 2025) or as
+ * `source.coupon` (id, or the coupon when expanded).
+ */
+export const discountSchema = z.object({
+	object: z.literal('discount'),
+	id,
+	customer: optionalRef,
+	subscription: optionalRef,
+	start: ts,
+	end: ts.nullish(),
+	coupon: couponSchema.nullish(),
+	source: z.object({ coupon: z.union([id, couponSchema]).nullish() }).nullish(),
+	deleted: z.boolean().optional()
+});
+export type Discount = z.infer<typeof discountSchema>;
+
+/** The coupon a discount applies: its id, and the coupon itself when it came embedded. */
+export function couponOf(d: Discount): { id: string; coupon?: z.infer<typeof couponSchema> } {
+	if (d.coupon) return { id: d.coupon.id, coupon: d.coupon };
+	const c = d.source?.coupon;
+	if (!c) return { id: '' };
+	return typeof c === 'string' ? { id: c } : { id: c.id, coupon: c };
+}
+
 export const subscriptionSchema = z.object({
 	object: z.literal('subscription'),
 	id,
@@ -65,8 +101,17 @@ export const subscriptionSchema = z.object({
 	currency,
 	created: ts,
 	start_date: ts.nullish(),
+	trial_end: ts.nullish(),
+	cancel_at: ts.nullish(),
+	cancel_at_period_end: z.boolean().nullish(),
 	canceled_at: ts.nullish(),
 	ended_at: ts.nullish(),
+	// Collection paused: no invoices, no MRR, until resumed (Stripe's convention).
+	pause_collection: z.object({ behavior: z.string().nullish() }).nullish(),
+	schedule: optionalRef,
+	// Ids in webhook payloads, discount objects when the request expanded them.
+	discounts: z.array(z.union([id, discountSchema])).nullish(),
+	discount: discountSchema.nullish(),
 	items: z.object({ data: z.array(subscriptionItemSchema), has_more: z.boolean().optional() })
 });
 
@@ -160,6 +205,8 @@ export const objectSchemas = {
 	product: productSchema,
 	price: priceSchema,
 	subscription: subscriptionSchema,
+	discount: discountSchema,
+	coupon: couponSchema,
 	invoice: invoiceSchema,
 	credit_note: creditNoteSchema,
 	refund: refundSchema,

@@ -1,11 +1,18 @@
 // Revenue from Stripe. Base rows: sql/metrics/subscription_revenue_daily.sql
-// (recognized revenue) and sql/metrics/mrr_daily.sql (MRR per customer, plan and day).
+// (recognized revenue) and sql/metrics/mrr_daily.sql (MRR per customer, plan and day, from the
+// source and policies of the request: sql/metrics/mrr_plan_changes.sql, docs/revenue.md).
 import type { Grain, MetricRequest } from '../../../contracts/metrics.js';
 import { periodExpr } from '../build-query.js';
 import type { MetricDefinition, MetricTable } from '../definition.js';
 import { metricSql } from '../sql-files.js';
 
 export const movements = ['new', 'expansion', 'contraction', 'churn', 'reactivation'] as const;
+
+/** Glossary text shared by mrr and mrr_movements: which source is the default, and why. */
+const MRR_SOURCES =
+	"Source (mrr_source): subscriptions by default, as Stripe counts MRR: from each subscription's state on the day (every version kept with the moment it took effect, from backfill, sync, webhook or event file), because MRR looks forward: a plan change, coupon, trial, pause or cancellation counts on the day it happens, with or without proration (proration lines are recognized revenue, not MRR). A subscription counts when active or past_due at the end of the day: Σ items' recurring price × quantity normalized to a month (yearly / 12, weekly × 52 / 12, daily × 365 / 12; a price without a unit amount counts its latest invoice line's net); trialing counts 0 (the conversion is new MRR); unpaid, canceled and paused (pause_collection) count 0, so they are churn, and resuming is reactivation. mrr_source=invoices is the convention some revenue tools use: the recurring lines of paid and open invoices over the service period they cover, net of the discount applied to each line, proration credits negative; it looks backward, so a change without an invoice waits for the next invoice.";
+const MRR_POLICIES =
+	'Revenue policies (subscriptions source): mrr_discounts=forever (default, Stripe\'s: only forever coupons reduce MRR, from the day they apply; once and repeating coupons leave it unchanged), recurring (net of every recurring discount: repeating coupons too, until they end) or gross; mrr_churn=period_end (default: churn when the subscription ends) or request (churn on the day cancellation is asked for). Server defaults: LOOPMETER_MRR_SOURCE, LOOPMETER_MRR_DISCOUNTS, LOOPMETER_MRR_CHURN.';
 
 const subscription_revenue = {
 	id: 'subscription_revenue',
@@ -50,8 +57,7 @@ const mrr = {
 	unit: 'usd',
 	page: '/revenue',
 	higherIsBetter: true,
-	definition:
-		'Monthly recurring revenue at the end of the period (the last day of each day/week/month, clipped to the request). For each subscription line of a paid or open invoice covering the end of a day: unit price × quantity normalized to a month (yearly / 12, weekly × 52 / 12, daily × 365 / 12), net of the discount applied to that line; a proration credit ("unused time") is negative, so a mid-period upgrade replaces the old price at once; a canceled subscription stops at its ended_at. Trials ($0 lines) count 0. Per plan, the plan of each line.',
+	definition: `Monthly recurring revenue at the end of the period (the last day of each day/week/month, clipped to the request), USD per month. ${MRR_SOURCES} ${MRR_POLICIES}`,
 	sources: [{ file: 'mrr_daily', dimensions: ['plan'] }],
 	value: 'sum(mrr_usd)',
 	build: (req) => ({ file: 'sql/metrics/mrr_daily.sql', sql: mrrSql(req) }),
@@ -65,8 +71,8 @@ const mrr = {
  * expansion, contraction, churn; sql/metrics/mrr_customer_changes.sql) and its
  * change split by plan (sql/metrics/mrr_plan_changes.sql), so that
  * opening_mrr + Σ movements = closing_mrr exactly, in total and per plan.
- * Levels are running sums of the changes, so the work grows with invoice
- * lines, not with subscribers × days.
+ * Levels are running sums of the changes, so the work grows with
+ * subscription versions (or invoice lines), not with subscribers × days.
  */
 function movementsSql(req: MetricRequest): string {
 	const g = req.grain;
@@ -121,8 +127,7 @@ const mrr_movements = {
 	unit: 'usd',
 	page: '/revenue',
 	higherIsBetter: true,
-	definition:
-		"Change of MRR over the period, by movement: new (a customer's first MRR), reactivation (MRR again after a gap), expansion, contraction, churn (MRR falls to 0). Each day, each customer's total MRR change against the day before is classified; by plan the change is split across the plans involved (an upgrade shows a negative expansion in the old plan and a positive one in the new). opening_mrr (end of the day before the period) + Σ movements = closing_mrr (end of the period's last day), exactly.",
+	definition: `Change of MRR over the period, by movement: new (a customer's first MRR), reactivation (MRR again after a gap, e.g. a paused subscription resumed), expansion (upgrade, more seats, a discount ending), contraction (downgrade, fewer seats, a forever coupon added), churn (MRR falls to 0: canceled, unpaid, paused). Each day, each customer's total MRR change against the day before is classified; by plan the change is split across the plans involved (an upgrade shows a negative expansion in the old plan and a positive one in the new). opening_mrr (end of the day before the period) + Σ movements = closing_mrr (end of the period's last day), exactly. ${MRR_SOURCES} ${MRR_POLICIES}`,
 	sources: [{ file: 'mrr_daily', dimensions: ['movement', 'plan'] }],
 	value: 'sum(delta)',
 	components: { opening_mrr: 'opening_mrr', closing_mrr: 'closing_mrr' },
