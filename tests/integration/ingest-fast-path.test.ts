@@ -7,6 +7,7 @@ import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { startQueryProfile, stopQueryProfile } from '../../src/lib/server/warehouse/profile.js';
+import { engagementRecord } from '../helpers/rows.js';
 
 /**
  * The SQL fast path (ingest/spool.ts → ingest/fast-path.ts) where it differs
@@ -21,27 +22,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'loopmeter-fast-path-files-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function row(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-	return {
-		impression_id: id,
-		ts: '2026-08-03T10:00:00.000Z',
-		user_id: 'u1',
-		session_id: 's1',
-		video_id: 'v1',
-		watch_ms: 1000,
-		video_duration_ms: 15000,
-		position: 0,
-		surface: 'feed',
-		feed_mode: 'default',
-		rec_arm: 'control',
-		autoplay: true,
-		liked: false,
-		shared: false,
-		commented: false,
-		followed: false,
-		not_interested: false,
-		reported: false,
-		...extra
-	};
+	return engagementRecord({ impression_id: id, ts: '2026-08-03T10:00:00.000Z', ...extra });
 }
 
 async function letters(runId: string): Promise<{ line: string; field: string; reason: string; raw: string }[]> {

@@ -7,6 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
+import { engagementRecord } from '../helpers/rows.js';
 
 const { dataDir } = useTempWarehouse('loopmeter-ingest-resume-');
 
@@ -19,26 +20,18 @@ const root = join(import.meta.dirname, '..', '..');
 async function writeFile(path: string): Promise<void> {
 	const out = createWriteStream(path);
 	for (let i = 0; i < ROWS; i++) {
-		const line = JSON.stringify({
-			impression_id: `k${i}`,
-			ts: new Date(Date.UTC(2026, 8, 1) + i * 7_000).toISOString(),
-			user_id: `u${i % 97}`,
-			session_id: `s${i % 500}`,
-			video_id: `v${i % 1000}`,
-			watch_ms: i % BAD_EVERY === 0 ? -1 : i % 20_000,
-			video_duration_ms: 20_000,
-			position: i % 30,
-			surface: 'feed',
-			feed_mode: 'default',
-			rec_arm: 'control',
-			autoplay: true,
-			liked: false,
-			shared: false,
-			commented: false,
-			followed: false,
-			not_interested: false,
-			reported: false
-		});
+		const line = JSON.stringify(
+			engagementRecord({
+				impression_id: `k${i}`,
+				ts: new Date(Date.UTC(2026, 8, 1) + i * 7_000).toISOString(),
+				user_id: `u${i % 97}`,
+				session_id: `s${i % 500}`,
+				video_id: `v${i % 1000}`,
+				watch_ms: i % BAD_EVERY === 0 ? -1 : i % 20_000,
+				video_duration_ms: 20_000,
+				position: i % 30
+			})
+		);
 		if (!out.write(`${line}\n`)) await once(out, 'drain');
 	}
 	out.end();

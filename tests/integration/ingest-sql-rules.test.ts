@@ -10,6 +10,7 @@ import { compileValidator } from '../../ingest/validate.js';
 import { ruleOf } from '../../ingest/fields.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import type { FileSource } from '../../src/lib/contracts/ingest.js';
+import { engagementRecord } from '../helpers/rows.js';
 
 /**
  * The SQL rendering of the column rules (ingest/sql-rules.ts) against the zod
@@ -123,30 +124,7 @@ async function agree(source: FileSource, lines: string[]): Promise<{ onlyZod: st
 	return { onlyZod, canonical };
 }
 
-const base = {
-	impression_id: 'e1',
-	ts: '2026-06-01T10:00:00.000Z',
-	user_id: 'u1',
-	session_id: 's1',
-	video_id: 'v1',
-	watch_ms: 1200,
-	video_duration_ms: 15000,
-	position: 0,
-	surface: 'feed',
-	feed_mode: 'default',
-	rec_arm: 'control',
-	autoplay: true,
-	liked: false,
-	shared: false,
-	commented: false,
-	followed: false,
-	not_interested: false,
-	reported: false,
-	country: 'US',
-	platform: 'ios',
-	tz_offset_min: -300,
-	is_internal: false
-};
+const base = engagementRecord({ impression_id: 'e1', watch_ms: 1200, country: 'US', platform: 'ios', tz_offset_min: -300, is_internal: false });
 const id = (l: string) => (JSON.parse(l) as { impression_id: string }).impression_id;
 const variant = (k: string, change: Record<string, unknown>, drop: string[] = []) => {
 	const o: Record<string, unknown> = { ...base, impression_id: k, ...change };

@@ -7,6 +7,7 @@ import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import type { IngestReport } from '../../src/lib/contracts/ingest.js';
+import { engagementRecord } from '../helpers/rows.js';
 
 useTempWarehouse('loopmeter-ingest-');
 
@@ -28,26 +29,18 @@ async function one(source: Parameters<typeof ingest>[0]['source'], path: string,
 const reasons = (r: IngestReport) => Object.fromEntries(r.rejected_by_reason.map((x) => [x.reason, x.count]));
 
 function engagementLine(i: number, day = '2026-06-10'): string {
-	return JSON.stringify({
-		impression_id: `g${i}`,
-		ts: `${day}T${String(Math.floor(i / 3600) % 24).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`,
-		user_id: `u${i % 7}`,
-		session_id: `s${i % 11}`,
-		video_id: `v${i % 13}`,
-		watch_ms: 1000 + i,
-		video_duration_ms: 15000,
-		position: i % 5,
-		surface: 'feed',
-		feed_mode: 'default',
-		rec_arm: 'control',
-		autoplay: true,
-		liked: i % 2 === 0,
-		shared: false,
-		commented: false,
-		followed: false,
-		not_interested: false,
-		reported: false
-	});
+	return JSON.stringify(
+		engagementRecord({
+			impression_id: `g${i}`,
+			ts: `${day}T${String(Math.floor(i / 3600) % 24).padStart(2, '0')}:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`,
+			user_id: `u${i % 7}`,
+			session_id: `s${i % 11}`,
+			video_id: `v${i % 13}`,
+			watch_ms: 1000 + i,
+			position: i % 5,
+			liked: i % 2 === 0
+		})
+	);
 }
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);

@@ -9,6 +9,7 @@ import { query } from '../../src/lib/server/warehouse/index.js';
 import { ingest } from '../../ingest/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { expectSameRows } from '../helpers/metric-rows.js';
+import { engagementRecord } from '../helpers/rows.js';
 
 /*
  * The video-based Slop indicators and dead compute read per day × arm × mode ×
@@ -68,7 +69,7 @@ const updated = Array.from({ length: V }, (_, i) => i).filter((i) => i % 12 === 
 function impression(i: number) {
 	const day = i % 10;
 	const ts = Date.UTC(2026, 9, 1 + day, (i * 7) % 24, (i * 13) % 60, (i * 17) % 60, i % 1000);
-	return {
+	return engagementRecord({
 		impression_id: `imp-${i}`,
 		ts: new Date(ts).toISOString(),
 		user_id: `u${(i * 31) % 37}`,
@@ -82,15 +83,10 @@ function impression(i: number) {
 		rec_arm: ARMS[Math.floor(i / 3) % 2],
 		autoplay: i % 3 !== 0,
 		liked: i % 4 === 0,
-		shared: false,
-		commented: false,
-		followed: false,
-		not_interested: false,
-		reported: false,
 		country: ['US', 'DE', 'BR', ''][(i * 3) % 4],
 		platform: ['ios', 'android', 'web'][(i * 5) % 3],
 		is_internal: i % 23 === 5
-	};
+	});
 }
 
 const CLUSTERS = [
