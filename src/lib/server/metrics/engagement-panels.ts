@@ -2,49 +2,33 @@ import type { Dimension, MetricId, MetricRequestInput, MetricRow } from '../../c
 import type { MetricMeta, MetricPanel, MetricTileData } from '../../panel.js';
 import { addDays, type PageState } from '../../url-state.js';
 import { query } from '../warehouse/index.js';
-import { latestDataDay } from './page-state.js';
+import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 import { metricPanel, metricTile } from './panel.js';
 import { metricSql } from './sql-files.js';
 
 /**
  * Server helpers of the Engagement and Feed health pages. Every number still
- * comes from `metricPanel` (= runMetric); this adds a short-lived cache (the
- * same panel appears in several charts, and the slop indicators are heavy),
- * side-by-side comparison tables, and the named row queries of sql/metrics/drill/.
+ * comes from `metricPanel` (= runMetric); this adds side-by-side comparison
+ * tables and the named row queries of sql/metrics/drill/.
+ *
+ * Panels and tiles are cached once, by panel.ts, per request and data version
+ * (an ingest through this process forgets the version, so new rows show on the
+ * next visit, late data for an old day included). The row queries share one
+ * cache keyed the same way.
  */
 
-const TTL_MS = 10 * 60_000;
-const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+const rowsCache = new PerDataVersionCache<unknown>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 500 });
 
-/** Memoizes by key and by the latest day with data, so a load of new data is seen at once. */
-async function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
-	const dataEnd = await latestDataDay().catch(() => null);
-	const k = `${dataEnd}|${key}`;
-	const hit = cache.get(k);
-	if (hit && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
-	if (cache.size > 500) cache.clear();
-	const value = make();
-	cache.set(k, { at: Date.now(), value });
-	value.catch(() => cache.delete(k));
-	return value;
+function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
+	return rowsCache.get(key, make) as Promise<T>;
 }
 
 export function cachedPanel(input: MetricRequestInput): Promise<MetricPanel> {
-	return cached(`panel:${JSON.stringify(input)}`, async () => {
-		const p = await metricPanel(input);
-		// Failures are not cached: the next load tries again.
-		if (!p.ok) throw Object.assign(new Error(p.error), { panel: p });
-		return p;
-	}).catch((e: Error & { panel?: MetricPanel }) => e.panel ?? metricPanel(input));
+	return metricPanel(input);
 }
 
 export function cachedTile(id: MetricId, state: Pick<PageState, 'from' | 'to' | 'filters'>): Promise<MetricTileData> {
-	const key = `tile:${id}:${JSON.stringify([state.from, state.to, state.filters])}`;
-	return cached(key, async () => {
-		const t = await metricTile(id, state);
-		if (!t.ok) throw Object.assign(new Error(t.error), { tile: t });
-		return t;
-	}).catch((e: Error & { tile?: MetricTileData }) => e.tile ?? metricTile(id, state));
+	return metricTile(id, state);
 }
 
 export interface ComparisonColumn {
