@@ -45,6 +45,8 @@ const DERIVED: Record<string, readonly SourceTable[]> = {
 	video_minhash: ['videos'],
 	video_minhash_all: ['videos'],
 	video_near_duplicates: ['videos'],
+	caption_first: ['videos'],
+	caption_pairs: ['videos'],
 	// The Stripe views join customers to accounts: any Stripe table or the accounts may change them.
 	user_plan_intervals: [...STRIPE_TABLES, 'users'],
 	stripe_customer_users: [...STRIPE_TABLES, 'users'],
