@@ -67,3 +67,20 @@ export const IMPRESSION_REACH: Record<DayTableSource, { before: number; after: n
 	slop_video_mix_days: { before: 0, after: 0 },
 	slop_creator_days: { before: 0, after: 0 }
 };
+
+/**
+ * Files whose full build reads every impression (or user-day) row: built one
+ * month per statement, so the build's memory is a month's, not all history's
+ * (novelty and sessions did not fit the embedded cap at 100 M impressions).
+ * The others compute a catalogue-wide relation (near-duplicates, remix trees,
+ * subscription periods) that a month-by-month build would repeat for every
+ * month; they stay one statement over every day.
+ */
+export const BUILT_BY_MONTH: ReadonlySet<DayTableSource> = new Set<DayTableSource>([
+	'slop_novelty_daily',
+	'slop_diversity_user_days',
+	'engagement_sessions',
+	'engagement_user_days',
+	'engagement_active_users',
+	'engagement_divergence_user_days'
+]);

@@ -5,7 +5,7 @@ import { sourceDataVersion } from '../cache/per-data-version.js';
 import { sqlPath } from '../project-root.js';
 import { command, getWarehouse, query } from '../warehouse/index.js';
 import { changedTables, currentWatermark, impressionDaysAfter, lastImpressionDay, onlyAdded, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
-import { DAY_TABLE_SOURCES, dayTableName, IMPRESSION_REACH, type DayTableSource } from './day-table-sources.js';
+import { BUILT_BY_MONTH, DAY_TABLE_SOURCES, dayTableName, IMPRESSION_REACH, type DayTableSource } from './day-table-sources.js';
 import { addFirstCreators, FIRST_CREATOR_SQL, FIRST_CREATOR_TABLE, rebuildFirstCreators } from './day-table-state.js';
 import { metricSql } from './sql-files.js';
 
@@ -233,9 +233,10 @@ interface Snapshot {
  * Brings every day table whose data or SQL changed up to date. If only
  * impressions were added since it was built (an hourly or daily load, late
  * data), only the days those impressions can change are computed again and
- * swapped in, a month partition at a time; otherwise every day is, month by
- * month (each month's query fits the memory cap where all history at once did
- * not), into a fresh table swapped in whole. The watermark is taken before
+ * swapped in, a month partition at a time; otherwise every day is (month by
+ * month for the files that read every impression: a month's query fits the
+ * memory cap where all history at once did not), into a fresh table swapped
+ * in whole. The watermark is taken before
  * building: rows that land meanwhile make the table stale at once, and the
  * next refresh adds them.
  */
@@ -376,7 +377,7 @@ async function replaceMonth(source: DayTableSource, month: number, days: string[
 	}
 }
 
-/** Computes every day with data again, a month per statement, into a fresh table swapped in whole. */
+/** Computes every day with data again (a month per statement where BUILT_BY_MONTH says so) into a fresh table swapped in whole. */
 async function rebuildAll(source: DayTableSource, snap: Snapshot): Promise<void> {
 	const table = dayTableName(source);
 	const next = `${table}_next`;
@@ -388,7 +389,8 @@ async function rebuildAll(source: DayTableSource, snap: Snapshot): Promise<void>
 		params: { from: snap.days.first, to: addDays(snap.days.last, 1) }
 	});
 	try {
-		for (const [from, to] of months(snap.days.first, addDays(snap.days.last, 1))) {
+		const all: [string, string] = [snap.days.first, addDays(snap.days.last, 1)];
+		for (const [from, to] of BUILT_BY_MONTH.has(source) ? months(...all) : [all]) {
 			await command(`INSERT INTO ${next} SELECT * FROM (\n${sql}\n) WHERE day >= {from:Date} AND day < {to:Date} SETTINGS max_execution_time = 0`, {
 				tag: `day-tables:build:${source}`,
 				params: { from, to }
