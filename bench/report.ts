@@ -6,6 +6,8 @@ import type { PagesResult } from './pages.js';
 import type { QueriesResult } from './queries.js';
 import type { DayTableBuild } from '../src/lib/server/metrics/day-tables.js';
 import type { PageBundle } from './size.js';
+import { FRESHNESS_TARGET_SECONDS, type FreshnessResult } from './freshness.js';
+import type { CaptionsResult } from './captions.js';
 import { bytes, ms } from './stats.js';
 import type { BenchPaths } from './paths.js';
 import { projectRoot } from '../src/lib/server/project-root.js';
@@ -32,7 +34,7 @@ function dayTablesTable(builds: DayTableBuild[]): string[] {
 	return [
 		row(['day table', 'rows', 'built in']),
 		row(['---', '---:', '---:']),
-		...builds.map((b) => row([`day_${b.source}`, b.rows.toLocaleString('en-US'), `${b.seconds.toFixed(1)} s`])),
+		...builds.map((b) => row([`day_${b.source}` + (b.mode === 'days' ? ` (${b.days.length} day${b.days.length === 1 ? '' : 's'})` : ''), b.rows.toLocaleString('en-US'), `${b.seconds.toFixed(1)} s`])),
 		''
 	];
 }
@@ -82,7 +84,9 @@ export function writeReport(paths: BenchPaths): string {
 	const pages = loadPhase<PagesResult>(paths, 'pages');
 	const load = loadPhase<LoadResult>(paths, 'load');
 	const size = loadPhase<SizeResult>(paths, 'size');
-	const any = gen ?? queries ?? pages ?? load ?? size ?? ingest;
+	const freshness = loadPhase<FreshnessResult>(paths, 'freshness');
+	const captions = loadPhase<CaptionsResult>(paths, 'captions');
+	const any = gen ?? queries ?? pages ?? load ?? size ?? ingest ?? freshness;
 	const out: string[] = ['# Loopmeter benchmark results', ''];
 	out.push('Written by `npm run bench` (`loopmeter bench`); every section names when and at which commit it was measured. Compare runs only on the same machine.', '');
 	if (any) {
@@ -113,6 +117,12 @@ export function writeReport(paths: BenchPaths): string {
 	if (size?.data.bundles.length) {
 		const worst = size.data.bundles.reduce((a, b) => Math.max(a, b.jsGzipBytes), 0);
 		out.push(row(['JS per page (gzip)', `< ${TARGETS.jsGzipBytes / 1000} KB`, `worst ${(worst / 1000).toFixed(1)} KB`, verdict(worst < TARGETS.jsGzipBytes)]));
+	}
+	if (freshness) {
+		const f = freshness.data;
+		const ok = f.allCurrentAfter && f.refreshSeconds <= FRESHNESS_TARGET_SECONDS;
+		const measured = `${f.refreshSeconds.toFixed(1)} s after a ${f.impressions.toLocaleString('en-US')}-impression day${f.allCurrentAfter ? '' : ', not every table current'} (load average ${f.loadAvg.afterRefresh.toFixed(1)})`;
+		out.push(row(['day tables fresh after a daily load', `≤ ${FRESHNESS_TARGET_SECONDS} s`, measured, verdict(ok)]));
 	}
 	out.push('');
 
@@ -200,7 +210,39 @@ export function writeReport(paths: BenchPaths): string {
 			out.push('');
 		}
 	}
+	if (freshness) out.push(...freshnessSection(freshness));
+	if (captions) {
+		const c = captions.data;
+		out.push(
+			'## 8. Near-duplicates: one caption shared by 50 k videos',
+			'',
+			`_${when(captions)}_`,
+			'',
+			`${c.videos.toLocaleString('en-US')} videos with the same caption loaded through ingest in **${c.loadSeconds.toFixed(1)} s** (every view on videos included); ` +
+				`the near-duplicate relation then read in ${c.readSeconds.toFixed(2)} s: ${c.duplicates.toLocaleString('en-US')} duplicates from ${c.captionRows} caption row(s) and ${c.pairRows} caption pair(s) ` +
+				`(kept between videos, as before migration 0070, they were ${((c.videos * (c.videos - 1)) / 2).toLocaleString('en-US')} pairs). ` +
+				`Load average ${c.loadAvg.before.toFixed(1)} before, ${c.loadAvg.after.toFixed(1)} after.`,
+			''
+		);
+	}
 	const text = out.join('\n');
 	writeFileSync(paths.report, text);
 	return text;
+}
+
+function freshnessSection(r: PhaseRecord<FreshnessResult>): string[] {
+	const f = r.data;
+	const la = f.loadAvg;
+	return [
+		'## 7. Freshness after a daily load',
+		'',
+		`_${when(r)}_`,
+		'',
+		`${f.impressions.toLocaleString('en-US')} impressions (a copy of ${f.copiedDay}, the busiest recent day) appended as ${f.newDay} through ingest in ${f.loadSeconds.toFixed(1)} s; ` +
+			`then every day table matched the data again after **${f.refreshSeconds.toFixed(1)} s**${f.allCurrentAfter ? '' : ' — **not every table was current** (' + f.failures.join('; ') + ')'}. ` +
+			`Load average (1 min, ${r.machine.cpus} cores): ${la.before.toFixed(1)} before the load, ${la.afterLoad.toFixed(1)} after it, ${la.afterRefresh.toFixed(1)} after the refresh.` +
+			(f.currentBefore ? '' : ` The day tables did not match the data before the load; a catch-up refresh took ${f.catchUpSeconds.toFixed(0)} s first (not counted).`),
+		'',
+		...dayTablesTable(f.builds)
+	];
 }

@@ -6,6 +6,8 @@ import { audit } from '../../src/lib/server/audit/index.js';
 import { cachedAuditLog } from '../../src/lib/server/cache/audit-log.js';
 import { cachedBookkeeping, cachedRowsPerDay } from '../../src/lib/server/cache/ingest-page.js';
 import { sourceDataVersion } from '../../src/lib/server/cache/per-data-version.js';
+import { metricPanel } from '../../src/lib/server/metrics/panel.js';
+import { impression, range, writeNdjson } from '../helpers/late-data-fixture.js';
 
 const { open } = useTempWarehouse('loopmeter-page-caches-');
 const fixture = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'ingest', name);
@@ -71,5 +73,36 @@ describe('ingest page cache', () => {
 		expect(after).not.toBe(days);
 		// videos.csv: v1 and v2 were created on 2026-05-30.
 		expect(videosOn(after, '2026-05-30')).toBeGreaterThanOrEqual(2);
+	});
+});
+
+// The Engagement and Feed health pages used to keep a second cache keyed by the
+// last day with data, for 10 minutes: late rows for a day already shown stayed
+// hidden that long. Their panels now come from the one panel cache, keyed by
+// the data version that every ingest forgets.
+describe('engagement and feed health panels', () => {
+	it('show late data for a day already shown on the very next visit', async () => {
+		await open();
+		const load = async (name: string, ids: number[]) => {
+			const [report] = await ingest({ source: 'engagement', paths: [writeNdjson(name, ids)], quiet: true, actor: 'cache-test' });
+			expect(report?.rows_loaded).toBe(ids.length);
+		};
+		// Impressions 0..199 cover 2026-10-01 .. 2026-10-10.
+		await load('cache-first.ndjson', range(0, 200));
+		const input = { metric: 'watch_hours', from: '2026-10-01', to: '2026-10-11', grain: 'total' } as const;
+		const watchHours = async () => {
+			const p = await metricPanel(input);
+			expect(p.ok, p.ok ? '' : p.error).toBe(true);
+			return p.ok ? Number(p.response.rows[0]?.value) : NaN;
+		};
+		const before = await watchHours();
+		expect(await watchHours()).toBe(before);
+
+		// Late rows for 2026-10-03, a day already shown: the last day with data stays 2026-10-10.
+		const late = range(200, 400).filter((i) => i % 10 === 2);
+		await load('cache-late.ndjson', late);
+		const added = late.filter((i) => !impression(i).is_internal).reduce((s, i) => s + impression(i).watch_ms, 0) / 3_600_000;
+		expect(added).toBeGreaterThan(0);
+		expect((await watchHours()) - before).toBeCloseTo(added, 9);
 	});
 });

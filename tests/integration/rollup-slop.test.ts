@@ -6,6 +6,7 @@ import type { MetricId, MetricRequestInput } from '../../src/lib/contracts/metri
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import '../../src/lib/server/metrics/all.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
+import { metricSql } from '../../src/lib/server/metrics/sql-files.js';
 import { ingest } from '../../ingest/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { expectSameRows } from '../helpers/metric-rows.js';
@@ -279,5 +280,26 @@ describe('video_impressions_daily (0043) under late data, late videos and re-ing
 			expect(viaRaw.response.rows.length).toBeGreaterThan(0);
 			expectSameRows(viaRollup.response.rows, viaRaw.response.rows, `slop_index ${req.grain} by ${req.group_by?.join(',') || '-'}`);
 		}
+	});
+});
+
+describe('near-duplicates kept between captions (migration 0070)', () => {
+	it('equal the pairwise rule over every video signature, after videos loaded out of order', async () => {
+		// The rule of 0042 computed directly: a later video sharing a bucket with Jaccard ≥ 0.8; its earliest such video, the best index.
+		const reference = await query<{ video_id: string; original_id: string; similarity: number }>(
+			`SELECT v.video_id AS video_id, argMin(w.video_id, (w.created_at, w.video_id)) AS original_id, max(arrayJaccardIndex(v.shingles, w.shingles)) AS similarity
+			FROM (SELECT video_id, created_at, shingles, arrayJoin(buckets) AS bucket FROM video_minhash FINAL) AS v
+			INNER JOIN (SELECT video_id, created_at, shingles, arrayJoin(buckets) AS bucket FROM video_minhash) AS w ON w.bucket = v.bucket
+			WHERE w.video_id != v.video_id AND (w.created_at, w.video_id) < (v.created_at, v.video_id) AND arrayJaccardIndex(v.shingles, w.shingles) >= 0.8
+			GROUP BY video_id`,
+			{ tag: 'rollup-slop-test' }
+		);
+		const served = await query<{ video_id: string; original_id: string; similarity: number }>(metricSql('slop_near_duplicates'), { tag: 'rollup-slop-test' });
+		// Every 4th video shares one caption (up to a "!"): 15 videos, 14 duplicates of v0's family.
+		expect(reference.length).toBeGreaterThanOrEqual(14);
+		expectSameRows(served, reference, 'near-duplicates by caption vs pairwise');
+		const [pairs] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM caption_first`, { tag: 'rollup-slop-test' });
+		// One row per distinct caption, not per pair of videos.
+		expect(Number(pairs!.n)).toBeLessThan(V);
 	});
 });

@@ -5,14 +5,14 @@ import { projectRoot } from '../../lib/server/project-root.js';
 import { parse, UsageError, type Command } from '../command.js';
 import type { QueriesResult } from '../../../bench/queries.js';
 
-const PHASES = ['generate', 'ingest', 'queries', 'pages', 'load', 'size'] as const;
+const PHASES = ['generate', 'ingest', 'queries', 'pages', 'load', 'size', 'freshness', 'captions'] as const;
 type Phase = (typeof PHASES)[number];
 const SCALES = ['small', 'medium', 'large'] as const;
 
 const command: Command = {
 	name: 'bench',
 	summary: 'measure demo generation, panel queries (rollup vs raw), pages, a load test, memory, disk and JS size',
-	help: `loopmeter bench [all|generate|ingest|queries|pages|load|size|report] [options]
+	help: `loopmeter bench [all|generate|ingest|queries|pages|load|size|freshness|captions|report] [options]
 
 Runs on its own embedded warehouse in bench/out/data (gitignored) and writes
 the figures to bench/results.md, with the machine they were measured on.
@@ -27,6 +27,10 @@ the figures to bench/results.md, with the machine they were measured on.
             server, and a full load in headless Chromium
   load      --viewers simulated viewers browsing for --seconds (HTML + __data.json)
   size      warehouse size on disk, rows and bytes per table, server RSS, JS per page (gzip)
+  freshness appends one day of engagement (a copy of the busiest recent day) through
+            ingest and times the day tables' refresh until all match the data
+  captions  50 k videos sharing one caption loaded into a warehouse of their own
+            (bench/out/captions-data): the near-duplicate worst case
   report    rewrite bench/results.md from the last figures of every phase
   all       every phase in order (default), each in its own process
 
@@ -128,7 +132,7 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 	const paths = benchPaths(opts.out);
 	const log = (s: string) => console.log(s);
 	// Every phase works on the bench warehouse, never on ./data.
-	process.env.LOOPMETER_DATA = paths.data;
+	process.env.LOOPMETER_DATA = phase === 'captions' ? join(paths.out, 'captions-data') : paths.data;
 	delete process.env.CLICKHOUSE_URL;
 	delete process.env.CLICKHOUSE_CLUSTER;
 	// Generating 100 M rows outlasts the dashboard's query timeout; a panel query
@@ -140,6 +144,7 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 	// default memory cap (README, Configuration), so they lift it unless told otherwise. The
 	// server phases keep the production default, and find the day tables built.
 	if ((phase === 'generate' || phase === 'queries') && opts.scale === 'large') process.env.LOOPMETER_WAREHOUSE_MEMORY_MB ??= '0';
+	if (phase === 'freshness') process.env.LOOPMETER_QUERY_TIMEOUT_MS = '3600000';
 	const { closeWarehouse, getWarehouse } = await import('../../lib/server/warehouse/index.js');
 	const record = <T>(data: T) => savePhase(paths, { phase, machine: machine(), scale: opts.scale, data });
 
@@ -199,6 +204,22 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 			} finally {
 				await server.stop();
 			}
+			break;
+		}
+		case 'freshness': {
+			// Under the production memory cap: the refresh after a daily load must fit it.
+			const { benchFreshness } = await import('../../../bench/freshness.js');
+			await getWarehouse({ role: 'loopmeter bench freshness' });
+			record(await benchFreshness({ out: paths.out, log }));
+			await closeWarehouse();
+			break;
+		}
+		case 'captions': {
+			rmSync(join(paths.out, 'captions-data'), { recursive: true, force: true });
+			const { benchCaptions } = await import('../../../bench/captions.js');
+			await getWarehouse({ role: 'loopmeter bench captions' });
+			record(await benchCaptions({ dir: paths.out, log }));
+			await closeWarehouse();
 			break;
 		}
 		case 'size': {

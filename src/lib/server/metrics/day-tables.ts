@@ -1,6 +1,12 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { sourceDataVersion } from '../cache/per-data-version.js';
+import { sqlPath } from '../project-root.js';
 import { command, getWarehouse, query } from '../warehouse/index.js';
-import { DAY_TABLE_SOURCES, dayTableName, type DayTableSource } from './day-table-sources.js';
+import { changedTables, currentWatermark, impressionDaysAfter, lastImpressionDay, onlyAdded, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
+import { BUILT_BY_MONTH, DAY_TABLE_SOURCES, dayTableName, IMPRESSION_REACH, type DayTableSource } from './day-table-sources.js';
+import { addFirstCreators, FIRST_CREATOR_SQL, FIRST_CREATOR_TABLE, rebuildFirstCreators } from './day-table-state.js';
 import { metricSql } from './sql-files.js';
 
 /**
@@ -14,38 +20,57 @@ import { metricSql } from './sql-files.js';
  */
 export { DAY_TABLE_SOURCES, type DayTableSource } from './day-table-sources.js';
 
-// Every table a day-table file may read, directly, through a rollup kept from it
-// or through the Stripe views (not the raw event log, cursors or webhook attempts:
-// an event changes these tables when it changes anything a metric reads).
-const SOURCE_TABLES = `table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue',
-	'stripe_customers', 'stripe_products', 'stripe_prices', 'stripe_subscriptions', 'stripe_invoices', 'stripe_invoice_lines',
-	'stripe_credit_notes', 'stripe_refunds', 'stripe_charges')`;
+const hashOf = (sql: string) => createHash('sha256').update(sql).digest('hex').slice(0, 16);
 
 /**
- * What the source tables hold, as the newest insert block of each of their
- * partitions: an insert adds a block with a higher number, a background merge
- * keeps the highest one, so the fingerprint changes with new data and never
- * with merges (the panel cache's version changes with both).
+ * How a day table is stored: partitioned by month, so the days an ingest
+ * touched are replaced one month partition at a time (atomically each); part
+ * of the hash, so a table stored otherwise is rebuilt once.
  */
-async function fingerprint(): Promise<string> {
-	const rows = await query<{ fp: string }>(
-		`SELECT arrayStringConcat(arraySort(groupArray(t)), ',') AS fp
-		FROM (
-			SELECT concat(table, ':', toString(count()), ':', toString(sum(b))) AS t
-			FROM (
-				SELECT table, partition_id, max(max_block_number) AS b
-				FROM system.parts
-				WHERE active AND database = currentDatabase() AND ${SOURCE_TABLES}
-				GROUP BY table, partition_id
-			)
-			GROUP BY table
-		)`,
-		{ tag: 'day-tables:fingerprint' }
-	);
-	return rows[0]?.fp ?? '';
+const LAYOUT = 'PARTITION BY toYYYYMM(day) ORDER BY day';
+
+/** What a day table is built from: its SQL (the file, or its build form), the hash that names it, the source tables it reads. */
+interface Plan {
+	sql: string;
+	hash: string;
+	reads: Set<SourceTable>;
 }
 
-const hashOf = (sql: string) => createHash('sha256').update(sql).digest('hex').slice(0, 16);
+const plans = new Map<DayTableSource, Plan>();
+
+/**
+ * A file may have a build form, sql/metrics/day_build_<file>.sql: the same rows
+ * computed from state kept between builds (the novelty file's first impression
+ * of each creator, day-table-state.ts).
+ */
+function planOf(source: DayTableSource): Plan {
+	let plan = plans.get(source);
+	if (!plan) {
+		const buildForm = `day_build_${source}`;
+		const sql = existsSync(sqlPath('metrics', `${buildForm}.sql`)) ? metricSql(buildForm) : metricSql(source);
+		const state = source === NOVELTY ? metricSql(FIRST_CREATOR_SQL) : '';
+		plan = { sql, hash: hashOf([LAYOUT, metricSql(source), sql, state].join('\n--\n')), reads: sourceTablesRead(`${sql}\n${state}`) };
+		plans.set(source, plan);
+	}
+	return plan;
+}
+
+const NOVELTY: DayTableSource = 'slop_novelty_daily';
+
+/** What a build saw, kept in day_tables.fingerprint: the source tables' watermark and the last day with impressions. */
+const Recorded = z.object({ watermark: Watermark, lastDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) });
+type Recorded = z.infer<typeof Recorded>;
+
+function parseRecorded(text: string | undefined): Recorded | undefined {
+	if (!text) return undefined;
+	try {
+		const r = Recorded.safeParse(JSON.parse(text));
+		return r.success ? r.data : undefined;
+	} catch {
+		// A fingerprint of the earlier format (or a build's "rebuilding" mark): not current.
+		return undefined;
+	}
+}
 
 interface BuildState {
 	source: string;
@@ -79,15 +104,21 @@ async function enabled(): Promise<boolean> {
 	return !(await getWarehouse()).cluster;
 }
 
+/**
+ * Whether a day table matches the data and the code: built by this SQL, and
+ * not one source table it reads has had an insert since (so every row of it is
+ * what the file computes now, whatever day is asked).
+ */
+function isCurrent(source: DayTableSource, recorded: BuildState | undefined, now: Watermark, tables: Set<string>): boolean {
+	const plan = planOf(source);
+	const seen = recorded?.sql_hash === plan.hash ? parseRecorded(recorded.fingerprint) : undefined;
+	return Boolean(seen) && tables.has(dayTableName(source)) && changedTables(seen!.watermark, now, plan.reads).length === 0;
+}
+
 async function currentSources(): Promise<Set<DayTableSource>> {
 	if (!(await enabled())) return new Set();
-	const [fp, states, tables] = await Promise.all([fingerprint(), buildStates(), existingTables()]);
-	const current = new Set<DayTableSource>();
-	for (const source of DAY_TABLE_SOURCES) {
-		const s = states.get(source);
-		if (s && s.fingerprint === fp && s.sql_hash === hashOf(metricSql(source)) && tables.has(dayTableName(source))) current.add(source);
-	}
-	return current;
+	const [now, states, tables] = await Promise.all([currentWatermark(), buildStates(), existingTables()]);
+	return new Set(DAY_TABLE_SOURCES.filter((source) => isCurrent(source, states.get(source), now, tables)));
 }
 
 // `loopmeter serve` runs the CLI's copy of this module and the production
@@ -116,8 +147,14 @@ export function currentDayTables(): Promise<ReadonlySet<string>> {
 	return value;
 }
 
+/**
+ * Forget which day tables match the data, and the data version the page caches
+ * are keyed by (ingest calls this after every load): new rows, late ones for
+ * an old day included, show on the next page load instead of seconds later.
+ */
 export function forgetCurrentDayTables(): void {
 	state.current = undefined;
+	sourceDataVersion.forget();
 }
 
 export interface DayTableStatus {
@@ -136,7 +173,7 @@ export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 		currentSources(),
 		query<{ source: string; rows: string; seconds: number; last_built: string }>(
 			`SELECT source, toString(argMax(rows, built_at)) AS rows, argMax(seconds, built_at) AS seconds, toString(max(built_at)) AS last_built
-			FROM day_tables GROUP BY source`,
+			FROM day_tables WHERE sql_hash != '' GROUP BY source`,
 			{ tag: 'day-tables:status' }
 		)
 	]);
@@ -172,41 +209,63 @@ export interface DayTableBuild {
 	source: DayTableSource;
 	rows: number;
 	seconds: number;
+	/** Every day again, or only `days`: those the new impressions can change. */
+	mode: 'all' | 'days';
+	days: string[];
 }
 
 export interface RefreshOptions {
 	log?: (line: string) => void;
 }
 
+/** What one refresh saw before building anything, shared by every day table it builds. */
+interface Snapshot {
+	now: Watermark;
+	lastDay: string;
+	days: { first: string; last: string };
+	tables: Set<string>;
+	/** The days of the impressions inserted after a watermark, by that watermark (several tables often share one). */
+	newDays: Map<string, Promise<string[]>>;
+	version: number;
+}
+
 /**
- * Rebuilds every day table whose data or SQL changed, each into a fresh table
- * swapped in whole, so a reader sees the old rows or the new ones, never half.
- * The fingerprint is taken before building: rows that land meanwhile make the
- * new table stale at once, and it is rebuilt next time instead of being read.
+ * Brings every day table whose data or SQL changed up to date. If only
+ * impressions were added since it was built (an hourly or daily load, late
+ * data), only the days those impressions can change are computed again and
+ * swapped in, a month partition at a time; otherwise every day is (month by
+ * month for the files that read every impression: a month's query fits the
+ * memory cap where all history at once did not), into a fresh table swapped
+ * in whole. The watermark is taken before
+ * building: rows that land meanwhile make the table stale at once, and the
+ * next refresh adds them.
  */
 async function refresh(opts: RefreshOptions): Promise<DayTableBuild[]> {
 	if (!(await enabled())) return [];
-	const [fp, states, tables, days] = await Promise.all([fingerprint(), buildStates(), existingTables(), dataDays()]);
+	// The last day before the watermark: a day that lands in between is seen as new next time, never as old.
+	const lastDay = await lastImpressionDay(metricSql('rollup_last_impression_day'));
+	const [now, states, tables, days] = await Promise.all([currentWatermark(), buildStates(), existingTables(), dataDays()]);
 	if (!days) return [];
+	const snap: Snapshot = { now, lastDay, days, tables, newDays: new Map(), version: Date.now() };
 	const built: DayTableBuild[] = [];
 	const failed: string[] = [];
 	for (const source of DAY_TABLE_SOURCES) {
-		const sql = metricSql(source);
-		const hash = hashOf(sql);
-		const s = states.get(source);
-		if (s && s.fingerprint === fp && s.sql_hash === hash && tables.has(dayTableName(source))) continue;
+		const recorded = states.get(source);
+		if (isCurrent(source, recorded, now, tables)) continue;
 		// The server checks every few minutes: a build that failed on this data (e.g. over the
 		// memory cap) would fail again, holding the embedded engine for minutes each time.
-		if (state.failed.get(source) === `${fp}|${hash}`) continue;
+		const attempt = `${JSON.stringify(now)}|${planOf(source).hash}`;
+		if (state.failed.get(source) === attempt) continue;
 		try {
-			const b = await build(source, sql, { fp, hash, days, exists: tables.has(dayTableName(source)) });
+			const b = await build(source, recorded, snap);
 			built.push(b);
 			state.failed.delete(source);
-			opts.log?.(`Day table ${dayTableName(source)}: ${b.rows.toLocaleString('en-US')} rows in ${b.seconds.toFixed(1)} s`);
+			const what = b.mode === 'all' ? 'every day' : `${b.days.length} day(s) ${b.days[0] ?? ''}${b.days.length > 1 ? `…${b.days.at(-1)}` : ''}`;
+			opts.log?.(`Day table ${dayTableName(source)}: ${what}, ${b.rows.toLocaleString('en-US')} rows in ${b.seconds.toFixed(1)} s`);
 		} catch (e) {
 			// One that cannot be built (e.g. over the memory cap) stays live; the others still help.
 			failed.push(`${dayTableName(source)}: ${e instanceof Error ? e.message : String(e)}`);
-			state.failed.set(source, `${fp}|${hash}`);
+			state.failed.set(source, attempt);
 			opts.log?.(`Day table ${dayTableName(source)} not built (its panels compute from the raw tables): ${failed.at(-1)}`);
 		}
 	}
@@ -224,43 +283,153 @@ export class DayTablesError extends Error {
 	}
 }
 
-async function build(
-	source: DayTableSource,
-	sql: string,
-	b: { fp: string; hash: string; days: { first: string; last: string }; exists: boolean }
-): Promise<DayTableBuild> {
+/** The previous build's view of the data, if only impressions were added since and the table and its state are still there. */
+function addedImpressionsOnly(source: DayTableSource, recorded: BuildState | undefined, snap: Snapshot): Recorded | undefined {
+	const plan = planOf(source);
+	const seen = recorded?.sql_hash === plan.hash ? parseRecorded(recorded.fingerprint) : undefined;
+	if (!seen || !snap.tables.has(dayTableName(source))) return undefined;
+	if (source === NOVELTY && !snap.tables.has(FIRST_CREATOR_TABLE)) return undefined;
+	const changed = changedTables(seen.watermark, snap.now, plan.reads);
+	if (!changed.every((t) => t === 'impressions') || !onlyAdded(seen.watermark.impressions, snap.now.impressions)) return undefined;
+	// A file that reads the last day with data but does not say how far that reaches: every day.
+	const lastDayUnknown = IMPRESSION_REACH[source].lastDay === undefined && /\blast_impression_day\b/.test(metricSql(source));
+	return lastDayUnknown && seen.lastDay !== snap.lastDay ? undefined : seen;
+}
+
+async function build(source: DayTableSource, recorded: BuildState | undefined, snap: Snapshot): Promise<DayTableBuild> {
 	const started = Date.now();
+	const seen = addedImpressionsOnly(source, recorded, snap);
+	// Read by nobody from here until the new record: a failure half-way leaves it unread, and rebuilt whole next time.
+	await record(source, { fingerprint: '', hash: '', days: snap.days, rows: '0', seconds: 0 });
+	forgetCurrentDayTables();
+	const days = seen ? await daysToRebuild(source, seen, snap) : undefined;
+	if (days) await rebuildDays(source, days);
+	else await rebuildAll(source, snap);
+	const table = dayTableName(source);
+	const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${table}`, { tag: 'day-tables:count' });
+	const seconds = (Date.now() - started) / 1000;
+	const fingerprint = JSON.stringify({ watermark: snap.now, lastDay: snap.lastDay } satisfies Recorded);
+	await record(source, { fingerprint, hash: planOf(source).hash, days: snap.days, rows, seconds });
+	forgetCurrentDayTables();
+	return { source, rows: Number(rows), seconds, mode: days ? 'days' : 'all', days: days ?? [] };
+}
+
+async function record(source: DayTableSource, r: { fingerprint: string; hash: string; days: { first: string; last: string }; rows: string; seconds: number }): Promise<void> {
+	await command(
+		`INSERT INTO day_tables (source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at)
+		VALUES ({source:String}, {fp:String}, {hash:String}, {first:Date}, {last:Date}, {rows:UInt64}, {seconds:Float64}, now64(3))`,
+		{ tag: 'day-tables:record', params: { source, fp: r.fingerprint, hash: r.hash, first: r.days.first, last: r.days.last, rows: r.rows, seconds: r.seconds } }
+	);
+}
+
+/**
+ * The days of a day table that the impressions added since `seen` can change
+ * (IMPRESSION_REACH), sorted. For novelty this first adds those impressions to
+ * the kept first impressions, which says which older days lost a first.
+ */
+async function daysToRebuild(source: DayTableSource, seen: Recorded, snap: Snapshot): Promise<string[]> {
+	const after = seen.watermark.impressions ?? {};
+	const key = JSON.stringify(after);
+	let added = snap.newDays.get(key);
+	if (!added) snap.newDays.set(key, (added = impressionDaysAfter(after)));
+	const reach = IMPRESSION_REACH[source];
+	const days = new Set((await added).flatMap((d) => dayRange(addDays(d, -reach.before), addDays(d, reach.after))));
+	// "Complete" (D + lastDay ≤ the last day) changed for the days between the two last days, less lastDay.
+	if (reach.lastDay !== undefined && seen.lastDay !== snap.lastDay) {
+		const [a, b] = [seen.lastDay, snap.lastDay].sort();
+		for (const d of dayRange(addDays(a!, 1 - reach.lastDay), addDays(b!, -reach.lastDay))) days.add(d);
+	}
+	if (source === NOVELTY) for (const d of await addFirstCreators(after, snap.version)) days.add(d);
+	return [...days].sort();
+}
+
+/** Computes `days` of a day table again: per month, its other days copied and these computed, swapped in as one partition. */
+async function rebuildDays(source: DayTableSource, days: string[]): Promise<void> {
+	const byMonth = new Map<number, string[]>();
+	for (const d of days) {
+		const m = Number(d.slice(0, 4)) * 100 + Number(d.slice(5, 7));
+		byMonth.set(m, [...(byMonth.get(m) ?? []), d]);
+	}
+	for (const [month, monthDays] of byMonth) await replaceMonth(source, month, monthDays);
+}
+
+async function replaceMonth(source: DayTableSource, month: number, days: string[]): Promise<void> {
+	const table = dayTableName(source);
+	const stage = `${table}_stage`;
+	await command(`DROP TABLE IF EXISTS ${stage}`, { tag: 'day-tables:drop' });
+	await command(`CREATE TABLE ${stage} AS ${table}`, { tag: 'day-tables:stage' });
+	try {
+		await command(`INSERT INTO ${stage} SELECT * FROM ${table} WHERE toYYYYMM(day) = {month:UInt32} AND day NOT IN {days:Array(Date)}`, {
+			tag: `day-tables:keep:${source}`,
+			params: { month, days }
+		});
+		// Settings in the statement: through chDB a per-call setting would stay for every later query.
+		await command(`INSERT INTO ${stage} SELECT * FROM (\n${planOf(source).sql}\n) WHERE day IN {days:Array(Date)} SETTINGS max_execution_time = 0`, {
+			tag: `day-tables:days:${source}`,
+			params: { from: days[0], to: addDays(days.at(-1)!, 1), days }
+		});
+		const [{ n } = { n: '0' }] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${stage}`, { tag: 'day-tables:count' });
+		// Replacing a partition from an empty one is refused (it would look like a mistake): that month has no rows left.
+		if (Number(n) > 0) await command(`ALTER TABLE ${table} REPLACE PARTITION ${month} FROM ${stage}`, { tag: 'day-tables:swap' });
+		else await command(`ALTER TABLE ${table} DROP PARTITION ${month}`, { tag: 'day-tables:swap' });
+	} finally {
+		await command(`DROP TABLE IF EXISTS ${stage}`, { tag: 'day-tables:drop' });
+	}
+}
+
+/** Computes every day with data again (a month per statement where BUILT_BY_MONTH says so) into a fresh table swapped in whole. */
+async function rebuildAll(source: DayTableSource, snap: Snapshot): Promise<void> {
 	const table = dayTableName(source);
 	const next = `${table}_next`;
-	// The whole range of data: every file reaches before or after its period on its own.
-	const params = { from: b.days.first, to: addDay(b.days.last) };
+	const sql = planOf(source).sql;
+	if (source === NOVELTY) await rebuildFirstCreators(snap.version);
 	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
-	await command(`CREATE TABLE ${next} ENGINE = MergeTree ORDER BY day EMPTY AS SELECT * FROM (\n${sql}\n)`, { tag: `day-tables:create:${source}`, params });
+	await command(`CREATE TABLE ${next} ENGINE = MergeTree ${LAYOUT} EMPTY AS SELECT * FROM (\n${sql}\n)`, {
+		tag: `day-tables:create:${source}`,
+		params: { from: snap.days.first, to: addDays(snap.days.last, 1) }
+	});
 	try {
-		// Settings in the statement: through chDB a per-call setting would stay for every later query.
-		await command(`INSERT INTO ${next} SELECT * FROM (\n${sql}\n) SETTINGS max_execution_time = 0`, { tag: `day-tables:build:${source}`, params });
+		const all: [string, string] = [snap.days.first, addDays(snap.days.last, 1)];
+		for (const [from, to] of BUILT_BY_MONTH.has(source) ? months(...all) : [all]) {
+			await command(`INSERT INTO ${next} SELECT * FROM (\n${sql}\n) WHERE day >= {from:Date} AND day < {to:Date} SETTINGS max_execution_time = 0`, {
+				tag: `day-tables:build:${source}`,
+				params: { from, to }
+			});
+		}
 	} catch (e) {
 		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' }).catch(() => undefined);
 		throw e;
 	}
-	if (b.exists) await command(`EXCHANGE TABLES ${next} AND ${table}`, { tag: 'day-tables:swap' });
+	if (snap.tables.has(table)) await command(`EXCHANGE TABLES ${next} AND ${table}`, { tag: 'day-tables:swap' });
 	else await command(`RENAME TABLE ${next} TO ${table}`, { tag: 'day-tables:swap' });
 	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
-	const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${table}`, { tag: 'day-tables:count' });
-	const seconds = (Date.now() - started) / 1000;
-	await command(
-		`INSERT INTO day_tables (source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at)
-		VALUES ({source:String}, {fp:String}, {hash:String}, {first:Date}, {last:Date}, {rows:UInt64}, {seconds:Float64}, now64(3))`,
-		{ tag: 'day-tables:record', params: { source, fp: b.fp, hash: b.hash, first: b.days.first, last: b.days.last, rows, seconds } }
-	);
-	forgetCurrentDayTables();
-	return { source, rows: Number(rows), seconds };
+	snap.tables.add(table);
 }
 
-function addDay(day: string): string {
+function addDays(day: string, n: number): string {
 	const d = new Date(`${day}T00:00:00Z`);
-	d.setUTCDate(d.getUTCDate() + 1);
+	d.setUTCDate(d.getUTCDate() + n);
 	return d.toISOString().slice(0, 10);
+}
+
+/** Every day from `first` to `last`, both included. */
+function dayRange(first: string, last: string): string[] {
+	const out: string[] = [];
+	for (let d = first; d <= last; d = addDays(d, 1)) out.push(d);
+	return out;
+}
+
+/** [from, to) cut at the first of every month. */
+function months(from: string, to: string): [string, string][] {
+	const out: [string, string][] = [];
+	for (let a = from; a < to; ) {
+		const d = new Date(`${a}T00:00:00Z`);
+		const next = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+		const b = next < to ? next : to;
+		out.push([a, b]);
+		a = b;
+	}
+	return out;
 }
 
 /**

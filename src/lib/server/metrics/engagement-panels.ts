@@ -12,7 +12,9 @@ import { parseMetricRequest } from './run.js';
  * Server helpers of the Engagement and Feed health pages. Every number still
  * comes from `metricPanel` (= runMetric, with the panels' per-data-version
  * cache); this adds side-by-side comparison tables and the rows behind a
- * metric, cached the same way (one answer per request and data version).
+ * metric, cached the same way (one answer per request and data version; an
+ * ingest through this process forgets the version, so new rows show on the next
+ * visit, late data for an old day included).
  */
 
 const pageCache = new PerDataVersionCache<unknown>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 200 });
