@@ -72,7 +72,7 @@ describe('one viewer cannot stall everyone', () => {
 		expect(text.length).toBeLessThan(5_000_000);
 	});
 
-	it('a refused upload is not drained: the server answers and closes the connection while the body is still coming', async () => {
+	it('a refused upload is not drained: the server closes the connection while the body is still coming', async () => {
 		const { port } = new URL(srv.url);
 		const outcome = await new Promise<{ status: number; connection: string | undefined; closedWithin: number }>((resolve, reject) => {
 			const started = performance.now();
@@ -97,8 +97,9 @@ describe('one viewer cannot stall everyone', () => {
 				reject(new Error(`the connection was still open after 5 s (status ${status})`));
 			}, 5_000);
 		});
-		expect(outcome.status).toBe(401);
-		expect(outcome.connection).toBe('close');
+		// Either the 401 arrived with Connection: close, or the close of a socket with unread data
+		// reset it first (TCP drops the response then): both mean the body was not read to its end.
+		if (outcome.status !== 0) expect({ status: outcome.status, connection: outcome.connection }).toEqual({ status: 401, connection: 'close' });
 		expect(outcome.closedWithin).toBeLessThan(5_000);
 	});
 });
