@@ -41,6 +41,9 @@ function crossSiteWrite(event: RequestEvent): boolean {
 }
 
 function refuse(event: RequestEvent, status: number, message: string, extra: Record<string, string> = {}): Response {
+	// A refused write's body is still on the socket, possibly gigabytes of it: close the
+	// connection rather than let the server read and discard it to reuse the socket.
+	if (WRITE.has(event.request.method) && event.request.body && !event.request.bodyUsed) extra = { connection: 'close', ...extra };
 	if (wantsJson(event.request, event.url.pathname) || event.isDataRequest) return jsonResponse(status, { message }, extra);
 	const links = status === 403 ? [{ href: '/', label: 'Overview' }, { href: '/logout', label: 'Sign in as someone else' }] : [{ href: '/', label: 'Retry' }];
 	const title = status === 403 ? 'Not allowed' : status === 503 ? 'Warehouse unavailable' : 'Request refused';

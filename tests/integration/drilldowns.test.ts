@@ -60,7 +60,7 @@ async function metricTotal(def: MetricDefinition, filters: Partial<Record<Dimens
 async function route(id: string, qs: string): Promise<Response> {
 	const url = new URL(`http://x/api/v1/metrics/${id}/rows?${qs}`);
 	try {
-		return await rowsGET({ params: { id }, url, request: new Request(url) } as never);
+		return await rowsGET({ params: { id }, url, request: new Request(url), locals: { auth: { kind: 'session', user: { name: 'test', role: 'admin' } } } } as never);
 	} catch (e) {
 		const err = e as { status?: number; body?: { message?: string } };
 		throw new Error(`${id}?${qs}: ${err.status ?? ''} ${err.body?.message ?? String(e)}`);

@@ -281,7 +281,7 @@ describe('API, CSV and CLI agree', () => {
 		}
 		const url = new URL('http://x/api/v1/metrics/jobs/rows?from=2026-10-01&to=2026-10-04&limit=0');
 		const bad = await Promise.resolve()
-			.then(() => rowsGET({ params: { id: 'utilized_gpu_hours' }, url, request: new Request(url) } as never))
+			.then(() => rowsGET({ params: { id: 'utilized_gpu_hours' }, url, request: new Request(url), locals: { auth: { kind: 'session', user: { name: 'test', role: 'admin' } } } } as never))
 			.catch((e: unknown) => e as { status: number; body: { message: string } });
 		expect((bad as { status: number }).status).toBe(400);
 		expect((bad as { body: { message: string } }).body.message).toMatch(/^limit/);

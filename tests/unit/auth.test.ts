@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { drilldownRoles, metricPage, metricRoles, pagesFor, requirementFor, roles, scopeGrants } from '../../src/lib/server/auth/access.js';
+import { drilldownRoles, metricPage, metricRoles, pagesFor, requirementFor, roles, routedPath, scopeGrants, uncleanPath } from '../../src/lib/server/auth/access.js';
 import { metricIds, type MetricId } from '../../src/lib/contracts/metrics.js';
 import { LoginLimiter } from '../../src/lib/server/auth/limiter.js';
 import { hashPassword, verifyPassword, generatePassword } from '../../src/lib/server/auth/passwords.js';
@@ -86,6 +86,25 @@ describe('passwords', () => {
 		const p = generatePassword();
 		expect(p).toMatch(/^[a-km-zA-HJ-NP-Z2-9]{20}$/);
 		expect(generatePassword()).not.toBe(p);
+	});
+});
+
+describe('the path access is decided on', () => {
+	it('is rebuilt from the matched route and its decoded parameters', () => {
+		expect(routedPath('/glossary/[id]/rows', { id: 'mrr' })).toBe('/glossary/mrr/rows');
+		expect(routedPath('/api/v1/metrics/[id]', { id: 'watch_hours' })).toBe('/api/v1/metrics/watch_hours');
+		expect(routedPath('/(app)/revenue', {})).toBe('/revenue');
+		expect(routedPath('/', {})).toBe('/');
+	});
+	it('refuses a parameter that holds a separator or control character', () => {
+		expect(routedPath('/glossary/[id]/rows', { id: 'mrr/x' })).toBeUndefined();
+		expect(routedPath('/glossary/[id]/rows', { id: 'mrr\\x' })).toBeUndefined();
+		expect(routedPath('/glossary/[id]/rows', { id: 'm%72r' })).toBeUndefined();
+		expect(routedPath('/glossary/[id]/rows', { id: 'mrr\n' })).toBeUndefined();
+	});
+	it('refuses raw paths with any escape, backslash or control character', () => {
+		for (const p of ['/glossary/%6Drr/rows', '/glossary/%6drr/rows', '/glossary/%256Drr/rows', '/glossary/mrr%2Frows', '/a\\b', '/a\tb']) expect(uncleanPath(p), p).toBeDefined();
+		expect(uncleanPath('/glossary/mrr/rows')).toBeUndefined();
 	});
 });
 

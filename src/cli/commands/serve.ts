@@ -8,6 +8,7 @@ import { projectRoot } from '../../lib/server/project-root.js';
 import { protocolPlan, SOCKET_PROTOCOL_HEADER, withSocketProtocol } from '../../lib/server/http/plain-http.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, UsageError, type Command } from '../command.js';
+import { announceFirstAdmin } from '../first-admin-notice.js';
 
 const command: Command = {
 	name: 'serve',
@@ -45,7 +46,7 @@ Options:
 		console.log(`Warehouse: ${where}, schema up to date.`);
 
 		if (!values['no-demo'] && (await isEmpty())) await loadDemo();
-		await printFirstAdmin();
+		await printFirstAdmin(wh.dataDir ?? wh.config.dataDir);
 
 		// adapter-node reads these when its handler module loads.
 		process.env.BODY_SIZE_LIMIT ??= String(wh.config.LOOPMETER_MAX_UPLOAD_BYTES);
@@ -162,14 +163,8 @@ async function loadDemo(): Promise<void> {
 	console.log(`Demo loaded: ${result.impressions.toLocaleString('en-US')} impressions in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 }
 
-/** First start with no account: the auth module creates an admin and we show its one-time password once. */
-async function printFirstAdmin(): Promise<void> {
+/** First start with no account: the auth module creates an admin; the one-time password is shown once, never into a log (first-admin-notice.ts). */
+async function printFirstAdmin(dataDir: string): Promise<void> {
 	const password = await ensureFirstAdmin();
-	if (password) {
-		console.log('');
-		console.log('Created the first account: user "admin", one-time password:');
-		console.log(`    ${password}`);
-		console.log('It is shown only now; sign in and change it (or `loopmeter users reset-password admin`).');
-		console.log('');
-	}
+	if (password) announceFirstAdmin(password, { tty: process.stdout.isTTY === true, dir: dataDir, log: (line) => console.log(line) });
 }

@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { auditFilter, listAudit } from '$lib/server/audit';
-import { toCsv } from '$lib/csv';
+import { csvResponse } from '$lib/server/http/csv-response';
 import { adminActor } from '../../guard';
 import type { RequestHandler } from './$types';
 
@@ -13,7 +13,5 @@ export const GET: RequestHandler = async (event) => {
 		error(400, { message: `${String(issue.path[0] ?? 'query')}: ${issue.message}` });
 	}
 	const rows = await listAudit({ ...parsed.data, limit: parsed.data.limit === 200 ? 10_000 : parsed.data.limit });
-	return new Response(toCsv(rows, ['ts', 'actor', 'action', 'target', 'outcome', 'ip', 'detail']), {
-		headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="loopmeter_audit.csv"' }
-	});
+	return csvResponse({ filename: 'loopmeter_audit.csv', fields: ['ts', 'actor', 'action', 'target', 'outcome', 'ip', 'detail'], rows });
 };

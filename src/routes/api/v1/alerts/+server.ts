@@ -2,7 +2,7 @@ import { error, json } from '@sveltejs/kit';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';
-import { toCsv } from '$lib/csv';
+import { csvResponse } from '$lib/server/http/csv-response';
 import type { RequestHandler } from './$types';
 
 /**
@@ -22,9 +22,7 @@ export const GET: RequestHandler = async ({ url, request, locals }) => {
 	const breaches = activeOnly ? result.breaches.filter((b) => b.active) : result.breaches;
 	if (url.searchParams.get('format') === 'csv') {
 		const rows = breaches.map(({ group, ...b }) => ({ ...b, group: Object.entries(group).map(([k, v]) => `${k}=${v}`).join(';') }));
-		return new Response(toCsv(rows), {
-			headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="alerts_${result.through ?? 'empty'}.csv"` }
-		});
+		return csvResponse({ filename: `alerts_${result.through ?? 'empty'}.csv`, fields: [...new Set(rows.flatMap((r) => Object.keys(r)))], rows });
 	}
 	return json({ ...result, breaches });
 };

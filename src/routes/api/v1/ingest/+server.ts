@@ -1,6 +1,7 @@
 import { error, json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { deadLetterReasons, listRuns, pagePeriod, rowsPerDay } from '$lib/server/ingest-runs';
+import { boundPeriod } from '$lib/server/metrics/period-span';
 import type { RequestHandler } from './$types';
 
 const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });
@@ -15,7 +16,8 @@ export const GET: RequestHandler = async ({ url }) => {
 	const q = queryString.safeParse(Object.fromEntries(url.searchParams));
 	if (!q.success) error(400, { message: `${q.error.issues[0]!.path.join('.')}: ${q.error.issues[0]!.message}` });
 	if (q.data.from && q.data.to && q.data.from >= q.data.to) error(400, { message: 'from must be before to' });
-	const { from, to } = await pagePeriod(q.data.from, q.data.to);
+	// Zero days are listed too: the period is cut to the data and at most five years (period-bounds.ts).
+	const { from, to } = await boundPeriod(await pagePeriod(q.data.from, q.data.to));
 	const [runs, days, reasons] = await Promise.all([listRuns({ limit: 200 }), rowsPerDay(from, to), deadLetterReasons({ source: q.data.source })]);
 	return json({ from, to, runs, rows_per_day: days, dead_letter_reasons: reasons });
 };

@@ -8,6 +8,7 @@ import { scheduleDayTablesRefresh } from '$lib/server/metrics/day-tables';
 import { ingestFormat, ingestSource } from '$lib/contracts/ingest';
 import { requireScope } from '$lib/server/auth';
 import { BodyTooLargeError, limitedBody } from '$lib/server/http/limits';
+import { takeUploadSlot } from '$lib/server/http/upload-slots';
 import { ingest, IngestFileError, IngestUsageError } from '$ingest';
 import type { RequestHandler } from './$types';
 
@@ -29,6 +30,9 @@ export const POST: RequestHandler = async (event) => {
 	// Only the base name is kept (it names the spool file, so its extension still tells the format).
 	const name = basename(url.searchParams.get('file') ?? 'upload').replace(/[^\w.@+-]/g, '_').slice(0, 200) || 'upload';
 
+	const declared = request.headers.get('content-length');
+	const slot = takeUploadSlot(declared === null ? undefined : Number(declared), tmpdir());
+	if (!slot.ok) error(slot.status, { message: slot.message });
 	const dir = mkdtempSync(join(tmpdir(), 'loopmeter-upload-'));
 	try {
 		const path = join(dir, name);
@@ -56,5 +60,6 @@ export const POST: RequestHandler = async (event) => {
 		throw e;
 	} finally {
 		rmSync(dir, { recursive: true, force: true });
+		slot.release();
 	}
 };

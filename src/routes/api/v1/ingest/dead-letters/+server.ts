@@ -1,6 +1,6 @@
 import { error, json } from '@sveltejs/kit';
 import { z } from 'zod';
-import { toCsv } from '$lib/csv';
+import { csvResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
 import { deadLetters } from '$lib/server/ingest-runs';
 import type { RequestHandler } from './$types';
 
@@ -21,13 +21,14 @@ export const GET: RequestHandler = async ({ url }) => {
 	const q = queryString.safeParse(Object.fromEntries(url.searchParams));
 	if (!q.success) error(400, { message: `${q.error.issues[0]!.path.join('.')}: ${q.error.issues[0]!.message}` });
 	const { source, reason, run, format } = q.data;
-	const rows = await deadLetters({ source, reason, runId: run, limit: format === 'csv' ? (q.data.limit ?? 0) : (q.data.limit ?? 200) });
+	// One row past the cap tells a complete file from a cut one.
+	const rows = await deadLetters({ source, reason, runId: run, limit: format === 'csv' ? Math.min(q.data.limit ?? CSV_ROW_CAP, CSV_ROW_CAP) + 1 : (q.data.limit ?? 200) });
 	if (format === 'csv') {
-		return new Response(toCsv(rows as unknown as Record<string, unknown>[], ['source', 'file', 'line', 'field', 'reason', 'raw', 'run_id', 'ingested_at']), {
-			headers: {
-				'content-type': 'text/csv; charset=utf-8',
-				'content-disposition': `attachment; filename="dead_letters${source ? `_${source}` : ''}.csv"`
-			}
+		return csvResponse({
+			filename: `dead_letters${source ? `_${source}` : ''}.csv`,
+			fields: ['source', 'file', 'line', 'field', 'reason', 'raw', 'run_id', 'ingested_at'],
+			rows: rows as unknown as Record<string, unknown>[],
+			cap: Math.min(q.data.limit ?? CSV_ROW_CAP, CSV_ROW_CAP)
 		});
 	}
 	return json({ rows });

@@ -1,7 +1,7 @@
 import { error, json } from '@sveltejs/kit';
 import { requestFromSearchParams } from '$lib/contracts/metrics';
 import { runMetric, MetricRequestError } from '$lib/server/metrics/run';
-import { toCsv } from '$lib/csv';
+import { csvResponse } from '$lib/server/http/csv-response';
 import { boundPeriod } from '$lib/server/metrics/period-span';
 import type { RequestHandler } from './$types';
 
@@ -11,11 +11,10 @@ export const GET: RequestHandler = async ({ params, url, request }) => {
 		const input = await boundPeriod(requestFromSearchParams(params.id, url.searchParams));
 		const { response } = await runMetric(input, { signal: request.signal });
 		if (url.searchParams.get('format') === 'csv') {
-			return new Response(toCsv(response.rows), {
-				headers: {
-					'content-type': 'text/csv; charset=utf-8',
-					'content-disposition': `attachment; filename="${response.metric}_${response.from}_${response.to}.csv"`
-				}
+			return csvResponse({
+				filename: `${response.metric}_${response.from}_${response.to}.csv`,
+				fields: [...new Set(response.rows.flatMap((r) => Object.keys(r)))],
+				rows: response.rows
 			});
 		}
 		return json(response);

@@ -7,7 +7,7 @@ import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import '$lib/server/metrics/all';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
-import { toCsv } from '$lib/csv';
+import { csvResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
 import { boundPeriod } from '$lib/server/metrics/period-span';
 import type { RequestHandler } from './$types';
 
@@ -38,15 +38,16 @@ export const GET: RequestHandler = async ({ params, url, request, locals }) => {
 	}
 	try {
 		const result = await runDrilldown(await boundPeriod(requestFromSearchParams(params.id, sp)), {
-			limit: csv ? DRILL_MAX_ROWS : limit,
+			limit: csv ? Math.min(DRILL_MAX_ROWS, CSV_ROW_CAP) : limit,
 			signal: request.signal
 		});
 		if (csv) {
-			return new Response(toCsv(result.rows, result.columns.map((c) => c.name)), {
-				headers: {
-					'content-type': 'text/csv; charset=utf-8',
-					'content-disposition': `attachment; filename="${result.metric}_rows_${result.from}_${result.to}.csv"`
-				}
+			return csvResponse({
+				filename: `${result.metric}_rows_${result.from}_${result.to}.csv`,
+				fields: result.columns.map((c) => c.name),
+				rows: result.rows,
+				total: result.total,
+				cap: CSV_ROW_CAP
 			});
 		}
 		return json({
