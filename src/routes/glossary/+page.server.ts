@@ -5,12 +5,13 @@ import type { PageServerLoad } from './$types';
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */
 export const load: PageServerLoad = () => {
 	const defs = listMetrics();
-	const registered = new Set(defs.map((d) => d.id));
 	return {
 		metrics: defs
 			.map((d) => ({
 				id: d.id,
 				title: d.title,
+				page: d.page,
+				scoredComponents: (d.scoredComponents ?? []).map((c) => ({ id: c.id, worseWhen: c.direction > 0 ? 'rises' : 'falls' })),
 				unit: d.unit,
 				definition: d.definition,
 				higherIsBetter: d.higherIsBetter,
@@ -22,7 +23,6 @@ export const load: PageServerLoad = () => {
 				drilldown: d.drilldown ?? null,
 				drilldownHasUserRows: d.drilldownHasUserRows ?? false
 			}))
-			.sort((a, b) => metricIds.indexOf(a.id) - metricIds.indexOf(b.id)),
-		missing: metricIds.filter((id) => !registered.has(id))
+			.sort((a, b) => metricIds.indexOf(a.id) - metricIds.indexOf(b.id))
 	};
 };

@@ -14,6 +14,18 @@ export { supportedDimensions, type BaseSource, type MetricDefinition } from './d
  * Every metric, by id: one entry per metric, written in its domain's file under
  * definitions/. Typed over MetricId, so a metric id without a definition (or a
  * definition under an unknown id) does not compile.
+ *
+ * Adding a metric:
+ *  1. its id in `metricIds` (src/lib/contracts/metrics.ts): the compiler now
+ *     asks for its definition here;
+ *  2. its base SQL, sql/metrics/<file>.sql (one row per day with `day`, the
+ *     dimensions it supports and the measures), and, for the rows behind it,
+ *     sql/metrics/drill/<name>.sql;
+ *  3. one entry in its domain's table (definitions/<domain>.ts): id, title,
+ *     unit, page (its roles follow), definition text built from the constants
+ *     its SQL uses, sources, value, components, drilldown;
+ *  4. a test pinning its value on a tiny fixture worked out by hand;
+ *  5. a page that shows it (metricTile / metricPanel, title from metricHeadings()).
  */
 export const metricDefinitions = {
 	...computeMetrics,
