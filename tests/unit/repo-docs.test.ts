@@ -3,11 +3,6 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/**
- * Docs written on other branches at the same time as this test. A link to one
- * is allowed until the file exists; then the entry must go (the last test says so).
- */
-const WRITTEN_ELSEWHERE = ['docs/security.md'];
 
 const trackedFiles = () => execFileSync('git', ['ls-files', '-z'], { encoding: 'utf8' }).split('\0').filter(Boolean);
 const docFiles = () => ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
@@ -49,7 +44,6 @@ describe('README and docs/', () => {
 				}
 				const [path, anchor] = target.split('#') as [string, string | undefined];
 				const resolved = path ? normalize(join(dirname(file), path)) : file;
-				if (WRITTEN_ELSEWHERE.includes(resolved) && !existsSync(resolved)) continue;
 				if (!existsSync(resolved)) broken.push(`${target}: no ${resolved}`);
 				else if (anchor && resolved.endsWith('.md') && !anchorsOf(readFileSync(resolved, 'utf8')).has(anchor)) broken.push(`${target}: no heading #${anchor} in ${resolved}`);
 			}
@@ -57,7 +51,4 @@ describe('README and docs/', () => {
 		});
 	}
 
-	it('docs written on other branches leave the allowance once they exist', () => {
-		expect(WRITTEN_ELSEWHERE.filter((f) => existsSync(f))).toEqual([]);
-	});
 });
