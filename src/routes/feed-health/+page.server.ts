@@ -2,24 +2,13 @@ import { fail } from '@sveltejs/kit';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
-import { cachedPanel, cachedTile, comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
+import { cachedPanel, cachedTile, firstSeen, wholePeriodStart, rowsPanel } from '$lib/server/metrics/engagement-panels';
+import { readoutPanel } from '$lib/server/experiments/panel';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { Actions, PageServerLoad } from './$types';
-
-/** What a product manager compares arms and modes on: long-term satisfaction first, minutes last. */
-const COMPARE: ComparisonColumn[] = [
-	{ metric: 'satisfaction_rate', label: 'Satisfaction / imp.' },
-	{ metric: 'negative_rate', label: 'Negative / imp.' },
-	{ metric: 'return_rate', label: 'Return rate' },
-	{ metric: 'feed_diversity', label: 'Diversity' },
-	{ metric: 'near_duplicate_share', label: 'Near duplicates' },
-	{ metric: 'novelty', label: 'Novelty' },
-	{ metric: 'long_session_share', label: 'Sessions > 60 min' },
-	{ metric: 'late_night_share', label: 'Late-night watch' }
-];
 
 /** Feed health (product): is the feed degenerating, in which arm or mode, and what is being shown. Panels stream in. */
 export const load: PageServerLoad = async ({ url, locals }) => {
@@ -60,8 +49,9 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 			satisfaction: byArm('satisfaction_rate', ['feed_mode']),
 			returnRate: byArm('return_rate', ['feed_mode'])
 		},
-		armTable: comparisonTable(state, 'rec_arm', COMPARE),
-		modeTable: comparisonTable(state, 'feed_mode', COMPARE),
+		// Arms and modes against their control, clustered by user, with the minimum-sample guard and SRM check (config/experiments.json).
+		armReadout: readoutPanel('recommender', state),
+		modeReadout: readoutPanel('feed-modes', state),
 		concentration: cachedPanel({ metric: 'creator_concentration', ...period, grain: 'total', filters: state.filters }),
 		families: rowsPanel('slop_near_duplicates', 'Near-duplicate families', period, 15),
 		remixTrees: rowsPanel('slop_remix_chains', 'Remix trees', period, 80),

@@ -167,6 +167,8 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 		if (c === 'ingest') return { kind: 'roles', roles: ADMIN };
 		if (c === 'tokens') return { kind: 'roles', roles: ADMIN };
 		// Alert breaches are listed on Overview and Feed health (every role); changing thresholds is for admins.
+		// Experiment readouts: product's arm comparisons (aggregates only, no user rows).
+		if (c === 'experiments' && seg.length === 4) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: PRODUCT, scopes: ['metrics:read'] };
 		if (c === 'alerts' && seg.length === 3) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: ALL, scopes: ['metrics:read'] };
 		return { kind: 'roles', roles: ADMIN, unclassified: true };
 	}

@@ -120,6 +120,8 @@ export interface IndicatorReadout {
 	higherIsBetter: boolean;
 	definition: string;
 	source: string;
+	/** The metric has a drill-down (/glossary/<metric>/rows) listing the rows behind it. */
+	drilldown: boolean;
 	arms: ArmEstimate[];
 	comparisons: Comparison[];
 }
@@ -309,6 +311,7 @@ export async function experimentReadout(experiment: Experiment, config: Experime
 			higherIsBetter,
 			definition: def?.definition ?? '',
 			source: `sql/metrics/${SOURCES[ind.source].file}.sql`,
+			drilldown: Boolean(def?.drilldown),
 			arms: estimates.map(({ naive: _naive, ...e }) => e),
 			comparisons
 		};
