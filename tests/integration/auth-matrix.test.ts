@@ -24,6 +24,7 @@ const PAGE_ROLES: Record<string, Role[]> = {
 	'': ALL, // Overview
 	'unit-economics': ALL,
 	glossary: ALL,
+	annotations: ALL,
 	compute: FINANCE,
 	revenue: FINANCE,
 	engagement: PRODUCT,
@@ -56,6 +57,7 @@ function expected(routeId: string, method: string, metric?: string): Expect {
 	if (routeId.startsWith('/api/v1/ingest') || routeId.startsWith('/api/v1/tokens')) return ADMIN;
 	if (routeId === '/api/v1/alerts') return write ? ADMIN : ALL;
 	if (routeId === '/api/v1/experiments/[experiment]') return write ? ADMIN : PRODUCT;
+	if (routeId === '/api/v1/annotations' || routeId === '/api/v1/annotations/[annotation]') return ALL;
 	if (routeId.startsWith('/api/')) throw new Error(`unclassified API route ${routeId}`);
 	const first = routeId.split('/')[1] ?? '';
 	const page = PAGE_ROLES[first];
