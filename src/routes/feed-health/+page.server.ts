@@ -5,6 +5,9 @@ import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { cachedPanel, cachedTile, firstSeen, wholePeriodStart, rowsPanel } from '$lib/server/metrics/engagement-panels';
 import { readoutPanel } from '$lib/server/experiments/panel';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
+import { listDeliveries, sendTestNotification } from '$lib/server/alerts/notify';
+import { audit } from '$lib/server/audit';
+import { clientIp } from '$lib/server/auth';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
@@ -59,15 +62,28 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		watchlist: rowsPanel('slop_watchlist', 'Likeness and rights watchlist', period, 200),
 		alertRules: (() => {
 			try {
-				return { rules: loadAlertConfig().rules, error: undefined };
+				const c = loadAlertConfig();
+				return { rules: c.rules, webhooks: c.webhooks.map((w) => ({ id: w.id, format: w.format, signed: Boolean(w.secret_env), description: w.description, host: new URL(w.url).host })), error: undefined };
 			} catch (e) {
-				return { rules: [], error: (e as Error).message };
+				return { rules: [], webhooks: [], error: (e as Error).message };
 			}
-		})()
+		})(),
+		deliveries: listDeliveries(30).catch((e: Error) => ({ error: e.message.split('\n')[0]! }))
 	};
 };
 
 export const actions: Actions = {
+	/** Admin: send a test notification to one webhook (logged in the delivery log and the audit log). */
+	testWebhook: async (event) => {
+		const id = String((await event.request.formData()).get('webhook') ?? '');
+		try {
+			const d = await sendTestNotification(id);
+			await audit({ actor: event.locals.auth.user?.name ?? 'unknown', action: 'alert.webhook.test', target: id, ip: clientIp(event), outcome: d.status === 'delivered' ? 'ok' : 'failed', detail: d.error });
+			return d.status === 'delivered' ? { tested: id } : fail(502, { error: `test to ${id} failed: ${d.error}` });
+		} catch (e) {
+			return fail(400, { error: (e as Error).message });
+		}
+	},
 	/** Admin: change thresholds and minimum days of the alert rules (the hook lets only admins post here). */
 	thresholds: async ({ request }) => {
 		const form = await request.formData();
