@@ -24,16 +24,20 @@ const SOURCES = {
 	user_days: { file: 'engagement_user_days', rollup: false },
 	sessions: { file: 'engagement_sessions', rollup: false },
 	diversity: { file: 'slop_diversity_user_days', rollup: false },
-	videos: { file: 'experiment_user_videos', rollup: false }
+	videos: { file: 'experiment_user_videos', rollup: false },
+	economics: { file: 'experiment_economics_parts', rollup: false }
 } as const;
 type SourceId = keyof typeof SOURCES;
 
 /** Page filters the readout applies (every source has these columns); others are reported as not applied. */
 const FILTERABLE = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] as const satisfies readonly Dimension[];
 
+export type IndicatorGroup = 'engagement' | 'slop' | 'economics';
+
 interface Indicator {
 	metric: MetricId;
 	label: string;
+	group: IndicatorGroup;
 	unit: Unit;
 	source: SourceId;
 	/** Per-user numerator and denominator, aggregates over the source's rows of one user and arm. */
@@ -49,21 +53,28 @@ interface Indicator {
 const bernoulli = (y: string, x: string) => ({ yy: y, xy: y, xx: x });
 
 export const INDICATORS: readonly Indicator[] = [
-	{ metric: 'watch_hours', label: 'Watch-hours per user', unit: 'hours_per_user', source: 'impressions', y: 'sum(watch_ms_sum) / 3600000', x: '1' },
-	{ metric: 'satisfaction_rate', label: 'Satisfaction / imp.', unit: 'ratio', source: 'impressions', y: 'sum(pos)', x: 'sum(imps)', naive: { yy: 'sum(pos_sq)', xy: 'sum(pos)', xx: 'sum(imps)' } },
-	{ metric: 'negative_rate', label: 'Negative / imp.', unit: 'ratio', source: 'impressions', y: 'sum(neg)', x: 'sum(imps)', naive: { yy: 'sum(neg_sq)', xy: 'sum(neg)', xx: 'sum(imps)' } },
-	{ metric: 'rapid_skip_rate', label: 'Rapid skips', unit: 'ratio', source: 'impressions', y: 'sum(skips)', x: 'sum(imps)', naive: bernoulli('sum(skips)', 'sum(imps)') },
-	{ metric: 'return_rate', label: 'Return rate (7 d)', unit: 'ratio', source: 'user_days', y: 'uniqExactIf(day, returned AND complete)', x: 'uniqExactIf(day, complete)', naive: bernoulli('uniqExactIf(day, returned AND complete)', 'uniqExactIf(day, complete)') },
-	{ metric: 'feed_diversity', label: 'Feed diversity', unit: 'ratio', source: 'diversity', y: 'sum(diversity)', x: 'count(diversity)', naive: { yy: 'sum(diversity * diversity)', xy: 'sum(diversity)', xx: 'count(diversity)' } },
-	{ metric: 'near_duplicate_share', label: 'Near duplicates', unit: 'ratio', source: 'videos', y: 'sum(dups)', x: 'sum(imps)', naive: bernoulli('sum(dups)', 'sum(imps)') },
-	{ metric: 'novelty', label: 'Novelty', unit: 'ratio', source: 'videos', y: 'sum(novel_n)', x: 'sum(imps)', naive: bernoulli('sum(novel_n)', 'sum(imps)') },
-	{ metric: 'remix_depth', label: 'Remix depth', unit: 'depth', source: 'videos', y: 'sum(depth_sum)', x: 'sum(imps)', naive: { yy: 'sum(depth_sq)', xy: 'sum(depth_sum)', xx: 'sum(imps)' } },
-	{ metric: 'long_session_share', label: 'Sessions > 60 min', unit: 'ratio', source: 'sessions', y: 'countIf(duration_min > 60)', x: 'count()', naive: bernoulli('countIf(duration_min > 60)', 'count()') },
-	{ metric: 'late_night_share', label: 'Late-night watch', unit: 'ratio', source: 'impressions', y: 'sum(late_ms) / 3600000', x: 'sum(tz_ms) / 3600000', naive: { yy: 'sum(late_sq)', xy: 'sum(late_sq)', xx: 'sum(tz_sq)' } },
-	{ metric: 'autoplay_share', label: 'Autoplay share', unit: 'ratio', source: 'impressions', y: 'sum(auto_ms) / 3600000', x: 'sum(watch_ms_sum) / 3600000', naive: { yy: 'sum(auto_sq)', xy: 'sum(auto_sq)', xx: 'sum(watch_sq)' } },
-	{ metric: 'ai_mix', label: 'AI-generated share', unit: 'ratio', source: 'videos', y: 'sum(ai_n)', x: 'sum(imps)', naive: bernoulli('sum(ai_n)', 'sum(imps)') },
-	{ metric: 'cameo_unconsented_share', label: 'Cameo w/o consent', unit: 'ratio', source: 'videos', y: 'sum(cameo_n)', x: 'sum(imps)', naive: bernoulli('sum(cameo_n)', 'sum(imps)') },
-	{ metric: 'copyright_share', label: 'Copyright-flagged', unit: 'ratio', source: 'videos', y: 'sum(copyright_n)', x: 'sum(imps)', naive: bernoulli('sum(copyright_n)', 'sum(imps)') }
+	{ metric: 'watch_hours', group: 'engagement', label: 'Watch-hours per user', unit: 'hours_per_user', source: 'impressions', y: 'sum(watch_ms_sum) / 3600000', x: '1' },
+	{ metric: 'satisfaction_rate', group: 'engagement', label: 'Satisfaction / imp.', unit: 'ratio', source: 'impressions', y: 'sum(pos)', x: 'sum(imps)', naive: { yy: 'sum(pos_sq)', xy: 'sum(pos)', xx: 'sum(imps)' } },
+	{ metric: 'negative_rate', group: 'engagement', label: 'Negative / imp.', unit: 'ratio', source: 'impressions', y: 'sum(neg)', x: 'sum(imps)', naive: { yy: 'sum(neg_sq)', xy: 'sum(neg)', xx: 'sum(imps)' } },
+	{ metric: 'rapid_skip_rate', group: 'engagement', label: 'Rapid skips', unit: 'ratio', source: 'impressions', y: 'sum(skips)', x: 'sum(imps)', naive: bernoulli('sum(skips)', 'sum(imps)') },
+	{ metric: 'return_rate', group: 'engagement', label: 'Return rate (7 d)', unit: 'ratio', source: 'user_days', y: 'uniqExactIf(day, returned AND complete)', x: 'uniqExactIf(day, complete)', naive: bernoulli('uniqExactIf(day, returned AND complete)', 'uniqExactIf(day, complete)') },
+	{ metric: 'feed_diversity', group: 'slop', label: 'Feed diversity', unit: 'ratio', source: 'diversity', y: 'sum(diversity)', x: 'count(diversity)', naive: { yy: 'sum(diversity * diversity)', xy: 'sum(diversity)', xx: 'count(diversity)' } },
+	{ metric: 'near_duplicate_share', group: 'slop', label: 'Near duplicates', unit: 'ratio', source: 'videos', y: 'sum(dups)', x: 'sum(imps)', naive: bernoulli('sum(dups)', 'sum(imps)') },
+	{ metric: 'novelty', group: 'slop', label: 'Novelty', unit: 'ratio', source: 'videos', y: 'sum(novel_n)', x: 'sum(imps)', naive: bernoulli('sum(novel_n)', 'sum(imps)') },
+	{ metric: 'remix_depth', group: 'slop', label: 'Remix depth', unit: 'depth', source: 'videos', y: 'sum(depth_sum)', x: 'sum(imps)', naive: { yy: 'sum(depth_sq)', xy: 'sum(depth_sum)', xx: 'sum(imps)' } },
+	{ metric: 'long_session_share', group: 'slop', label: 'Sessions > 60 min', unit: 'ratio', source: 'sessions', y: 'countIf(duration_min > 60)', x: 'count()', naive: bernoulli('countIf(duration_min > 60)', 'count()') },
+	{ metric: 'late_night_share', group: 'slop', label: 'Late-night watch', unit: 'ratio', source: 'impressions', y: 'sum(late_ms) / 3600000', x: 'sum(tz_ms) / 3600000', naive: { yy: 'sum(late_sq)', xy: 'sum(late_sq)', xx: 'sum(tz_sq)' } },
+	{ metric: 'autoplay_share', group: 'slop', label: 'Autoplay share', unit: 'ratio', source: 'impressions', y: 'sum(auto_ms) / 3600000', x: 'sum(watch_ms_sum) / 3600000', naive: { yy: 'sum(auto_sq)', xy: 'sum(auto_sq)', xx: 'sum(watch_sq)' } },
+	{ metric: 'ai_mix', group: 'slop', label: 'AI-generated share', unit: 'ratio', source: 'videos', y: 'sum(ai_n)', x: 'sum(imps)', naive: bernoulli('sum(ai_n)', 'sum(imps)') },
+	{ metric: 'cameo_unconsented_share', group: 'slop', label: 'Cameo w/o consent', unit: 'ratio', source: 'videos', y: 'sum(cameo_n)', x: 'sum(imps)', naive: bernoulli('sum(cameo_n)', 'sum(imps)') },
+	{ metric: 'copyright_share', group: 'slop', label: 'Copyright-flagged', unit: 'ratio', source: 'videos', y: 'sum(copyright_n)', x: 'sum(imps)', naive: bernoulli('sum(copyright_n)', 'sum(imps)') },
+	// Does it pay? Per-arm economics (METRICS.md): impressions' arm for watch time, ads and feed pre-generation,
+	// the user's arm for the period for subscriptions and their own generations (experiment_economics_parts.sql).
+	{ metric: 'attention_to_compute', label: 'Attention-to-compute', group: 'economics', unit: 'hours_per_gpu_hour', source: 'economics', y: 'sum(watch_h)', x: 'sum(gpu_h)' },
+	{ metric: 'ad_revenue', label: 'Ad revenue per user', group: 'economics', unit: 'usd_per_user', source: 'economics', y: 'sum(ads)', x: '1' },
+	{ metric: 'subscription_revenue', label: 'Subscription revenue per user', group: 'economics', unit: 'usd_per_user', source: 'economics', y: 'sum(subscription)', x: '1' },
+	{ metric: 'compute_cost_per_user', label: 'Compute cost per user', group: 'economics', unit: 'usd_per_user', source: 'economics', y: 'sum(cost)', x: '1' },
+	{ metric: 'margin_per_gpu_hour', label: 'Margin per GPU-hour', group: 'economics', unit: 'usd_per_gpu_hour', source: 'economics', y: 'sum(ads) + sum(subscription) - sum(cost)', x: 'sum(gpu_h)' }
 ];
 
 /** Indicators with no per-user form, so no clustered interval: said on the page rather than left out silently. */
@@ -117,6 +128,7 @@ export interface IndicatorReadout {
 	metric: MetricId;
 	label: string;
 	unit: Unit;
+	group: IndicatorGroup;
 	higherIsBetter: boolean;
 	definition: string;
 	source: string;
@@ -174,6 +186,29 @@ function sourceQuery(source: SourceId, dim: Experiment['dimension'], filters: Re
 		`sum(x${k} * x${k}) AS sxx${k}`,
 		...(ind.naive ? [`sum(nyy${k}) AS nyy${k}`, `sum(nxy${k}) AS nxy${k}`, `sum(nxx${k}) AS nxx${k}`] : [])
 	]);
+	if (source === 'economics') {
+		// User-level parts (subscriptions, own generations) go to the user's arm for the window: most impressions, then most watch time.
+		return `WITH parts AS (
+${relationSql(source, forceRaw)}
+)
+SELECT arm, ${perArm.join(', ')}
+FROM (
+	SELECT user_id, row_arm AS arm, ${perUser.join(', ')}
+	FROM (
+		SELECT p.*, if(p.part = 'user', m.main_arm, p.${dim}) AS row_arm
+		FROM parts AS p
+		LEFT JOIN (
+			SELECT user_id, argMax(a, (n, h)) AS main_arm
+			FROM (SELECT user_id, ${dim} AS a, sum(imps) AS n, sum(watch_h) AS h FROM parts WHERE part = 'impressions' GROUP BY user_id, a)
+			GROUP BY user_id
+		) AS m ON m.user_id = p.user_id
+	) AS base
+	WHERE day >= {from:Date} AND day < {to:Date} AND row_arm != ''
+	GROUP BY user_id, arm
+)
+GROUP BY arm
+ORDER BY arm`;
+	}
 	return `SELECT arm, ${perArm.join(', ')}
 FROM (
 	SELECT user_id, ${dim} AS arm, ${perUser.join(', ')}
@@ -230,11 +265,15 @@ export function readoutWindow(req: { from: string; to: string }, windowDays: num
 export async function experimentReadout(experiment: Experiment, config: ExperimentConfig, req: ReadoutRequest): Promise<Readout> {
 	const window = readoutWindow(req, config.window_days);
 	const forceRaw = Boolean(req.forceRaw);
-	const params: Params = { from: window.from, to: window.to };
+	// The cost model's what-if knobs at actuals (job_cost.sql reads them).
+	const params: Params = { from: window.from, to: window.to, gpu_price_factor: 1, power_price_factor: 1, free_quota_factor: 1, utilization_target: 0 };
 	for (const d of FILTERABLE) if (req.filters?.[d]?.length) params[`f_${d}`] = req.filters[d];
-	const ignoredFilters = Object.entries(req.filters ?? {})
-		.filter(([d, v]) => v?.length && !(FILTERABLE as readonly string[]).includes(d))
-		.map(([d]) => d);
+	const asked = Object.entries(req.filters ?? {}).filter(([, v]) => v?.length).map(([d]) => d);
+	// Economics rows carry no country, platform or surface: filters on them leave the economics rows unfiltered, said on the page.
+	const ignoredFilters = [
+		...asked.filter((d) => !(FILTERABLE as readonly string[]).includes(d)),
+		...asked.filter((d) => (FILTERABLE as readonly string[]).includes(d)).map((d) => `${d} (economics rows)`)
+	];
 	const dim = experiment.dimension;
 	const guard = { min_users: config.min_users, min_days: config.min_days, confidence: config.confidence };
 	const z = zFor(config.confidence);
@@ -308,6 +347,7 @@ export async function experimentReadout(experiment: Experiment, config: Experime
 			metric: ind.metric,
 			label: ind.label,
 			unit: ind.unit,
+			group: ind.group,
 			higherIsBetter,
 			definition: def?.definition ?? '',
 			source: `sql/metrics/${SOURCES[ind.source].file}.sql`,
