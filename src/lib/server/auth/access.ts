@@ -88,7 +88,13 @@ export const metricPage: Record<MetricId, PagePath> = {
 	autoplay_share: '/feed-health',
 	ai_mix: '/feed-health',
 	cameo_unconsented_share: '/feed-health',
-	copyright_share: '/feed-health'
+	copyright_share: '/feed-health',
+	// Retention of a metric: attention and generations with engagement (product); money with the unit economics every role sees.
+	retention_watch_hours: '/engagement',
+	retention_generations: '/engagement',
+	retention_revenue: '/unit-economics',
+	retention_compute_cost: '/unit-economics',
+	retention_margin: '/unit-economics'
 };
 
 export function metricRoles(id: MetricId): readonly Role[] {
