@@ -45,13 +45,21 @@ Options:
 
 		// adapter-node reads these when its handler module loads.
 		process.env.BODY_SIZE_LIMIT ??= String(wh.config.LOOPMETER_MAX_UPLOAD_BYTES);
-		const { handler } = (await import(pathToFileURL(handlerPath).href)) as { handler: Parameters<typeof createServer>[1] };
-		const server = createServer(handler);
+		type Handler = NonNullable<Parameters<typeof createServer>[1]>;
+		// The handler loads once the port is known (below): requests wait for it.
+		let loaded: (h: Handler) => void = () => {};
+		const ready = new Promise<Handler>((resolve) => (loaded = resolve));
+		const server = createServer((req, res) => void ready.then((h) => h(req, res)));
 		await listen(server, port ?? wh.config.PORT, values.host ?? wh.config.HOST);
 		const address = server.address();
 		const boundPort = typeof address === 'object' && address ? address.port : port;
 		const host = values.host ?? wh.config.HOST;
 		const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
+		// adapter-node takes the origin from ORIGIN, else assumes https: without this every browser form post and
+		// write over plain http (annotations, thresholds, sign-in) would fail SvelteKit's and our cross-site checks.
+		// Behind a TLS proxy, ORIGIN is set to the public URL (README) and wins.
+		process.env.ORIGIN ??= url;
+		loaded(((await import(pathToFileURL(handlerPath).href)) as { handler: Handler }).handler);
 		if (wh.dataDir) advertiseUrl(wh.dataDir, url);
 		console.log(`Loopmeter is running at ${url}  (Ctrl+C to stop)`);
 		void afterStart(url, !values['no-warm']);
