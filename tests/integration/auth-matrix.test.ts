@@ -25,6 +25,7 @@ const PAGE_ROLES: Record<string, Role[]> = {
 	'unit-economics': ALL,
 	glossary: ALL,
 	annotations: ALL,
+	digest: ALL,
 	compute: FINANCE,
 	revenue: FINANCE,
 	engagement: PRODUCT,

@@ -30,6 +30,7 @@ export const pages = {
 	'/ingest': ADMIN,
 	'/glossary': ALL,
 	'/annotations': ALL,
+	'/digest': ALL,
 	'/admin': ADMIN
 } as const satisfies Record<string, readonly Role[]>;
 export type PagePath = keyof typeof pages;
