@@ -70,6 +70,8 @@ describe('experiment readout on a two-arm fixture', () => {
 		expect(watch.arms.find((a) => a.arm === 'control')!.value).toBeCloseTo(100 / 3600, 12);
 		expect(watch.arms.find((a) => a.arm === 'rl-watchtime')!.value).toBeCloseTo(700 / 4 / 3600, 12);
 		expect(watch.comparisons[0]!.verdict).not.toBe('not enough data');
+		// The Slop Index rides along per arm (no per-user form, so no interval).
+		expect(ok.slopIndex?.map((a) => a.arm)).toEqual(['control', 'rl-watchtime']);
 	});
 
 	it('flags a sample-ratio mismatch when users per arm are off the configured split beyond chance', async () => {

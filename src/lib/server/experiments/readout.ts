@@ -3,6 +3,7 @@ import { addDays } from '../../url-state.js';
 import { query, type Params } from '../warehouse/index.js';
 import { getMetric } from '../metrics/registry.js';
 import { metricSql } from '../metrics/sql-files.js';
+import { runMetric } from '../metrics/run.js';
 import '../metrics/all.js';
 import type { Experiment, ExperimentConfig } from './config.js';
 import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor, type Difference, type RatioEstimate, type RatioSums, type SrmResult, type Verdict } from './stats.js';
@@ -81,7 +82,7 @@ export const INDICATORS: readonly Indicator[] = [
 export const NOT_IN_READOUT: readonly { metric: MetricId; why: string }[] = [
 	{ metric: 'creator_concentration', why: 'an index over all impressions of the arm (HHI), not a sum over users' },
 	{ metric: 'divergence', why: 'a week-over-week change of two ratios, not a ratio of per-user sums' },
-	{ metric: 'slop_index', why: 'scores against a baseline per day, not a sum over users' }
+	{ metric: 'slop_index', why: 'scores against a baseline per day, not a sum over users (shown per arm without an interval)' }
 ];
 
 export interface ReadoutRequest {
@@ -154,6 +155,8 @@ export interface Readout {
 	srm: SrmResult | null;
 	indicators: IndicatorReadout[];
 	notInReadout: typeof NOT_IN_READOUT;
+	/** The Slop Index per arm over the window, beside the economics (no interval: not a per-user sum); null when it failed. */
+	slopIndex: { arm: string; value: number | null }[] | null;
 	ignoredFilters: string[];
 	queries: ReadoutQuery[];
 }
@@ -356,7 +359,10 @@ export async function experimentReadout(experiment: Experiment, config: Experime
 			comparisons
 		};
 	});
-	return { experiment, window, guard, arms, srm, indicators, notInReadout: NOT_IN_READOUT, ignoredFilters, queries };
+	const slopIndex = await runMetric({ metric: 'slop_index', ...window, grain: 'total', group_by: [dim], filters: req.filters ?? {} }, { forceRaw })
+		.then((r) => r.response.rows.map((row) => ({ arm: String(row[dim] ?? ''), value: typeof row.value === 'number' ? row.value : null })))
+		.catch(() => null);
+	return { experiment, window, guard, arms, srm, indicators, notInReadout: NOT_IN_READOUT, slopIndex, ignoredFilters, queries };
 }
 
 function naiveEstimate(s: Omit<RatioSums, 'n'> | null): RatioEstimate | null {
