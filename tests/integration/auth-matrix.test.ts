@@ -183,10 +183,10 @@ describe('role matrix', () => {
 			const header = html.slice(html.indexOf('<nav'), html.indexOf('</nav>'));
 			return [...header.matchAll(/href="(\/[a-z-]*)/g)].map((m) => m[1]);
 		};
-		expect(await nav('exec')).toEqual(['/', '/unit-economics', '/glossary']);
-		expect(await nav('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary']);
-		expect(await nav('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary']);
-		expect(await nav('admin')).toEqual(['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics', '/ingest', '/glossary', '/admin']);
+		expect(await nav('exec')).toEqual(['/', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(await nav('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(await nav('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(await nav('admin')).toEqual(['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics', '/ingest', '/glossary', '/annotations', '/digest', '/admin']);
 	});
 
 	it('an unknown route is admin-only, not open', async () => {
