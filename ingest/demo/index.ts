@@ -85,6 +85,9 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<RunDemoResult>
 	const generated = generateScenario({ ...opts, seed, scale, outDir, withoutEngagement: bulk, onProgress: say });
 	return withBatchTimeout(async () => {
 		const reports = await loadDemoFiles(generated.files, say);
+		const { addStoryAnnotations } = await import('./annotations.js');
+		const annotated = await addStoryAnnotations(generated.story);
+		if (annotated) say(`annotations: ${annotated} story events marked on the charts`);
 		if (!bulk) return { impressions: generated.impressions, seconds: (Date.now() - started) / 1000, reports };
 		const { insertBulkImpressions } = await import('./bulk.js');
 		const target = generated.users.length * BULK_IMPRESSIONS_PER_USER[scale];

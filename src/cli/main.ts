@@ -13,6 +13,8 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
 	status: () => import('./commands/status.js'),
 	stripe: () => import('./commands/stripe.js'),
 	users: () => import('./commands/users.js'),
+	annotations: () => import('./commands/annotations.js'),
+	digest: () => import('./commands/digest.js'),
 	bench: () => import('./commands/bench.js'),
 	docs: () => import('./commands/docs.js')
 };

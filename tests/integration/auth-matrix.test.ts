@@ -24,6 +24,8 @@ const PAGE_ROLES: Record<string, Role[]> = {
 	'': ALL, // Overview
 	'unit-economics': ALL,
 	glossary: ALL,
+	annotations: ALL,
+	digest: ALL,
 	compute: FINANCE,
 	revenue: FINANCE,
 	engagement: PRODUCT,
@@ -55,6 +57,8 @@ function expected(routeId: string, method: string, metric?: string): Expect {
 	}
 	if (routeId.startsWith('/api/v1/ingest') || routeId.startsWith('/api/v1/tokens')) return ADMIN;
 	if (routeId === '/api/v1/alerts') return write ? ADMIN : ALL;
+	if (routeId === '/api/v1/experiments/[experiment]') return write ? ADMIN : PRODUCT;
+	if (routeId === '/api/v1/annotations' || routeId === '/api/v1/annotations/[annotation]') return ALL;
 	if (routeId.startsWith('/api/')) throw new Error(`unclassified API route ${routeId}`);
 	const first = routeId.split('/')[1] ?? '';
 	const page = PAGE_ROLES[first];
@@ -261,10 +265,10 @@ describe('role matrix', () => {
 			const header = html.slice(html.indexOf('<nav'), html.indexOf('</nav>'));
 			return [...header.matchAll(/href="(\/[a-z-]*)/g)].map((m) => m[1]);
 		};
-		expect(await nav('exec')).toEqual(['/', '/unit-economics', '/glossary']);
-		expect(await nav('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary']);
-		expect(await nav('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary']);
-		expect(await nav('admin')).toEqual(['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics', '/ingest', '/glossary', '/admin']);
+		expect(await nav('exec')).toEqual(['/', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(await nav('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(await nav('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(await nav('admin')).toEqual(['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics', '/ingest', '/glossary', '/annotations', '/digest', '/admin']);
 	});
 
 	it('an unknown route is admin-only, not open', async () => {

@@ -17,10 +17,10 @@ describe('access table', () => {
 	});
 
 	it('gives each role its pages and nothing more', () => {
-		expect(pagesFor('exec')).toEqual(['/', '/unit-economics', '/glossary']);
-		expect(pagesFor('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary']);
-		expect(pagesFor('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary']);
-		expect(pagesFor('admin')).toHaveLength(9);
+		expect(pagesFor('exec')).toEqual(['/', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(pagesFor('finance')).toEqual(['/', '/compute', '/revenue', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(pagesFor('product')).toEqual(['/', '/engagement', '/feed-health', '/unit-economics', '/glossary', '/annotations', '/digest']);
+		expect(pagesFor('admin')).toHaveLength(11);
 		expect(pagesFor(undefined)).toEqual([]);
 	});
 

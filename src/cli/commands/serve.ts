@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureFirstAdmin } from '../../lib/server/auth/first-admin.js';
 import { refreshDayTablesLogged } from '../../lib/server/metrics/day-tables.js';
+import { notifyAlertsLogged } from '../../lib/server/alerts/notify.js';
 import { projectRoot } from '../../lib/server/project-root.js';
 import { protocolPlan, SOCKET_PROTOCOL_HEADER, withSocketProtocol } from '../../lib/server/http/plain-http.js';
 import { advertiseUrl, closeWarehouse, getWarehouse, query } from '../../lib/server/warehouse/index.js';
@@ -95,10 +96,14 @@ const WARM_PATHS = ['/', '/compute', '/unit-economics', '/revenue', '/engagement
 // minutes a check that they still match the data (Stripe webhooks and syncs
 // change it too), rebuilding only what changed.
 const DAY_TABLES_CHECK_MS = 5 * 60_000;
+const ALERT_NOTIFY_CHECK_MS = 5 * 60_000;
 
 async function afterStart(url: string, warm: boolean): Promise<void> {
 	await refreshDayTablesLogged();
 	setInterval(() => void refreshDayTablesLogged(), DAY_TABLES_CHECK_MS).unref();
+	// Alert webhooks: tell people when a breach starts or ends, without anyone opening a page.
+	await notifyAlertsLogged();
+	setInterval(() => void notifyAlertsLogged(), ALERT_NOTIFY_CHECK_MS).unref();
 	if (warm) await warmPages(url);
 }
 

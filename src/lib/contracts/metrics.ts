@@ -11,7 +11,9 @@ export const metricIds = [
 	'autoplay_share', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'slop_index',
 	// Engagement page figures beyond the specified list: DAU/WAU/MAU and stickiness, sessions
 	// (with sessions and watch time per user), retention by signup week.
-	'active_users', 'sessions', 'retention'
+	'active_users', 'sessions', 'retention',
+	// Retention of any additive metric by signup week (METRICS.md "Product and exec depth").
+	'retention_watch_hours', 'retention_generations', 'retention_revenue', 'retention_compute_cost', 'retention_margin'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;

@@ -4,10 +4,21 @@ import { metricPanel, metricTile, metricHeadings } from '$lib/server/metrics/pan
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
 import { comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
-import type { Dimension } from '$lib/contracts/metrics';
+import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
 
 const BREAKDOWNS = ['country', 'platform', 'plan'] as const satisfies readonly Dimension[];
+
+/** Retention of any metric: which measure (?retain=) and which ratio (?per=) the cohort triangle shows. */
+const RETAINED = {
+	activity: 'retention',
+	watch_hours: 'retention_watch_hours',
+	generations: 'retention_generations',
+	revenue: 'retention_revenue',
+	compute_cost: 'retention_compute_cost',
+	margin: 'retention_margin'
+} as const satisfies Record<string, MetricId>;
+const PER = ['value', 'per_cohort_user', 'per_retained_user'] as const;
 type Breakdown = (typeof BREAKDOWNS)[number];
 
 /** Engagement (product): activity, attention and satisfaction, by arm, with cohorts and breakdowns. Panels stream in. */
@@ -17,6 +28,10 @@ export const load: PageServerLoad = async ({ url }) => {
 	const { state } = ps;
 	const asked = url.searchParams.get('breakdown');
 	const breakdown: Breakdown = (BREAKDOWNS as readonly string[]).includes(asked ?? '') ? (asked as Breakdown) : 'country';
+	const retainAsked = url.searchParams.get('retain') ?? '';
+	const retain = (retainAsked in RETAINED ? retainAsked : 'activity') as keyof typeof RETAINED;
+	const perAsked = url.searchParams.get('per') ?? '';
+	const per = (PER as readonly string[]).includes(perAsked) ? (perAsked as (typeof PER)[number]) : 'per_cohort_user';
 	const trendPeriod = wholePeriodStart(state);
 	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => metricPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
 	const daily = (metric: Parameters<typeof metricInput>[1]) => metricPanel(metricInput(state, metric, { grain: 'day' }));
@@ -26,6 +41,10 @@ export const load: PageServerLoad = async ({ url }) => {
 		headings: metricHeadings(),
 		breakdown,
 		breakdowns: BREAKDOWNS,
+		retain,
+		retainChoices: Object.keys(RETAINED) as (keyof typeof RETAINED)[],
+		per,
+		perChoices: PER,
 		options: await filterOptions(IMPRESSION_FILTERS),
 		tiles: {
 			active_users: metricTile('active_users', state),
@@ -44,7 +63,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			negative: trend('negative_rate'),
 			rapidSkip: trend('rapid_skip_rate'),
 			returnRate: trend('return_rate'),
-			retention: metricPanel({ metric: 'retention', from: state.from, to: state.to, grain: 'total', filters: state.filters })
+			retention: metricPanel({ metric: RETAINED[retain], from: state.from, to: state.to, grain: 'total', filters: state.filters })
 		},
 		breakdownTable: comparisonTable(
 			state,

@@ -2,9 +2,13 @@ import { fail } from '@sveltejs/kit';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
 import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
-import { comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
+import { firstSeen, wholePeriodStart, rowsPanel } from '$lib/server/metrics/engagement-panels';
+import { readoutPanel } from '$lib/server/experiments/panel';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';
+import { listDeliveries, sendTestNotification } from '$lib/server/alerts/notify';
+import { audit } from '$lib/server/audit';
+import { clientIp } from '$lib/server/auth';
 import { metricPanel, metricTile, metricHeadings } from '$lib/server/metrics/panel';
 import { metricDefinitions } from '$lib/server/metrics/registry';
 import { BASELINE_DAYS, CENTRE, POINTS_PER_SIGMA } from '$lib/server/metrics/definitions/slop-index';
@@ -12,18 +16,6 @@ import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { Actions, PageServerLoad } from './$types';
-
-/** What a product manager compares arms and modes on: long-term satisfaction first, minutes last. */
-const COMPARE: ComparisonColumn[] = [
-	{ metric: 'satisfaction_rate', label: 'Satisfaction / imp.' },
-	{ metric: 'negative_rate', label: 'Negative / imp.' },
-	{ metric: 'return_rate', label: 'Return rate' },
-	{ metric: 'feed_diversity', label: 'Diversity' },
-	{ metric: 'near_duplicate_share', label: 'Near duplicates' },
-	{ metric: 'novelty', label: 'Novelty' },
-	{ metric: 'long_session_share', label: 'Sessions > 60 min' },
-	{ metric: 'late_night_share', label: 'Late-night watch' }
-];
 
 /** The Slop Index's components, as its definition lists them, labelled with their titles. */
 function slopComponents(): { id: MetricId; label: string }[] {
@@ -74,8 +66,9 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 			satisfaction: byArm('satisfaction_rate', ['feed_mode']),
 			returnRate: byArm('return_rate', ['feed_mode'])
 		},
-		armTable: comparisonTable(state, 'rec_arm', COMPARE),
-		modeTable: comparisonTable(state, 'feed_mode', COMPARE),
+		// Arms and modes against their control, clustered by user, with the minimum-sample guard and SRM check (config/experiments.json).
+		armReadout: readoutPanel('recommender', state),
+		modeReadout: readoutPanel('feed-modes', state),
 		concentration: metricPanel({ metric: 'creator_concentration', ...period, grain: 'total', filters: state.filters }),
 		families: rowsPanel('near_duplicate_share', 'Near-duplicate families', period, 15),
 		remixTrees: rowsPanel('remix_depth', 'Remix trees', period, 80),
@@ -83,15 +76,28 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		watchlist: rowsPanel('cameo_unconsented_share', 'Likeness and rights watchlist', period, 200),
 		alertRules: (() => {
 			try {
-				return { rules: loadAlertConfig().rules, error: undefined };
+				const c = loadAlertConfig();
+				return { rules: c.rules, webhooks: c.webhooks.map((w) => ({ id: w.id, format: w.format, signed: Boolean(w.secret_env), description: w.description, host: new URL(w.url).host })), error: undefined };
 			} catch (e) {
-				return { rules: [], error: (e as Error).message };
+				return { rules: [], webhooks: [], error: (e as Error).message };
 			}
-		})()
+		})(),
+		deliveries: listDeliveries(30).catch((e: Error) => ({ error: e.message.split('\n')[0]! }))
 	};
 };
 
 export const actions: Actions = {
+	/** Admin: send a test notification to one webhook (logged in the delivery log and the audit log). */
+	testWebhook: async (event) => {
+		const id = String((await event.request.formData()).get('webhook') ?? '');
+		try {
+			const d = await sendTestNotification(id);
+			await audit({ actor: event.locals.auth.user?.name ?? 'unknown', action: 'alert.webhook.test', target: id, ip: clientIp(event), outcome: d.status === 'delivered' ? 'ok' : 'failed', detail: d.error });
+			return d.status === 'delivered' ? { tested: id } : fail(502, { error: `test to ${id} failed: ${d.error}` });
+		} catch (e) {
+			return fail(400, { error: (e as Error).message });
+		}
+	},
 	/** Admin: change thresholds and minimum days of the alert rules (the hook lets only admins post here). */
 	thresholds: async ({ request }) => {
 		const form = await request.formData();

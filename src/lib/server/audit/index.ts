@@ -23,7 +23,10 @@ export const auditActions = [
 	'user.role',
 	'token.create',
 	'token.revoke',
-	'token.rejected'
+	'token.rejected',
+	'annotation.add',
+	'annotation.remove',
+	'alert.webhook.test'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -30,6 +30,8 @@ export const pages = {
 	'/unit-economics': ALL,
 	'/ingest': ADMIN,
 	'/glossary': ALL,
+	'/annotations': ALL,
+	'/digest': ALL,
 	'/admin': ADMIN
 } as const satisfies Record<string, readonly Role[]>;
 export type PagePath = keyof typeof pages;
@@ -90,7 +92,7 @@ const isMetric = (s: string | undefined): s is MetricId => !!s && (metricIds as 
 const isSource = (s: string | undefined): s is (typeof ingestScopes)[number] => !!s && (ingestScopes as readonly string[]).includes(s);
 const WRITE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 /** Pages whose form actions edit what everyone sees; on the others an action is a viewer's own setting. */
-const adminWrites = new Set<PagePath>(['/feed-health', '/ingest', '/admin', '/glossary']);
+const adminWrites = new Set<PagePath>(['/feed-health', '/ingest', '/admin', '/glossary']); // not /annotations: anyone may annotate, signed and audited
 
 /**
  * The path the router actually matched, rebuilt from its route id and its
@@ -161,6 +163,10 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 		if (c === 'ingest') return { kind: 'roles', roles: ADMIN };
 		if (c === 'tokens') return { kind: 'roles', roles: ADMIN };
 		// Alert breaches are listed on Overview and Feed health (every role); changing thresholds is for admins.
+		// Annotations: everyone reads them (they are on every chart) and may add or remove one (author and audit entry kept).
+		if (c === 'annotations' && seg.length <= 4) return { kind: 'roles', roles: ALL, scopes: write ? [] : ['metrics:read'] };
+		// Experiment readouts: product's arm comparisons (aggregates only, no user rows).
+		if (c === 'experiments' && seg.length === 4) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: PRODUCT, scopes: ['metrics:read'] };
 		if (c === 'alerts' && seg.length === 3) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: ALL, scopes: ['metrics:read'] };
 		return { kind: 'roles', roles: ADMIN, unclassified: true };
 	}

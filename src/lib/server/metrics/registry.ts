@@ -4,6 +4,7 @@ import { attentionMetrics } from './definitions/attention.js';
 import { computeMetrics } from './definitions/compute.js';
 import { economicsMetrics } from './definitions/economics.js';
 import { engagementMetrics } from './definitions/engagement.js';
+import { retentionOfMetrics } from './definitions/retention-of.js';
 import { revenueMetrics } from './definitions/revenue.js';
 import { slopIndexMetrics } from './definitions/slop-index.js';
 import { slopMetrics } from './definitions/slop.js';
@@ -34,7 +35,8 @@ export const metricDefinitions = {
 	...economicsMetrics,
 	...engagementMetrics,
 	...slopMetrics,
-	...slopIndexMetrics
+	...slopIndexMetrics,
+	...retentionOfMetrics
 } satisfies Record<MetricId, MetricDefinition>;
 
 export function getMetric(id: MetricId): MetricDefinition {

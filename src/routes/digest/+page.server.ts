@@ -1,0 +1,20 @@
+import { error } from '@sveltejs/kit';
+import { buildDigest, DigestError, isoWeekOf } from '$lib/server/digest';
+import { latestDataDay } from '$lib/server/metrics/page-state';
+import { addDays } from '$lib/url-state';
+import type { PageServerLoad } from './$types';
+
+/** The weekly digest on a page (?week=YYYY-Www; default the last whole week with data), and its file. */
+export const load: PageServerLoad = async ({ url }) => {
+	const last = await latestDataDay();
+	const lastWhole = last ? isoWeekOf(addDays(last, -((new Date(`${last}T00:00:00Z`).getUTCDay() + 7) % 7))) : null;
+	const week = url.searchParams.get('week') ?? lastWhole;
+	if (!week) return { week: null, digest: null };
+	try {
+		const d = await buildDigest(week);
+		return { week, lastWhole, digest: { html: d.html, period: d.period } };
+	} catch (e) {
+		if (e instanceof DigestError) error(400, e.message.replace(/^--week /, 'week '));
+		throw e;
+	}
+};
