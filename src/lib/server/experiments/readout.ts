@@ -9,7 +9,7 @@ import type { Experiment, ExperimentConfig } from './config.js';
 import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor, type Difference, type RatioEstimate, type RatioSums, type SrmResult, type Verdict } from './stats.js';
 
 /**
- * Experiment readout (../shared/METRICS.md "Product and exec depth"): for each
+ * Experiment readout (docs/product.md): for each
  * arm of an experiment against its control, every engagement and slop indicator
  * that is a ratio of sums, with an interval clustered by person. The SQL sums
  * numerator and denominator per user and arm, then per arm the sums of their
