@@ -1,7 +1,7 @@
 import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { refundRows, topMovers } from '$lib/server/stripe/report';
+import { refundRows, topMovers } from '$lib/server/pages/revenue-report';
 import { cachedPageTable } from '$lib/server/cache/page-tables';
 import { addDays, metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
