@@ -7,7 +7,7 @@ const { dataDir, open } = useTempWarehouse('loopmeter-money-');
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
-import { topRequesters } from '../../src/lib/server/metrics/top-requesters.js';
+import { topRequesters } from '../../src/lib/server/pages/top-requesters.js';
 import type { MetricId, MetricRequestInput, WhatIf } from '../../src/lib/contracts/metrics.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';

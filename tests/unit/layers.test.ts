@@ -41,6 +41,25 @@ describe('layers', () => {
 		expect(relativeImports).toEqual([]);
 	});
 
+	it('the metric engine never imports the page adapters above it', () => {
+		const PAGES = join(ROOT, 'src/lib/server/pages');
+		const upward = sourceFiles(join(ROOT, 'src/lib/server/metrics')).flatMap((file) =>
+			specifiers(readFileSync(file, 'utf8'))
+				.filter((s) => s.startsWith('.') && resolve(dirname(file), s).startsWith(PAGES + '/'))
+				.map((s) => `${relative(ROOT, file)} imports ${s}`)
+		);
+		expect(upward).toEqual([]);
+		// The rule has something to hold: pages do build on the engine.
+		expect(sourceFiles(PAGES).some((f) => specifiers(readFileSync(f, 'utf8')).some((s) => s.startsWith('../metrics/')))).toBe(true);
+	});
+
+	it('pages keep one per-data-version cache, so what they hold has one memory bound', () => {
+		const instances = ['src/lib/server/metrics', 'src/lib/server/pages'].flatMap((dir) =>
+			sourceFiles(join(ROOT, dir)).filter((f) => readFileSync(f, 'utf8').includes('new PerDataVersionCache'))
+		);
+		expect(instances.map((f) => relative(ROOT, f))).toEqual(['src/lib/server/pages/page-cache.ts']);
+	});
+
 	it('the scan sees the imports it is meant to catch', () => {
 		// Without this, a specifier regex that matched nothing would pass the tests above.
 		expect(importersOfIngest('src/routes').length).toBeGreaterThan(0);

@@ -1,11 +1,11 @@
 import { fail } from '@sveltejs/kit';
-import { resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
-import { comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/metrics/engagement-panels';
+import { resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
+import { IMPRESSION_FILTERS } from '$lib/server/pages/impression-filters';
+import { comparisonTable, firstSeen, wholePeriodStart, rowsPanel, type ComparisonColumn } from '$lib/server/pages/engagement-panels';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';
-import { metricPanel, metricTile, metricHeadings } from '$lib/server/metrics/panel';
+import { metricPanel, metricTile, metricHeadings } from '$lib/server/pages/panel';
 import { metricDefinitions } from '$lib/server/metrics/registry';
 import { BASELINE_DAYS, CENTRE, POINTS_PER_SIGMA } from '$lib/server/metrics/definitions/slop-index';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';

@@ -1,8 +1,8 @@
 import { whatIf, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
-import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
 import { DAYS_PER_MONTH } from '$lib/server/metrics/definitions/economics';
-import { resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
 import { metricInput } from '$lib/url-state';
 import type { MetricPanel } from '$lib/panel';
 import type { PageServerLoad } from './$types';
