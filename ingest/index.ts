@@ -66,11 +66,11 @@ export async function ingest(opts: IngestOptions): Promise<IngestReport[]> {
 	return reports;
 }
 
-type StripeModule = typeof import('../src/lib/server/stripe/events-file.js');
+type StripeModule = typeof import('./stripe/events-file.js');
 
 async function ingestStripe(opts: IngestOptions): Promise<IngestReport[]> {
 	// Loaded on demand (a literal path, so the app's bundle includes it): file ingest does not load Stripe code.
-	const mod = await import('../src/lib/server/stripe/events-file.js');
+	const mod = await import('./stripe/events-file.js');
 	const files = await expandPaths(opts.paths, opts.format ?? 'ndjson', opts.stdin);
 	const out: IngestReport[] = [];
 	try {

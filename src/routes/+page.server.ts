@@ -1,6 +1,6 @@
-import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
-import { resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
+import { resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
 import { metricInput } from '$lib/url-state';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';

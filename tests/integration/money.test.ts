@@ -7,7 +7,7 @@ const { dataDir, open } = useTempWarehouse('loopmeter-money-');
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
-import { topRequesters } from '../../src/lib/server/metrics/top-requesters.js';
+import { topRequesters } from '../../src/lib/server/pages/top-requesters.js';
 import type { MetricId, MetricRequestInput, WhatIf } from '../../src/lib/contracts/metrics.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';
@@ -188,6 +188,39 @@ describe('money metrics on the hand-computed fixture', () => {
 		// System jobs have no users: no per-user figure.
 		expect(m.feed_prefill!.arpu_minus_cost).toBeNull();
 		expect(m.feed_prefill!.gpu_hours_per_user_month).toBeNull();
+	});
+
+	it('free-tier subsidy: components of every unit-economics metric, summed over the plan lines the query sees', async () => {
+		// Free: compute 24 + 24 + 72 = 120 (J2, J3, J6), ads 6 + 3 = 9 → subsidy 120 − 9 = 111.
+		// Paid (pro, the only paid plan): 36 − 252 = −216, so it covers none of it (null).
+		// Charged to no user plan: J4 feed_prefill 120 (every cluster-day in the period has jobs: no idle line);
+		// 252 + 120 + 120 = 492 = spend.
+		for (const metric of ['margin_per_gpu_hour', 'gross_margin', 'arpu', 'compute_cost_per_user'] as const) {
+			const all = (await total(metric))[0]!;
+			expect(all.free_compute_cost_usd, metric).toBeCloseTo(120, CENT);
+			expect(all.free_revenue_usd, metric).toBeCloseTo(9, CENT);
+			expect(all.free_tier_subsidy_usd, metric).toBeCloseTo(111, CENT);
+			expect(all.paid_surplus_usd, metric).toBeCloseTo(-216, CENT);
+			expect(all.paid_cover_of_subsidy, metric).toBeNull();
+			expect(all.system_compute_usd, metric).toBeCloseTo(120, CENT);
+		}
+		// Per plan, each line carries its own share: the subsidy sits on the free line, the surplus on pro.
+		const m = byKey(await total('margin_per_gpu_hour', { group_by: ['plan'] }), 'plan');
+		expect(m.free!.free_tier_subsidy_usd).toBeCloseTo(111, CENT);
+		expect(m.pro!.free_tier_subsidy_usd).toBeCloseTo(0, CENT);
+		expect(m.pro!.paid_surplus_usd).toBeCloseTo(-216, CENT);
+		expect(m.feed_prefill!.system_compute_usd).toBeCloseTo(120, CENT);
+		// GPU prices × 0.11, electricity free (maintenance stays $0.10/GPU-h, 9.60 per own-b day):
+		//   rent-a rates d1 10.56 / 8 = 1.32, d2 9.24 / 4 = 2.31, d3 7.92 / 12 = 0.66; own-b d2 20.16 / 24 = 0.84, d3 20.16 / 12 = 1.68.
+		//   free: J2 2.64 + J3 2.64 + J6 7.92 = 13.20 → subsidy 13.20 − 9 = 4.20;
+		//   pro: J1 4 × 1.32 + 4 × 2.31 = 14.52, J5 12 × 1.68 = 20.16 → 34.68 → surplus 36 − 34.68 = 1.32;
+		//   covered 1.32 / 4.20 = 0.3142857…; J4 24 × 0.84 = 20.16 charged to no plan (Σ 68.04 = spend 27.72 + 40.32).
+		const what_if = { gpu_price_factor: 0.11, power_price_factor: 0, free_quota_factor: 1 } as WhatIf;
+		const cheap = (await total('margin_per_gpu_hour', { what_if }))[0]!;
+		expect(cheap.free_tier_subsidy_usd).toBeCloseTo(4.2, CENT);
+		expect(cheap.paid_surplus_usd).toBeCloseTo(1.32, CENT);
+		expect(cheap.paid_cover_of_subsidy).toBeCloseTo(1.32 / 4.2, 9);
+		expect(cheap.system_compute_usd).toBeCloseTo(20.16, CENT);
 	});
 
 	it('top requesters: user jobs by requester, page filters applied before grouping (one rows-query path)', async () => {

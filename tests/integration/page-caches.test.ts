@@ -4,9 +4,9 @@ import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { audit } from '../../src/lib/server/audit/index.js';
 import { cachedAuditLog } from '../../src/lib/server/cache/audit-log.js';
-import { cachedBookkeeping, cachedRowsPerDay } from '../../src/lib/server/cache/ingest-page.js';
+import { cachedBookkeeping, cachedRowsPerDay } from '../../src/lib/server/pages/ingest-page.js';
 import { sourceDataVersion } from '../../src/lib/server/cache/per-data-version.js';
-import { metricPanel } from '../../src/lib/server/metrics/panel.js';
+import { metricPanel } from '../../src/lib/server/pages/panel.js';
 import { impression, range, writeNdjson } from '../helpers/late-data-fixture.js';
 
 const { open } = useTempWarehouse('loopmeter-page-caches-');

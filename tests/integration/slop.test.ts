@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
-import { rowsPanel } from '../../src/lib/server/metrics/engagement-panels.js';
+import { rowsPanel } from '../../src/lib/server/pages/engagement-panels.js';
 import { command } from '../../src/lib/server/warehouse/index.js';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { loadEngagementFixture } from '../fixtures/engagement/load.js';

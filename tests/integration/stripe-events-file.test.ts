@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
+import { ingestStripeEventsFile } from '../../ingest/stripe/events-file.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { scenarioEvents } from '../fixtures/stripe/scenario.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';

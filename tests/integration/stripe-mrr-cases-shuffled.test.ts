@@ -1,10 +1,10 @@
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { readConfig } from '../../src/lib/server/config.js';
-import { stripeClient } from '../../src/lib/server/stripe/client.js';
-import { typedTables } from '../../src/lib/server/stripe/rows.js';
-import { syncEvents } from '../../src/lib/server/stripe/sync.js';
-import { handleStripeWebhook } from '../../src/lib/server/stripe/webhook.js';
+import { stripeClient } from '../../ingest/stripe/client.js';
+import { typedTables } from '../../ingest/stripe/rows.js';
+import { syncEvents } from '../../ingest/stripe/sync.js';
+import { handleStripeWebhook } from '../../ingest/stripe/webhook.js';
 import { command } from '../../src/lib/server/warehouse/index.js';
 import { mrrCaseEvents } from '../fixtures/stripe/mrr-cases.js';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { requestFromSearchParams } from '../../src/lib/contracts/metrics.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
+import { ingestStripeEventsFile } from '../../ingest/stripe/events-file.js';
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { mrrCaseEvents } from '../fixtures/stripe/mrr-cases.js';
 import { describeMrrCases } from '../helpers/mrr-cases-suite.js';

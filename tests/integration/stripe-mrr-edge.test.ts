@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import { applyEvents } from '../../src/lib/server/stripe/apply.js';
+import { applyEvents } from '../../ingest/stripe/apply.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { event, invoice, price, subscription, t } from '../fixtures/stripe/builders.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';

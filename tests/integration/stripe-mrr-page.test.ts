@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
+import { ingestStripeEventsFile } from '../../ingest/stripe/events-file.js';
 import { mrrCaseEvents } from '../fixtures/stripe/mrr-cases.js';
 import { signedIn, startDevServer, type TestServer } from '../helpers/auth.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import { ingestStripeEventsFile } from '../../src/lib/server/stripe/events-file.js';
+import { ingestStripeEventsFile } from '../../ingest/stripe/events-file.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { PRORATION, scenarioEvents } from '../fixtures/stripe/scenario.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';

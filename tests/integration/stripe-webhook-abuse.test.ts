@@ -1,6 +1,6 @@
 import Stripe from 'stripe';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handleStripeWebhook } from '../../src/lib/server/stripe/webhook.js';
+import { handleStripeWebhook } from '../../ingest/stripe/webhook.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { event, price, subscription, t } from '../fixtures/stripe/builders.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';

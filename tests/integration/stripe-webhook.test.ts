@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/lib/server/config.js';
-import { handleStripeWebhook } from '../../src/lib/server/stripe/webhook.js';
+import { handleStripeWebhook } from '../../ingest/stripe/webhook.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { POST } from '../../src/routes/api/v1/stripe/webhook/+server.js';
 import { event, price, subscription, t } from '../fixtures/stripe/builders.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateDemoFiles, SCENARIO, storyFor } from '../../ingest/demo/index.js';
-import { eventSchema, objectSchemas, isStoredObjectType } from '../../src/lib/server/stripe/schemas.js';
+import { eventSchema, objectSchemas, isStoredObjectType } from '../../ingest/stripe/schemas.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

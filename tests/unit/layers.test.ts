@@ -41,6 +41,24 @@ describe('layers', () => {
 		expect(relativeImports).toEqual([]);
 	});
 
+	it('the metric engine never imports the page adapters above it', () => {
+		const PAGES = join(ROOT, 'src/lib/server/pages');
+		const upward = sourceFiles(join(ROOT, 'src/lib/server/metrics')).flatMap((file) =>
+			specifiers(readFileSync(file, 'utf8'))
+				.filter((s) => s.startsWith('.') && resolve(dirname(file), s).startsWith(PAGES + '/'))
+				.map((s) => `${relative(ROOT, file)} imports ${s}`)
+		);
+		expect(upward).toEqual([]);
+		// The rule has something to hold: pages do build on the engine.
+		expect(sourceFiles(PAGES).some((f) => specifiers(readFileSync(f, 'utf8')).some((s) => s.startsWith('../metrics/')))).toBe(true);
+	});
+
+	it('what pages read from the source tables sits in one per-data-version cache, with one memory bound', () => {
+		// Caches on another version (the Ingest page's bookkeeping, the audit log) are not answers about the source tables.
+		const instances = sourceFiles(join(ROOT, 'src/lib/server')).filter((f) => /version:\s*sourceDataVersion\b/.test(readFileSync(f, 'utf8')));
+		expect(instances.map((f) => relative(ROOT, f))).toEqual(['src/lib/server/pages/page-cache.ts']);
+	});
+
 	it('the scan sees the imports it is meant to catch', () => {
 		// Without this, a specifier regex that matched nothing would pass the tests above.
 		expect(importersOfIngest('src/routes').length).toBeGreaterThan(0);

@@ -19,12 +19,13 @@ vi.mock('../../src/lib/server/metrics/run.js', async () => {
 	};
 });
 
-const { metricPanel, clearPanelCache } = await import('../../src/lib/server/metrics/panel.js');
+const { metricPanel } = await import('../../src/lib/server/pages/panel.js');
+const { clearPageCache } = await import('../../src/lib/server/pages/page-cache.js');
 const input = { metric: 'watch_hours' as const, from: '2026-10-01', to: '2026-10-08', grain: 'day' as const };
 
 describe('panel cache', () => {
 	beforeEach(() => {
-		clearPanelCache();
+		clearPageCache();
 		runs.count = 0;
 	});
 

@@ -11,7 +11,7 @@ vi.mock('../../src/lib/server/warehouse/index.js', () => ({
 }));
 
 const { PerDataVersionCache, versionFrom } = await import('../../src/lib/server/cache/per-data-version.js');
-const { cachedPageTable } = await import('../../src/lib/server/cache/page-tables.js');
+const { cachedPageTable } = await import('../../src/lib/server/pages/page-cache.js');
 
 /** A version that is whatever the test says, read afresh every time. */
 function manualVersion(initial = 'v1') {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundedPeriod, MAX_PERIOD_DAYS } from '../../src/lib/server/metrics/period-bounds.js';
+import { boundedPeriod, MAX_PERIOD_DAYS } from '../../src/lib/server/pages/period-bounds.js';
 
 const span = { first: '2026-05-01', last: '2026-10-31', today: '2026-12-07' };
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { redactSecrets } from '../../src/lib/server/stripe/client.js';
-import { planFromLookupKey, planMapping } from '../../src/lib/server/stripe/plans.js';
-import { objectRows, type Row } from '../../src/lib/server/stripe/rows.js';
-import { stateVersion } from '../../src/lib/server/stripe/version.js';
+import { redactSecrets } from '../../ingest/stripe/client.js';
+import { planFromLookupKey, planMapping } from '../../ingest/stripe/plans.js';
+import { objectRows, type Row } from '../../ingest/stripe/rows.js';
+import { stateVersion } from '../../ingest/stripe/version.js';
 import { waterfallSteps } from '../../src/routes/revenue/waterfall.js';
 import { creditNote, invoice, refund, subscription, price, t } from '../fixtures/stripe/builders.js';
 

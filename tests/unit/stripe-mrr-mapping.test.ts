@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planMapping } from '../../src/lib/server/stripe/plans.js';
-import { objectRows } from '../../src/lib/server/stripe/rows.js';
+import { planMapping } from '../../ingest/stripe/plans.js';
+import { objectRows } from '../../ingest/stripe/rows.js';
 import { coupon, discount, price, subscription, t } from '../fixtures/stripe/builders.js';
 
 // The subscription history rows behind subscription-based MRR (migrations 0060, 0061).

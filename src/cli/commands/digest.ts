@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildDigest, DigestError, isoWeekOf } from '../../lib/server/digest/index.js';
-import { latestDataDay } from '../../lib/server/metrics/page-state.js';
+import { latestDataDay } from '../../lib/server/pages/page-state.js';
 import { addDays } from '../../lib/url-state.js';
 import { parse, UsageError, type Command } from '../command.js';
 

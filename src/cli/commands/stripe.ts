@@ -1,9 +1,9 @@
 import { readConfig } from '../../lib/server/config.js';
 import { query } from '../../lib/server/warehouse/index.js';
-import { backfill, type BackfillProgress } from '../../lib/server/stripe/backfill.js';
-import { redactSecrets, stripeClient, StripeSetupError } from '../../lib/server/stripe/client.js';
-import { listCursors } from '../../lib/server/stripe/cursors.js';
-import { syncEvents } from '../../lib/server/stripe/sync.js';
+import { backfill, type BackfillProgress } from '../../../ingest/stripe/backfill.js';
+import { redactSecrets, stripeClient, StripeSetupError } from '../../../ingest/stripe/client.js';
+import { listCursors } from '../../../ingest/stripe/cursors.js';
+import { syncEvents } from '../../../ingest/stripe/sync.js';
 import { parse, UsageError, type Command } from '../command.js';
 
 const command: Command = {

@@ -88,7 +88,7 @@ export function renderDataDoc(specs: SourceSpec[] = Object.values(sources)): str
 		'',
 		'Stripe event objects as Stripe sends them (one JSON event per line), for subscription revenue without API access.',
 		'They go through the same code as the webhook and `loopmeter stripe sync`',
-		'([src/lib/server/stripe/events-file.ts](../src/lib/server/stripe/events-file.ts)): an event id already applied is skipped,',
+		'([ingest/stripe/events-file.ts](../ingest/stripe/events-file.ts)): an event id already applied is skipped,',
 		'and an event Loopmeter cannot use (unknown type, a currency other than USD) is a dead letter with its line.',
 		''
 	].join('\n');

@@ -23,7 +23,7 @@ const envSchema = z
 		CLICKHOUSE_PASSWORD: z.string().default(''),
 		CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'CLICKHOUSE_DATABASE must be a plain identifier').default('loopmeter'),
 		CLICKHOUSE_CLUSTER: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'CLICKHOUSE_CLUSTER must be a cluster name from remote_servers').optional(),
-		// Stripe (src/lib/server/stripe). Secrets: never logged, never echoed in errors.
+		// Stripe (ingest/stripe). Secrets: never logged, never echoed in errors.
 		STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_[A-Za-z0-9_]+$/, 'STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_… or rk_…)').optional(),
 		STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9_]+$/, 'STRIPE_WEBHOOK_SECRET must be a webhook signing secret (whsec_…)').optional(),
 		/** Another Stripe API base (stripe-mock, a recording proxy), e.g. http://127.0.0.1:12111 */

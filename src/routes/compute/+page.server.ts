@@ -1,8 +1,8 @@
-import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
-import { firstDataDay, resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { topRequesters } from '$lib/server/metrics/top-requesters';
-import { cachedPageTable } from '$lib/server/cache/page-tables';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
+import { firstDataDay, resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
+import { topRequesters } from '$lib/server/pages/top-requesters';
+import { cachedPageTable } from '$lib/server/pages/page-cache';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
@@ -71,7 +71,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			spendByCluster: total('compute_spend', ['cluster', 'ownership']),
 			byModel: total('utilized_gpu_hours', ['model', 'resolution']),
 			dead: total('dead_compute', ['dead_reason']),
-			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
+			// Per data version, like the panels (pages/page-cache.ts): not re-queried on every visit.
 			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state))
 		},
 		historyCharts: {

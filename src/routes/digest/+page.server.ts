@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { buildDigest, DigestError, isoWeekOf } from '$lib/server/digest';
-import { latestDataDay } from '$lib/server/metrics/page-state';
+import { latestDataDay } from '$lib/server/pages/page-state';
 import { addDays } from '$lib/url-state';
 import type { PageServerLoad } from './$types';
 

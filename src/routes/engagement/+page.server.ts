@@ -1,8 +1,8 @@
-import { resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { metricPanel, metricTile, metricHeadings } from '$lib/server/metrics/panel';
-import { IMPRESSION_FILTERS } from '$lib/server/metrics/impression-filters';
-import { comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/metrics/engagement-panels';
+import { resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
+import { metricPanel, metricTile, metricHeadings } from '$lib/server/pages/panel';
+import { IMPRESSION_FILTERS } from '$lib/server/pages/impression-filters';
+import { comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/pages/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';

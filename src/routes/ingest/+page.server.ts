@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { fileSources } from '$lib/contracts/ingest';
-import { cachedBookkeeping, cachedPagePeriod, cachedRowsPerDay } from '$lib/server/cache/ingest-page';
+import { cachedBookkeeping, cachedPagePeriod, cachedRowsPerDay } from '$lib/server/pages/ingest-page';
 import type { PageServerLoad } from './$types';
 
 const isoDay = z.iso.date();
@@ -15,7 +15,7 @@ const params = z.object({
  * Ingest (admin): what was loaded, when, and what was refused. The period is
  * about event days (rows per day per source); runs and dead letters are the
  * latest ones whatever the period. Panels stream in, from a per-data-version
- * cache (src/lib/server/cache/ingest-page.ts): repeated visits answer from memory.
+ * cache (src/lib/server/pages/ingest-page.ts): repeated visits answer from memory.
  */
 export const load: PageServerLoad = async ({ url }) => {
 	const q = params.parse(Object.fromEntries(url.searchParams));

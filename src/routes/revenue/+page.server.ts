@@ -1,8 +1,8 @@
-import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
-import { resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
-import { refundRows, topMovers } from '$lib/server/stripe/report';
-import { cachedPageTable } from '$lib/server/cache/page-tables';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
+import { resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
+import { refundRows, topMovers } from '$lib/server/pages/revenue-report';
+import { cachedPageTable } from '$lib/server/pages/page-cache';
 import { addDays, metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import { mrrPolicyFromSearchParams } from '$lib/contracts/mrr-policy';
@@ -60,7 +60,7 @@ export const load: PageServerLoad = async ({ url }) => {
 		tables: {
 			movements: total('mrr_movements', ['movement']),
 			revenueByPlan: total('subscription_revenue', ['plan']),
-			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
+			// Per data version, like the panels (pages/page-cache.ts): not re-queried on every visit.
 			movers: cachedPageTable('revenue:movers', [state.from, state.to, state.filters, mrr], () => topMovers(state, mrr)),
 			refunds: cachedPageTable('revenue:refunds', [state.from, state.to, state.filters], () => refundRows(state))
 		}

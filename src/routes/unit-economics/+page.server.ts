@@ -1,8 +1,8 @@
 import { whatIf, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
-import { metricHeadings, metricPanel, metricTile } from '$lib/server/metrics/panel';
-import { DAYS_PER_MONTH } from '$lib/server/metrics/definitions/economics';
-import { resolvePageState } from '$lib/server/metrics/page-state';
-import { filterOptions } from '$lib/server/metrics/dimension-values';
+import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
+import { DAYS_PER_MONTH, SYSTEM_PLANS } from '$lib/server/metrics/definitions/economics';
+import { resolvePageState } from '$lib/server/pages/page-state';
+import { filterOptions } from '$lib/server/pages/dimension-values';
 import { metricInput } from '$lib/url-state';
 import type { MetricPanel } from '$lib/panel';
 import type { PageServerLoad } from './$types';
@@ -65,6 +65,7 @@ export const load: PageServerLoad = async ({ url }) => {
 		problems: [...ps.problems, ...wi.problems],
 		whatIf: wi.whatIf,
 		daysPerMonth: DAYS_PER_MONTH,
+		systemPlans: [...SYSTEM_PLANS] as string[],
 		headings: metricHeadings(),
 		options,
 		tiles: {
@@ -76,6 +77,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			attention_to_compute_cohort: metricTile('attention_to_compute_cohort', state)
 		},
 		plans: planTable(byPlan('margin_per_gpu_hour')),
+		// The free tier's balance: components of the period's total, as the API and CLI return them.
+		freeTier: totalOf('margin_per_gpu_hour'),
 		charts: {
 			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
 			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),

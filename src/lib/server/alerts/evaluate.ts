@@ -1,7 +1,7 @@
 import type { MetricRow } from '../../contracts/metrics.js';
 import { addDays } from '../../url-state.js';
 import { runMetric } from '../metrics/run.js';
-import { latestDataDay } from '../metrics/page-state.js';
+import { latestDataDay } from '../pages/page-state.js';
 import { loadAlertConfig } from './config-file.js';
 import type { AlertBreach, AlertConfig, AlertEvaluation, AlertRule } from './rules.js';
 

@@ -1,7 +1,7 @@
 import { json } from '@sveltejs/kit';
-import { metricPanel } from '$lib/server/metrics/panel';
-import { wholePeriodStart } from '$lib/server/metrics/engagement-panels';
-import { resolvePageState } from '$lib/server/metrics/page-state';
+import { metricPanel } from '$lib/server/pages/panel';
+import { wholePeriodStart } from '$lib/server/pages/engagement-panels';
+import { resolvePageState } from '$lib/server/pages/page-state';
 import { metricInput } from '$lib/url-state';
 import type { RequestHandler } from './$types';
 

@@ -9,6 +9,16 @@ export const DAYS_PER_MONTH = 30.4375;
 const USER_MONTHS = `nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`;
 
 /**
+ * Plan lines that are no users' plan: jobs of another purpose than 'user'
+ * (job_plan_hours.sql names them by purpose), cluster-days with spend and no
+ * jobs, and ad revenue no user could be matched to (revenue_daily.sql).
+ */
+export const SYSTEM_PLANS = ['feed_prefill', 'internal', 'eval', '(idle, no jobs)', '(unallocated)'] as const;
+const SYSTEM_PLAN_LIST = SYSTEM_PLANS.map((p) => `'${p}'`).join(', ');
+const FREE_SUBSIDY = "sumIf(cost - revenue, plan = 'free')";
+const PAID_SURPLUS = `sumIf(revenue - cost, plan != 'free' AND plan NOT IN (${SYSTEM_PLAN_LIST}))`;
+
+/**
  * Every unit-economics metric returns the same parts, so one query fills a
  * per-plan table row (Unit economics page) and the API, CSV and CLI give the
  * same figures as that table.
@@ -26,11 +36,30 @@ const ECONOMICS_PARTS = {
 	compute_cost_per_user: `sum(cost) / ${USER_MONTHS}`,
 	/** ARPU − compute cost per user: the same user-months divide both, so this is their difference exactly. */
 	arpu_minus_cost: `(sum(revenue) - sum(cost)) / ${USER_MONTHS}`,
-	gpu_hours_per_user_month: `sum(gpu_h) / ${USER_MONTHS}`
+	gpu_hours_per_user_month: `sum(gpu_h) / ${USER_MONTHS}`,
+	// The free tier's balance (Unit economics page): what free users' jobs cost
+	// beyond the ads they watched, and how much of it the paid plans' own margin
+	// covers. Summed over the plan lines the query sees: in a per-plan row they
+	// are that plan's share (zero for the others).
+	free_compute_cost_usd: "sumIf(cost, plan = 'free')",
+	free_revenue_usd: "sumIf(revenue, plan = 'free')",
+	/** Free users' compute − their ad revenue; negative when the free tier pays for itself. */
+	free_tier_subsidy_usd: FREE_SUBSIDY,
+	/** Revenue − compute of the paid plans (every user plan but free). */
+	paid_surplus_usd: PAID_SURPLUS,
+	/** Share of a positive subsidy that a positive paid surplus covers (at most 1); null otherwise. */
+	paid_cover_of_subsidy: `if(${FREE_SUBSIDY} > 0 AND ${PAID_SURPLUS} > 0, least(1, ${PAID_SURPLUS} / ${FREE_SUBSIDY}), NULL)`,
+	/** Compute charged to no user plan: feed pre-generation, internal and eval jobs, idle cluster-days. */
+	system_compute_usd: `sumIf(cost, plan IN (${SYSTEM_PLAN_LIST}))`
 } as const;
 
 const WHAT_IF =
 	' What-if knobs (Unit economics page) apply inside the same SQL: gpu_price_factor (rental and amortization), power_price_factor (electricity), free_quota_factor (free-plan user jobs\' GPU time; capacity flexes with demand, so spend moves by the hours removed at their cluster-day rate), utilization_target (where a cluster-day runs below it, spend shrinks by utilization / target).';
+
+const FREE_TIER =
+	' The free tier\'s balance comes with it: free_tier_subsidy_usd = compute allocated to free users\' jobs (free_compute_cost_usd) − the ad revenue allocated to them (free_revenue_usd); paid_surplus_usd = revenue − compute of the paid plans; paid_cover_of_subsidy = the share of a positive subsidy that a positive paid surplus covers (at most 1); system_compute_usd = compute charged to no user plan (' +
+	SYSTEM_PLANS.join(', ') +
+	').';
 
 const ad_revenue = {
 	id: 'ad_revenue',
@@ -74,6 +103,7 @@ const margin_per_gpu_hour = {
 	higherIsBetter: true,
 	definition:
 		'(Revenue − compute spend) / utilized GPU-hours for the period. Per plan: (revenue from users on that plan − compute allocated to their generation jobs) / their jobs\' GPU-hours; allocation charges each job at its cluster-day cost per utilized GPU-hour, so the plans\' costs add up to spend. Feed pre-generation, internal and eval jobs are their own lines (no revenue), as are cluster-days with spend and no jobs ("(idle, no jobs)"); ad revenue no user can be matched to is "(unallocated)".' +
+		FREE_TIER +
 		WHAT_IF,
 	sources: [{ file: 'unit_economics_daily', dimensions: ['plan'] }],
 	value: '(sum(revenue) - sum(cost)) / nullIf(sum(gpu_h), 0)',

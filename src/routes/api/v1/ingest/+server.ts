@@ -1,7 +1,7 @@
 import { error, json } from '@sveltejs/kit';
 import { z } from 'zod';
 import { deadLetterReasons, listRuns, pagePeriod, rowsPerDay } from '$lib/server/ingest-runs';
-import { boundPeriod } from '$lib/server/metrics/period-span';
+import { boundPeriod } from '$lib/server/pages/period-span';
 import type { RequestHandler } from './$types';
 
 const day = z.iso.date({ message: 'must be a date YYYY-MM-DD' });

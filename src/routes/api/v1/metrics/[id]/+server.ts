@@ -2,7 +2,7 @@ import { error, json } from '@sveltejs/kit';
 import { requestFromSearchParams } from '$lib/contracts/metrics';
 import { runMetric, MetricRequestError } from '$lib/server/metrics/run';
 import { csvResponse } from '$lib/server/http/csv-response';
-import { boundPeriod } from '$lib/server/metrics/period-span';
+import { boundPeriod } from '$lib/server/pages/period-span';
 import type { RequestHandler } from './$types';
 
 /** GET /api/v1/metrics/<id>?from&to&grain&by&<dimension>=a,b[&format=csv] */

@@ -1,5 +1,5 @@
 import { json } from '@sveltejs/kit';
-import { handleStripeWebhook } from '$lib/server/stripe/webhook';
+import { handleStripeWebhook } from '$ingest/stripe/webhook';
 import type { RequestHandler } from './$types';
 
 /**

@@ -8,7 +8,7 @@ import '$lib/server/metrics/all';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
 import { csvResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
-import { boundPeriod } from '$lib/server/metrics/period-span';
+import { boundPeriod } from '$lib/server/pages/period-span';
 import type { RequestHandler } from './$types';
 
 const limitParam = z.coerce

@@ -1,6 +1,6 @@
 import type { Dimension } from '../../contracts/metrics.js';
 import { query } from '../warehouse/index.js';
-import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
+import { cachedForPages } from './page-cache.js';
 
 /**
  * Values offered by the filter bar for a dimension. Each SQL is fixed text per
@@ -25,11 +25,6 @@ const SOURCES: Partial<Record<Dimension, string>> = {
 	dead_reason: "SELECT arrayJoin(['failed', 'cancelled', 'moderated', 'never_watched_7d']) AS v"
 };
 
-// The values change only when data is loaded: one answer per dimension and data
-// version (the panels'), shared by concurrent page loads instead of re-read by
-// each of them every minute.
-const cache = new PerDataVersionCache<string[]>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 100 });
-
 async function planValues(): Promise<string[]> {
 	const exists = await query<{ n: string }>(
 		"SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = 'user_plan_intervals'",
@@ -40,8 +35,11 @@ async function planValues(): Promise<string[]> {
 	return [...new Set(['free', ...rows.map((r) => r.v)])];
 }
 
+// The values change only when data is loaded: one answer per dimension and data
+// version (page-cache.ts), shared by concurrent page loads instead of re-read by
+// each of them every minute.
 export function dimensionValues(dim: Dimension): Promise<string[]> {
-	return cache.get(dim, () => readDimensionValues(dim));
+	return cachedForPages('dimension-values', dim, () => readDimensionValues(dim));
 }
 
 async function readDimensionValues(dim: Dimension): Promise<string[]> {

@@ -1,5 +1,5 @@
-import { getWarehouse, query } from '../warehouse/index.js';
-import { readConfig } from '../config.js';
+import { getWarehouse, query } from '../../src/lib/server/warehouse/index.js';
+import { readConfig } from '../../src/lib/server/config.js';
 import { planMapping, type PlanMapping } from './plans.js';
 import { objectRows, typedTables, type Row, type TableRows } from './rows.js';
 import { eventSchema, describeIssue, isStoredObjectType, type StoredObjectType } from './schemas.js';

@@ -1,4 +1,4 @@
-import { getWarehouse, query } from '../warehouse/index.js';
+import { getWarehouse, query } from '../../src/lib/server/warehouse/index.js';
 import { chTime } from './version.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Filters } from '../../url-state.js';
-import { queryRows } from './drill.js';
-import { parseMetricRequest } from './run.js';
+import { queryRows } from '../metrics/drill.js';
+import { parseMetricRequest } from '../metrics/run.js';
 
 const FILTERABLE = ['cluster', 'gpu_type', 'purpose', 'model', 'resolution', 'status', 'plan'] as const;
 

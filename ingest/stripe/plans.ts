@@ -1,4 +1,4 @@
-import type { Config } from '../config.js';
+import type { Config } from '../../src/lib/server/config.js';
 
 /** How Stripe prices become plan names (free, plus, pro…). Read from config. */
 export interface PlanMapping {

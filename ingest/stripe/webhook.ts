@@ -1,11 +1,11 @@
 import Stripe from 'stripe';
 import { randomUUID } from 'node:crypto';
-import { readConfig, type Config } from '../config.js';
-import { getWarehouse } from '../warehouse/index.js';
+import { readConfig, type Config } from '../../src/lib/server/config.js';
+import { getWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { applyEvent } from './apply.js';
 import { invoiceLineFetcher } from './backfill.js';
 import { redactSecrets, stripeClient } from './client.js';
-import { WriteBudget } from '../http/write-budget.js';
+import { WriteBudget } from '../../src/lib/server/http/write-budget.js';
 
 /**
  * POST /api/v1/stripe/webhook, minus the HTTP framing (the route is a thin

@@ -2,25 +2,23 @@ import type { Dimension, MetricId, MetricRow } from '../../contracts/metrics.js'
 import type { MetricMeta } from '../../panel.js';
 import { addDays, type PageState } from '../../url-state.js';
 import { query } from '../warehouse/index.js';
-import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
+import { cachedForPages } from './page-cache.js';
 import { metricPanel } from './panel.js';
-import { queryRows } from './drill.js';
-import { getMetric } from './registry.js';
-import { parseMetricRequest } from './run.js';
+import { queryRows } from '../metrics/drill.js';
+import { getMetric } from '../metrics/registry.js';
+import { parseMetricRequest } from '../metrics/run.js';
 
 /**
  * Server helpers of the Engagement and Feed health pages. Every number still
- * comes from `metricPanel` (= runMetric, with the panels' per-data-version
- * cache); this adds side-by-side comparison tables and the rows behind a
+ * comes from `metricPanel` (= runMetric, cached per data version in
+ * page-cache.ts); this adds side-by-side comparison tables and the rows behind a
  * metric, cached the same way (one answer per request and data version; an
  * ingest through this process forgets the version, so new rows show on the next
  * visit, late data for an old day included).
  */
 
-const pageCache = new PerDataVersionCache<unknown>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 200 });
-
 function cached<T>(key: string, make: () => Promise<T>): Promise<T> {
-	return pageCache.get(key, make) as Promise<T>;
+	return cachedForPages('engagement', key, make);
 }
 
 export interface ComparisonColumn {

@@ -1,12 +1,11 @@
 import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequestInput, type MetricRow, type Unit } from '../../contracts/metrics.js';
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
-import { getMetric, listMetrics, supportedDimensions, type MetricDefinition } from './registry.js';
-import { QueryTimeoutError } from '../warehouse/index.js';
-import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
-import { buildMetricQuery } from './build-query.js';
-import { currentDayTables } from './day-tables.js';
-import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from './run.js';
+import { getMetric, listMetrics, supportedDimensions, type MetricDefinition } from '../metrics/registry.js';
+import { cachedForPages } from './page-cache.js';
+import { buildMetricQuery } from '../metrics/build-query.js';
+import { currentDayTables } from '../metrics/day-tables.js';
+import { runMetric as runMetricUncached, parseMetricRequest, MetricRequestError, type MetricResult } from '../metrics/run.js';
 import type { MrrPolicy } from '../../contracts/mrr-policy.js';
 
 /**
@@ -15,38 +14,15 @@ import type { MrrPolicy } from '../../contracts/mrr-policy.js';
  * throw: a failing panel shows its error and the rest of the page still renders.
  */
 
-// Pages ask for the same numbers many times (a tile's sparkline is the chart
-// below it; every page view repeats the previous period). Panels share one
-// in-flight or recent result per identical request and data version (the newest
-// part of the source tables), so a load of new data is seen at once; the API and
-// CLI always compute afresh.
-const panelCache = new PerDataVersionCache<MetricResult>({
-	version: sourceDataVersion,
-	ttlMs: 10 * 60_000,
-	maxEntries: 500,
-	// Results are small (panel results ≤ 60 kB of JSON each at 10 M impressions;
-	// Node's heap peaked under 200 MiB in the load test): the byte bound only
-	// guards against a breakdown with very many groups filling the heap.
-	maxBytes: 128 * 2 ** 20,
-	// A query stopped by the time limit will be stopped again on the same data:
-	// keep that answer (until the data changes or the TTL ends) so every later
-	// visitor sees the panel's error at once instead of waiting out the limit.
-	// Other failures may be passing (the warehouse busy, a lock): retry them.
-	keepFailure: (e) => e instanceof QueryTimeoutError
-});
-
+// Panels share one in-flight or recent result per identical request and data
+// version (the pages' one cache); the API and CLI always compute afresh.
 async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
 	// Keyed by the validated request (defaults filled in), so equal requests written differently share,
 	// and by the day tables it may read: a panel computed live (and maybe stopped by the time limit)
 	// while they were being built is computed again from them once they are current.
 	// No abort signal: one page leaving must not cancel a result other panels share.
 	const dayTables = [...(await currentDayTables())].sort().join(',');
-	return panelCache.get(`${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, () => runMetricUncached(input));
-}
-
-/** Drop cached panel results (after an ingest, or in tests). */
-export function clearPanelCache(): void {
-	panelCache.clear();
+	return cachedForPages('panel', `${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, () => runMetricUncached(input));
 }
 
 function titleOf(id: MetricId): string {

@@ -25,11 +25,11 @@ import { createReadStream, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
-import type { IngestReport } from '../../contracts/ingest.js';
-import { getWarehouse } from '../warehouse/index.js';
+import type { IngestReport } from '../../src/lib/contracts/ingest.js';
+import { getWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { applyEvents, type EventItem, type Outcome } from './apply.js';
 import { chTime } from './version.js';
-import { hashFile } from '../files/hash.js';
+import { hashFile } from '../../src/lib/server/files/hash.js';
 
 export interface StripeFileOptions {
 	dryRun?: boolean;

@@ -1,13 +1,12 @@
 import type { Grain } from '../../contracts/metrics.js';
 import { defaultPeriod, parsePageState, previousPeriod, type ParsedPageState } from '../../url-state.js';
 import { query } from '../warehouse/index.js';
-import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
+import { cachedForPages } from './page-cache.js';
 import { boundedPeriod } from './period-bounds.js';
 
 // The first and latest day with activity change only when data is loaded: one
-// answer per data version (the panels'), shared by concurrent page loads, so
+// answer per data version (page-cache.ts), shared by concurrent page loads, so
 // no page load scans for them and a busy server does not rescan on a timer.
-const dayCache = new PerDataVersionCache<string | null>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 4 });
 
 /**
  * The latest UTC day with impressions or generation jobs, or null on an empty
@@ -15,7 +14,7 @@ const dayCache = new PerDataVersionCache<string | null>({ version: sourceDataVer
  * on October, not on an empty "last 28 days" of the calendar.
  */
 export function latestDataDay(): Promise<string | null> {
-	return dayCache.get('latest', readLatestDataDay);
+	return cachedForPages('data-day', 'latest', readLatestDataDay);
 }
 
 async function readLatestDataDay(): Promise<string | null> {
@@ -36,11 +35,6 @@ async function readLatestDataDay(): Promise<string | null> {
 		{ tag: 'page:latest-data-day' }
 	);
 	return rows[0]?.day && rows[0].day !== '1970-01-01' ? rows[0].day : null;
-}
-
-/** Forget the cached first and latest day (after an ingest). */
-export function forgetLatestDataDay(): void {
-	dayCache.clear();
 }
 
 export interface ResolvedPageState extends ParsedPageState {
@@ -70,7 +64,7 @@ export async function resolvePageState(url: URL, opts: { grain?: Grain; days?: n
 
 /** The first UTC day with generation jobs or provisioned fleet: the start of "all data" history charts. */
 export function firstDataDay(): Promise<string | null> {
-	return dayCache.get('first', readFirstDataDay);
+	return cachedForPages('data-day', 'first', readFirstDataDay);
 }
 
 async function readFirstDataDay(): Promise<string | null> {

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import type { Config } from '../config.js';
+import type { Config } from '../../src/lib/server/config.js';
 
 /** The Stripe API could not be used as configured (missing key, bad base URL); the message says what to set. */
 export class StripeSetupError extends Error {}
