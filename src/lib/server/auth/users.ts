@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { query } from '../warehouse/index.js';
 import { role, type Role } from './access.js';
 import { chTime, fromChTime, nextVersion } from './clock.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
-import { lookup, writeAuthRow } from './mirror.js';
+import { freshSnapshot, lookup, writeAuthRow } from './mirror.js';
 
 export const userName = z
 	.string()
@@ -24,23 +23,20 @@ export interface User {
 
 export class UserError extends Error {}
 
-const LIVE_USERS = `SELECT name, role, password_hash, must_change_password, sessions_valid_after
-FROM (SELECT * FROM auth_users FINAL)
-WHERE NOT removed`;
-
 /** The live account named `name`. Answered from memory (auth/mirror.ts): sign-in never waits behind a panel. */
 export async function findUser(name: string): Promise<User | undefined> {
 	return lookup((s) => s.users.get(name));
 }
 
+/** Live accounts, read fresh (the admin page and the last-admin check must not act on a copy seconds old). */
 export async function listUsers(): Promise<Omit<User, 'password_hash'>[]> {
-	const rows = await query<User>(`${LIVE_USERS} ORDER BY name`, { tag: 'auth:list-users' });
-	return rows.map(({ password_hash: _, ...u }) => u);
+	const users = [...(await freshSnapshot()).users.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+	return users.map(({ password_hash: _, ...u }) => u);
 }
 
+/** Live accounts; at `loopmeter serve` start this also loads the in-memory copy sign-in reads. */
 export async function countUsers(): Promise<number> {
-	const [row] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM (${LIVE_USERS})`, { tag: 'auth:count-users' });
-	return Number(row?.n ?? 0);
+	return (await freshSnapshot()).users.size;
 }
 
 async function writeUser(u: {
