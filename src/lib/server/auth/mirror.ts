@@ -19,8 +19,8 @@ import type { Role } from './access.js';
  * just written the row, so a miss reloads first, at most once every
  * MISS_RELOAD_MS, which bounds what random cookies can cost. When the last
  * load failed (warehouse unreachable), a hit is still served, so people
- * already signed in keep working, but a miss throws the failure: the request
- * is answered "warehouse unavailable", not "not signed in".
+ * already signed in keep working, but a miss tries to load again and, failing,
+ * throws: the request is answered "warehouse unavailable", not "not signed in".
  */
 export const REFRESH_MS = 5_000;
 export const MISS_RELOAD_MS = 1_000;
@@ -200,8 +200,10 @@ export async function lookup<T>(pick: (s: Snapshot) => T | undefined): Promise<T
 	const c = await current();
 	const hit = pick(c.data);
 	if (hit !== undefined) return hit;
-	if (c.failure) throw c.failure;
-	if (c.mode === 'server' && Date.now() - c.mirror.loadStartedAt > MISS_RELOAD_MS) {
+	// The last load failed (or the warehouse cannot be opened): the row may be one the copy never saw.
+	if (c.failure && !c.mode) throw c.failure;
+	if (c.failure || (c.mode === 'server' && Date.now() - c.mirror.loadStartedAt > MISS_RELOAD_MS)) {
+		// Rejects with the warehouse's failure while it still cannot be read.
 		await c.mirror.refresh();
 		return pick(c.mirror.data!);
 	}
