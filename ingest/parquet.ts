@@ -1,44 +1,108 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { command, getWarehouse } from '../src/lib/server/warehouse/index.js';
+import { getWarehouse } from '../src/lib/server/warehouse/index.js';
 import { IngestFileError } from './errors.js';
+import { ingestSettings, PARQUET_MIN_SPOOL_BYTES, type IngestSettings } from './settings.js';
 
 /**
  * Parquet is columnar and binary, so it is not validated in place: ClickHouse
  * (the embedded engine, which reads Parquet at ~2 M rows/s) rewrites it as
  * NDJSON next to it, and the NDJSON path validates it line by line (line =
  * row number). Times come out as ISO-8601 UTC, which the validator accepts.
- * The conversion may take minutes for a big file: it is exempt from the
- * dashboard's query timeout (max_execution_time = 0 for this statement only).
  * Its reader's memory is capped (256 MiB watermark, no row-group prefetch)
  * and it reads one row group at a time on one thread: with the defaults,
  * converting 5 M rows (1 M-row row groups) peaked at 1.42 GiB RSS; with the
  * watermark alone 0.86 GiB, but 1.01 GiB on a file of more repetitive
  * values (68 MB for 5 M rows); on one thread 0.64 GiB, in 11.7 s instead of
  * 6.8 s (2026-11-26).
-
+ *
+ * The rewrite is bounded: an 8 KB Parquet of repetitive rows expanded to
+ * 200 MB of NDJSON, and a crafted one could fill the disk. ClickHouse's read
+ * limits (max_bytes_to_read …) count the compressed input and did not stop
+ * it, so the NDJSON is streamed out of the engine chunk by chunk (chDB's
+ * queryStream, about 16 MB a chunk) and written here, counting bytes: past
+ * parquetSpoolCap the stream is cancelled (which stops the engine between
+ * chunks) and the file is refused. LOOPMETER_PARQUET_TIMEOUT_S bounds the
+ * time, both in the engine (max_execution_time) and between chunks.
+ *
  * Returns the NDJSON path and a cleanup function.
  */
-export async function parquetAsNdjson(name: string, path: string): Promise<{ path: string; cleanup: () => void }> {
+export async function parquetAsNdjson(name: string, path: string, settings: IngestSettings = ingestSettings()): Promise<{ path: string; cleanup: () => void }> {
 	const wh = await getWarehouse();
-	if (wh.mode !== 'embedded') {
+	if (wh.mode !== 'embedded' || !wh.dataDir) {
 		throw new IngestFileError(name, 'Parquet files are loaded through the embedded warehouse only; convert it to NDJSON or CSV for a ClickHouse server');
 	}
 	const dir = mkdtempSync(join(tmpdir(), 'loopmeter-parquet-'));
 	const out = join(dir, 'rows.ndjson');
+	const cleanup = () => rmSync(dir, { recursive: true, force: true });
 	try {
-		await command(
-			`INSERT INTO FUNCTION file({out:String}, 'JSONEachRow') SELECT * FROM file({path:String}, 'Parquet')
-			 SETTINGS date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1,
-			 max_execution_time = 0, input_format_parquet_memory_high_watermark = 268435456, input_format_parquet_enable_row_group_prefetch = 0,
-			 max_threads = 1, max_parsing_threads = 1`,
-			{ tag: 'ingest.parquet', params: { out, path } }
-		);
+		await convert(wh.dataDir, path, out, { name, cap: parquetSpoolCap(statSync(path).size, settings), timeoutS: settings.LOOPMETER_PARQUET_TIMEOUT_S });
 	} catch (e) {
-		rmSync(dir, { recursive: true, force: true });
-		const msg = (e as Error).message.split('\n')[0]!.replace(/^\[[^\]]+\]\s*/, '');
-		throw new IngestFileError(name, `is not a readable Parquet file (${msg.slice(0, 200)})`);
+		cleanup();
+		throw e;
 	}
-	return { path: out, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+	return { path: out, cleanup };
+}
+
+/** How many bytes of NDJSON a Parquet file of `parquetBytes` may become. */
+export function parquetSpoolCap(parquetBytes: number, settings: IngestSettings = ingestSettings()): number {
+	const relative = Math.max(PARQUET_MIN_SPOOL_BYTES, Math.ceil(parquetBytes * settings.LOOPMETER_PARQUET_MAX_EXPANSION));
+	return Math.min(settings.LOOPMETER_PARQUET_MAX_NDJSON_BYTES, relative);
+}
+
+const MB = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
+
+async function convert(dataDir: string, path: string, out: string, limit: { name: string; cap: number; timeoutS: number }): Promise<void> {
+	const deadline = performance.now() + limit.timeoutS * 1000;
+	const tooSlow = () => new IngestFileError(limit.name, `took longer than ${limit.timeoutS} s to convert from Parquet and was stopped (LOOPMETER_PARQUET_TIMEOUT_S); split the file or raise the limit`);
+	// Imported here, as in the warehouse module: the native library must not load during `vite build`.
+	const { Session } = await import('chdb');
+	// A connection of its own to the open engine: one stream at a time per connection, and cancelling it leaves the others alone.
+	const session = new Session(dataDir);
+	const file = createWriteStream(out);
+	let written = 0;
+	try {
+		const stream = session.queryStreamBind(
+			`SELECT * FROM file({path:String}, 'Parquet')
+			 SETTINGS date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1,
+			 max_execution_time = ${limit.timeoutS}, input_format_parquet_memory_high_watermark = 268435456, input_format_parquet_enable_row_group_prefetch = 0,
+			 max_threads = 1, max_parsing_threads = 1`,
+			{ path },
+			{ format: 'JSONEachRow' }
+		);
+		try {
+			for await (const chunk of stream) {
+				written += chunk.numBytes;
+				if (written > limit.cap) {
+					throw new IngestFileError(
+						limit.name,
+						`expands to more than ${MB(limit.cap)} of rows when converted from Parquet and was refused (at most LOOPMETER_PARQUET_MAX_EXPANSION times the file, and LOOPMETER_PARQUET_MAX_NDJSON_BYTES in all); split the file or raise the limits`
+					);
+				}
+				await writeChunk(file, chunk.raw());
+				if (performance.now() > deadline) throw tooSlow();
+			}
+		} finally {
+			// Stops the engine between chunks when we leave early; a no-op after the last chunk.
+			stream.cancel();
+		}
+		await new Promise<void>((resolve, reject) => file.end((e?: Error | null) => (e ? reject(e) : resolve())));
+	} catch (e) {
+		file.destroy();
+		if (e instanceof IngestFileError) throw e;
+		const err = e as Error & { code?: string };
+		if (err.code === 'ENOSPC') throw new IngestFileError(limit.name, `could not be converted from Parquet: the temporary directory ${tmpdir()} is full`);
+		const msg = (err.message ?? String(e)).split('\n')[0]!.replace(/^\[[^\]]+\]\s*/, '');
+		if (/TIMEOUT_EXCEEDED|Timeout exceeded/i.test(msg)) throw tooSlow();
+		throw new IngestFileError(limit.name, `is not a readable Parquet file (${msg.slice(0, 200)})`);
+	} finally {
+		session.close();
+	}
+}
+
+/** Writes with backpressure: the engine is asked for the next chunk only once this one is on its way to disk. */
+async function writeChunk(file: WriteStream, bytes: Uint8Array): Promise<void> {
+	if (!file.write(bytes)) await Promise.race([once(file, 'drain'), once(file, 'error').then(([e]) => Promise.reject(e as Error))]);
 }

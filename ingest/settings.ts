@@ -20,11 +20,24 @@ const schema = z.object({
 	 * JavaScript validator (slower; the same results, which is how it is tested).
 	 */
 	LOOPMETER_INGEST_SQL_CHECKS: z.enum(['0', '1']).default('1'),
+	/**
+	 * Parquet is rewritten as NDJSON before it is checked (./parquet.ts). A few
+	 * KB of repetitive Parquet can expand to gigabytes, so the rewrite stops,
+	 * naming the file, when it runs longer than this many seconds...
+	 */
+	LOOPMETER_PARQUET_TIMEOUT_S: z.coerce.number().int().min(1, 'LOOPMETER_PARQUET_TIMEOUT_S must be at least 1').default(600),
+	/** ...or its NDJSON grows past this many times the Parquet file (never less than PARQUET_MIN_SPOOL_BYTES)... */
+	LOOPMETER_PARQUET_MAX_EXPANSION: z.coerce.number().min(1, 'LOOPMETER_PARQUET_MAX_EXPANSION must be at least 1').default(100),
+	/** ...or past this many bytes, whatever the Parquet file's size (default 50 GiB). */
+	LOOPMETER_PARQUET_MAX_NDJSON_BYTES: z.coerce.number().int().positive().default(50 * 2 ** 30),
 	/** Interval of the plain progress lines printed when stderr is not a terminal. */
 	LOOPMETER_PROGRESS_INTERVAL_MS: z.coerce.number().int().positive().default(5000)
 });
 
 export type IngestSettings = z.infer<typeof schema>;
+
+/** A small Parquet file may always expand to this much NDJSON: its fixed overhead makes the ratio meaningless below it. */
+export const PARQUET_MIN_SPOOL_BYTES = 16 * 2 ** 20;
 
 export const FAST_PATH_CHUNK_ROWS = 80_000;
 /**

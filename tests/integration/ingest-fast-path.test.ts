@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
+import { parquetSpoolCap } from '../../ingest/parquet.js';
 import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { startQueryProfile, stopQueryProfile } from '../../src/lib/server/warehouse/profile.js';
 import { engagementRecord } from '../helpers/rows.js';
@@ -257,6 +258,60 @@ describe('Parquet (converted to NDJSON by ClickHouse, then the SQL path)', () =>
 			{ tag: 'test' }
 		);
 		expect(row).toEqual({ ts: '2026-08-06 10:00:04.000', tz: null, platform: 'web' });
+	});
+});
+
+describe('Parquet conversion is bounded', () => {
+	/** Tens of KB of Parquet: 5 M nearly identical 200-byte rows compress to almost nothing and expand to about 1.2 GB of NDJSON. */
+	async function bomb(name: string): Promise<string> {
+		const path = join(tmp, name);
+		await command(
+			`INSERT INTO FUNCTION file({path:String}, 'Parquet')
+			 SELECT concat('bomb', toString(number % 2)) AS impression_id, repeat('z', 200) AS user_id FROM numbers(5000000)
+			 SETTINGS output_format_parquet_row_group_size = 500000, max_threads = 1`,
+			{ tag: 'test', params: { path } }
+		);
+		return path;
+	}
+	const tmpFiles = () => readdirSync(tmpdir()).filter((f) => f.startsWith('loopmeter-parquet-'));
+
+	it('refuses a small, highly compressed file once its NDJSON passes the expansion cap, naming the file, and leaves no spool behind', async () => {
+		const path = await bomb('bomb.parquet');
+		const size = statSync(path).size;
+		// Small enough that 100 × its size is under the 16 MB floor: the floor is the cap.
+		expect(size * 100).toBeLessThan(16 * 2 ** 20);
+		const before = tmpFiles();
+		const started = performance.now();
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(performance.now() - started).toBeLessThan(20_000);
+		expect(r).toMatchObject({ format: 'parquet', outcome: 'failed', rows_loaded: 0 });
+		expect(parquetSpoolCap(size)).toBe(16 * 2 ** 20);
+		expect(r!.message).toMatch(/bomb\.parquet: expands to more than 16 MB of rows when converted from Parquet/);
+		expect(r!.message).toContain('LOOPMETER_PARQUET_MAX_EXPANSION');
+		expect(tmpFiles()).toEqual(before);
+	});
+
+	it('stops a conversion that runs past LOOPMETER_PARQUET_TIMEOUT_S', async () => {
+		const path = await bomb('slow.parquet');
+		process.env.LOOPMETER_PARQUET_TIMEOUT_S = '1';
+		process.env.LOOPMETER_PARQUET_MAX_EXPANSION = '1000000';
+		try {
+			const started = performance.now();
+			const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+			expect(performance.now() - started).toBeLessThan(15_000);
+			expect(r).toMatchObject({ outcome: 'failed', rows_loaded: 0 });
+			expect(r!.message).toMatch(/slow\.parquet: took longer than 1 s to convert from Parquet/);
+		} finally {
+			delete process.env.LOOPMETER_PARQUET_TIMEOUT_S;
+			delete process.env.LOOPMETER_PARQUET_MAX_EXPANSION;
+		}
+	});
+
+	it('caps the expansion by the absolute limit too, and by the ratio above the floor', () => {
+		const s = { LOOPMETER_PARQUET_MAX_EXPANSION: 100, LOOPMETER_PARQUET_MAX_NDJSON_BYTES: 2 ** 30 } as Parameters<typeof parquetSpoolCap>[1];
+		expect(parquetSpoolCap(1_000_000, s)).toBe(100_000_000);
+		expect(parquetSpoolCap(100_000_000, s)).toBe(2 ** 30);
+		expect(parquetSpoolCap(10, s)).toBe(16 * 2 ** 20);
 	});
 });
 

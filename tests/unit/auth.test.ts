@@ -6,7 +6,7 @@ import { hashPassword, verifyPassword, generatePassword } from '../../src/lib/se
 import { newApiToken, sha256 } from '../../src/lib/server/auth/secrets.js';
 import { redact } from '../../src/lib/server/http/redact.js';
 import { checkBodySize } from '../../src/lib/server/http/limits.js';
-import { TtlCache } from '../../src/lib/server/auth/cache.js';
+import { AuthMirror, type Snapshot, type UserRow } from '../../src/lib/server/auth/mirror.js';
 
 const noUserRows = () => false;
 const userRows = () => true;
@@ -201,12 +201,55 @@ describe('body limits', () => {
 	});
 });
 
-describe('ttl cache', () => {
-	it('expires entries but keeps a stale copy for outages', () => {
-		const c = new TtlCache<string>(1000);
-		c.set('a', 'x', 0);
-		expect(c.get('a', 500)).toBe('x');
-		expect(c.stale('a')).toBe('x');
-		expect(c.get('a', 1500)).toBeUndefined();
+describe('auth mirror', () => {
+	const user = (name: string): UserRow => ({ name, role: 'exec', password_hash: 'h', must_change_password: false, sessions_valid_after: '2026-01-01 00:00:00.000' });
+	const snapshot = (...names: string[]): Snapshot => ({ users: new Map(names.map((n) => [n, user(n)])), sessions: new Map(), tokens: new Map() });
+
+	it('shows a write of this process at once, and keeps it when a load that began before it ends', async () => {
+		let release!: (s: Snapshot) => void;
+		const loads: Snapshot[] = [snapshot('ana')];
+		const m = new AuthMirror(() => (loads.length ? Promise.resolve(loads.shift()!) : new Promise<Snapshot>((r) => (release = r))));
+		await m.refresh();
+		expect([...m.data!.users.keys()]).toEqual(['ana']);
+		// A load starts, reading the table before bo was written…
+		const slow = m.refresh();
+		m.apply({ kind: 'user', name: 'bo', row: user('bo') });
+		m.apply({ kind: 'user', name: 'ana' });
+		expect([...m.data!.users.keys()]).toEqual(['bo']);
+		release(snapshot('ana'));
+		await slow;
+		// …and does not undo either write.
+		expect([...m.data!.users.keys()]).toEqual(['bo']);
+		// A load that began after the writes is taken as read.
+		loads.push(snapshot('ana', 'cy'));
+		await m.refresh();
+		expect([...m.data!.users.keys()].sort()).toEqual(['ana', 'cy']);
+	});
+
+	it('keeps the last copy when a load fails, and says why until a load succeeds', async () => {
+		let fail = false;
+		const m = new AuthMirror(async () => {
+			if (fail) throw new Error('warehouse unreachable');
+			return snapshot('ana');
+		});
+		await m.refresh();
+		fail = true;
+		await expect(m.refresh()).rejects.toThrow('warehouse unreachable');
+		expect(m.data!.users.has('ana')).toBe(true);
+		expect((m.failure as Error).message).toBe('warehouse unreachable');
+		fail = false;
+		await m.refresh();
+		expect(m.failure).toBeUndefined();
+	});
+
+	it('joins a load already under way instead of starting another', async () => {
+		let calls = 0;
+		const m = new AuthMirror(async () => {
+			calls += 1;
+			await new Promise((r) => setTimeout(r, 10));
+			return snapshot();
+		});
+		await Promise.all([m.refresh(), m.refresh(), m.refresh()]);
+		expect(calls).toBe(1);
 	});
 });

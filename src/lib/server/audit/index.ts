@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { command, query } from '../warehouse/index.js';
+import { query } from '../warehouse/index.js';
+import { controlLane } from '../http/control-lane.js';
 import { redact } from '../http/redact.js';
 
 /**
@@ -39,24 +40,24 @@ export interface AuditEntry {
 	detail?: string;
 }
 
+/**
+ * Written on the control lane as a JSONEachRow `insert()` (no query
+ * parameters): a sign-in or refusal is never kept waiting behind the panels
+ * that hold the embedded engine (auth/mirror.ts says why).
+ */
 export async function audit(e: AuditEntry): Promise<void> {
 	try {
-		await command(
-			`INSERT INTO audit_log (ts, event_id, actor, action, target, outcome, ip, detail)
-SELECT now64(3), {id:String}, {actor:String}, {action:String}, {target:String}, {outcome:String}, {ip:String}, {detail:String}`,
-			{
-				tag: 'audit:write',
-				params: {
-					id: randomUUID(),
-					actor: e.actor.slice(0, 200),
-					action: e.action,
-					target: redact(e.target ?? '').slice(0, 2000),
-					outcome: e.outcome ?? 'ok',
-					ip: e.ip ?? '',
-					detail: redact(e.detail ?? '').slice(0, 2000)
-				}
-			}
-		);
+		const row = {
+			ts: new Date().toISOString().replace('T', ' ').replace('Z', ''),
+			event_id: randomUUID(),
+			actor: e.actor.slice(0, 200),
+			action: e.action,
+			target: redact(e.target ?? '').slice(0, 2000),
+			outcome: e.outcome ?? 'ok',
+			ip: e.ip ?? '',
+			detail: redact(e.detail ?? '').slice(0, 2000)
+		};
+		await (await controlLane()).insert('audit_log', [row], { tag: 'audit:write' });
 	} catch (err) {
 		console.error(`[audit] could not record ${e.action} by ${e.actor}: ${redact((err as Error).message)}`);
 	}

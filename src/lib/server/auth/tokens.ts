@@ -1,7 +1,7 @@
-import { command, query } from '../warehouse/index.js';
+import { query } from '../warehouse/index.js';
 import { scope as scopeSchema, type Scope } from './access.js';
-import { invalidateAuthCaches, registerCache, TtlCache } from './cache.js';
 import { chTime, nextVersion } from './clock.js';
+import { freshSnapshot, lookup, writeAuthRow, type TokenRow } from './mirror.js';
 import { newApiToken, sha256, TOKEN_PREFIX } from './secrets.js';
 
 export interface ApiToken {
@@ -17,8 +17,6 @@ export interface ApiToken {
 
 export class TokenError extends Error {}
 
-const cache = registerCache(new TtlCache<{ id: string; name: string; scopes: string[] } | null>());
-
 /** Creates a token; the value is returned once and only its digest is kept. */
 export async function createToken(name: string, scopes: string[], by: string): Promise<{ id: string; token: string }> {
 	if (!/^[A-Za-z0-9][A-Za-z0-9 ._:@-]{0,63}$/.test(name)) throw new TokenError('token name must be 1–64 letters, digits, spaces or . _ : @ -');
@@ -30,11 +28,8 @@ export async function createToken(name: string, scopes: string[], by: string): P
 		parsed.push(r.data);
 	}
 	const { token, hash, id } = newApiToken();
-	await command(
-		`INSERT INTO auth_tokens (token_id, token_hash, name, scopes, created_by, created_at, revoked_at, version)
-SELECT {id:String}, {hash:String}, {name:String}, {scopes:Array(String)}, {by:String}, now64(3), NULL, {version:UInt64}`,
-		{ tag: 'auth:create-token', params: { id, hash, name, scopes: [...new Set(parsed)], by, version: nextVersion() } }
-	);
+	const row: TokenRow = { token_id: id, token_hash: hash, name, scopes: [...new Set(parsed)], created_by: by, created_at: chTime(new Date()) };
+	await writeAuthRow('auth_tokens', { ...row, revoked_at: null, version: Number(nextVersion()) }, 'auth:create-token', { kind: 'token', hash, row });
 	return { id, token };
 }
 
@@ -52,45 +47,34 @@ ORDER BY t.created_at DESC`,
 
 /** Revokes by id or by name (a name shared by several live tokens is refused). Returns the id. */
 export async function revokeToken(idOrName: string): Promise<string> {
-	const live = (await listTokens()).filter((t) => t.revoked_at === null);
-	const matches = live.filter((t) => t.id === idOrName || t.name === idOrName);
+	// Read fresh: a token made a moment ago by another process must be found, and revoked once.
+	const live = [...(await freshSnapshot()).tokens.values()];
+	const matches = live.filter((t) => t.token_id === idOrName || t.name === idOrName);
 	if (matches.length === 0) throw new TokenError(`no live token with id or name ${idOrName}`);
-	if (matches.length > 1) throw new TokenError(`several tokens are named ${idOrName}; revoke by id (${matches.map((t) => t.id).join(', ')})`);
-	const id = matches[0]!.id;
-	await command(
-		`INSERT INTO auth_tokens (token_id, token_hash, name, scopes, created_by, created_at, revoked_at, version)
-SELECT token_id, token_hash, name, scopes, created_by, created_at, now64(3), {version:UInt64}
-FROM auth_tokens FINAL WHERE token_id = {id:String}`,
-		{ tag: 'auth:revoke-token', params: { id, version: nextVersion() } }
-	);
-	invalidateAuthCaches();
-	return id;
+	if (matches.length > 1) throw new TokenError(`several tokens are named ${idOrName}; revoke by id (${matches.map((t) => t.token_id).join(', ')})`);
+	const row = matches[0]!;
+	await writeAuthRow('auth_tokens', { ...row, revoked_at: chTime(new Date()), version: Number(nextVersion()) }, 'auth:revoke-token', {
+		kind: 'token',
+		hash: row.token_hash
+	});
+	return row.token_id;
 }
 
 const lastTouched = new Map<string, number>();
 
-/** The live token a bearer value names, or undefined. Records its use (at most once a minute). */
+/**
+ * The live token a bearer value names, or undefined. Answered from memory
+ * (auth/mirror.ts); its use is recorded at most once a minute, on the control lane.
+ */
 export async function verifyToken(value: string, ip: string): Promise<{ id: string; name: string; scopes: string[] } | undefined> {
 	if (!value.startsWith(TOKEN_PREFIX) || value.length > 200) return undefined;
 	const hash = sha256(value);
-	let hit = cache.get(hash);
-	if (hit === undefined) {
-		const rows = await query<{ id: string; name: string; scopes: string[] }>(
-			`SELECT token_id AS id, name, scopes FROM (SELECT * FROM auth_tokens FINAL WHERE token_id = {id:String})
-WHERE token_hash = {hash:String} AND revoked_at IS NULL`,
-			{ tag: 'auth:token', params: { id: hash.slice(0, 12), hash } }
-		);
-		hit = rows[0] ?? null;
-		cache.set(hash, hit);
-	}
-	if (!hit) return undefined;
+	const row = await lookup((s) => s.tokens.get(hash));
+	if (!row) return undefined;
 	const now = Date.now();
-	if (now - (lastTouched.get(hit.id) ?? 0) > 60_000) {
-		lastTouched.set(hit.id, now);
-		await command(
-			`INSERT INTO auth_token_usage (token_id, last_used_at, last_ip) SELECT {id:String}, {at:DateTime64(3)}, {ip:String}`,
-			{ tag: 'auth:touch-token', params: { id: hit.id, at: chTime(new Date(now)), ip } }
-		);
+	if (now - (lastTouched.get(row.token_id) ?? 0) > 60_000) {
+		lastTouched.set(row.token_id, now);
+		await writeAuthRow('auth_token_usage', { token_id: row.token_id, last_used_at: chTime(new Date(now)), last_ip: ip }, 'auth:touch-token');
 	}
-	return hit;
+	return { id: row.token_id, name: row.name, scopes: row.scopes };
 }

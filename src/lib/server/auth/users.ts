@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { command, query } from '../warehouse/index.js';
 import { role, type Role } from './access.js';
 import { chTime, fromChTime, nextVersion } from './clock.js';
 import { generatePassword, hashPassword, MIN_PASSWORD_LENGTH } from './passwords.js';
-import { invalidateAuthCaches } from './cache.js';
+import { freshSnapshot, lookup, writeAuthRow } from './mirror.js';
 
 export const userName = z
 	.string()
@@ -24,28 +23,20 @@ export interface User {
 
 export class UserError extends Error {}
 
-const LIVE_USERS = `SELECT name, role, password_hash, must_change_password, sessions_valid_after
-FROM (SELECT * FROM auth_users FINAL)
-WHERE NOT removed`;
-
+/** The live account named `name`. Answered from memory (auth/mirror.ts): sign-in never waits behind a panel. */
 export async function findUser(name: string): Promise<User | undefined> {
-	const rows = await query<User>(
-		`SELECT name, role, password_hash, must_change_password, sessions_valid_after
-FROM (SELECT * FROM auth_users FINAL WHERE name = {name:String})
-WHERE NOT removed`,
-		{ tag: 'auth:find-user', params: { name } }
-	);
-	return rows[0];
+	return lookup((s) => s.users.get(name));
 }
 
+/** Live accounts, read fresh (the admin page and the last-admin check must not act on a copy seconds old). */
 export async function listUsers(): Promise<Omit<User, 'password_hash'>[]> {
-	const rows = await query<User>(`${LIVE_USERS} ORDER BY name`, { tag: 'auth:list-users' });
-	return rows.map(({ password_hash: _, ...u }) => u);
+	const users = [...(await freshSnapshot()).users.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+	return users.map(({ password_hash: _, ...u }) => u);
 }
 
+/** Live accounts; at `loopmeter serve` start this also loads the in-memory copy sign-in reads. */
 export async function countUsers(): Promise<number> {
-	const [row] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM (${LIVE_USERS})`, { tag: 'auth:count-users' });
-	return Number(row?.n ?? 0);
+	return (await freshSnapshot()).users.size;
 }
 
 async function writeUser(u: {
@@ -57,24 +48,18 @@ async function writeUser(u: {
 	removed: boolean;
 	updated_by: string;
 }): Promise<void> {
-	await command(
-		`INSERT INTO auth_users (name, role, password_hash, must_change_password, sessions_valid_after, removed, updated_by, version)
-SELECT {name:String}, {role:String}, {hash:String}, {must:Bool}, {valid_after:DateTime64(3)}, {removed:Bool}, {by:String}, {version:UInt64}`,
-		{
-			tag: 'auth:write-user',
-			params: {
-				name: u.name,
-				role: u.role,
-				hash: u.password_hash,
-				must: u.must_change_password,
-				valid_after: chTime(u.sessions_valid_after),
-				removed: u.removed,
-				by: u.updated_by,
-				version: nextVersion()
-			}
-		}
-	);
-	invalidateAuthCaches();
+	const row = {
+		name: u.name,
+		role: u.role,
+		password_hash: u.password_hash,
+		must_change_password: u.must_change_password,
+		sessions_valid_after: chTime(u.sessions_valid_after)
+	};
+	await writeAuthRow('auth_users', { ...row, removed: u.removed, updated_by: u.updated_by, version: Number(nextVersion()) }, 'auth:write-user', {
+		kind: 'user',
+		name: u.name,
+		row: u.removed ? undefined : row
+	});
 }
 
 /** Creates an account; returns the password (generated unless given). */

@@ -1,7 +1,7 @@
 import { getWarehouse, openLane, type Lane, type Warehouse } from '../warehouse/index.js';
 
 /**
- * Health checks run on their own warehouse connection, never in the queue of
+ * Health checks, sign-in and sessions run on their own warehouse connection, never in the queue of
  * the panels: the embedded engine runs one connection's statements one at a
  * time, so behind a viewer's 10-second query /healthz took 10 seconds and a
  * load balancer took the app for dead. Only plain statements (no parameters)
@@ -26,6 +26,14 @@ async function lane(): Promise<Lane> {
 		void stale?.then((l) => l.close()).catch(() => undefined);
 	}
 	return slot.lane!;
+}
+
+/**
+ * The control lane itself, for sign-in and session work (auth/mirror.ts):
+ * plain whole-table reads and `insert()` of JSONEachRow rows only.
+ */
+export function controlLane(): Promise<Lane> {
+	return lane();
 }
 
 /** `SELECT 1` on the control lane: resolves when the warehouse answers. */

@@ -244,6 +244,20 @@ async function commandOn(client: ClickHouseClient | undefined, sql: string, { ta
 	}
 }
 
+async function insertOn(client: ClickHouseClient | undefined, table: string, rows: Record<string, unknown>[], { tag }: Pick<QueryOptions, 'tag'>): Promise<void> {
+	const wh = await getWarehouse();
+	while (slot.draining) await slot.draining;
+	const started = performance.now();
+	try {
+		await (client ?? wh.client).insert({ table, values: rows, format: 'JSONEachRow' });
+	} catch (e) {
+		drainAfterFailure(wh);
+		throw translate(e, tag, wh);
+	} finally {
+		recordQuery(tag, performance.now() - started);
+	}
+}
+
 /**
  * A second statement queue on the warehouse, for work that may run while the
  * main queue works: ingest commits one group of rows while the next group is
@@ -257,6 +271,12 @@ async function commandOn(client: ClickHouseClient | undefined, sql: string, { ta
 export interface Lane {
 	command(sql: string, options: QueryOptions): Promise<void>;
 	query<T>(sql: string, options: QueryOptions): Promise<T[]>;
+	/**
+	 * Rows as JSONEachRow data: no query parameters, so an embedded lane does not
+	 * wait behind the process-wide lock of parameterised statements (the values
+	 * travel as data, never as SQL text).
+	 */
+	insert(table: string, rows: Record<string, unknown>[], options: Pick<QueryOptions, 'tag'>): Promise<void>;
 	close(): Promise<void>;
 }
 
@@ -271,6 +291,7 @@ export async function openLane(): Promise<Lane> {
 	return {
 		command: (sql, options) => commandOn(client, sql, options),
 		query: <T>(sql: string, options: QueryOptions) => queryOn<T>(client, sql, options),
+		insert: (table, rows, options) => insertOn(client, table, rows, options),
 		close: async () => {
 			await client?.close();
 		}
