@@ -10,7 +10,9 @@ export const metricIds = [
 	'autoplay_share', 'ai_mix', 'cameo_unconsented_share', 'copyright_share', 'slop_index',
 	// Engagement page figures beyond METRICS.md's list: DAU/WAU/MAU and stickiness, sessions
 	// (with sessions and watch time per user), retention by signup week.
-	'active_users', 'sessions', 'retention'
+	'active_users', 'sessions', 'retention',
+	// Finance depth (METRICS.md "Finance depth").
+	'cost_per_output_second', 'cost_per_clip'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
@@ -32,7 +34,7 @@ export const dimensions = [
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;
 
-export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour'] as const;
+export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour', 'usd_per_output_second', 'usd_per_clip'] as const;
 export const unit = z.enum(units);
 export type Unit = z.infer<typeof unit>;
 
@@ -52,6 +54,16 @@ export const whatIf = z
 	.strict();
 export type WhatIf = z.infer<typeof whatIf>;
 
+/**
+ * Who carries idle GPU capacity (METRICS.md "Finance depth"): `by_use` spreads a
+ * cluster-day's idle cost over its jobs by GPU-hours (allocated cost adds up to
+ * spend), `separate` leaves it a line of its own, `even` splits it equally among
+ * the plans and purposes that used the cluster that day. Spend never changes.
+ */
+export const idlePolicies = ['by_use', 'separate', 'even'] as const;
+export const idlePolicy = z.enum(idlePolicies, { message: `idle_policy must be one of: ${idlePolicies.join(', ')}` });
+export type IdlePolicy = z.infer<typeof idlePolicy>;
+
 export const metricRequest = z
 	.object({
 		metric: metricId,
@@ -60,7 +72,9 @@ export const metricRequest = z
 		grain: grain.default('day'),
 		group_by: z.array(dimension).max(3, 'at most 3 group-by dimensions').default([]),
 		filters: z.partialRecord(dimension, z.array(z.string().max(200)).min(1).max(200)).default({}),
-		what_if: whatIf.optional()
+		what_if: whatIf.optional(),
+		/** Absent: the configured default (LOOPMETER_IDLE_POLICY, else by_use). */
+		idle_policy: idlePolicy.optional()
 	})
 	.refine((r) => r.from < r.to, { message: 'must be after from (periods are half-open [from, to))', path: ['to'] })
 	.refine((r) => new Set(r.group_by).size === r.group_by.length, { message: 'repeats a dimension', path: ['group_by'] });
@@ -78,11 +92,13 @@ export const metricResponse = z.object({
 	to: z.string(),
 	grain,
 	group_by: z.array(dimension),
+	/** Present when the figures depend on the idle-sharing policy: the one they were computed with. */
+	idle_policy: idlePolicy.optional(),
 	rows: z.array(metricRow)
 });
 export type MetricResponse = z.infer<typeof metricResponse>;
 
-/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8 */
+/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8&idle_policy=even */
 export function requestFromSearchParams(metric: string, sp: URLSearchParams): MetricRequestInput {
 	const list = (v: string | null) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 	const filters: Record<string, string[]> = {};
@@ -98,7 +114,8 @@ export function requestFromSearchParams(metric: string, sp: URLSearchParams): Me
 		grain: (sp.get('grain') ?? undefined) as Grain | undefined,
 		group_by: list(sp.get('by')) as Dimension[] | undefined,
 		filters,
-		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined
+		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined,
+		idle_policy: (sp.get('idle_policy') || undefined) as IdlePolicy | undefined
 	};
 }
 
@@ -108,6 +125,7 @@ export function searchParamsFromRequest(r: MetricRequestInput): URLSearchParams 
 	if (r.group_by?.length) sp.set('by', r.group_by.join(','));
 	for (const [k, v] of Object.entries(r.filters ?? {})) if (v?.length) sp.set(k, v.join(','));
 	for (const [k, v] of Object.entries(r.what_if ?? {})) if (v !== undefined) sp.set(`what_if.${k}`, String(v));
+	if (r.idle_policy) sp.set('idle_policy', r.idle_policy);
 	return sp;
 }
 

@@ -58,6 +58,9 @@ export const metricPage: Record<MetricId, PagePath> = {
 	arpu: '/unit-economics',
 	compute_cost_per_user: '/unit-economics',
 	attention_to_compute_cohort: '/unit-economics',
+	// Finance depth: unit cost of output, shown on Compute and Unit economics (so execs see it too).
+	cost_per_output_second: '/unit-economics',
+	cost_per_clip: '/unit-economics',
 	// Compute (finance).
 	utilization: '/compute',
 	idle_cost: '/compute',

@@ -5,3 +5,4 @@ import './revenue.js';
 import './economics.js';
 import './engagement.js';
 import './slop.js';
+import './finance-depth.js';

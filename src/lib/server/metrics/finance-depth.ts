@@ -1,0 +1,55 @@
+import { defineMetric } from './registry.js';
+
+// Finance depth (METRICS.md "Finance depth"): what a unit of output costs.
+// Base rows: sql/metrics/job_output_cost.sql (one row per job ending in the
+// period, with its whole by_use job cost and the output it delivered).
+
+const OUTPUT_DIMS = ['model', 'resolution', 'purpose', 'plan', 'cluster', 'gpu_type'] as const;
+
+/** Both metrics share their parts, so a table row can show cost, output and clips side by side. */
+// (Names differ from the base columns: ClickHouse would read an alias inside the aggregates.)
+const OUTPUT_COST_PARTS = {
+	job_cost_usd: 'sum(cost_usd)',
+	delivered_output_seconds: 'sum(output_seconds)',
+	delivered_clips: 'sum(clips)',
+	jobs: 'count()',
+	failed_attempt_cost_usd: "sumIf(cost_usd, status != 'succeeded')",
+	job_gpu_hours: 'sum(gpu_hours)'
+} as const;
+
+const JOB_COST =
+	'Job cost = Σ over the cluster-days a job ran (inside the period or before it) of its GPU-hours there × that cluster-day\'s cost per utilized GPU-hour (the by_use charge, whatever idle_policy the request names), whatever the job\'s status.';
+const PERIOD_AND_DIMS =
+	' A job belongs to the UTC day its ended_at falls on. By model, resolution, purpose, plan (the requester\'s plan when the job started; system jobs: their purpose), cluster and GPU type, each job in its own group. What-if: a GPU price cut lowers every job\'s cost and so this figure.';
+
+defineMetric({
+	id: 'cost_per_output_second',
+	title: 'Cost per output-second',
+	unit: 'usd_per_output_second',
+	higherIsBetter: false,
+	definition:
+		'Σ job cost of the jobs that ended in the period — failed, cancelled and moderated attempts included — / Σ output_seconds of those that succeeded: what one second of delivered video cost, retries and rejected attempts counted in it. ' +
+		JOB_COST +
+		PERIOD_AND_DIMS,
+	sources: [{ file: 'job_output_cost', dimensions: OUTPUT_DIMS }],
+	value: 'sum(cost_usd) / nullIf(sum(output_seconds), 0)',
+	components: OUTPUT_COST_PARTS,
+	drilldown: 'job_output_cost',
+	drilldownHasUserRows: true
+});
+
+defineMetric({
+	id: 'cost_per_clip',
+	title: 'Cost per clip',
+	unit: 'usd_per_clip',
+	higherIsBetter: false,
+	definition:
+		'Σ job cost of the jobs that ended in the period — failed, cancelled and moderated attempts included — / the number of those that succeeded (clips delivered). ' +
+		JOB_COST +
+		PERIOD_AND_DIMS,
+	sources: [{ file: 'job_output_cost', dimensions: OUTPUT_DIMS }],
+	value: 'sum(cost_usd) / nullIf(sum(clips), 0)',
+	components: OUTPUT_COST_PARTS,
+	drilldown: 'job_output_cost',
+	drilldownHasUserRows: true
+});

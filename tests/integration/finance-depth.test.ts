@@ -1,0 +1,105 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTempWarehouse } from '../helpers/warehouse.js';
+const { open } = useTempWarehouse('loopmeter-finance-depth-');
+import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
+import type { MetricId, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
+import { loadMoneyFixture } from '../fixtures/money/load.js';
+
+/*
+ * Cost per output-second and cost per clip on the money fixture (tests/fixtures/money/,
+ * hand-computed in tests/integration/money.test.ts), period [2026-10-01, 2026-10-04).
+ *
+ * Job costs (by_use, every cluster-day the job ran): J1 132 (4 h × $12 on 10-01 + 4 h × $21
+ * on 10-02), J2 24 (failed), J3 24, J4 120, J5 120 (moderated), J6 72 → Σ 492. J7 ends 10-04: out.
+ * Succeeded output: J1 10 s, J3 8 s, J4 12 s, J6 10 s → 40 s, 4 clips.
+ *   cost per output-second = 492 / 40 = 12.30; cost per clip = 492 / 4 = 123.
+ * By model: video-gen-2-pro J1 + J5 = 252 / 10 s = 25.20, / 1 clip = 252;
+ *           video-gen-2 J2 + J3 + J4 + J6 = 240 / 30 s = 8.00, / 3 clips = 80.
+ * By plan: pro J1 + J5 252 / 10 = 25.20; free J2 + J3 + J6 120 / 18 = 6.666…; feed_prefill J4 120 / 12 = 10.
+ * By end day: 10-01 J2 + J3 48 / 8 s = 6; 10-02 J1 + J4 252 / 22 s = 11.4545…; 10-03 J5 + J6 192 / 10 s = 19.20.
+ * Period [10-02, 10-04): J1 ended 10-02 02:00 and still carries its 10-01 hours: 132 + 120 + 120 + 72
+ *   = 444 / (10 + 12 + 10) s = 13.875; J2, J3 (ended 10-01) are out.
+ * What-if gpu_price_factor 0.8: rent-a ×0.8 (J1 105.60, J2 19.20, J3 19.20, J6 57.60); own-b per GPU-h
+ *   1.00 × 0.8 + 0.15 + 0.10 = 1.05 → 96 h × 1.05 = 100.80 a day (J4 100.80, J5 100.80) → Σ 403.20;
+ *   / 40 s = 10.08 (from 12.30), / 4 clips = 100.80.
+ */
+const PERIOD = { from: '2026-10-01', to: '2026-10-04' };
+const CENT = 2;
+
+const rows = async (metric: MetricId, extra: Partial<MetricRequestInput> = {}) =>
+	(await runMetric({ metric, ...PERIOD, grain: 'total', ...extra })).response.rows;
+const byKey = (list: Record<string, unknown>[], key: string) => Object.fromEntries(list.map((r) => [String(r[key]), r]));
+
+beforeAll(async () => {
+	await open();
+	await loadMoneyFixture();
+});
+
+describe('cost per output-second and per clip on the hand-computed fixture', () => {
+	it('charges what was delivered with the failed and moderated attempts: $12.30 per output-second, $123 per clip', async () => {
+		const [s] = await rows('cost_per_output_second');
+		expect(s!.value as number).toBeCloseTo(12.3, CENT);
+		expect(s!.job_cost_usd as number).toBeCloseTo(492, CENT);
+		expect(s!.delivered_output_seconds).toBe(40);
+		expect(s!.failed_attempt_cost_usd as number).toBeCloseTo(144, CENT);
+		const [c] = await rows('cost_per_clip');
+		expect(c!.value as number).toBeCloseTo(123, CENT);
+		expect(c!.delivered_clips).toBe(4);
+	});
+
+	it('splits by model and by plan, each job in its own group', async () => {
+		const m = byKey(await rows('cost_per_output_second', { group_by: ['model'] }), 'model');
+		expect(m['video-gen-2-pro']!.value as number).toBeCloseTo(25.2, CENT);
+		expect(m['video-gen-2']!.value as number).toBeCloseTo(8, CENT);
+		const clip = byKey(await rows('cost_per_clip', { group_by: ['model', 'resolution'] }), 'model');
+		expect(clip['video-gen-2-pro']!.value as number).toBeCloseTo(252, CENT);
+		expect(clip['video-gen-2']!.value as number).toBeCloseTo(80, CENT);
+		const p = byKey(await rows('cost_per_output_second', { group_by: ['plan'] }), 'plan');
+		expect(p.pro!.value as number).toBeCloseTo(25.2, CENT);
+		expect(p.free!.value as number).toBeCloseTo(120 / 18, CENT);
+		expect(p.feed_prefill!.value as number).toBeCloseTo(10, CENT);
+		expect(Object.keys(p).sort()).toEqual(['feed_prefill', 'free', 'pro']);
+	});
+
+	it('dates each job by the day it ended', async () => {
+		const d = byKey(await rows('cost_per_output_second', { grain: 'day' }), 'period');
+		expect(d['2026-10-01']!.value as number).toBeCloseTo(6, CENT);
+		expect(d['2026-10-02']!.value as number).toBeCloseTo(252 / 22, CENT);
+		expect(d['2026-10-03']!.value as number).toBeCloseTo(19.2, CENT);
+	});
+
+	it('charges a job that began before the period the cost of its earlier days', async () => {
+		const [s] = await rows('cost_per_output_second', { from: '2026-10-02' });
+		expect(s!.job_cost_usd as number).toBeCloseTo(444, CENT);
+		expect(s!.value as number).toBeCloseTo(13.875, CENT);
+		const drill = await runDrilldown({ metric: 'cost_per_output_second', from: '2026-10-02', to: '2026-10-04' });
+		const jobs = byKey(drill.rows, 'job_id');
+		expect(Object.keys(jobs).sort()).toEqual(['J1', 'J4', 'J5', 'J6']);
+		expect(Number(jobs.J1!.cost_usd)).toBeCloseTo(132, CENT);
+	});
+
+	it('falls with a GPU price cut by exactly the cut in job cost', async () => {
+		const what_if = { gpu_price_factor: 0.8 };
+		const [s] = await rows('cost_per_output_second', { what_if });
+		expect(s!.value as number).toBeCloseTo(10.08, CENT);
+		const [c] = await rows('cost_per_clip', { what_if });
+		expect(c!.value as number).toBeCloseTo(100.8, CENT);
+	});
+
+	it('lists the rows behind it: every job that ended in the period, failed attempts beside the retry', async () => {
+		const drill = await runDrilldown({ metric: 'cost_per_clip', ...PERIOD });
+		expect(drill.rows.map((r) => r.job_id)).toEqual(['J1', 'J2', 'J3', 'J4', 'J5', 'J6']);
+		const sum = (k: string) => drill.rows.reduce((s, r) => s + Number(r[k]), 0);
+		expect(sum('cost_usd')).toBeCloseTo(492, CENT);
+		expect(sum('output_seconds')).toBe(40);
+		expect(sum('clips')).toBe(4);
+	});
+
+	it('does not move with the idle-sharing policy (job cost is defined at by_use)', async () => {
+		for (const idle_policy of ['separate', 'even'] as const) {
+			const [s] = await rows('cost_per_output_second', { idle_policy });
+			expect(s!.value as number).toBeCloseTo(12.3, CENT);
+		}
+	});
+});
