@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
-const { open } = useTempWarehouse('loopmeter-finance-depth-');
+const { dataDir, open } = useTempWarehouse('loopmeter-finance-depth-');
+import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
+import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
 import type { MetricId, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
@@ -102,4 +107,53 @@ describe('cost per output-second and per clip on the hand-computed fixture', () 
 			expect(s!.value as number).toBeCloseTo(12.3, CENT);
 		}
 	});
+});
+
+describe('cost per unit of output through the API, CSV and CLI', () => {
+	const api = async (id: string, qs: string) => {
+		const url = new URL(`http://x/api/v1/metrics/${id}?${qs}`);
+		return (await metricGET({ params: { id }, url, request: new Request(url) } as never)) as Response;
+	};
+
+	it('API JSON has the METRICS.md shape and the CSV the same numbers', async () => {
+		const qs = `from=${PERIOD.from}&to=${PERIOD.to}&grain=total&by=model`;
+		const json = await (await api('cost_per_output_second', qs)).json();
+		expect(Object.keys(json).sort()).toEqual(['from', 'grain', 'group_by', 'metric', 'rows', 'to', 'unit']);
+		expect(json).toMatchObject({ metric: 'cost_per_output_second', unit: 'usd_per_output_second', grain: 'total', group_by: ['model'] });
+		const csv = Papa.parse<Record<string, string>>(await (await api('cost_per_output_second', `${qs}&format=csv`)).text(), { header: true, skipEmptyLines: true }).data;
+		expect(csv).toHaveLength(2);
+		const pro = csv.find((r) => r.model === 'video-gen-2-pro')!;
+		expect(Number(pro.value)).toBeCloseTo(25.2, CENT);
+	});
+
+	it(
+		'the CLI answers cost_per_output_second and cost_per_clip --json, and takes --idle-policy',
+		async () => {
+			await closeWarehouse();
+			const run = promisify(execFile);
+			const cli = async (...args: string[]) =>
+				JSON.parse(
+					(
+						await run('node', ['bin/loopmeter.js', 'metrics', ...args, '--from', PERIOD.from, '--to', PERIOD.to, '--grain', 'total', '--json'], {
+							env: { ...process.env, LOOPMETER_DATA: dataDir },
+							timeout: 120_000
+						})
+					).stdout
+				);
+			try {
+				const s = await cli('cost_per_output_second');
+				expect(s).toMatchObject({ metric: 'cost_per_output_second', unit: 'usd_per_output_second', from: PERIOD.from, to: PERIOD.to, grain: 'total', group_by: [] });
+				expect(s.rows[0].value).toBeCloseTo(12.3, CENT);
+				const c = await cli('cost_per_clip');
+				expect(c.rows[0].value).toBeCloseTo(123, CENT);
+				// Money fixture under `separate`: pro carries J1 4 h × $2 + 4 h × $1.75 and J5 12 h × $1.25 = 30 → (36 − 30) / 20 h.
+				const m = await cli('margin_per_gpu_hour', '--by', 'plan', '--idle-policy', 'separate');
+				expect(m.idle_policy).toBe('separate');
+				expect(m.rows.find((r: { plan: string }) => r.plan === 'pro').value).toBeCloseTo(0.3, CENT);
+			} finally {
+				await open();
+			}
+		},
+		600_000
+	);
 });

@@ -7,11 +7,15 @@ const command: Command = {
 	name: 'metrics',
 	summary: 'compute a metric for a period (JSON or CSV), the same query the dashboard runs',
 	help: `loopmeter metrics <metric> --from YYYY-MM-DD --to YYYY-MM-DD [--grain day|week|month|total]
-                  [--by dim[,dim]] [--filter dim=v1,v2 ...] [--json | --csv]
+                  [--by dim[,dim]] [--filter dim=v1,v2 ...] [--idle-policy by_use|separate|even]
+                  [--json | --csv]
 
 Periods are half-open [from, to), UTC. Prints the JSON of ../shared/METRICS.md
 (default) or CSV. Example:
   loopmeter metrics compute_spend --from 2026-10-01 --to 2026-11-01 --grain week --by cluster
+  loopmeter metrics margin_per_gpu_hour --from 2026-10-01 --to 2026-11-01 --grain total --by plan --idle-policy separate
+
+--idle-policy: who carries idle GPU capacity in per-plan figures (default: LOOPMETER_IDLE_POLICY, else by_use).
 
 Metrics: ${metricIds.join(', ')}`,
 	async run(argv) {
@@ -21,6 +25,7 @@ Metrics: ${metricIds.join(', ')}`,
 			grain: { type: 'string' },
 			by: { type: 'string' },
 			filter: { type: 'string', multiple: true },
+			'idle-policy': { type: 'string' },
 			json: { type: 'boolean' },
 			csv: { type: 'boolean' }
 		});
@@ -39,7 +44,8 @@ Metrics: ${metricIds.join(', ')}`,
 			to: values.to ?? '',
 			grain: values.grain,
 			group_by: values.by ? values.by.split(',') : undefined,
-			filters
+			filters,
+			idle_policy: values['idle-policy']
 		} as MetricRequestInput;
 		try {
 			const { response } = await runMetric(input);

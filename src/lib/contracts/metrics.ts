@@ -64,6 +64,19 @@ export const idlePolicies = ['by_use', 'separate', 'even'] as const;
 export const idlePolicy = z.enum(idlePolicies, { message: `idle_policy must be one of: ${idlePolicies.join(', ')}` });
 export type IdlePolicy = z.infer<typeof idlePolicy>;
 
+/** Each policy in a sentence, for the glossary and the pages that let the user switch. */
+export const idlePolicyInfo: Record<IdlePolicy, { label: string; says: string }> = {
+	by_use: { label: 'By use', says: 'idle capacity of each cluster-day is spread over its jobs in proportion to their GPU-hours (allocated cost adds up to spend)' },
+	separate: {
+		label: 'Separate',
+		says: 'jobs carry only the provisioned hourly cost of the hours they used; idle capacity is its own line, "(idle)", charged to no plan'
+	},
+	even: {
+		label: 'Even',
+		says: "jobs carry the provisioned hourly cost, and each cluster-day's idle cost is split in equal shares among the plans and purposes that ran jobs on it"
+	}
+};
+
 export const metricRequest = z
 	.object({
 		metric: metricId,

@@ -47,7 +47,9 @@ export const load: PageServerLoad = async ({ url }) => {
 			utilization: tile('utilization'),
 			provisioned: tile('provisioned_gpu_hours'),
 			utilized: tile('utilized_gpu_hours'),
-			dead: tile('dead_compute')
+			dead: tile('dead_compute'),
+			costPerOutputSecond: tile('cost_per_output_second'),
+			costPerClip: tile('cost_per_clip')
 		},
 		charts: {
 			provisionedByCluster: trend('provisioned_gpu_hours', ['cluster']),
@@ -60,6 +62,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			costPerHourByCluster: trend('cost_per_gpu_hour', ['cluster']),
 			byPurpose: trend('utilized_gpu_hours', ['purpose']),
 			byPlan: total('utilized_gpu_hours', ['plan']),
+			costPerOutputSecondByModel: trend('cost_per_output_second', ['model']),
 			// The reasons only: 'live' work is the rest of the compute, not a kind of dead compute.
 			deadByReason: metricPanel(
 				metricInput(state, 'dead_compute', { group_by: ['dead_reason'], filters: { dead_reason: ['failed', 'cancelled', 'moderated', 'never_watched_7d'] } })
@@ -69,6 +72,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			byGpuType: total('utilization', ['cluster', 'gpu_type']),
 			spendByCluster: total('compute_spend', ['cluster', 'ownership']),
 			byModel: total('utilized_gpu_hours', ['model', 'resolution']),
+			unitCostByModel: total('cost_per_output_second', ['model', 'resolution']),
+			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
 			dead: total('dead_compute', ['dead_reason']),
 			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
 			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state))

@@ -1,4 +1,5 @@
-import { whatIf, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
+import { idlePolicy, whatIf, type IdlePolicy, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
+import { readConfig } from '$lib/server/config';
 import { metricPanel, metricTile } from '$lib/server/metrics/panel';
 import { resolvePageState } from '$lib/server/metrics/page-state';
 import { filterOptions } from '$lib/server/metrics/dimension-values';
@@ -20,6 +21,16 @@ function readWhatIf(sp: URLSearchParams): { whatIf: WhatIf | null; problems: str
 	const parsed = whatIf.safeParse(raw);
 	if (!parsed.success) return { whatIf: null, problems: parsed.error.issues.map((i) => `what_if.${i.path.join('.')}: ${i.message}`) };
 	return { whatIf: parsed.data, problems: [] };
+}
+
+/** ?idle_policy=separate: who carries idle capacity in the per-plan figures (absent: the configured default). */
+function readIdlePolicy(sp: URLSearchParams): { chosen: IdlePolicy | undefined; shown: IdlePolicy; configured: IdlePolicy; problems: string[] } {
+	const configured = readConfig().LOOPMETER_IDLE_POLICY;
+	const raw = sp.get('idle_policy');
+	if (!raw) return { chosen: undefined, shown: configured, configured, problems: [] };
+	const parsed = idlePolicy.safeParse(raw);
+	if (!parsed.success) return { chosen: undefined, shown: configured, configured, problems: [parsed.error.issues[0]!.message] };
+	return { chosen: parsed.data, shown: parsed.data, configured, problems: [] };
 }
 
 /** One row per plan joined from the plan-grouped panels of three metrics (each keeps its provenance). */
@@ -54,8 +65,13 @@ export const load: PageServerLoad = async ({ url }) => {
 	const ps = await resolvePageState(url, { grain: 'week' });
 	const { state } = ps;
 	const wi = readWhatIf(url.searchParams);
+	const idle = readIdlePolicy(url.searchParams);
+	// Only per-plan figures depend on the policy; totals are the same under each (spend never moves).
+	const idle_policy = idle.chosen;
 	const byPlan = (metric: 'margin_per_gpu_hour' | 'arpu' | 'compute_cost_per_user', what_if?: WhatIf) =>
-		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if } as MetricRequestInput);
+		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if, idle_policy } as MetricRequestInput);
+	const unitCost = (metric: 'cost_per_output_second' | 'cost_per_clip', what_if?: WhatIf) =>
+		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const totalOf = (metric: 'margin_per_gpu_hour' | 'gross_margin', what_if?: WhatIf) =>
 		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const scenario = wi.whatIf ?? undefined;
@@ -65,8 +81,9 @@ export const load: PageServerLoad = async ({ url }) => {
 
 	return {
 		...ps,
-		problems: [...ps.problems, ...wi.problems],
+		problems: [...ps.problems, ...wi.problems, ...idle.problems],
 		whatIf: wi.whatIf,
+		idlePolicy: { shown: idle.shown, configured: idle.configured },
 		options,
 		tiles: {
 			arpu: metricTile('arpu', state),
@@ -74,12 +91,18 @@ export const load: PageServerLoad = async ({ url }) => {
 			margin_per_gpu_hour: metricTile('margin_per_gpu_hour', state),
 			gross_margin: metricTile('gross_margin', state),
 			acr: metricTile('attention_to_compute', state),
-			acr_cohort: metricTile('attention_to_compute_cohort', state)
+			acr_cohort: metricTile('attention_to_compute_cohort', state),
+			cost_per_output_second: metricTile('cost_per_output_second', state),
+			cost_per_clip: metricTile('cost_per_clip', state)
 		},
 		plans: planTable({ margin: byPlan('margin_per_gpu_hour'), arpu: byPlan('arpu'), cost: byPlan('compute_cost_per_user') }),
 		charts: {
 			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
-			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
+			costByPlan: metricPanel({
+				...metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} }),
+				idle_policy
+			}),
+			costPerOutputSecondByModel: metricPanel(metricInput(state, 'cost_per_output_second', { grain: 'total', group_by: ['model', 'resolution'] })),
 			acr: metricPanel(metricInput(state, 'attention_to_compute')),
 			acrCohort: metricPanel(metricInput(state, 'attention_to_compute_cohort'))
 		},
@@ -87,6 +110,10 @@ export const load: PageServerLoad = async ({ url }) => {
 			? {
 					margin: { actual: totalOf('margin_per_gpu_hour'), whatIf: totalOf('margin_per_gpu_hour', scenario) },
 					gross: { actual: totalOf('gross_margin'), whatIf: totalOf('gross_margin', scenario) },
+					unitCost: {
+						perSecond: { actual: unitCost('cost_per_output_second'), whatIf: unitCost('cost_per_output_second', scenario) },
+						perClip: { actual: unitCost('cost_per_clip'), whatIf: unitCost('cost_per_clip', scenario) }
+					},
 					plans: { actual: byPlan('margin_per_gpu_hour'), whatIf: byPlan('margin_per_gpu_hour', scenario) },
 					trend: {
 						actual: metricPanel(metricInput(state, 'margin_per_gpu_hour')),
