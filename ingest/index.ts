@@ -11,6 +11,7 @@ import {
 	type IngestSource
 } from '../src/lib/contracts/ingest.js';
 import { fleetCapacity, fleetOverlaps } from './cross-row.js';
+import { fleetRowsWithoutSheet } from './price-sheets.js';
 import { IngestFileError, IngestUsageError } from './errors.js';
 import { expandPaths, hashFile, type InputFile } from './files.js';
 import { parquetAsNdjson } from './parquet.js';
@@ -306,7 +307,9 @@ async function ingestFile(
 
 		const flush = async () => {
 			if (spec.source === 'gpu_fleet' && rows.length) {
-				const overlaps = await fleetOverlaps(rows.map((r) => Object.fromEntries(spec.columnNames.map((c, i) => [c, r[i]])) as never), rowLines);
+				const fleetRows = rows.map((r) => Object.fromEntries(spec.columnNames.map((c, i) => [c, r[i]])) as never);
+				const overlaps = await fleetOverlaps(fleetRows, rowLines);
+				for (const [i, r] of await fleetRowsWithoutSheet(fleetRows)) if (!overlaps.has(i)) overlaps.set(i, r);
 				if (overlaps.size) {
 					const keep: unknown[][] = [];
 					const keepRaw: (string | undefined)[] = [];

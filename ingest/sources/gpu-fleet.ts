@@ -6,7 +6,9 @@ import { check, defineSource, type RuleIssue } from './spec.js';
  * Provisioned capacity and its price over a half-open interval. Which price
  * columns are needed depends on ownership, so that rule is a refinement.
  * Overlapping intervals of one cluster + GPU type are a cross-row rule checked
- * by the ingest pass (see ../cross-row.ts), hence `wholeFile`.
+ * by the ingest pass (see ../cross-row.ts), hence `wholeFile`. An owned row
+ * that leaves purchase, amortization or power empty is priced by the loaded
+ * gpu_price_sheets (../price-sheets.ts rejects it when no sheet is in force).
  */
 export const gpuFleetRow = z.object({
 	cluster: text(),
@@ -35,9 +37,8 @@ export default defineSource({
 		if (f.ownership === 'rented') {
 			check(issues, Number(f.rental_usd_per_gpu_hour) > 0, 'rental_usd_per_gpu_hour', 'is required (> 0) for rented GPUs');
 		} else {
-			check(issues, Number(f.purchase_usd_per_gpu) > 0, 'purchase_usd_per_gpu', 'is required (> 0) for owned GPUs');
-			check(issues, f.amortization_months > 0, 'amortization_months', 'is required (> 0) for owned GPUs');
-			check(issues, Number(f.power_watts) > 0, 'power_watts', 'is required (> 0) for owned GPUs');
+			// Purchase, amortization and power may be left empty: they then come from the
+			// gpu_price_sheets row in force (checked against the loaded sheets by ../price-sheets.ts).
 			check(issues, Number(f.pue) >= 1, 'pue', 'must be ≥ 1 for owned GPUs');
 			check(issues, Number(f.usd_per_kwh) > 0, 'usd_per_kwh', 'is required (> 0) for owned GPUs');
 		}
