@@ -4,6 +4,7 @@ import engagement from './engagement.js';
 import generationJobs from './generation-jobs.js';
 import gpuFleet from './gpu-fleet.js';
 import gpuPriceSheets from './gpu-price-sheets.js';
+import gpuInvoices from './gpu-invoices.js';
 import users from './users.js';
 import videos from './videos.js';
 import type { SourceSpec } from './spec.js';
@@ -17,5 +18,6 @@ export const sources = {
 	generation_jobs: generationJobs,
 	gpu_fleet: gpuFleet,
 	ad_revenue: adRevenue,
-	gpu_price_sheets: gpuPriceSheets
+	gpu_price_sheets: gpuPriceSheets,
+	gpu_invoices: gpuInvoices
 } as unknown as Record<FileSource, SourceSpec>;

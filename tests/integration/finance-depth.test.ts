@@ -10,6 +10,9 @@ import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
 import type { MetricId, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { loadMoneyFixture } from '../fixtures/money/load.js';
+import { fileURLToPath } from 'node:url';
+import { ingest } from '../../ingest/index.js';
+import type { IngestReport } from '../../src/lib/contracts/ingest.js';
 
 /*
  * Cost per output-second and cost per clip on the money fixture (tests/fixtures/money/,
@@ -156,4 +159,50 @@ describe('cost per unit of output through the API, CSV and CLI', () => {
 		},
 		600_000
 	);
+});
+
+/*
+ * Reconciliation with provider invoices (tests/fixtures/finance/gpu_invoices.ndjson) on the money fixture,
+ * October 2026 ([10-01, 11-01), grain month):
+ *   rent-a computed (rented): 96 + 84 + 72 + 28 days × 48 h × $1.50 = 2268; invoiced 2272.65 − 10.00 (credit) = 2262.65
+ *     → variance −5.35, share −5.35 / 2268. own-b is owned: not reconciled.
+ *   rent-x: invoice 310, no computed spend → +310. INV-BAD (month 10-15) is a dead letter naming month.
+ *   [10-01, 10-04): rent-a invoiced 2262.65 × 3 / 31 against 252 computed.
+ *   Days behind it: each day is billed 2262.65 / 31 = 72.99 on rent-a; 10-01 computed 96 → −23.01, the largest.
+ */
+describe('compute spend reconciled with provider invoices', () => {
+	let report: IngestReport;
+	beforeAll(async () => {
+		const path = fileURLToPath(new URL('../fixtures/finance/gpu_invoices.ndjson', import.meta.url));
+		[report] = (await ingest({ source: 'gpu_invoices', paths: [path], format: 'ndjson', quiet: true, actor: 'finance-test' })) as [IngestReport];
+	});
+	const OCT = { from: '2026-10-01', to: '2026-11-01' };
+
+	it('loads invoices and rejects one not dated on the first of its month', () => {
+		expect(report.rows_loaded).toBe(3);
+		expect(report.rows_rejected).toBe(1);
+		expect(report.examples[0]).toMatchObject({ line: 4, field: 'month' });
+	});
+
+	it('gives the variance per cluster and month, to the cent', async () => {
+		const r = await runMetric({ metric: 'compute_invoice_variance', ...OCT, grain: 'month', group_by: ['cluster'] });
+		const c = byKey(r.response.rows, 'cluster');
+		expect(Object.keys(c).sort()).toEqual(['rent-a', 'rent-x']);
+		expect(c['rent-a']!.value as number).toBeCloseTo(-5.35, CENT);
+		expect(c['rent-a']!.computed_total_usd as number).toBeCloseTo(2268, CENT);
+		expect(c['rent-a']!.invoiced_total_usd as number).toBeCloseTo(2262.65, CENT);
+		expect(c['rent-a']!.variance_share as number).toBeCloseTo(-5.35 / 2268, 9);
+		expect(c['rent-x']!.value as number).toBeCloseTo(310, CENT);
+		const [short] = (await runMetric({ metric: 'compute_invoice_variance', ...PERIOD, grain: 'total', filters: { cluster: ['rent-a'] } })).response.rows;
+		expect(short!.value as number).toBeCloseTo((2262.65 * 3) / 31 - 252, CENT);
+	});
+
+	it('lists the days behind a variance, largest difference first', async () => {
+		const drill = await runDrilldown({ metric: 'compute_invoice_variance', ...OCT, filters: { cluster: ['rent-a'] } });
+		expect(drill.rows).toHaveLength(31);
+		expect(drill.rows[0]).toMatchObject({ day: '2026-10-01', cluster: 'rent-a' });
+		expect(Number(drill.rows[0]!.variance_usd)).toBeCloseTo(2262.65 / 31 - 96, CENT);
+		expect(drill.rows.reduce((s, r) => s + Number(r.variance_usd), 0)).toBeCloseTo(-5.35, CENT);
+		expect(drill.rows[0]!.invoice_ids).toEqual(expect.arrayContaining(['INV-A-2026-10', 'INV-A-2026-10-credit']));
+	});
 });

@@ -12,7 +12,7 @@ export const metricIds = [
 	// (with sessions and watch time per user), retention by signup week.
 	'active_users', 'sessions', 'retention',
 	// Finance depth (METRICS.md "Finance depth").
-	'cost_per_output_second', 'cost_per_clip'
+	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;

@@ -7,6 +7,14 @@ import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
 
+/** [first day of from's month, first day of the month after the one before to): whole invoiced months. */
+function wholeMonths(p: { from: string; to: string }): { from: string; to: string } {
+	const last = new Date(`${p.to}T00:00:00Z`);
+	last.setUTCDate(last.getUTCDate() - 1);
+	const end = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1));
+	return { from: `${p.from.slice(0, 7)}-01`, to: end.toISOString().slice(0, 10) };
+}
+
 /**
  * Compute (finance): what GPUs cost, how much of it was idle or dead, and where
  * the work went. Every panel is one metric request; they stream in.
@@ -74,6 +82,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			byModel: total('utilized_gpu_hours', ['model', 'resolution']),
 			unitCostByModel: total('cost_per_output_second', ['model', 'resolution']),
 			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
+			// Provider invoices per month: the table reads whole months around the period, since invoices are monthly.
+			invoiceVariance: metricPanel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),
 			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.
 			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state))

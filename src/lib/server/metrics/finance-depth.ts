@@ -53,3 +53,20 @@ defineMetric({
 	drilldown: 'job_output_cost',
 	drilldownHasUserRows: true
 });
+
+defineMetric({
+	id: 'compute_invoice_variance',
+	title: 'Invoice variance (compute)',
+	unit: 'usd',
+	higherIsBetter: false,
+	definition:
+		'What the GPU providers invoiced (gpu_invoices) − the compute spend Loopmeter computed for the same rented clusters, per cluster and month (read it at grain month). Owned hardware has no provider invoice and is left out. A month\'s invoices are spread evenly over its days, so a period cutting a month gets its share and the drill-down lists the cluster-days behind a variance, largest difference first. A cluster with spend and no invoice shows the whole spend as negative variance (an invoice is missing); an invoice with no computed spend, the whole invoice. variance_share = variance / computed spend.',
+	sources: [{ file: 'compute_invoice_daily', dimensions: ['cluster'] }],
+	value: 'sum(invoiced_usd) - sum(computed_usd)',
+	components: {
+		invoiced_total_usd: 'sum(invoiced_usd)',
+		computed_total_usd: 'sum(computed_usd)',
+		variance_share: '(sum(invoiced_usd) - sum(computed_usd)) / nullIf(sum(computed_usd), 0)'
+	},
+	drilldown: 'compute_invoice_days'
+});
