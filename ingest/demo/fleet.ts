@@ -25,19 +25,46 @@ export interface FleetRow {
  *   more GPUs are taken at the lower price (a new row; intervals never overlap);
  * - burst-h100-b rented at a premium while demand outgrows the first cluster,
  *   returned when the owned cluster arrives;
- * - own-h200-a bought, online from the owned-cluster day.
+ * - own-h200-a bought, online from the owned-cluster day;
+ * - own-b200-a, the next generation, bought near the end.
+ * Owned rows carry only their site's power terms (PUE, electricity price): the
+ * hardware's purchase, amortization, power draw and maintenance come from the
+ * GPU type's price sheet (`priceSheetRows`).
  */
 export function fleetRows(story: Story, users: number): FleetRow[] {
 	const scale = users / 3000;
 	const n = (base: number) => Math.max(1, Math.round(base * scale));
 	const at = (day: number) => story.startMs + day * DAY;
-	const { rented, burst, owned } = CLUSTERS;
+	const { rented, burst, owned, nextGeneration } = CLUSTERS;
 	return [
 		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(0), validToMs: at(story.gpuPriceCutDay), gpu_count: n(rented.gpus), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.h100RentalBefore },
 		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(story.gpuPriceCutDay), validToMs: undefined, gpu_count: n(rented.gpus * (4 / 3)), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.h100RentalAfter },
 		{ cluster: burst.cluster, gpu_type: burst.gpu_type, validFromMs: at(story.burstClusterDay), validToMs: at(story.ownedClusterDay), gpu_count: n(burst.gpus), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.burstRental },
-		{ cluster: owned.cluster, gpu_type: owned.gpu_type, validFromMs: at(story.ownedClusterDay), validToMs: undefined, gpu_count: n(owned.gpus), ownership: 'owned', ...GPU_PRICES.h200 }
+		{ cluster: owned.cluster, gpu_type: owned.gpu_type, validFromMs: at(story.ownedClusterDay), validToMs: undefined, gpu_count: n(owned.gpus), ownership: 'owned', pue: GPU_PRICES.h200.pue, usd_per_kwh: GPU_PRICES.h200.usd_per_kwh },
+		{ cluster: nextGeneration.cluster, gpu_type: nextGeneration.gpu_type, validFromMs: at(story.secondGenerationDay), validToMs: undefined, gpu_count: n(nextGeneration.gpus), ownership: 'owned', pue: GPU_PRICES.b200.pue, usd_per_kwh: GPU_PRICES.b200.usd_per_kwh }
 	];
+}
+
+export interface PriceSheetRow {
+	gpu_type: string;
+	validFromMs: number;
+	purchase_usd_per_gpu: number;
+	amortization_months: number;
+	power_watts: number;
+	maintenance_usd_per_gpu_month: number;
+}
+
+/** gpu_price_sheets of the story: each owned generation's hardware price from the day it arrives. */
+export function priceSheetRows(story: Story): PriceSheetRow[] {
+	const sheet = (gpu_type: string, day: number, p: (typeof GPU_PRICES)['h200' | 'b200']): PriceSheetRow => ({
+		gpu_type,
+		validFromMs: story.startMs + day * DAY,
+		purchase_usd_per_gpu: p.purchase_usd_per_gpu,
+		amortization_months: p.amortization_months,
+		power_watts: p.power_watts,
+		maintenance_usd_per_gpu_month: p.maintenance_usd_per_gpu_month
+	});
+	return [sheet(CLUSTERS.owned.gpu_type, story.ownedClusterDay, GPU_PRICES.h200), sheet(CLUSTERS.nextGeneration.gpu_type, story.secondGenerationDay, GPU_PRICES.b200)];
 }
 
 /** GPUs provisioned per cluster at a moment. */
