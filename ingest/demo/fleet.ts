@@ -96,3 +96,44 @@ export function pickCluster(rng: Random, rows: readonly FleetRow[], ms: number, 
 	});
 	return active[rng.weightedIndex(weights)]!;
 }
+
+export interface InvoiceRow {
+	invoice_id: string;
+	provider: string;
+	cluster: string;
+	/** YYYY-MM-01 */
+	month: string;
+	amount_usd: string;
+}
+
+/** The rental providers of the story, by cluster. */
+const PROVIDERS: Record<string, string> = { [CLUSTERS.rented.cluster]: 'gpucloud', [CLUSTERS.burst.cluster]: 'burstcompute' };
+
+/**
+ * Provider invoices (gpu_invoices) for the rented clusters, one per cluster and
+ * month: the rented spend of the month, off by a small, fixed amount per month
+ * (a rounding of metered hours, a late credit…) so reconciliation has
+ * something to explain. No randomness: the other files stay byte-identical.
+ */
+export function invoiceRows(rows: readonly FleetRow[], story: Story): InvoiceRow[] {
+	const DRIFT = [0.004, -0.002, 0, 0.011, -0.006, 0.002];
+	const spend = new Map<string, number>();
+	for (let ms = story.startMs; ms < story.endMs; ms += DAY) {
+		const month = new Date(ms).toISOString().slice(0, 7);
+		for (const r of rows) {
+			if (r.ownership !== 'rented') continue;
+			const hours = provisionedGpuHours([r], ms, ms + DAY);
+			if (hours > 0) spend.set(`${r.cluster}|${month}`, (spend.get(`${r.cluster}|${month}`) ?? 0) + hours * r.rental_usd_per_gpu_hour!);
+		}
+	}
+	return [...spend].map(([key, usd], i) => {
+		const [cluster, month] = key.split('|') as [string, string];
+		return {
+			invoice_id: `${PROVIDERS[cluster] ?? 'provider'}-${cluster}-${month}`,
+			provider: PROVIDERS[cluster] ?? 'provider',
+			cluster,
+			month: `${month}-01`,
+			amount_usd: (usd * (1 + DRIFT[i % DRIFT.length]!)).toFixed(2)
+		};
+	});
+}

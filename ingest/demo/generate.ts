@@ -5,7 +5,7 @@ import { Billing } from './billing.js';
 import { COUNTRIES, PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
 import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
-import { fleetRows, pickCluster, priceSheetRows, provisionedGpuHours } from './fleet.js';
+import { fleetRows, invoiceRows, pickCluster, priceSheetRows, provisionedGpuHours } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
 import { Random } from './random.js';
@@ -90,6 +90,11 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	}
 	fleetFile.close();
 	files.push({ source: 'gpu_fleet', path: fleetFile.path, rows: fleetFile.rows });
+
+	const invoiceFile = new CsvFile(path('gpu_invoices.csv'), ['invoice_id', 'provider', 'cluster', 'month', 'amount_usd'] as const);
+	for (const inv of invoiceRows(fleet, story)) invoiceFile.write(inv);
+	invoiceFile.close();
+	files.push({ source: 'gpu_invoices', path: invoiceFile.path, rows: invoiceFile.rows });
 
 	// ------------------------------------------------------------- content
 	const videos: Video[] = [];
