@@ -5,6 +5,7 @@ import generationJobs from './generation-jobs.js';
 import gpuFleet from './gpu-fleet.js';
 import gpuPriceSheets from './gpu-price-sheets.js';
 import gpuInvoices from './gpu-invoices.js';
+import budgets from './budgets.js';
 import users from './users.js';
 import videos from './videos.js';
 import type { SourceSpec } from './spec.js';
@@ -19,5 +20,6 @@ export const sources = {
 	gpu_fleet: gpuFleet,
 	ad_revenue: adRevenue,
 	gpu_price_sheets: gpuPriceSheets,
-	gpu_invoices: gpuInvoices
+	gpu_invoices: gpuInvoices,
+	budgets
 } as unknown as Record<FileSource, SourceSpec>;

@@ -206,3 +206,35 @@ describe('compute spend reconciled with provider invoices', () => {
 		expect(drill.rows[0]!.invoice_ids).toEqual(expect.arrayContaining(['INV-A-2026-10', 'INV-A-2026-10-credit']));
 	});
 });
+
+/*
+ * Budgets (tests/fixtures/finance/budgets.ndjson) on the money fixture, period [10-01, 10-04) = 3 of October's 31 days:
+ *   compute: company budget 2300 (the rent-a 2000 is a breakdown, left out) → 2300 × 3 / 31 = 222.58; actual spend 492
+ *     → +269.42 over budget.
+ *   revenue: 310 × 3 / 31 = 30; actual 46.50 → +16.50.
+ *   Line 4 (a revenue budget with a scope) and line 5 (month not on the 1st) are dead letters naming the field.
+ */
+describe('budget vs actual', () => {
+	let report: IngestReport;
+	beforeAll(async () => {
+		const path = fileURLToPath(new URL('../fixtures/finance/budgets.ndjson', import.meta.url));
+		[report] = (await ingest({ source: 'budgets', paths: [path], format: 'ndjson', quiet: true, actor: 'finance-test' })) as [IngestReport];
+	});
+
+	it('loads budgets and rejects bad rows naming the field', () => {
+		expect(report.rows_loaded).toBe(3);
+		expect(report.rows_rejected).toBe(2);
+		expect(Object.fromEntries(report.examples.map((e) => [e.line, e.field]))).toEqual({ 4: 'scope', 5: 'month' });
+	});
+
+	it('compares month-to-date actuals with the pro-rated budget, company budgets never counted twice', async () => {
+		const r = byKey((await runMetric({ metric: 'budget_variance', ...PERIOD, grain: 'total', group_by: ['budget_line'] })).response.rows, 'budget_line');
+		expect(r.compute!.budget_total_usd as number).toBeCloseTo((2300 * 3) / 31, CENT);
+		expect(r.compute!.actual_total_usd as number).toBeCloseTo(492, CENT);
+		expect(r.compute!.value as number).toBeCloseTo(492 - (2300 * 3) / 31, CENT);
+		expect(r.revenue!.value as number).toBeCloseTo(16.5, CENT);
+		expect(r.revenue!.variance_share as number).toBeCloseTo(16.5 / 30, 9);
+		const drill = await runDrilldown({ metric: 'budget_variance', ...PERIOD, filters: { budget_line: ['revenue'] } });
+		expect(drill.rows.reduce((s, x) => s + Number(x.variance_usd), 0)).toBeCloseTo(16.5, CENT);
+	});
+});

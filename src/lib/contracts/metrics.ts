@@ -12,7 +12,7 @@ export const metricIds = [
 	// (with sessions and watch time per user), retention by signup week.
 	'active_users', 'sessions', 'retention',
 	// Finance depth (METRICS.md "Finance depth").
-	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance'
+	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
@@ -29,7 +29,7 @@ export type Grain = z.infer<typeof grain>;
 export const dimensions = [
 	'plan', 'cluster', 'gpu_type', 'ownership', 'cost_component', 'purpose', 'model', 'resolution', 'status',
 	'dead_reason', 'rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'creator_kind', 'source', 'movement',
-	'cohort'
+	'cohort', 'budget_line'
 ] as const;
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;

@@ -83,6 +83,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			unitCostByModel: total('cost_per_output_second', ['model', 'resolution']),
 			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
 			// Provider invoices per month: the table reads whole months around the period, since invoices are monthly.
+			budgetVariance: metricPanel(metricInput(state, 'budget_variance', { grain: 'month', group_by: ['budget_line'] })),
 			invoiceVariance: metricPanel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),
 			// Per data version, like the panels (cache/page-tables.ts): not re-queried on every visit.

@@ -67,6 +67,7 @@ export const metricPage: Record<MetricId, PagePath> = {
 	cost_per_gpu_hour: '/compute',
 	dead_compute: '/compute',
 	compute_invoice_variance: '/compute',
+	budget_variance: '/compute',
 	// Revenue (finance).
 	subscription_revenue: '/revenue',
 	ad_revenue: '/revenue',
@@ -104,7 +105,7 @@ export function drilldownRoles(id: MetricId, hasUserRows: boolean): readonly Rol
 	return hasUserRows ? base.filter((r) => userLevelRoles.includes(r)) : base;
 }
 
-export const ingestScopes = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue', 'gpu_price_sheets', 'gpu_invoices', 'stripe_events'] as const;
+export const ingestScopes = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue', 'gpu_price_sheets', 'gpu_invoices', 'budgets', 'stripe_events'] as const;
 /** API token scopes: `ingest:<source>`, `ingest:*` (every source), `metrics:read`. */
 export const scope = z.enum(['metrics:read', 'ingest:*', ...ingestScopes.map((s) => `ingest:${s}` as const)], {
 	message: `scope must be one of: metrics:read, ingest:*, ${ingestScopes.map((s) => `ingest:${s}`).join(', ')}`

@@ -70,3 +70,20 @@ defineMetric({
 	},
 	drilldown: 'compute_invoice_days'
 });
+
+defineMetric({
+	id: 'budget_variance',
+	title: 'Budget vs actual',
+	unit: 'usd',
+	higherIsBetter: false,
+	definition:
+		'Actual − budget, by budget_line (compute: compute spend; revenue: recognized subscription + ad revenue) and cluster (compute budgets per cluster, or for the whole company with an empty scope; a month with a company-wide compute budget ignores its per-cluster budgets so nothing is counted twice). Budgets come from the budgets source, one per month; each is spread evenly over its days, so a period that cuts a month (month to date) is compared with that share. Positive = over budget for compute, ahead of budget for revenue; read it grouped by budget_line. variance_share = (actual − budget) / budget.',
+	sources: [{ file: 'budget_daily', dimensions: ['budget_line', 'cluster'] }],
+	value: 'sum(actual_usd) - sum(budget_usd)',
+	components: {
+		actual_total_usd: 'sum(actual_usd)',
+		budget_total_usd: 'sum(budget_usd)',
+		variance_share: '(sum(actual_usd) - sum(budget_usd)) / nullIf(sum(budget_usd), 0)'
+	},
+	drilldown: 'budget_days'
+});
