@@ -137,3 +137,35 @@ export function invoiceRows(rows: readonly FleetRow[], story: Story): InvoiceRow
 		};
 	});
 }
+
+/** Hourly cost of one GPU of a fleet row: its rental rate, or its generation's price sheet with the row's power terms. */
+function hourlyRate(r: FleetRow): number {
+	if (r.ownership === 'rented') return r.rental_usd_per_gpu_hour!;
+	const sheet = r.gpu_type === CLUSTERS.nextGeneration.gpu_type ? GPU_PRICES.b200 : GPU_PRICES.h200;
+	return sheet.purchase_usd_per_gpu / (sheet.amortization_months * 730) + (sheet.power_watts / 1000) * r.pue! * r.usd_per_kwh! + sheet.maintenance_usd_per_gpu_month / 730;
+}
+
+export interface BudgetRow {
+	month: string;
+	line: 'compute';
+	scope: string;
+	amount_usd: string;
+}
+
+/**
+ * Company-wide compute budgets (budgets source) per month: the planned fleet's
+ * spend, 3 % under it (rounded to $10), so the Budget panel shows a small
+ * overrun; the month the B200 generation arrives was not budgeted for it.
+ */
+export function budgetRows(rows: readonly FleetRow[], story: Story): BudgetRow[] {
+	const spend = new Map<string, number>();
+	const unplanned = CLUSTERS.nextGeneration.cluster;
+	for (let ms = story.startMs; ms < story.endMs; ms += DAY) {
+		const month = new Date(ms).toISOString().slice(0, 7);
+		for (const r of rows) {
+			if (r.cluster === unplanned) continue;
+			spend.set(month, (spend.get(month) ?? 0) + provisionedGpuHours([r], ms, ms + DAY) * hourlyRate(r));
+		}
+	}
+	return [...spend].map(([month, usd]) => ({ month: `${month}-01`, line: 'compute', scope: '', amount_usd: (Math.round((usd * 0.97) / 10) * 10).toFixed(2) }));
+}

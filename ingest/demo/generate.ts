@@ -5,7 +5,7 @@ import { Billing } from './billing.js';
 import { COUNTRIES, PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
 import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
-import { fleetRows, invoiceRows, pickCluster, priceSheetRows, provisionedGpuHours } from './fleet.js';
+import { budgetRows, fleetRows, invoiceRows, pickCluster, priceSheetRows, provisionedGpuHours } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
 import { Random } from './random.js';
@@ -95,6 +95,11 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	for (const inv of invoiceRows(fleet, story)) invoiceFile.write(inv);
 	invoiceFile.close();
 	files.push({ source: 'gpu_invoices', path: invoiceFile.path, rows: invoiceFile.rows });
+
+	const budgetFile = new CsvFile(path('budgets.csv'), ['month', 'line', 'scope', 'amount_usd'] as const);
+	for (const b of budgetRows(fleet, story)) budgetFile.write(b);
+	budgetFile.close();
+	files.push({ source: 'budgets', path: budgetFile.path, rows: budgetFile.rows });
 
 	// ------------------------------------------------------------- content
 	const videos: Video[] = [];

@@ -126,6 +126,11 @@ describe('demo scenario, small scale, loaded through ingest', () => {
 		expect(variance.length).toBeGreaterThanOrEqual(6);
 		for (const v of variance) expect(Math.abs(Number(v.variance_share)), `${v.period} ${v.cluster}`).toBeLessThan(0.012);
 		expect(variance.some((v) => Math.abs(Number(v.value)) > 1)).toBe(true);
+		// Company compute budgets, 3 % under the planned fleet: every full month runs a little over; October more (the B200 was not budgeted).
+		const budget = await rows({ metric: 'budget_variance', from: '2026-06-01', to: SCENARIO.end, grain: 'month', filters: { budget_line: ['compute'] } });
+		expect(budget.map((b) => String(b.period).slice(0, 7))).toEqual(['2026-06', '2026-07', '2026-08', '2026-09', '2026-10']);
+		for (const b of budget) expect(Number(b.variance_share), String(b.period)).toBeGreaterThan(0.01);
+		expect(Number(budget[4]!.variance_share)).toBeGreaterThan(Number(budget[3]!.variance_share));
 		const rate = async (from: string, to: string) => {
 			const s = await rows({ metric: 'compute_spend', from, to, filters: { cluster: [SCENARIO.clusters.rented.cluster] } });
 			const h = await rows({ metric: 'provisioned_gpu_hours', from, to, filters: { cluster: [SCENARIO.clusters.rented.cluster] } });
