@@ -5,7 +5,7 @@ import { Billing } from './billing.js';
 import { COUNTRIES, PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
 import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
-import { fleetRows, pickCluster, provisionedGpuHours } from './fleet.js';
+import { budgetRows, fleetRows, invoiceRows, pickCluster, priceSheetRows, provisionedGpuHours } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
 import { Random } from './random.js';
@@ -66,7 +66,19 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	const files: GeneratedFile[] = [];
 	const path = (name: string) => join(opts.outDir, name);
 
-	// ------------------------------------------------------------- fleet
+	// ------------------------------------------------------------- price sheets, fleet
+	const sheetFile = new CsvFile(path('gpu_price_sheets.csv'), [
+		'gpu_type', 'valid_from', 'purchase_usd_per_gpu', 'amortization_months', 'power_watts', 'maintenance_usd_per_gpu_month'
+	] as const);
+	for (const s of priceSheetRows(story)) {
+		sheetFile.write({
+			...s, valid_from: iso(s.validFromMs), purchase_usd_per_gpu: s.purchase_usd_per_gpu.toFixed(2),
+			maintenance_usd_per_gpu_month: s.maintenance_usd_per_gpu_month.toFixed(2)
+		});
+	}
+	sheetFile.close();
+	files.push({ source: 'gpu_price_sheets', path: sheetFile.path, rows: sheetFile.rows });
+
 	const fleetFile = new CsvFile(path('gpu_fleet.csv'), [
 		'cluster', 'gpu_type', 'valid_from', 'valid_to', 'gpu_count', 'ownership', 'rental_usd_per_gpu_hour', 'purchase_usd_per_gpu',
 		'amortization_months', 'power_watts', 'pue', 'usd_per_kwh', 'maintenance_usd_per_gpu_month'
@@ -80,6 +92,16 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	}
 	fleetFile.close();
 	files.push({ source: 'gpu_fleet', path: fleetFile.path, rows: fleetFile.rows });
+
+	const invoiceFile = new CsvFile(path('gpu_invoices.csv'), ['invoice_id', 'provider', 'cluster', 'month', 'amount_usd'] as const);
+	for (const inv of invoiceRows(fleet, story)) invoiceFile.write(inv);
+	invoiceFile.close();
+	files.push({ source: 'gpu_invoices', path: invoiceFile.path, rows: invoiceFile.rows });
+
+	const budgetFile = new CsvFile(path('budgets.csv'), ['month', 'line', 'scope', 'amount_usd'] as const);
+	for (const b of budgetRows(fleet, story)) budgetFile.write(b);
+	budgetFile.close();
+	files.push({ source: 'budgets', path: budgetFile.path, rows: budgetFile.rows });
 
 	// ------------------------------------------------------------- content
 	const videos: Video[] = [];

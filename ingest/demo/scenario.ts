@@ -28,7 +28,9 @@ const BEATS = {
 	/** Launch coupon offered to new subscribers until this day. */
 	couponUntilDay: 60,
 	/** Cameo consent revocations happen from this day on. */
-	revocationsFromDay: 120
+	revocationsFromDay: 120,
+	/** A second owned cluster of the next GPU generation (B200) comes online, priced by its price sheet. */
+	secondGenerationDay: 160
 } as const;
 
 export type StoryBeats = { [K in keyof typeof BEATS]: number };
@@ -83,14 +85,17 @@ export const GPU_PRICES = {
 	h100RentalBefore: 2.4,
 	h100RentalAfter: 1.85,
 	burstRental: 2.95,
-	h200: { purchase_usd_per_gpu: 32000, amortization_months: 48, power_watts: 1000, pue: 1.25, usd_per_kwh: 0.09, maintenance_usd_per_gpu_month: 150 }
+	h200: { purchase_usd_per_gpu: 32000, amortization_months: 48, power_watts: 1000, pue: 1.25, usd_per_kwh: 0.09, maintenance_usd_per_gpu_month: 150 },
+	/** The next generation's price sheet (gpu_price_sheets) and its site's power terms (on the fleet row). */
+	b200: { purchase_usd_per_gpu: 45000, amortization_months: 48, power_watts: 1200, pue: 1.2, usd_per_kwh: 0.09, maintenance_usd_per_gpu_month: 180 }
 } as const;
 
 /** Clusters and their GPU counts at the default 3 000 users (scaled with --users). */
 export const CLUSTERS = {
 	rented: { cluster: 'rent-h100-a', gpu_type: 'H100', gpus: 3 },
 	burst: { cluster: 'burst-h100-b', gpu_type: 'H100', gpus: 2 },
-	owned: { cluster: 'own-h200-a', gpu_type: 'H200', gpus: 4 }
+	owned: { cluster: 'own-h200-a', gpu_type: 'H200', gpus: 4 },
+	nextGeneration: { cluster: 'own-b200-a', gpu_type: 'B200', gpus: 2 }
 } as const;
 
 export interface Story extends StoryBeats {
@@ -150,7 +155,8 @@ export const SCENARIO = {
 	feedModeLaunchDate: story.date(story.feedModeLaunchDay),
 	gpuPriceCutDate: story.date(story.gpuPriceCutDay),
 	couponUntilDate: story.date(story.couponUntilDay),
-	revocationsFromDate: story.date(story.revocationsFromDay)
+	revocationsFromDate: story.date(story.revocationsFromDay),
+	secondGenerationDate: story.date(story.secondGenerationDay)
 } as const;
 
 export const DAY = DAY_MS;

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { decimal, int, oneOf, text, timestamp } from '../fields.js';
 import { fleetOverlaps } from '../cross-row.js';
+import { fleetRowsWithoutSheet } from '../price-sheets.js';
 import { check, defineSource, type RuleIssue } from './spec.js';
 
 /**
  * Provisioned capacity and its price over a half-open interval. Which price
  * columns are needed depends on ownership, so that rule is a refinement.
  * Overlapping intervals of one cluster + GPU type are a cross-row rule checked
- * by the ingest pass (see ../cross-row.ts), hence `wholeFile`.
+ * by the ingest pass (see ../cross-row.ts), hence `wholeFile`. An owned row
+ * that leaves purchase, amortization or power empty is priced by the loaded
+ * gpu_price_sheets (../price-sheets.ts rejects it when no sheet is in force).
  */
 export const gpuFleetRow = z.object({
 	cluster: text(),
@@ -37,9 +40,8 @@ export default defineSource({
 		if (f.ownership === 'rented') {
 			check(issues, Number(f.rental_usd_per_gpu_hour) > 0, 'rental_usd_per_gpu_hour', 'is required (> 0) for rented GPUs');
 		} else {
-			check(issues, Number(f.purchase_usd_per_gpu) > 0, 'purchase_usd_per_gpu', 'is required (> 0) for owned GPUs');
-			check(issues, f.amortization_months > 0, 'amortization_months', 'is required (> 0) for owned GPUs');
-			check(issues, Number(f.power_watts) > 0, 'power_watts', 'is required (> 0) for owned GPUs');
+			// Purchase, amortization and power may be left empty: they then come from the
+			// gpu_price_sheets row in force (checked against the loaded sheets by ../price-sheets.ts).
 			check(issues, Number(f.pue) >= 1, 'pue', 'must be ≥ 1 for owned GPUs');
 			check(issues, Number(f.usd_per_kwh) > 0, 'usd_per_kwh', 'is required (> 0) for owned GPUs');
 		}
@@ -48,11 +50,18 @@ export default defineSource({
 	ruleNotes: [
 		'valid_to, when given, must be after valid_from.',
 		'Rented GPUs need rental_usd_per_gpu_hour > 0.',
-		'Owned GPUs need purchase_usd_per_gpu > 0, amortization_months > 0, power_watts > 0, pue ≥ 1 and usd_per_kwh > 0.',
+		'Owned GPUs need pue ≥ 1 and usd_per_kwh > 0; purchase_usd_per_gpu, amortization_months and power_watts may be left empty (0), and are then taken from the gpu_price_sheets row in force for the GPU type, which must exist from the row’s valid_from.',
 		'Intervals of one cluster and GPU type must not overlap, in the file or with what is already loaded (the whole file is checked before any row lands).'
 	],
 	key: ['cluster', 'gpu_type', 'valid_from'],
 	keep: 'latest',
 	wholeFile: true,
-	hooks: { crossRowRejections: (rows, lines) => fleetOverlaps(rows as never, lines) }
+	hooks: {
+		// Overlaps first; a row that overlaps nothing can still lack a price sheet in force.
+		crossRowRejections: async (rows, lines) => {
+			const rejected = await fleetOverlaps(rows as never, lines);
+			for (const [i, r] of await fleetRowsWithoutSheet(rows as never)) if (!rejected.has(i)) rejected.set(i, r);
+			return rejected;
+		}
+	}
 });

@@ -3,6 +3,9 @@ import adRevenue from './ad-revenue.js';
 import engagement from './engagement.js';
 import generationJobs from './generation-jobs.js';
 import gpuFleet from './gpu-fleet.js';
+import gpuPriceSheets from './gpu-price-sheets.js';
+import gpuInvoices from './gpu-invoices.js';
+import budgets from './budgets.js';
 import users from './users.js';
 import videos from './videos.js';
 import type { SourceSpec } from './spec.js';
@@ -15,5 +18,8 @@ export const sources = {
 	users,
 	generation_jobs: generationJobs,
 	gpu_fleet: gpuFleet,
-	ad_revenue: adRevenue
+	ad_revenue: adRevenue,
+	gpu_price_sheets: gpuPriceSheets,
+	gpu_invoices: gpuInvoices,
+	budgets
 } as unknown as Record<FileSource, SourceSpec>;

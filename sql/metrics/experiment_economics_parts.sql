@@ -1,4 +1,4 @@
--- Base rows of the per-arm economics (METRICS.md "Per-arm economics"), per UTC
+-- Base rows of the per-arm economics (docs/metrics.md "Per-arm economics"), per UTC
 -- day and user, one `part` each:
 --   impressions  watch-hours by the arm (rec_arm, feed_mode) of the impressions;
 --   ads          the user's allocated ad revenue of the day (ad_revenue_users),

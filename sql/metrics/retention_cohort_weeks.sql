@@ -1,4 +1,4 @@
--- Retention of additive per-user metrics by signup week (METRICS.md "Retention
+-- Retention of additive per-user metrics by signup week (docs/metrics.md "Retention
 -- of a metric"). Cohort = Monday of the signup week (UTC) of users who signed
 -- up in [from, to), internal accounts excluded, latest users row; week k = the
 -- k-th whole week from that Monday (week 0 = the signup week). For each cohort,

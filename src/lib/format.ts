@@ -26,7 +26,9 @@ export const unitSuffix: Record<string, string> = {
 	hours_per_user: 'h / user',
 	sessions_per_user: 'sessions / user',
 	users: 'users',
-	hours_per_gpu_hour: 'h / GPU-h'
+	hours_per_gpu_hour: 'h / GPU-h',
+	usd_per_output_second: 'USD / output-s',
+	usd_per_clip: 'USD / clip'
 };
 
 /** Axis label for a chart of this unit, e.g. "USD", "GPU-hours". */
@@ -43,8 +45,13 @@ export const unitAxisName: Record<string, string> = {
 	hours_per_user: 'hours per user',
 	sessions_per_user: 'sessions per user',
 	users: 'users',
-	hours_per_gpu_hour: 'watch-hours per GPU-hour'
+	hours_per_gpu_hour: 'watch-hours per GPU-hour',
+	usd_per_output_second: 'USD per second of output',
+	usd_per_clip: 'USD per clip'
 };
+
+const MONEY_UNITS: readonly string[] = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'usd_per_output_second', 'usd_per_clip'];
+const isMoneyUnit = (unit: Unit) => MONEY_UNITS.includes(unit);
 
 function money(v: number): string {
 	const a = Math.abs(v);
@@ -69,6 +76,10 @@ export function formatValue(v: number | null | undefined, unit: Unit, opts: { sh
 			return `${usdCents.format(v)} / GPU-h`;
 		case 'usd_per_user':
 			return `${usdCents.format(v)} / user`;
+		case 'usd_per_output_second':
+			return `${usdCents.format(v)} / output-s`;
+		case 'usd_per_clip':
+			return `${usdCents.format(v)} / clip`;
 		case 'hours':
 			return `${Math.abs(v) >= 10_000 ? compact.format(v) : number2.format(v)} h`;
 		case 'gpu_hours':
@@ -98,7 +109,7 @@ export function splitUnit(text: string): { number: string; unit: string } {
 export function formatAxis(v: number, unit: Unit): string {
 	if (!Number.isFinite(v)) return '';
 	if (unit === 'ratio') return percent.format(v).replace('.0%', '%');
-	if (unit === 'usd' || unit === 'usd_per_gpu_hour' || unit === 'usd_per_user') {
+	if (isMoneyUnit(unit)) {
 		return Math.abs(v) >= 1000 ? usdCompact.format(v) : usdCents.format(v).replace('.00', '');
 	}
 	return Math.abs(v) >= 1000 ? compact.format(v) : number2.format(v);
@@ -108,7 +119,7 @@ export function formatAxis(v: number, unit: Unit): string {
 export function formatPrecise(v: number | null | undefined, unit: Unit): string {
 	if (v === null || v === undefined || !Number.isFinite(v)) return '—';
 	if (unit === 'ratio') return new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 2 }).format(v);
-	if (unit === 'usd' || unit === 'usd_per_gpu_hour' || unit === 'usd_per_user') return usdCents.format(v);
+	if (isMoneyUnit(unit)) return usdCents.format(v);
 	return new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 }).format(v);
 }
 

@@ -110,12 +110,30 @@ describe('demo scenario, small scale, loaded through ingest', () => {
 		expect(before.map((x) => x.feed_mode)).toEqual(['default']);
 	});
 
-	it('the fleet grows: burst rental, then the owned H200 cluster; the H100 price cut lowers the rental rate', async () => {
+	it('the fleet grows: burst rental, the owned H200 cluster, then a B200 generation priced by its sheet; the H100 price cut lowers the rental rate', async () => {
 		const spend = await rows({ metric: 'compute_spend', from: SCENARIO.start, to: SCENARIO.end, grain: 'month', group_by: ['cluster'] });
 		const clusters = (month: string) => spend.filter((x) => String(x.period).startsWith(month)).map((x) => String(x.cluster)).sort();
 		expect(clusters('2026-05')).toEqual([SCENARIO.clusters.rented.cluster]);
 		expect(clusters('2026-06')).toContain(SCENARIO.clusters.burst.cluster);
-		expect(clusters('2026-10')).toEqual([SCENARIO.clusters.owned.cluster, SCENARIO.clusters.rented.cluster].sort());
+		expect(clusters('2026-10')).toEqual([SCENARIO.clusters.nextGeneration.cluster, SCENARIO.clusters.owned.cluster, SCENARIO.clusters.rented.cluster].sort());
+		expect(clusters('2026-09')).not.toContain(SCENARIO.clusters.nextGeneration.cluster);
+		// The B200 fleet row names no hardware price: its sheet's (amortization + power + maintenance per GPU-hour) applies.
+		const b = SCENARIO.gpuPrices.b200;
+		const sheetRate = b.purchase_usd_per_gpu / (b.amortization_months * 730) + (b.power_watts / 1000) * b.pue * b.usd_per_kwh + b.maintenance_usd_per_gpu_month / 730;
+		const b200 = { from: SCENARIO.secondGenerationDate, to: SCENARIO.end, filters: { cluster: [SCENARIO.clusters.nextGeneration.cluster] } };
+		const b200Spend = await rows({ metric: 'compute_spend', ...b200 });
+		const b200Hours = await rows({ metric: 'provisioned_gpu_hours', ...b200 });
+		expect(Number(b200Spend[0]!.value) / Number(b200Hours[0]!.value)).toBeCloseTo(sheetRate, 6);
+		// Provider invoices differ slightly from computed rented spend, every month and rented cluster.
+		const variance = await rows({ metric: 'compute_invoice_variance', from: SCENARIO.start.slice(0, 8) + '01', to: SCENARIO.end, grain: 'month', group_by: ['cluster'] });
+		expect(variance.length).toBeGreaterThanOrEqual(6);
+		for (const v of variance) expect(Math.abs(Number(v.variance_share)), `${v.period} ${v.cluster}`).toBeLessThan(0.012);
+		expect(variance.some((v) => Math.abs(Number(v.value)) > 1)).toBe(true);
+		// Company compute budgets, 3 % under the planned fleet: every full month runs a little over; October more (the B200 was not budgeted).
+		const budget = await rows({ metric: 'budget_variance', from: '2026-06-01', to: SCENARIO.end, grain: 'month', filters: { budget_line: ['compute'] } });
+		expect(budget.map((b) => String(b.period).slice(0, 7))).toEqual(['2026-06', '2026-07', '2026-08', '2026-09', '2026-10']);
+		for (const b of budget) expect(Number(b.variance_share), String(b.period)).toBeGreaterThan(0.01);
+		expect(Number(budget[4]!.variance_share)).toBeGreaterThan(Number(budget[3]!.variance_share));
 		const rate = async (from: string, to: string) => {
 			const s = await rows({ metric: 'compute_spend', from, to, filters: { cluster: [SCENARIO.clusters.rented.cluster] } });
 			const h = await rows({ metric: 'provisioned_gpu_hours', from, to, filters: { cluster: [SCENARIO.clusters.rented.cluster] } });

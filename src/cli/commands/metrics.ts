@@ -9,13 +9,16 @@ const command: Command = {
 	help: `loopmeter metrics <metric> --from YYYY-MM-DD --to YYYY-MM-DD [--grain day|week|month|total]
                   [--by dim[,dim]] [--filter dim=v1,v2 ...] [--json | --csv]
                   [--mrr-source subscriptions|invoices] [--mrr-discounts forever|recurring|gross]
-                  [--mrr-churn period_end|request]
+                  [--mrr-churn period_end|request] [--idle-policy by_use|separate|even]
 
 Periods are half-open [from, to), UTC. Prints the metric as JSON (default) or CSV;
 definitions in docs/metrics.md and on the Glossary page. The --mrr-* options
 choose how mrr and mrr_movements are counted (defaults: LOOPMETER_MRR_SOURCE,
 LOOPMETER_MRR_DISCOUNTS, LOOPMETER_MRR_CHURN). Example:
   loopmeter metrics compute_spend --from 2026-10-01 --to 2026-11-01 --grain week --by cluster
+  loopmeter metrics margin_per_gpu_hour --from 2026-10-01 --to 2026-11-01 --grain total --by plan --idle-policy separate
+
+--idle-policy: who carries idle GPU capacity in per-plan figures (default: LOOPMETER_IDLE_POLICY, else by_use).
 
 Metrics: ${metricIds.join(', ')}`,
 	async run(argv) {
@@ -25,6 +28,7 @@ Metrics: ${metricIds.join(', ')}`,
 			grain: { type: 'string' },
 			by: { type: 'string' },
 			filter: { type: 'string', multiple: true },
+			'idle-policy': { type: 'string' },
 			json: { type: 'boolean' },
 			csv: { type: 'boolean' },
 			'mrr-source': { type: 'string' },
@@ -47,7 +51,8 @@ Metrics: ${metricIds.join(', ')}`,
 			grain: values.grain,
 			group_by: values.by ? values.by.split(',') : undefined,
 			filters,
-			mrr: mrrPolicyOf(values)
+			mrr: mrrPolicyOf(values),
+			idle_policy: values['idle-policy']
 		} as MetricRequestInput;
 		try {
 			const { response } = await runMetric(input);

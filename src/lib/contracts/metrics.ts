@@ -12,8 +12,10 @@ export const metricIds = [
 	// Engagement page figures beyond the specified list: DAU/WAU/MAU and stickiness, sessions
 	// (with sessions and watch time per user), retention by signup week.
 	'active_users', 'sessions', 'retention',
-	// Retention of any additive metric by signup week (METRICS.md "Product and exec depth").
-	'retention_watch_hours', 'retention_generations', 'retention_revenue', 'retention_compute_cost', 'retention_margin'
+	// Retention of any additive metric by signup week (docs/product.md).
+	'retention_watch_hours', 'retention_generations', 'retention_revenue', 'retention_compute_cost', 'retention_margin',
+	// Finance depth (docs/finance.md): cost per unit of output, provider-invoice and budget variance.
+	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
@@ -30,7 +32,7 @@ export type Grain = z.infer<typeof grain>;
 export const dimensions = [
 	'plan', 'cluster', 'gpu_type', 'ownership', 'cost_component', 'purpose', 'model', 'resolution', 'status',
 	'dead_reason', 'rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'creator_kind', 'source', 'movement',
-	'cohort'
+	'cohort', 'budget_line'
 ] as const;
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;
@@ -43,7 +45,7 @@ export type Dimension = z.infer<typeof dimension>;
 export const metricPages = ['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics'] as const;
 export type MetricPage = (typeof metricPages)[number];
 
-export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour'] as const;
+export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour', 'usd_per_output_second', 'usd_per_clip'] as const;
 export const unit = z.enum(units);
 export type Unit = z.infer<typeof unit>;
 
@@ -63,6 +65,29 @@ export const whatIf = z
 	.strict();
 export type WhatIf = z.infer<typeof whatIf>;
 
+/**
+ * Who carries idle GPU capacity (docs/metrics.md "Finance depth"): `by_use` spreads a
+ * cluster-day's idle cost over its jobs by GPU-hours (allocated cost adds up to
+ * spend), `separate` leaves it a line of its own, `even` splits it equally among
+ * the plans and purposes that used the cluster that day. Spend never changes.
+ */
+export const idlePolicies = ['by_use', 'separate', 'even'] as const;
+export const idlePolicy = z.enum(idlePolicies, { message: `idle_policy must be one of: ${idlePolicies.join(', ')}` });
+export type IdlePolicy = z.infer<typeof idlePolicy>;
+
+/** Each policy in a sentence, for the glossary and the pages that let the user switch. */
+export const idlePolicyInfo: Record<IdlePolicy, { label: string; says: string }> = {
+	by_use: { label: 'By use', says: 'idle capacity of each cluster-day is spread over its jobs in proportion to their GPU-hours (allocated cost adds up to spend)' },
+	separate: {
+		label: 'Separate',
+		says: 'jobs carry only the provisioned hourly cost of the hours they used; idle capacity is its own line, "(idle)", charged to no plan'
+	},
+	even: {
+		label: 'Even',
+		says: "jobs carry the provisioned hourly cost, and each cluster-day's idle cost is split in equal shares among the plans and purposes that ran jobs on it"
+	}
+};
+
 export const metricRequest = z
 	.object({
 		metric: metricId,
@@ -73,7 +98,9 @@ export const metricRequest = z
 		filters: z.partialRecord(dimension, z.array(z.string().max(200)).min(1).max(200)).default({}),
 		what_if: whatIf.optional(),
 		/** MRR source and revenue policies (mrr, mrr_movements); unset knobs take the configured default. */
-		mrr: mrrPolicy.optional()
+		mrr: mrrPolicy.optional(),
+		/** Absent: the configured default (LOOPMETER_IDLE_POLICY, else by_use). */
+		idle_policy: idlePolicy.optional()
 	})
 	.refine((r) => r.from < r.to, { message: 'must be after from (periods are half-open [from, to))', path: ['to'] })
 	.refine((r) => new Set(r.group_by).size === r.group_by.length, { message: 'repeats a dimension', path: ['group_by'] });
@@ -91,11 +118,13 @@ export const metricResponse = z.object({
 	to: z.string(),
 	grain,
 	group_by: z.array(dimension),
+	/** Present when the figures depend on the idle-sharing policy: the one they were computed with. */
+	idle_policy: idlePolicy.optional(),
 	rows: z.array(metricRow)
 });
 export type MetricResponse = z.infer<typeof metricResponse>;
 
-/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8 */
+/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8&idle_policy=even */
 export function requestFromSearchParams(metric: string, sp: URLSearchParams): MetricRequestInput {
 	const list = (v: string | null) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 	const filters: Record<string, string[]> = {};
@@ -114,7 +143,8 @@ export function requestFromSearchParams(metric: string, sp: URLSearchParams): Me
 		group_by: list(sp.get('by')) as Dimension[] | undefined,
 		filters,
 		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined,
-		mrr: Object.keys(mrr).length ? (mrr as MrrPolicy) : undefined
+		mrr: Object.keys(mrr).length ? (mrr as MrrPolicy) : undefined,
+		idle_policy: (sp.get('idle_policy') || undefined) as IdlePolicy | undefined
 	};
 }
 
@@ -125,6 +155,7 @@ export function searchParamsFromRequest(r: MetricRequestInput): URLSearchParams 
 	for (const [k, v] of Object.entries(r.filters ?? {})) if (v?.length) sp.set(k, v.join(','));
 	for (const [k, v] of Object.entries(r.what_if ?? {})) if (v !== undefined) sp.set(`what_if.${k}`, String(v));
 	for (const [k, v] of Object.entries(r.mrr ?? {})) if (v) sp.set(mrrPolicyParams[k as keyof MrrPolicy], v);
+	if (r.idle_policy) sp.set('idle_policy', r.idle_policy);
 	return sp;
 }
 

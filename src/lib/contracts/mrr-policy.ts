@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * How MRR is counted (METRICS.md "Revenue" and the revenue policies of
+ * How MRR is counted (docs/metrics.md "Revenue" and the revenue policies of
  * "Finance depth"). Each knob is optional in a request: the server's configured
  * default applies (LOOPMETER_MRR_SOURCE, LOOPMETER_MRR_DISCOUNTS, LOOPMETER_MRR_CHURN).
  */

@@ -2,6 +2,7 @@ import { totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { mrrChurnPolicies, mrrDiscountPolicies, mrrSources } from '../contracts/mrr-policy.js';
+import { idlePolicies } from '../contracts/metrics.js';
 
 /**
  * Default memory cap of the embedded warehouse: 1.25 GiB, or a quarter of the
@@ -50,6 +51,8 @@ const envSchema = z
 			.default(DEFAULT_WAREHOUSE_MEMORY_MB),
 		// Alert thresholds per indicator (admin-editable); relative paths are from the project folder.
 		LOOPMETER_ALERTS_FILE: z.string().min(1).default('config/alerts.json'),
+		/** Who carries idle GPU capacity when a request names no idle_policy (docs/metrics.md "Finance depth"). */
+		LOOPMETER_IDLE_POLICY: z.enum(idlePolicies, { message: `LOOPMETER_IDLE_POLICY must be one of: ${idlePolicies.join(', ')}` }).default('by_use'),
 		PORT: z.coerce.number().int().min(0).max(65535).default(3000),
 		HOST: z.string().default('127.0.0.1'),
 		// Access control (src/lib/server/auth): see the README's Security section.

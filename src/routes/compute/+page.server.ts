@@ -7,6 +7,14 @@ import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
 
+/** [first day of from's month, first day of the month after the one before to): whole invoiced months. */
+function wholeMonths(p: { from: string; to: string }): { from: string; to: string } {
+	const last = new Date(`${p.to}T00:00:00Z`);
+	last.setUTCDate(last.getUTCDate() - 1);
+	const end = new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 1, 1));
+	return { from: `${p.from.slice(0, 7)}-01`, to: end.toISOString().slice(0, 10) };
+}
+
 /**
  * Compute (finance): what GPUs cost, how much of it was idle or dead, and where
  * the work went. Every panel is one metric request; they stream in.
@@ -48,7 +56,9 @@ export const load: PageServerLoad = async ({ url }) => {
 			utilization: tile('utilization'),
 			provisioned_gpu_hours: tile('provisioned_gpu_hours'),
 			utilized_gpu_hours: tile('utilized_gpu_hours'),
-			dead_compute: tile('dead_compute')
+			dead_compute: tile('dead_compute'),
+			cost_per_output_second: tile('cost_per_output_second'),
+			cost_per_clip: tile('cost_per_clip')
 		},
 		charts: {
 			provisionedByCluster: trend('provisioned_gpu_hours', ['cluster']),
@@ -61,6 +71,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			costPerHourByCluster: trend('cost_per_gpu_hour', ['cluster']),
 			byPurpose: trend('utilized_gpu_hours', ['purpose']),
 			byPlan: total('utilized_gpu_hours', ['plan']),
+			costPerOutputSecondByModel: trend('cost_per_output_second', ['model']),
 			// The reasons only: 'live' work is the rest of the compute, not a kind of dead compute.
 			deadByReason: metricPanel(
 				metricInput(state, 'dead_compute', { group_by: ['dead_reason'], filters: { dead_reason: ['failed', 'cancelled', 'moderated', 'never_watched_7d'] } })
@@ -70,6 +81,11 @@ export const load: PageServerLoad = async ({ url }) => {
 			byGpuType: total('utilization', ['cluster', 'gpu_type']),
 			spendByCluster: total('compute_spend', ['cluster', 'ownership']),
 			byModel: total('utilized_gpu_hours', ['model', 'resolution']),
+			unitCostByModel: total('cost_per_output_second', ['model', 'resolution']),
+			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
+			// Provider invoices per month: the table reads whole months around the period, since invoices are monthly.
+			budgetVariance: metricPanel(metricInput(state, 'budget_variance', { grain: 'month', group_by: ['budget_line'] })),
+			invoiceVariance: metricPanel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),
 			// Per data version, like the panels (pages/page-cache.ts): not re-queried on every visit.
 			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state))

@@ -1,6 +1,12 @@
-import { metricIds } from '$lib/contracts/metrics';
-import { listMetrics, supportedDimensions } from '$lib/server/metrics/registry';
+import { idlePolicies, idlePolicyInfo, metricIds } from '$lib/contracts/metrics';
+import { listMetrics, supportedDimensions, type MetricDefinition } from '$lib/server/metrics/registry';
+import { dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
+import { metricSql } from '$lib/server/metrics/sql-files';
+import { readConfig } from '$lib/server/config';
 import type { PageServerLoad } from './$types';
+
+/** Whether a metric's figures move with the idle-sharing policy: its SQL reads the policy parameter. */
+const followsIdlePolicy = (d: MetricDefinition) => d.sources.some((s) => dependsOnIdlePolicy(metricSql(s.file)));
 
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */
 export const load: PageServerLoad = () => {
@@ -21,8 +27,11 @@ export const load: PageServerLoad = () => {
 				sources: d.sources.map((s) => s.file),
 				custom: Boolean(d.build),
 				drilldown: d.drilldown ?? null,
-				drilldownHasUserRows: d.drilldownHasUserRows ?? false
+				drilldownHasUserRows: d.drilldownHasUserRows ?? false,
+				followsIdlePolicy: followsIdlePolicy(d)
 			}))
-			.sort((a, b) => metricIds.indexOf(a.id) - metricIds.indexOf(b.id))
+			.sort((a, b) => metricIds.indexOf(a.id) - metricIds.indexOf(b.id)),
+		idlePolicies: idlePolicies.map((id) => ({ id, ...idlePolicyInfo[id] })),
+		defaultIdlePolicy: readConfig().LOOPMETER_IDLE_POLICY
 	};
 };

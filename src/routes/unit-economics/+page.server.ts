@@ -1,4 +1,5 @@
-import { whatIf, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
+import { idlePolicy, whatIf, type IdlePolicy, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
+import { readConfig } from '$lib/server/config';
 import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
 import { DAYS_PER_MONTH, SYSTEM_PLANS } from '$lib/server/metrics/definitions/economics';
 import { resolvePageState } from '$lib/server/pages/page-state';
@@ -21,6 +22,16 @@ function readWhatIf(sp: URLSearchParams): { whatIf: WhatIf | null; problems: str
 	const parsed = whatIf.safeParse(raw);
 	if (!parsed.success) return { whatIf: null, problems: parsed.error.issues.map((i) => `what_if.${i.path.join('.')}: ${i.message}`) };
 	return { whatIf: parsed.data, problems: [] };
+}
+
+/** ?idle_policy=separate: who carries idle capacity in the per-plan figures (absent: the configured default). */
+function readIdlePolicy(sp: URLSearchParams): { chosen: IdlePolicy | undefined; shown: IdlePolicy; configured: IdlePolicy; problems: string[] } {
+	const configured = readConfig().LOOPMETER_IDLE_POLICY;
+	const raw = sp.get('idle_policy');
+	if (!raw) return { chosen: undefined, shown: configured, configured, problems: [] };
+	const parsed = idlePolicy.safeParse(raw);
+	if (!parsed.success) return { chosen: undefined, shown: configured, configured, problems: [parsed.error.issues[0]!.message] };
+	return { chosen: parsed.data, shown: parsed.data, configured, problems: [] };
 }
 
 /**
@@ -51,8 +62,13 @@ export const load: PageServerLoad = async ({ url }) => {
 	const ps = await resolvePageState(url, { grain: 'week' });
 	const { state } = ps;
 	const wi = readWhatIf(url.searchParams);
-	const byPlan = (metric: 'margin_per_gpu_hour', what_if?: WhatIf) =>
-		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if } as MetricRequestInput);
+	const idle = readIdlePolicy(url.searchParams);
+	// Only per-plan figures depend on the policy; totals are the same under each (spend never moves).
+	const idle_policy = idle.chosen;
+	const byPlan = (metric: 'margin_per_gpu_hour' | 'arpu' | 'compute_cost_per_user', what_if?: WhatIf) =>
+		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if, idle_policy } as MetricRequestInput);
+	const unitCost = (metric: 'cost_per_output_second' | 'cost_per_clip', what_if?: WhatIf) =>
+		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const totalOf = (metric: 'margin_per_gpu_hour' | 'gross_margin', what_if?: WhatIf) =>
 		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const scenario = wi.whatIf ?? undefined;
@@ -62,11 +78,12 @@ export const load: PageServerLoad = async ({ url }) => {
 
 	return {
 		...ps,
-		problems: [...ps.problems, ...wi.problems],
+		problems: [...ps.problems, ...wi.problems, ...idle.problems],
 		whatIf: wi.whatIf,
 		daysPerMonth: DAYS_PER_MONTH,
 		systemPlans: [...SYSTEM_PLANS] as string[],
 		headings: metricHeadings(),
+		idlePolicy: { shown: idle.shown, configured: idle.configured },
 		options,
 		tiles: {
 			arpu: metricTile('arpu', state),
@@ -74,14 +91,20 @@ export const load: PageServerLoad = async ({ url }) => {
 			margin_per_gpu_hour: metricTile('margin_per_gpu_hour', state),
 			gross_margin: metricTile('gross_margin', state),
 			attention_to_compute: metricTile('attention_to_compute', state),
-			attention_to_compute_cohort: metricTile('attention_to_compute_cohort', state)
+			attention_to_compute_cohort: metricTile('attention_to_compute_cohort', state),
+			cost_per_output_second: metricTile('cost_per_output_second', state),
+			cost_per_clip: metricTile('cost_per_clip', state)
 		},
 		plans: planTable(byPlan('margin_per_gpu_hour')),
-		// The free tier's balance: components of the period's total, as the API and CLI return them.
-		freeTier: totalOf('margin_per_gpu_hour'),
+		// The free tier's balance: components of the period's total, as the API and CLI return them (they follow the idle policy).
+		freeTier: metricPanel({ ...metricInput(state, 'margin_per_gpu_hour', { grain: 'total' }), idle_policy } as MetricRequestInput),
 		charts: {
 			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
-			costByPlan: metricPanel(metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
+			costByPlan: metricPanel({
+				...metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} }),
+				idle_policy
+			}),
+			costPerOutputSecondByModel: metricPanel(metricInput(state, 'cost_per_output_second', { grain: 'total', group_by: ['model', 'resolution'] })),
 			acr: metricPanel(metricInput(state, 'attention_to_compute')),
 			acrCohort: metricPanel(metricInput(state, 'attention_to_compute_cohort'))
 		},
@@ -89,6 +112,10 @@ export const load: PageServerLoad = async ({ url }) => {
 			? {
 					margin: { actual: totalOf('margin_per_gpu_hour'), whatIf: totalOf('margin_per_gpu_hour', scenario) },
 					gross: { actual: totalOf('gross_margin'), whatIf: totalOf('gross_margin', scenario) },
+					unitCost: {
+						perSecond: { actual: unitCost('cost_per_output_second'), whatIf: unitCost('cost_per_output_second', scenario) },
+						perClip: { actual: unitCost('cost_per_clip'), whatIf: unitCost('cost_per_clip', scenario) }
+					},
 					plans: { actual: byPlan('margin_per_gpu_hour'), whatIf: byPlan('margin_per_gpu_hour', scenario) },
 					trend: {
 						actual: metricPanel(metricInput(state, 'margin_per_gpu_hour')),

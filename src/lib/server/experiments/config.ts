@@ -25,14 +25,14 @@ export type Experiment = z.infer<typeof experiment>;
 
 export const experimentConfig = z
 	.object({
-		/** Users each side needs before a verdict (METRICS.md: default 1 000). */
+		/** Users each side needs before a verdict (docs/metrics.md: default 1 000). */
 		min_users: z.number().int().min(1).default(1000),
 		/** Days with exposure each side needs in the window before a verdict. */
 		min_days: z.number().int().min(1).max(366).default(7),
 		/** The readout compares the last `window_days` of the period, so an arm that started mid-period is read over days it ran. */
 		window_days: z.number().int().min(1).max(366).default(28),
 		confidence: z.number().gt(0.5).lt(1).default(0.95),
-		/** p-value below which the split counts as mismatched (METRICS.md: 0.001). */
+		/** p-value below which the split counts as mismatched (docs/metrics.md: 0.001). */
 		srm_p: z.number().gt(0).lt(0.5).default(0.001),
 		experiments: z.array(experiment).min(1).max(20)
 	})

@@ -69,7 +69,7 @@ export const INDICATORS: readonly Indicator[] = [
 	{ metric: 'ai_mix', group: 'slop', label: 'AI-generated share', unit: 'ratio', source: 'videos', y: 'sum(ai_n)', x: 'sum(imps)', naive: bernoulli('sum(ai_n)', 'sum(imps)') },
 	{ metric: 'cameo_unconsented_share', group: 'slop', label: 'Cameo w/o consent', unit: 'ratio', source: 'videos', y: 'sum(cameo_n)', x: 'sum(imps)', naive: bernoulli('sum(cameo_n)', 'sum(imps)') },
 	{ metric: 'copyright_share', group: 'slop', label: 'Copyright-flagged', unit: 'ratio', source: 'videos', y: 'sum(copyright_n)', x: 'sum(imps)', naive: bernoulli('sum(copyright_n)', 'sum(imps)') },
-	// Does it pay? Per-arm economics (METRICS.md): impressions' arm for watch time, ads and feed pre-generation,
+	// Does it pay? Per-arm economics (docs/metrics.md): impressions' arm for watch time, ads and feed pre-generation,
 	// the user's arm for the period for subscriptions and their own generations (experiment_economics_parts.sql).
 	{ metric: 'attention_to_compute', label: 'Attention-to-compute', group: 'economics', unit: 'hours_per_gpu_hour', source: 'economics', y: 'sum(watch_h)', x: 'sum(gpu_h)' },
 	{ metric: 'ad_revenue', label: 'Ad revenue per user', group: 'economics', unit: 'usd_per_user', source: 'economics', y: 'sum(ads)', x: '1' },

@@ -63,7 +63,7 @@ export async function lastRunPerSource(): Promise<RunRow[]> {
 }
 
 /** Event time of each source's rows, so a day with no rows is a visible gap. */
-const DAY_OF: Record<Exclude<FileSource, 'gpu_fleet'>, { table: string; day: string }> = {
+const DAY_OF: Record<Exclude<FileSource, 'gpu_fleet' | 'gpu_price_sheets' | 'gpu_invoices' | 'budgets'>, { table: string; day: string }> = {
 	engagement: { table: 'impressions', day: 'toDate(ts)' },
 	videos: { table: 'videos', day: 'toDate(created_at)' },
 	users: { table: 'users', day: 'toDate(signup_at)' },

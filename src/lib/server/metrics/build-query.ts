@@ -1,5 +1,6 @@
-import type { Dimension, Grain, MetricId, MetricRequest } from '../../contracts/metrics.js';
+import type { Dimension, Grain, IdlePolicy, MetricId, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
+import { readConfig } from '../config.js';
 import { supportedDimensions, type BaseSource, type BuildContext, type MetricDefinition } from './definition.js';
 import { mrrParams } from './mrr-policy.js';
 import { dayTablesRead, metricSql, readsRollup } from './sql-files.js';
@@ -36,8 +37,17 @@ export function baseParams(req: MetricRequest): Params {
 	p.power_price_factor = wi?.power_price_factor ?? 1;
 	p.free_quota_factor = wi?.free_quota_factor ?? 1;
 	p.utilization_target = wi?.utilization_target ?? 0;
+	p.idle_policy = effectiveIdlePolicy(req);
 	return { ...p, ...mrrParams(req.mrr) };
 }
+
+/** The request's idle-sharing policy, else the configured default (LOOPMETER_IDLE_POLICY). */
+export function effectiveIdlePolicy(req: Pick<MetricRequest, 'idle_policy'>): IdlePolicy {
+	return req.idle_policy ?? readConfig().LOOPMETER_IDLE_POLICY;
+}
+
+/** Whether a built query's figures depend on the idle-sharing policy (it reads the policy parameter). */
+export const dependsOnIdlePolicy = (sql: string) => sql.includes('{idle_policy:String}');
 
 /** `AND plan IN {f_plan:Array(String)} …` for every filtered dimension. */
 export function filterClause(req: MetricRequest): string {

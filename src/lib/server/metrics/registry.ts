@@ -4,6 +4,7 @@ import { attentionMetrics } from './definitions/attention.js';
 import { computeMetrics } from './definitions/compute.js';
 import { economicsMetrics } from './definitions/economics.js';
 import { engagementMetrics } from './definitions/engagement.js';
+import { financeDepthMetrics } from './definitions/finance-depth.js';
 import { retentionOfMetrics } from './definitions/retention-of.js';
 import { revenueMetrics } from './definitions/revenue.js';
 import { slopIndexMetrics } from './definitions/slop-index.js';
@@ -36,7 +37,8 @@ export const metricDefinitions = {
 	...engagementMetrics,
 	...slopMetrics,
 	...slopIndexMetrics,
-	...retentionOfMetrics
+	...retentionOfMetrics,
+	...financeDepthMetrics
 } satisfies Record<MetricId, MetricDefinition>;
 
 export function getMetric(id: MetricId): MetricDefinition {

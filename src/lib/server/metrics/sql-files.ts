@@ -2,8 +2,28 @@ import { existsSync, readFileSync } from 'node:fs';
 import { sqlPath } from '../project-root.js';
 import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource } from './day-table-sources.js';
 
-/** `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form. */
-export const INCLUDE = /\{\{(rollup:)?([a-z0-9_/]+)\}\}/g;
+/**
+ * `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form;
+ * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started.
+ */
+export const INCLUDE = /\{\{(rollup:|from_first_start:)?([a-z0-9_/]+)\}\}/g;
+
+const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
+
+/**
+ * Per-job figures of jobs that *end* in the period (cost per output-second) need
+ * the cost of every day those jobs ran, some before the period. A relation
+ * included as `{{from_first_start:name}}` has its period start moved back to the
+ * first day such a job started: the start stays a parameter, widened by a scalar
+ * subquery (evaluated once per query), so no value is written into the SQL.
+ */
+const FROM_FIRST_START_OF_PERIOD_JOBS = `least({from:Date}, ifNull((SELECT toDate(minOrNull(started_at)) FROM generation_jobs
+	WHERE ended_at >= toDateTime64({from:Date}, 3, 'UTC') AND ended_at < toDateTime64({to:Date}, 3, 'UTC')), {from:Date}))`;
+
+function includeText(prefix: string | undefined, inc: string, opts: SqlOptions, seen: string[]): string {
+	if (prefix === 'from_first_start:') return metricSql(inc, opts, seen).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
+	return metricSql(isRollupInclude(prefix) && !opts.raw ? `rollup_${inc}` : inc, opts, seen);
+}
 
 export interface SqlOptions {
 	/**
@@ -56,7 +76,7 @@ export function metricSql(name: string, opts: SqlOptions = {}, seen: string[] = 
 	let sql = expanded.get(key);
 	if (sql === undefined) {
 		sql = codeLines(fileText(name), (line) =>
-			line.replace(INCLUDE, (_, rollup: string | undefined, inc: string) => metricSql(rollup && !opts.raw ? `rollup_${inc}` : inc, opts, [...seen, name]))
+			line.replace(INCLUDE, (_, prefix: string | undefined, inc: string) => includeText(prefix, inc, opts, [...seen, name]))
 		);
 		expanded.set(key, sql);
 	}
@@ -73,7 +93,7 @@ export function readsRollup(name: string, seen: string[] = []): boolean {
 	if (known === undefined) {
 		if (name.startsWith('rollup_')) known = true;
 		else if (seen.includes(name) || !existsSync(sqlPath('metrics', `${name}.sql`))) return false;
-		else known = includes(fileText(name)).some((m) => m[1] !== undefined || readsRollup(m[2]!, [...seen, name]));
+		else known = includes(fileText(name)).some((m) => isRollupInclude(m[1]) || readsRollup(m[2]!, [...seen, name]));
 		rollupReaders.set(name, known);
 	}
 	return known;
@@ -90,7 +110,7 @@ export function dayTablesRead(name: string, opts: SqlOptions, seen: string[] = [
 	let known = dayTableReaders.get(key);
 	if (known === undefined) {
 		if (!existsSync(sqlPath('metrics', `${name}.sql`))) return [];
-		known = [...new Set(includes(fileText(name)).flatMap((m) => (m[1] ? [] : dayTablesRead(m[2]!, opts, [...seen, name]))))];
+		known = [...new Set(includes(fileText(name)).flatMap((m) => (isRollupInclude(m[1]) ? [] : dayTablesRead(m[2]!, opts, [...seen, name]))))];
 		dayTableReaders.set(key, known);
 	}
 	return known;

@@ -27,7 +27,7 @@ export function metricSqlFiles(id: MetricId): SqlFile[] {
 		out.push({ file: `sql/metrics/${name}.sql`, text });
 		// A rollup relation is listed in both forms: the rollup read, and the raw definition it equals.
 		for (const m of includes(text)) {
-			if (m[1]) visit(`rollup_${m[2]!}`);
+			if (m[1] === 'rollup:') visit(`rollup_${m[2]!}`);
 			visit(m[2]!);
 		}
 	};

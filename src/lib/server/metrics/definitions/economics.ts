@@ -11,9 +11,10 @@ const USER_MONTHS = `nullIf(sum(user_day) / ${DAYS_PER_MONTH}, 0)`;
 /**
  * Plan lines that are no users' plan: jobs of another purpose than 'user'
  * (job_plan_hours.sql names them by purpose), cluster-days with spend and no
- * jobs, and ad revenue no user could be matched to (revenue_daily.sql).
+ * jobs, ad revenue no user could be matched to (revenue_daily.sql), and the idle
+ * capacity line of the `separate` idle policy (job_cost_policy.sql).
  */
-export const SYSTEM_PLANS = ['feed_prefill', 'internal', 'eval', '(idle, no jobs)', '(unallocated)'] as const;
+export const SYSTEM_PLANS = ['feed_prefill', 'internal', 'eval', '(idle, no jobs)', '(idle)', '(unallocated)'] as const;
 const SYSTEM_PLAN_LIST = SYSTEM_PLANS.map((p) => `'${p}'`).join(', ');
 const FREE_SUBSIDY = "sumIf(cost - revenue, plan = 'free')";
 const PAID_SURPLUS = `sumIf(revenue - cost, plan != 'free' AND plan NOT IN (${SYSTEM_PLAN_LIST}))`;
