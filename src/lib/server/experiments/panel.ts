@@ -1,12 +1,10 @@
 import type { Dimension } from '../../contracts/metrics.js';
-import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
+import { cachedForPages } from '../pages/page-cache.js';
 import { loadExperimentConfig, type ExperimentConfig } from './config.js';
 import { experimentReadout, type Readout } from './readout.js';
 
 export type ReadoutPanel = { ok: true; readout: Readout; apiHref: string } | { ok: false; experiment: string; error: string };
 
-// A readout is a handful of scans over the window: one answer per data version and request.
-const cache = new PerDataVersionCache<Readout>({ version: sourceDataVersion, ttlMs: 10 * 60_000, maxEntries: 40 });
 
 /** The readout of one configured experiment for a page's period and filters; never throws (the panel shows the error). */
 export async function readoutPanel(
@@ -18,7 +16,8 @@ export async function readoutPanel(
 		const c = config ?? loadExperimentConfig();
 		const experiment = c.experiments.find((e) => e.id === experimentId);
 		if (!experiment) return { ok: false, experiment: experimentId, error: `no experiment "${experimentId}" in config/experiments.json (have: ${c.experiments.map((e) => e.id).join(', ')})` };
-		const readout = await cache.get(JSON.stringify([experimentId, c, state.from, state.to, state.filters ?? {}]), () => experimentReadout(experiment, c, state));
+		// A readout is a handful of scans over the window: one answer per data version and request, in the pages' cache.
+		const readout: Readout = await cachedForPages('experiment-readout', JSON.stringify([experimentId, c, state.from, state.to, state.filters ?? {}]), () => experimentReadout(experiment, c, state));
 		const sp = new URLSearchParams({ from: state.from, to: state.to });
 		for (const [d, v] of Object.entries(state.filters ?? {})) if (v?.length) sp.set(d, v.join(','));
 		return { ok: true, readout, apiHref: `/api/v1/experiments/${experimentId}?${sp}` };
