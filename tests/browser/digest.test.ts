@@ -11,7 +11,7 @@ describe('Weekly digest on the demo', () => {
 		const { from, to } = weekPeriod(week);
 		const frame = page.frameLocator('iframe');
 		for (const metric of ['revenue', 'compute_spend', 'watch_hours']) {
-			const cell = frame.locator(`tr[data-metric="${metric}"] td[data-value]`);
+			const cell = frame.locator(`#headlines tr[data-metric="${metric}"] td[data-value]`);
 			await cell.waitFor({ timeout: 120_000 });
 			const shown = Number(await cell.getAttribute('data-value'));
 			const api = await page.request.get(new URL(`/api/v1/metrics/${metric}?from=${from}&to=${to}&grain=total`, baseUrl()).href);

@@ -3,10 +3,16 @@ import { listMetrics, supportedDimensions, type MetricDefinition } from '$lib/se
 import { dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
 import { metricSql } from '$lib/server/metrics/sql-files';
 import { readConfig } from '$lib/server/config';
+import { sqlPath } from '$lib/server/project-root';
+import { existsSync } from 'node:fs';
 import type { PageServerLoad } from './$types';
 
-/** Whether a metric's figures move with the idle-sharing policy: its SQL reads the policy parameter. */
-const followsIdlePolicy = (d: MetricDefinition) => d.sources.some((s) => dependsOnIdlePolicy(metricSql(s.file)));
+/**
+ * Whether a metric's figures move with the idle-sharing policy: its SQL reads the policy parameter.
+ * A metric built from other metrics (the Slop Index) names a source with no file of its own.
+ */
+const followsIdlePolicy = (d: MetricDefinition) =>
+	d.sources.some((s) => existsSync(sqlPath('metrics', `${s.file}.sql`)) && dependsOnIdlePolicy(metricSql(s.file)));
 
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */
 export const load: PageServerLoad = () => {

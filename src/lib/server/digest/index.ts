@@ -158,11 +158,11 @@ table{border-collapse:collapse;width:100%}td,th{padding:6px 8px;border-bottom:1p
 <h1>Loopmeter weekly digest · ${esc(d.week)}</h1>
 <p class="sub">${esc(d.period.from)} to ${esc(addDays(d.period.to, -1))} (UTC), compared with the week before (${esc(d.previous.from)} – ${esc(addDays(d.previous.to, -1))}). Every figure is the same as the dashboard's and the API's for these dates.</p>
 <h2>Headlines</h2>
-<table><thead><tr><th>Metric</th><th class="num">This week</th><th class="num">Week before</th><th class="num">Change</th></tr></thead><tbody>
+<table id="headlines"><thead><tr><th>Metric</th><th class="num">This week</th><th class="num">Week before</th><th class="num">Change</th></tr></thead><tbody>
 ${d.headlines.map(row).join('\n')}
 </tbody></table>
 <h2>Top movers</h2>
-<table><tbody>
+<table id="movers"><tbody>
 ${d.movers.map(row).join('\n') || '<tr><td>No change to report.</td></tr>'}
 </tbody></table>
 <h2>Alert breaches active at the end of the week</h2>
