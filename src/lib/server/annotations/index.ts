@@ -3,7 +3,8 @@ import { annotation, annotationInput, type Annotation, type AnnotationInput } fr
 import { describeZodError } from '../../contracts/metrics.js';
 import { audit } from '../audit/index.js';
 import { nextVersion } from '../auth/clock.js';
-import { command, query } from '../warehouse/index.js';
+import { controlLane } from '../http/control-lane.js';
+import { command, getWarehouse, query, type Warehouse } from '../warehouse/index.js';
 
 /**
  * Annotations (migration 0080): dated notes — launches, price cuts, incidents —
@@ -31,6 +32,7 @@ export async function addAnnotation(input: AnnotationInput, author: string, opts
 SELECT {id:String}, {day:Date}, {kind:String}, {title:String}, {body:String}, {author:String}, {created_at:DateTime64(3)}, false, {version:UInt64}`,
 		{ tag: 'annotations:add', params: { id, day: a.day, kind: a.kind, title: a.title, body: a.body, author: author.slice(0, 200), created_at: createdAt, version: nextVersion() } }
 	);
+	forgetAnnotations();
 	await audit({ actor: author, action: 'annotation.add', target: id, ip: opts.ip, detail: `${a.day} ${a.kind}: ${a.title}` });
 	return { id, ...a, author, created_at: createdAt };
 }
@@ -47,6 +49,7 @@ export async function removeAnnotation(id: string, author: string, opts: { ip?: 
 SELECT {id:String}, {day:Date}, {kind:String}, {title:String}, {body:String}, {author:String}, {created_at:DateTime64(3)}, true, {version:UInt64}`,
 		{ tag: 'annotations:remove', params: { ...current, version: nextVersion() } }
 	);
+	forgetAnnotations();
 	await audit({ actor: author, action: 'annotation.remove', target: id, ip: opts.ip, detail: `${current.day} ${current.kind}: ${current.title}` });
 	return true;
 }
@@ -57,15 +60,53 @@ export async function annotationExists(id: string): Promise<boolean> {
 	return Number(rows[0]?.n ?? 0) > 0;
 }
 
-/** Annotations whose day is in [from, to) (every one when no period), oldest first. */
-export async function listAnnotations(period: { from?: string; to?: string } = {}): Promise<Annotation[]> {
-	const rows = await query<Annotation>(
+/**
+ * Every live annotation, read whole with a plain statement on the control lane:
+ * every signed-in page's layout draws them, and a parameterised read would wait
+ * behind whatever panel queries the engine is running (chDB runs parameterised
+ * statements one at a time, process-wide). The table is small. Kept in memory,
+ * forgotten by this process's own writes, and re-read after REREAD_MS for writes
+ * made by another process (the CLI against a ClickHouse server).
+ */
+const REREAD_MS = 10_000;
+let held: { at: number; for: Warehouse; rows: Promise<Annotation[]> } | undefined;
+
+async function readAll(): Promise<Annotation[]> {
+	const lane = await controlLane();
+	const rows = await lane.query<Annotation>(
 		// Qualified columns: the String aliases of day and created_at would shadow them in WHERE and ORDER BY.
 		`SELECT a.id AS id, toString(a.day) AS day, a.kind AS kind, a.title AS title, a.body AS body, a.author AS author, toString(a.created_at) AS created_at
 FROM annotations AS a FINAL
-WHERE NOT a.removed AND a.day >= {from:Date} AND a.day < {to:Date}
+WHERE NOT a.removed
 ORDER BY a.day, a.created_at, a.id`,
-		{ tag: 'annotations:list', params: { from: period.from ?? '1970-01-01', to: period.to ?? '2149-06-06' } }
+		{ tag: 'annotations:list' }
 	);
 	return rows.map((r) => annotation.parse(r));
+}
+
+async function allAnnotations(now = Date.now()): Promise<Annotation[]> {
+	// Another warehouse opened since (tests, a moved data directory) has other annotations.
+	const wh = await getWarehouse();
+	if (!held || held.for !== wh || now - held.at > REREAD_MS) {
+		const rows = readAll();
+		held = { at: now, for: wh, rows };
+		// A failed read is not kept: the next caller tries again.
+		rows.catch(() => {
+			if (held?.rows === rows) held = undefined;
+		});
+	}
+	return held.rows;
+}
+
+/** This process changed the table: the next reader reads it again. */
+function forgetAnnotations(): void {
+	held = undefined;
+}
+
+/** Annotations whose day is in [from, to) (every one when no period), oldest first. */
+export async function listAnnotations(period: { from?: string; to?: string } = {}): Promise<Annotation[]> {
+	const from = period.from ?? '0000-01-01';
+	const to = period.to ?? '9999-12-31';
+	// ISO dates: string order is date order.
+	return (await allAnnotations()).filter((a) => a.day >= from && a.day < to);
 }
