@@ -12,6 +12,7 @@ import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { Actions, PageServerLoad } from './$types';
+import { failedIf } from '$lib/server/http/person-slots';
 
 /** What a product manager compares arms and modes on: long-term satisfaction first, minutes last. */
 const COMPARE: ComparisonColumn[] = [
@@ -54,7 +55,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		headings: metricHeadings(),
 		slopIndex: { components: slopComponents(), baselineDays: BASELINE_DAYS, centre: CENTRE, sigmasTo100: (100 - CENTRE) / POINTS_PER_SIGMA },
 		options: await filterOptions(IMPRESSION_FILTERS),
-		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
+		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, failedIf(e.errors.length > 0, e))).catch((e: Error) => failedIf(true, { error: e.message })),
 		armMarkers,
 		modeMarkers: marks('feed_mode', 'launched'),
 		tiles: {

@@ -1,3 +1,4 @@
+import { noteRequestFailure } from '../http/person-slots.js';
 import { PerDataVersionCache, sourceDataVersion } from './per-data-version.js';
 
 /**
@@ -30,6 +31,8 @@ export function cachedPageTable<T extends { ok: boolean }>(name: string, request
 			return value;
 		})
 		.catch((e: unknown) => {
+			// A page showing a failed table is not kept as rendered (http/response-cache.ts).
+			noteRequestFailure();
 			if (e instanceof NotKept) return e.value;
 			throw e;
 		}) as Promise<T>;

@@ -3,6 +3,7 @@ import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../p
 import { previousPeriod, type PageState } from '../../url-state.js';
 import { getMetric, listMetrics, supportedDimensions, type MetricDefinition } from './registry.js';
 import { QueryTimeoutError } from '../warehouse/index.js';
+import { noteRequestFailure, requestSignal } from '../http/person-slots.js';
 import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 import { buildMetricQuery } from './build-query.js';
 import { currentDayTables } from './day-tables.js';
@@ -39,9 +40,10 @@ async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
 	// Keyed by the validated request (defaults filled in), so equal requests written differently share,
 	// and by the day tables it may read: a panel computed live (and maybe stopped by the time limit)
 	// while they were being built is computed again from them once they are current.
-	// No abort signal: one page leaving must not cancel a result other panels share.
+	// The query stops when every page waiting for it has been left (request.signal of each,
+	// carried by http/person-slots.ts); one page leaving does not cancel a result others share.
 	const dayTables = [...(await currentDayTables())].sort().join(',');
-	return panelCache.get(`${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, () => runMetricUncached(input));
+	return panelCache.get(`${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, (signal) => runMetricUncached(input, { signal }), undefined, requestSignal());
 }
 
 /** Drop cached panel results (after an ingest, or in tests). */
@@ -95,6 +97,8 @@ function withoutGrain(sp: URLSearchParams): URLSearchParams {
 }
 
 function failure(id: MetricId, e: unknown): { ok: false; metric: MetricId; title: string; error: string; unavailable?: boolean } {
+	// A page showing this error is not kept as rendered (http/response-cache.ts): the next visit retries.
+	noteRequestFailure();
 	if (e instanceof MetricRequestError) return { ok: false, metric: id, title: titleOf(id), error: e.message };
 	const message = e instanceof Error ? e.message : String(e);
 	return { ok: false, metric: id, title: titleOf(id), error: message.split('\n')[0]!.slice(0, 400) };

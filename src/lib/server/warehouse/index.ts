@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -31,6 +32,8 @@ type Slot = {
 	session?: { close(): void };
 	/** See boundedStatementSettings. */
 	bounded?: Promise<string>;
+	/** The connection that stops abandoned embedded queries: see stopOnAbort. */
+	killer?: Promise<ClickHouseClient>;
 };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
@@ -136,6 +139,9 @@ export async function closeWarehouse(): Promise<void> {
 	slot.bounded = undefined;
 	if (!pending) return;
 	const wh = await pending.catch(() => undefined);
+	const killer = slot.killer;
+	slot.killer = undefined;
+	await (await killer?.catch(() => undefined))?.close();
 	await wh?.client.close();
 	slot.session?.close();
 	slot.session = undefined;
@@ -182,10 +188,13 @@ export function query<T>(sql: string, options: QueryOptions): Promise<T[]> {
 async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	const wh = await getWarehouse();
 	while (slot.draining) await slot.draining;
+	// Whoever asked has gone while it waited its turn: never start it.
+	if (signal?.aborted) throw new QueryAbandonedError(tag);
+	const stoppable = signal && wh.mode === 'embedded' ? stopOnAbort(wh, sql, signal) : undefined;
 	const started = performance.now();
 	try {
 		const rs = await (client ?? wh.client).query({
-			query: sql,
+			query: stoppable?.sql ?? sql,
 			query_params: params,
 			format: 'JSONEachRow',
 			abort_signal: signal,
@@ -194,9 +203,58 @@ async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { t
 		return await rs.json<T>();
 	} catch (e) {
 		drainAfterFailure(wh);
+		if (signal?.aborted) throw new QueryAbandonedError(tag);
 		throw translate(e, tag, wh);
 	} finally {
+		stoppable?.done();
 		recordQuery(tag, performance.now() - started);
+	}
+}
+
+/** The caller's signal aborted (the person's browser went away): the query was not started, or was stopped. */
+export class QueryAbandonedError extends Error {
+	constructor(readonly tag: string) {
+		super(`[${tag}] abandoned: nobody waits for the answer any more`);
+		this.name = 'QueryAbandonedError';
+	}
+}
+
+const MARKER = /^lm-[0-9a-f-]{36}$/;
+/** A SELECT without a SETTINGS clause of its own at the end: one may be appended. */
+const MARKABLE = /^\s*(?:SELECT|WITH)\b/i;
+const TRAILING_SETTINGS = /\bSETTINGS\b[^()]*$/i;
+
+/**
+ * chDB cannot interrupt a running statement through its API: an aborted query
+ * runs to its end, and every parameterised query waits behind it (CHDB-NOTES).
+ * The engine does honour `KILL QUERY` from another connection (measured: a
+ * 2-billion-row scan stopped within 0.2 s, and the next query ran). So a query
+ * whose caller may go away carries a unique marker in its own `log_comment`
+ * (a per-query SETTINGS clause, which does not leak to later statements), and
+ * on abort a second connection kills the query holding that marker. A marker
+ * is never reused, so a late kill cannot stop anything else.
+ */
+function stopOnAbort(wh: Warehouse, sql: string, signal: AbortSignal): { sql: string; done: () => void } | undefined {
+	const body = sql.trimEnd().replace(/;$/, '');
+	if (!MARKABLE.test(body) || TRAILING_SETTINGS.test(body)) return undefined;
+	const marker = `lm-${randomUUID()}`;
+	const kill = () => void killMarked(wh, marker);
+	signal.addEventListener('abort', kill, { once: true });
+	return { sql: `${body}\nSETTINGS log_comment = '${marker}'`, done: () => signal.removeEventListener('abort', kill) };
+}
+
+async function killMarked(wh: Warehouse, marker: string): Promise<void> {
+	if (!MARKER.test(marker)) return;
+	try {
+		slot.killer ??= connectEmbedded(wh.config).catch((e: unknown) => {
+			slot.killer = undefined;
+			throw e;
+		});
+		// A plain statement: with a parameter it would queue behind the very query it must stop.
+		await (await slot.killer).command({ query: `KILL QUERY WHERE Settings['log_comment'] = '${marker}' ASYNC` });
+	} catch (e) {
+		// The query then runs to its end, as before; nothing else is affected.
+		console.warn(`[warehouse] could not stop an abandoned query: ${(e as Error).message.split('\n')[0]}`);
 	}
 }
 
