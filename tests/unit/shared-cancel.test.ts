@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('../../src/lib/server/warehouse/index.js', () => ({ query: async () => [{ v: 'v1' }] }));
+vi.mock('../../src/lib/server/warehouse/index.js', () => ({ query: async () => [{ v: 'v1' }], sideQuery: async () => [{ v: 'v1' }] }));
 const { PerDataVersionCache } = await import('../../src/lib/server/cache/per-data-version.js');
 
 /**

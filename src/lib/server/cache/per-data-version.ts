@@ -1,4 +1,4 @@
-import { query } from '../warehouse/index.js';
+import { sideQuery } from '../warehouse/index.js';
 
 /**
  * Page loads ask the warehouse the same questions many times, and the embedded
@@ -29,7 +29,8 @@ export function versionFrom(sql: string, opts: { tag: string; ttlMs: number }): 
 	const read = (() => {
 		const current = remembered.get(opts.tag);
 		if (current && Date.now() - current.at < opts.ttlMs) return current.value;
-		const value = query<{ v: string }>(sql, { tag: opts.tag })
+		// On the side connection: a version read must not wait behind the panels it decides about.
+		const value = sideQuery<{ v: string }>(sql, { tag: opts.tag })
 			.then((r) => r[0]?.v ?? '')
 			.catch(() => `unknown-${Date.now()}-${Math.random()}`);
 		remembered.set(opts.tag, { at: Date.now(), value });

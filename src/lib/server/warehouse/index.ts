@@ -32,8 +32,8 @@ type Slot = {
 	session?: { close(): void };
 	/** See boundedStatementSettings. */
 	bounded?: Promise<string>;
-	/** The connection that stops abandoned embedded queries: see stopOnAbort. */
-	killer?: Promise<ClickHouseClient>;
+	/** A second embedded connection for plain statements that must not queue behind the main one: see sideQuery. */
+	side?: Promise<ClickHouseClient>;
 };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
@@ -139,9 +139,9 @@ export async function closeWarehouse(): Promise<void> {
 	slot.bounded = undefined;
 	if (!pending) return;
 	const wh = await pending.catch(() => undefined);
-	const killer = slot.killer;
-	slot.killer = undefined;
-	await (await killer?.catch(() => undefined))?.close();
+	const side = slot.side;
+	slot.side = undefined;
+	await (await side?.catch(() => undefined))?.close();
 	await wh?.client.close();
 	slot.session?.close();
 	slot.session = undefined;
@@ -246,16 +246,32 @@ function stopOnAbort(wh: Warehouse, sql: string, signal: AbortSignal): { sql: st
 async function killMarked(wh: Warehouse, marker: string): Promise<void> {
 	if (!MARKER.test(marker)) return;
 	try {
-		slot.killer ??= connectEmbedded(wh.config).catch((e: unknown) => {
-			slot.killer = undefined;
-			throw e;
-		});
 		// A plain statement: with a parameter it would queue behind the very query it must stop.
-		await (await slot.killer).command({ query: `KILL QUERY WHERE Settings['log_comment'] = '${marker}' ASYNC` });
+		await (await sideConnection(wh)).command({ query: `KILL QUERY WHERE Settings['log_comment'] = '${marker}' ASYNC` });
 	} catch (e) {
 		// The query then runs to its end, as before; nothing else is affected.
 		console.warn(`[warehouse] could not stop an abandoned query: ${(e as Error).message.split('\n')[0]}`);
 	}
+}
+
+function sideConnection(wh: Warehouse): Promise<ClickHouseClient> {
+	return (slot.side ??= connectEmbedded(wh.config).catch((e: unknown) => {
+		slot.side = undefined;
+		throw e;
+	}));
+}
+
+/**
+ * A plain statement (no parameters) that must answer while the main connection
+ * is busy: the embedded engine runs one connection's statements one at a time,
+ * so a data-version read queued behind someone's 10-second panel made every
+ * cached page wait 10 seconds. Embedded, it runs on a second connection
+ * (parameterised statements would still wait: chDB runs them one at a time
+ * process-wide); a server answers concurrent requests anyway.
+ */
+export async function sideQuery<T>(sql: string, options: Omit<QueryOptions, 'params'>): Promise<T[]> {
+	const wh = await getWarehouse();
+	return queryOn<T>(wh.mode === 'embedded' ? await sideConnection(wh) : undefined, sql, options);
 }
 
 /**
