@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { LoadResult } from './load.js';
+import type { ThinkResult } from './think.js';
 import type { Machine } from './machine.js';
 import type { PagesResult } from './pages.js';
 import type { QueriesResult } from './queries.js';
@@ -65,6 +66,9 @@ export const TARGETS = {
 	rollupSpeedup: 30,
 	pageServerMs: 300,
 	loadP95Ms: 300,
+	/** Think-time model (issue 19): default views p95, uncached views p95. */
+	thinkDefaultP95Ms: 300,
+	thinkUncachedP95Ms: 2_000,
 	rssBytes: 2 * 1024 ** 3,
 	jsGzipBytes: 250 * 1000
 };
@@ -83,6 +87,7 @@ export function writeReport(paths: BenchPaths): string {
 	const queries = loadPhase<QueriesResult>(paths, 'queries');
 	const pages = loadPhase<PagesResult>(paths, 'pages');
 	const load = loadPhase<LoadResult>(paths, 'load');
+	const think = loadPhase<ThinkResult>(paths, 'think');
 	const size = loadPhase<SizeResult>(paths, 'size');
 	const freshness = loadPhase<FreshnessResult>(paths, 'freshness');
 	const captions = loadPhase<CaptionsResult>(paths, 'captions');
@@ -113,6 +118,13 @@ export function writeReport(paths: BenchPaths): string {
 		const l = load.data;
 		out.push(row(['load test p95, 0 errors', `< ${TARGETS.loadP95Ms} ms`, `${ms(l.p95Ms)} ms, ${l.errors} errors`, verdict(l.p95Ms < TARGETS.loadP95Ms && l.errors === 0)]));
 		out.push(row(['server RSS', `< ${bytes(TARGETS.rssBytes)}`, `peak ${bytes(l.serverRssPeakBytes)}`, verdict(l.serverRssPeakBytes < TARGETS.rssBytes)]));
+	}
+	if (think) {
+		const t = think.data;
+		const at = `load average ${t.loadAvg.after.toFixed(1)}${think.scale ? `, scale ${think.scale}` : ''}`;
+		out.push(row(['think-time: default views p95', `< ${TARGETS.thinkDefaultP95Ms} ms`, `${ms(t.default.p95Ms)} ms (${at})`, verdict(t.default.p95Ms < TARGETS.thinkDefaultP95Ms)]));
+		out.push(row(['think-time: uncached views p95', `< ${TARGETS.thinkUncachedP95Ms / 1000} s`, `${ms(t.uncached.p95Ms)} ms`, verdict(t.uncached.p95Ms < TARGETS.thinkUncachedP95Ms)]));
+		out.push(row(['think-time: errors; defaults slowed by others', '0; none', `${t.errors}; ${t.slowedDefaults} of ${t.defaultBesideUncached.n} beside an uncached view over ${TARGETS.thinkDefaultP95Ms} ms`, verdict(t.errors === 0 && t.slowedDefaults === 0)]));
 	}
 	if (size?.data.bundles.length) {
 		const worst = size.data.bundles.reduce((a, b) => Math.max(a, b.jsGzipBytes), 0);
@@ -195,6 +207,7 @@ export function writeReport(paths: BenchPaths): string {
 		if (l.errorSamples.length) out.push('', `Error samples: ${l.errorSamples.map((e) => `\`${e}\``).join(', ')}`);
 		out.push('');
 	}
+	if (think) out.push(...thinkSection(think));
 	if (size) {
 		const s = size.data;
 		out.push('## 5. Memory and disk', '', `_${when(size)}_`, '');
@@ -244,5 +257,32 @@ function freshnessSection(r: PhaseRecord<FreshnessResult>): string[] {
 			(f.currentBefore ? '' : ` The day tables did not match the data before the load; a catch-up refresh took ${f.catchUpSeconds.toFixed(0)} s first (not counted).`),
 		'',
 		...dayTablesTable(f.builds)
+	];
+}
+
+/** The think-time load model beside the capacity run: what people meet when they read before clicking. */
+export function thinkSection(r: PhaseRecord<ThinkResult>): string[] {
+	const t = r.data;
+	const lat = (name: string, l: ThinkResult['default']) => row([name, l.n, `${ms(l.p50Ms)} ms`, `${ms(l.p95Ms)} ms`, `${ms(l.maxMs)} ms`]);
+	return [
+		'## 4b. Think-time load test',
+		'',
+		`_${when(r)}_`,
+		'',
+		`${t.viewers} different people (each signed in as their own account, so each has their own query slots) for ${t.seconds.toFixed(0)} s over ${t.pages.length} pages: ` +
+			'each opens a page, reads it 2–10 s (uniformly at random), then opens another; 80 % of navigations are default views, 20 % a random period of 7–182 days at a random grain ' +
+			'(pages take no group-by in the URL). The first page is HTML, later ones client-side navigations (`__data.json`) sent with the ETag the viewer holds for that URL. ' +
+			`${t.navigations} navigations, ${t.errors} errors, ${t.notModified} answered 304. Load average (1 min) ${t.loadAvg.before.toFixed(1)} before, ${t.loadAvg.after.toFixed(1)} after. The load generator shares the machine's cores with the server.`,
+		'',
+		row(['views', 'n', 'p50', 'p95', 'max']),
+		row(['---', '---:', '---:', '---:', '---:']),
+		lat('default views', t.default),
+		lat('uncached views (random period and grain)', t.uncached),
+		lat('default views while another viewer’s uncached view ran', t.defaultBesideUncached),
+		lat('default views with no uncached view running', t.defaultAlone),
+		'',
+		`Default views over ${TARGETS.thinkDefaultP95Ms} ms while someone else's uncached view ran: **${t.slowedDefaults}** of ${t.defaultBesideUncached.n}.` +
+			(t.errorSamples.length ? ` Error samples: ${t.errorSamples.map((e) => `\`${e}\``).join(', ')}.` : ''),
+		''
 	];
 }

@@ -24,14 +24,14 @@ export interface RunningServer {
  * warehouse, on a free port of 127.0.0.1, and waits for its URL. The server is a
  * separate process so its memory and CPU are its own, as in production.
  */
-export async function startServer(dataDir: string, log: (s: string) => void): Promise<RunningServer> {
+export async function startServer(dataDir: string, log: (s: string) => void, env: Record<string, string> = {}): Promise<RunningServer> {
 	const root = projectRoot();
 	if (!existsSync(join(root, 'build', 'handler.js'))) {
 		throw new Error('No production build in build/: the bench measures the production server, so run `npm run build` first.');
 	}
 	const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'serve', '--port', '0', '--host', '127.0.0.1', '--demo-login', '--no-demo'], {
 		cwd: root,
-		env: { ...process.env, LOOPMETER_DATA: dataDir, CLICKHOUSE_URL: '', NODE_ENV: 'production' },
+		env: { ...process.env, LOOPMETER_DATA: dataDir, CLICKHOUSE_URL: '', NODE_ENV: 'production', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let output = '';

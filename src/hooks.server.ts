@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { building } from '$app/environment';
 import { requirementFor, routedPath, uncleanPath, type Requirement } from '$lib/server/auth/access';
@@ -9,6 +10,7 @@ import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/response
 import { redact } from '$lib/server/http/redact';
 import { WriteBudget } from '$lib/server/http/write-budget';
 import { asPerson } from '$lib/server/http/person-slots';
+import { cacheSlot, cachedResponse, keep } from '$lib/server/http/response-cache';
 import { audit } from '$lib/server/audit';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
@@ -156,8 +158,28 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 		return new Response(null, { status: 303, headers: { location: '/login/password' } });
 	}
 
-	// Everything this request starts (streamed panels too) queues its warehouse work as this person's.
-	let response = await asPerson(auth.user || auth.token ? actorOf(auth) : `address ${clientIp(event)}`, () => resolve(event));
+	// A page or metric answer already rendered for this viewer on the current data (http/response-cache.ts).
+	const slot = await cacheSlot(event, auth, req.kind === 'roles' && req.drilldown === true);
+	const cached = slot && cachedResponse(slot, event.request);
+	if (cached) {
+		await auditExport(event, req, cached);
+		return cached;
+	}
+
+	// Everything this request starts (streamed panels too) queues its warehouse work as this person's,
+	// and is cancelled when the person's browser goes away (request.signal).
+	const person = auth.user || auth.token ? actorOf(auth) : `address ${clientIp(event)}`;
+	// Each of a page's panels listens for the browser leaving: dozens of listeners are expected, not a leak.
+	setMaxListeners(0, event.request.signal);
+	let response = await asPerson(
+		person,
+		async () => {
+			const rendered = await resolve(event);
+			// Kept only if nothing failed while it rendered: asked when the (streamed) body ends, in this request's context.
+			return slot ? keep(slot, rendered, { signal: event.request.signal }) : rendered;
+		},
+		event.request.signal
+	);
 
 	const fault = event.locals.fault;
 	if (fault && response.status >= 500) {

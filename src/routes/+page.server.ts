@@ -5,6 +5,7 @@ import { metricInput } from '$lib/url-state';
 import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';
 import type { PageServerLoad } from './$types';
+import { failedIf } from '$lib/server/http/person-slots';
 
 /** Overview (execs): headline tiles, then the loop's money and attention trends. Panels stream in. */
 export const load: PageServerLoad = async ({ url, locals }) => {
@@ -16,7 +17,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		...ps,
 		headings: metricHeadings(),
 		// Alert breaches (engagement engineer): streamed, evaluated day by day from config/alerts.json.
-		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
+		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, failedIf(e.errors.length > 0, e))).catch((e: Error) => failedIf(true, { error: e.message })),
 		options: await filterOptions([
 			{ dim: 'country', label: 'Country' },
 			{ dim: 'platform', label: 'Platform' }

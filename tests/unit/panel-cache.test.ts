@@ -6,7 +6,8 @@ import { QueryTimeoutError } from '../../src/lib/server/warehouse/errors.js';
 const runs = vi.hoisted(() => ({ count: 0, next: [] as (() => Promise<unknown>)[] }));
 vi.mock('../../src/lib/server/warehouse/index.js', async () => ({
 	...(await vi.importActual<object>('../../src/lib/server/warehouse/errors.js')),
-	query: async () => [{ v: 'data-version-1' }]
+	query: async () => [{ v: 'data-version-1' }],
+	sideQuery: async () => [{ v: 'data-version-1' }]
 }));
 vi.mock('../../src/lib/server/metrics/run.js', async () => {
 	const actual = await vi.importActual<typeof import('../../src/lib/server/metrics/run.js')>('../../src/lib/server/metrics/run.js');

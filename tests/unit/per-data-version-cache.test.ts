@@ -2,13 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 // The warehouse is replaced: a version read answers whatever `warehouse.version` holds.
 const warehouse = vi.hoisted(() => ({ version: 'v1', reads: 0, fail: false }));
-vi.mock('../../src/lib/server/warehouse/index.js', () => ({
-	query: async () => {
+vi.mock('../../src/lib/server/warehouse/index.js', () => {
+	const read = async () => {
 		warehouse.reads++;
 		if (warehouse.fail) throw new Error('warehouse unavailable');
 		return [{ v: warehouse.version }];
-	}
-}));
+	};
+	// Version reads go to the side connection (sideQuery); page tables' own queries to query.
+	return { query: read, sideQuery: read };
+});
 
 const { PerDataVersionCache, versionFrom } = await import('../../src/lib/server/cache/per-data-version.js');
 const { cachedPageTable } = await import('../../src/lib/server/pages/page-cache.js');

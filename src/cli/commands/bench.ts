@@ -5,14 +5,14 @@ import { projectRoot } from '../../lib/server/project-root.js';
 import { parse, UsageError, type Command } from '../command.js';
 import type { QueriesResult } from '../../../bench/queries.js';
 
-const PHASES = ['generate', 'ingest', 'queries', 'pages', 'load', 'size', 'freshness', 'captions'] as const;
+const PHASES = ['generate', 'ingest', 'queries', 'pages', 'load', 'think', 'size', 'freshness', 'captions'] as const;
 type Phase = (typeof PHASES)[number];
 const SCALES = ['small', 'medium', 'large'] as const;
 
 const command: Command = {
 	name: 'bench',
 	summary: 'measure demo generation, panel queries (rollup vs raw), pages, a load test, memory, disk and JS size',
-	help: `loopmeter bench [all|generate|ingest|queries|pages|load|size|freshness|captions|report] [options]
+	help: `loopmeter bench [all|generate|ingest|queries|pages|load|think|size|freshness|captions|report] [options]
 
 Runs on its own embedded warehouse in bench/out/data (gitignored) and writes
 the figures to bench/results.md, with the machine they were measured on.
@@ -26,6 +26,11 @@ the figures to bench/results.md, with the machine they were measured on.
   pages     each page's server time (HTML and __data.json) on the production
             server, and a full load in headless Chromium
   load      --viewers simulated viewers browsing for --seconds (HTML + __data.json)
+            with no think time: the server's capacity
+  think     --viewers different people for --seconds, 2–10 s between pages, 80 %
+            default views and 20 % a random period (7–182 days) and grain:
+            default and uncached views' p50/p95 apart, and whether a default
+            view was slowed by someone else's uncached one
   size      warehouse size on disk, rows and bytes per table, server RSS, JS per page (gzip)
   freshness appends one day of engagement (a copy of the busiest recent day) through
             ingest and times the day tables' refresh until all match the data
@@ -34,7 +39,7 @@ the figures to bench/results.md, with the machine they were measured on.
   report    rewrite bench/results.md from the last figures of every phase
   all       every phase in order (default), each in its own process
 
-pages, load and size serve the production build in build/ (\`npm run build\`).
+pages, load, think and size serve the production build in build/ (\`npm run build\`).
 
 Options:
   --scale small|medium|large  demo size (default large: ≥ 100 M impressions; medium ≈ 10 M)
@@ -201,6 +206,28 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 					const { loadTest } = await import('../../../bench/load.js');
 					record(await loadTest(server, discoverPages(), opts.viewers, opts.seconds, log));
 				}
+			} finally {
+				await server.stop();
+			}
+			break;
+		}
+		case 'think': {
+			// The data's first and last day, for the random periods; then the warehouse is the server's.
+			const { firstDataDay, latestDataDay } = await import('../../lib/server/pages/page-state.js');
+			await getWarehouse({ role: 'loopmeter bench think' });
+			const [first, last] = await Promise.all([firstDataDay(), latestDataDay()]);
+			await closeWarehouse();
+			if (!first || !last) throw new Error('The bench warehouse has no data: run `loopmeter bench generate` first.');
+			const { startServer } = await import('../../../bench/server.js');
+			// Each viewer is a different person (their own query slots), signed in by a trusted
+			// proxy header as the load generator cannot type passwords fast enough; admins see every page.
+			const server = await startServer(paths.data, log, { LOOPMETER_AUTH: 'proxy', LOOPMETER_AUTH_HEADER: 'X-Forwarded-User', LOOPMETER_AUTH_ROLE_HEADER: 'X-Forwarded-Role' });
+			try {
+				const { discoverPages } = await import('../../../bench/pages.js');
+				const { thinkTimeTest, warmPagesAs } = await import('../../../bench/think.js');
+				await warmPagesAs(server, discoverPages(), { 'x-forwarded-user': 'warm-up', 'x-forwarded-role': 'admin' }, log);
+				const headersFor = (i: number) => ({ 'x-forwarded-user': `viewer-${i}`, 'x-forwarded-role': 'admin' });
+				record(await thinkTimeTest(server, { pages: discoverPages(), viewers: opts.viewers, seconds: opts.seconds, dataDays: { first, last }, headersFor, log }));
 			} finally {
 				await server.stop();
 			}

@@ -16,6 +16,7 @@ import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { Actions, PageServerLoad } from './$types';
+import { failedIf } from '$lib/server/http/person-slots';
 
 /** The Slop Index's components, as its definition lists them, labelled with their titles. */
 function slopComponents(): { id: MetricId; label: string }[] {
@@ -46,7 +47,7 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		headings: metricHeadings(),
 		slopIndex: { components: slopComponents(), baselineDays: BASELINE_DAYS, centre: CENTRE, sigmasTo100: (100 - CENTRE) / POINTS_PER_SIGMA },
 		options: await filterOptions(IMPRESSION_FILTERS),
-		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, e)).catch((e: Error) => ({ error: e.message })),
+		alerts: evaluateAlerts().then((e) => alertsVisibleTo(locals.auth, failedIf(e.errors.length > 0, e))).catch((e: Error) => failedIf(true, { error: e.message })),
 		armMarkers,
 		modeMarkers: marks('feed_mode', 'launched'),
 		tiles: {

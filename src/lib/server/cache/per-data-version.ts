@@ -1,4 +1,4 @@
-import { query } from '../warehouse/index.js';
+import { sideQuery } from '../warehouse/index.js';
 
 /**
  * Page loads ask the warehouse the same questions many times, and the embedded
@@ -23,20 +23,25 @@ export interface DataVersion {
  * so nothing is served from the cache while the warehouse cannot say.
  */
 export function versionFrom(sql: string, opts: { tag: string; ttlMs: number }): DataVersion {
-	let current: { at: number; value: Promise<string> } | undefined;
+	// One memory per tag in the process: `loopmeter serve` (and the test dev server) hold two copies of
+	// this module, and an ingest through one must make the other's pages see the new data at once too.
+	const remembered = ((globalThis as Record<symbol, unknown>)[VERSIONS] ??= new Map()) as Map<string, { at: number; value: Promise<string> }>;
 	const read = (() => {
+		const current = remembered.get(opts.tag);
 		if (current && Date.now() - current.at < opts.ttlMs) return current.value;
-		const value = query<{ v: string }>(sql, { tag: opts.tag })
+		// On the side connection: a version read must not wait behind the panels it decides about.
+		const value = sideQuery<{ v: string }>(sql, { tag: opts.tag })
 			.then((r) => r[0]?.v ?? '')
 			.catch(() => `unknown-${Date.now()}-${Math.random()}`);
-		current = { at: Date.now(), value };
+		remembered.set(opts.tag, { at: Date.now(), value });
 		return value;
 	}) as DataVersion;
 	read.forget = () => {
-		current = undefined;
+		remembered.delete(opts.tag);
 	};
 	return read;
 }
+const VERSIONS = Symbol.for('loopmeter.cache.data-versions');
 
 /**
  * Changes whenever rows land in (or merge within) a table the metrics read: the
@@ -73,6 +78,12 @@ interface Entry<T> {
 	at: number;
 	result: Promise<T>;
 	bytes: number;
+	settled: boolean;
+	/** Aborts the computation once every caller that asked for it has gone (see `get`'s `signal`). */
+	controller: AbortController;
+	/** Callers still waiting that may go away; a caller without a signal pins the computation. */
+	waiting: number;
+	pinned: boolean;
 }
 
 export class PerDataVersionCache<T> {
@@ -86,27 +97,74 @@ export class PerDataVersionCache<T> {
 	 * `compute()`d once. `version`: one the caller read already (several answers
 	 * of one page load need the version read only once).
 	 */
-	async get(key: string, compute: () => Promise<T>, version?: string): Promise<T> {
+	async get(key: string, compute: (signal: AbortSignal) => Promise<T>, version?: string, signal?: AbortSignal): Promise<T> {
 		const full = `${version ?? (await this.opts.version())}|${key}`;
-		const hit = this.#entries.get(full);
-		if (hit && Date.now() - hit.at < this.opts.ttlMs) return hit.result;
-		if (hit) this.#delete(full);
-		const result = compute();
-		const entry: Entry<T> = { at: Date.now(), result, bytes: 0 };
+		let entry = this.#entries.get(full);
+		if (entry && Date.now() - entry.at >= this.opts.ttlMs) {
+			this.#delete(full);
+			entry = undefined;
+		}
+		entry ??= this.#start(full, compute);
+		if (entry.settled) return entry.result;
+		if (!signal) {
+			entry.pinned = true;
+			return entry.result;
+		}
+		return this.#wait(full, entry, signal);
+	}
+
+	#start(full: string, compute: (signal: AbortSignal) => Promise<T>): Entry<T> {
+		const controller = new AbortController();
+		const result = compute(controller.signal);
+		const entry: Entry<T> = { at: Date.now(), result, bytes: 0, settled: false, controller, waiting: 0, pinned: false };
 		this.#entries.set(full, entry);
 		result.then(
 			(value) => {
+				entry.settled = true;
 				if (this.#entries.get(full) !== entry) return;
 				entry.bytes = this.#sizeOf(value);
 				this.#bytes += entry.bytes;
 				this.#evict();
 			},
 			(e: unknown) => {
+				entry.settled = true;
 				if (!this.opts.keepFailure?.(e) && this.#entries.get(full) === entry) this.#delete(full);
 			}
 		);
 		this.#evict();
-		return result;
+		return entry;
+	}
+
+	/**
+	 * The shared result for one caller who may go away (`signal`): that caller
+	 * alone is answered with an abort error, and the computation is aborted
+	 * (and forgotten) only when nobody waits for it any more — one person
+	 * leaving a page must not fail a panel that others are waiting for.
+	 */
+	#wait(full: string, entry: Entry<T>, signal: AbortSignal): Promise<T> {
+		entry.waiting += 1;
+		return new Promise<T>((resolve, reject) => {
+			const leave = () => {
+				entry.waiting -= 1;
+				reject(signal.reason ?? new DOMException('The caller went away', 'AbortError'));
+				if (!entry.settled && !entry.pinned && entry.waiting === 0) {
+					entry.controller.abort();
+					if (this.#entries.get(full) === entry) this.#delete(full);
+				}
+			};
+			if (signal.aborted) return leave();
+			signal.addEventListener('abort', leave, { once: true });
+			entry.result.then(
+				(value) => {
+					signal.removeEventListener('abort', leave);
+					resolve(value);
+				},
+				(e: unknown) => {
+					signal.removeEventListener('abort', leave);
+					reject(e);
+				}
+			);
+		});
 	}
 
 	/** Drop every answer (after an ingest, or in tests). */

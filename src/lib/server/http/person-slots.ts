@@ -6,16 +6,45 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * runner can share the warehouse fairly without being handed the request.
  */
 const KEY = Symbol.for('loopmeter.http.person-slots');
+interface RequestContext {
+	person: string;
+	/** Aborts when the person's browser goes away (request.signal). */
+	signal?: AbortSignal;
+	/** Set when something this request showed failed: its rendered response must not be reused (response-cache.ts). */
+	failed?: boolean;
+}
 const state = ((globalThis as Record<symbol, unknown>)[KEY] ??= {
-	context: new AsyncLocalStorage<{ person: string }>(),
+	context: new AsyncLocalStorage<RequestContext>(),
 	busy: new Map<string, { running: number; waiting: (() => void)[] }>()
-}) as { context: AsyncLocalStorage<{ person: string }>; busy: Map<string, { running: number; waiting: (() => void)[] }> };
+}) as { context: AsyncLocalStorage<RequestContext>; busy: Map<string, { running: number; waiting: (() => void)[] }> };
 
 /** Uncached metric and drill-down queries one person may have running at once; the rest wait their turn. */
 export const PER_PERSON_QUERIES = 2;
 
-export function asPerson<T>(person: string, work: () => T): T {
-	return state.context.run({ person }, work);
+export function asPerson<T>(person: string, work: () => T, signal?: AbortSignal): T {
+	return state.context.run({ person, signal }, work);
+}
+
+/** The abort signal of the request this work is for (undefined outside a request). */
+export function requestSignal(): AbortSignal | undefined {
+	return state.context.getStore()?.signal;
+}
+
+/** Marks the current request as having shown a failure (a panel's error, a query that threw). */
+export function noteRequestFailure(): void {
+	const store = state.context.getStore();
+	if (store) store.failed = true;
+}
+
+/** `value`, noting a failure of the current request when `failed` (for a page's `.then`/`.catch` chains). */
+export function failedIf<T>(failed: boolean, value: T): T {
+	if (failed) noteRequestFailure();
+	return value;
+}
+
+/** Whether `noteRequestFailure` was called during the request `work` runs in. */
+export function requestFailed(): boolean {
+	return state.context.getStore()?.failed === true;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { noteRequestFailure } from '../http/person-slots.js';
 import { PerDataVersionCache, sourceDataVersion } from '../cache/per-data-version.js';
 import { QueryTimeoutError } from '../warehouse/errors.js';
 
@@ -31,8 +32,9 @@ const cache = new PerDataVersionCache<unknown>({
  * `compute()` for this `kind` of answer and `key`, shared while the data is unchanged.
  * `kind` keeps the answers of different callers apart.
  */
-export function cachedForPages<T>(kind: string, key: string, compute: () => Promise<T>): Promise<T> {
-	return cache.get(`${kind}|${key}`, compute) as Promise<T>;
+export function cachedForPages<T>(kind: string, key: string, compute: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+	// `signal`: the asking request's; the computation stops only when every request waiting for it has gone.
+	return cache.get(`${kind}|${key}`, compute, undefined, signal) as Promise<T>;
 }
 
 class NotKept extends Error {
@@ -53,6 +55,8 @@ export function cachedPageTable<T extends { ok: boolean }>(name: string, request
 		if (!value.ok) throw new NotKept(value);
 		return value;
 	}).catch((e: unknown) => {
+		// A page showing a failed table is not kept as rendered (http/response-cache.ts).
+		noteRequestFailure();
 		if (e instanceof NotKept) return e.value as T;
 		throw e;
 	});

@@ -2,6 +2,7 @@ import { searchParamsFromRequest, type Dimension, type MetricId, type MetricRequ
 import type { MetricMeta, MetricPanel, MetricTileData, TilePoint } from '../../panel.js';
 import { previousPeriod, type PageState } from '../../url-state.js';
 import { getMetric, listMetrics, supportedDimensions, type MetricDefinition } from '../metrics/registry.js';
+import { noteRequestFailure, requestSignal } from '../http/person-slots.js';
 import { cachedForPages } from './page-cache.js';
 import { buildMetricQuery } from '../metrics/build-query.js';
 import { currentDayTables } from '../metrics/day-tables.js';
@@ -20,9 +21,10 @@ async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
 	// Keyed by the validated request (defaults filled in), so equal requests written differently share,
 	// and by the day tables it may read: a panel computed live (and maybe stopped by the time limit)
 	// while they were being built is computed again from them once they are current.
-	// No abort signal: one page leaving must not cancel a result other panels share.
+	// The query stops when every page waiting for it has been left (request.signal of each,
+	// carried by http/person-slots.ts); one page leaving does not cancel a result others share.
 	const dayTables = [...(await currentDayTables())].sort().join(',');
-	return cachedForPages('panel', `${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, () => runMetricUncached(input));
+	return cachedForPages('panel', `${dayTables}|${JSON.stringify(parseMetricRequest(input))}`, (signal) => runMetricUncached(input, { signal }), requestSignal());
 }
 
 function titleOf(id: MetricId): string {
@@ -71,6 +73,8 @@ function withoutGrain(sp: URLSearchParams): URLSearchParams {
 }
 
 function failure(id: MetricId, e: unknown): { ok: false; metric: MetricId; title: string; error: string; unavailable?: boolean } {
+	// A page showing this error is not kept as rendered (http/response-cache.ts): the next visit retries.
+	noteRequestFailure();
 	if (e instanceof MetricRequestError) return { ok: false, metric: id, title: titleOf(id), error: e.message };
 	const message = e instanceof Error ? e.message : String(e);
 	return { ok: false, metric: id, title: titleOf(id), error: message.split('\n')[0]!.slice(0, 400) };

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -31,6 +32,8 @@ type Slot = {
 	session?: { close(): void };
 	/** See boundedStatementSettings. */
 	bounded?: Promise<string>;
+	/** A second embedded connection for plain statements that must not queue behind the main one: see sideQuery. */
+	side?: Promise<ClickHouseClient>;
 };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
@@ -136,6 +139,9 @@ export async function closeWarehouse(): Promise<void> {
 	slot.bounded = undefined;
 	if (!pending) return;
 	const wh = await pending.catch(() => undefined);
+	const side = slot.side;
+	slot.side = undefined;
+	await (await side?.catch(() => undefined))?.close();
 	await wh?.client.close();
 	slot.session?.close();
 	slot.session = undefined;
@@ -182,10 +188,13 @@ export function query<T>(sql: string, options: QueryOptions): Promise<T[]> {
 async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	const wh = await getWarehouse();
 	while (slot.draining) await slot.draining;
+	// Whoever asked has gone while it waited its turn: never start it.
+	if (signal?.aborted) throw new QueryAbandonedError(tag);
+	const stoppable = signal && wh.mode === 'embedded' ? stopOnAbort(wh, sql, signal) : undefined;
 	const started = performance.now();
 	try {
 		const rs = await (client ?? wh.client).query({
-			query: sql,
+			query: stoppable?.sql ?? sql,
 			query_params: params,
 			format: 'JSONEachRow',
 			abort_signal: signal,
@@ -194,10 +203,75 @@ async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { t
 		return await rs.json<T>();
 	} catch (e) {
 		drainAfterFailure(wh);
+		if (signal?.aborted) throw new QueryAbandonedError(tag);
 		throw translate(e, tag, wh);
 	} finally {
+		stoppable?.done();
 		recordQuery(tag, performance.now() - started);
 	}
+}
+
+/** The caller's signal aborted (the person's browser went away): the query was not started, or was stopped. */
+export class QueryAbandonedError extends Error {
+	constructor(readonly tag: string) {
+		super(`[${tag}] abandoned: nobody waits for the answer any more`);
+		this.name = 'QueryAbandonedError';
+	}
+}
+
+const MARKER = /^lm-[0-9a-f-]{36}$/;
+/** A SELECT without a SETTINGS clause of its own at the end: one may be appended. */
+const MARKABLE = /^\s*(?:SELECT|WITH)\b/i;
+const TRAILING_SETTINGS = /\bSETTINGS\b[^()]*$/i;
+
+/**
+ * chDB cannot interrupt a running statement through its API: an aborted query
+ * runs to its end, and every parameterised query waits behind it (CHDB-NOTES).
+ * The engine does honour `KILL QUERY` from another connection (measured: a
+ * 2-billion-row scan stopped within 0.2 s, and the next query ran). So a query
+ * whose caller may go away carries a unique marker in its own `log_comment`
+ * (a per-query SETTINGS clause, which does not leak to later statements), and
+ * on abort a second connection kills the query holding that marker. A marker
+ * is never reused, so a late kill cannot stop anything else.
+ */
+function stopOnAbort(wh: Warehouse, sql: string, signal: AbortSignal): { sql: string; done: () => void } | undefined {
+	const body = sql.trimEnd().replace(/;$/, '');
+	if (!MARKABLE.test(body) || TRAILING_SETTINGS.test(body)) return undefined;
+	const marker = `lm-${randomUUID()}`;
+	const kill = () => void killMarked(wh, marker);
+	signal.addEventListener('abort', kill, { once: true });
+	return { sql: `${body}\nSETTINGS log_comment = '${marker}'`, done: () => signal.removeEventListener('abort', kill) };
+}
+
+async function killMarked(wh: Warehouse, marker: string): Promise<void> {
+	if (!MARKER.test(marker)) return;
+	try {
+		// A plain statement: with a parameter it would queue behind the very query it must stop.
+		await (await sideConnection(wh)).command({ query: `KILL QUERY WHERE Settings['log_comment'] = '${marker}' ASYNC` });
+	} catch (e) {
+		// The query then runs to its end, as before; nothing else is affected.
+		console.warn(`[warehouse] could not stop an abandoned query: ${(e as Error).message.split('\n')[0]}`);
+	}
+}
+
+function sideConnection(wh: Warehouse): Promise<ClickHouseClient> {
+	return (slot.side ??= connectEmbedded(wh.config).catch((e: unknown) => {
+		slot.side = undefined;
+		throw e;
+	}));
+}
+
+/**
+ * A plain statement (no parameters) that must answer while the main connection
+ * is busy: the embedded engine runs one connection's statements one at a time,
+ * so a data-version read queued behind someone's 10-second panel made every
+ * cached page wait 10 seconds. Embedded, it runs on a second connection
+ * (parameterised statements would still wait: chDB runs them one at a time
+ * process-wide); a server answers concurrent requests anyway.
+ */
+export async function sideQuery<T>(sql: string, options: Omit<QueryOptions, 'params'>): Promise<T[]> {
+	const wh = await getWarehouse();
+	return queryOn<T>(wh.mode === 'embedded' ? await sideConnection(wh) : undefined, sql, options);
 }
 
 /**
