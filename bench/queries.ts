@@ -3,7 +3,6 @@ import { defaultPeriod } from '../src/lib/url-state.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../src/lib/server/metrics/registry.js';
 import { DayTablesError, refreshDayTables, type DayTableBuild } from '../src/lib/server/metrics/day-tables.js';
 import { runMetric } from '../src/lib/server/metrics/run.js';
-import '../src/lib/server/metrics/all.js';
 import { latestDataDay } from '../src/lib/server/pages/page-state.js';
 import { command, query } from '../src/lib/server/warehouse/index.js';
 import { percentile, timed } from './stats.js';

@@ -6,7 +6,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { listMetrics, supportedDimensions } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import '../../src/lib/server/metrics/all.js';
 import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { loadMigrations } from '../../src/lib/server/warehouse/migrate.js';
 import { liveTablesOf, renderStatements, tablesOf } from '../../src/lib/server/warehouse/render-ddl.js';

@@ -4,7 +4,6 @@ import { currentDayTables, DAY_TABLE_SOURCES, dayTablesStatus, refreshDayTables,
 import { metricSql } from '../../src/lib/server/metrics/sql-files.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import '../../src/lib/server/metrics/all.js';
 import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { ingest } from '../../ingest/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';

@@ -5,7 +5,6 @@ const wh = useTempWarehouse('loopmeter-demo-story-');
 
 import { runDemo, SCENARIO } from '../../ingest/demo/index.js';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
-import '../../src/lib/server/metrics/all.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 

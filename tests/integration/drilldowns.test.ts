@@ -6,7 +6,6 @@ import type { Dimension, MetricId } from '../../src/lib/contracts/metrics.js';
 import { DRILL_MAX_ROWS, runDrilldown } from '../../src/lib/server/metrics/drill.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import '../../src/lib/server/metrics/all.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';
 
 /**

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { grains } from '../../src/lib/contracts/metrics.js';
 import { listMetrics, supportedDimensions } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import '../../src/lib/server/metrics/all.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 
 // Every registered metric's SQL must parse and run on the real engine, for every

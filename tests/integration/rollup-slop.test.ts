@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricId, MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import '../../src/lib/server/metrics/all.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { metricSql } from '../../src/lib/server/metrics/sql-files.js';
 import { ingest } from '../../ingest/index.js';

@@ -3,7 +3,6 @@ import type { Dimension, MetricRequestInput } from '../../src/lib/contracts/metr
 import { isRollupSource } from '../../src/lib/server/metrics/build-query.js';
 import { listMetrics, type MetricDefinition } from '../../src/lib/server/metrics/registry.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
-import '../../src/lib/server/metrics/all.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { expectSameRows } from '../helpers/metric-rows.js';

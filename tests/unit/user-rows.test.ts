@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import '../../src/lib/server/metrics/all.js';
 import { metricIds, type MetricId } from '../../src/lib/contracts/metrics.js';
 import { getMetric } from '../../src/lib/server/metrics/registry.js';
 import { drilldownListsPeople } from '../../src/lib/server/metrics/user-rows.js';

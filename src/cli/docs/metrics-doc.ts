@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { metricIds, type MetricId } from '../../lib/contracts/metrics.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../../lib/server/metrics/registry.js';
 import { projectRoot } from '../../lib/server/project-root.js';
-import '../../lib/server/metrics/all.js';
 
 /**
  * What docs/metrics.md says about one metric. Only this mapping knows the

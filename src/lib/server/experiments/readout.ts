@@ -4,7 +4,6 @@ import { query, type Params } from '../warehouse/index.js';
 import { getMetric } from '../metrics/registry.js';
 import { metricSql } from '../metrics/sql-files.js';
 import { runMetric } from '../metrics/run.js';
-import '../metrics/all.js';
 import type { Experiment, ExperimentConfig } from './config.js';
 import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor, type Difference, type RatioEstimate, type RatioSums, type SrmResult, type Verdict } from './stats.js';
 

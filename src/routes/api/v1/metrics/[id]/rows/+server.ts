@@ -4,7 +4,6 @@ import { metricId, requestFromSearchParams } from '$lib/contracts/metrics';
 import { assertMayDrill } from '$lib/server/auth';
 import { getMetric } from '$lib/server/metrics/registry';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
-import '$lib/server/metrics/all';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, DRILL_MAX_ROWS, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
 import { csvResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
