@@ -88,6 +88,25 @@ export const idlePolicyInfo: Record<IdlePolicy, { label: string; says: string }>
 	}
 };
 
+/**
+ * What a retention cohort is (docs/product.md "Retention of any metric"): the Monday (UTC)
+ * of the week a user signed up, or of the week of their first paid Stripe invoice
+ * (status paid, lines net of discounts and tax > 0: a $0 trial or fully discounted
+ * invoice does not count; paid_at, else the line period start).
+ */
+export const cohortBases = ['signup_week', 'first_paid_week'] as const;
+export const cohortBy = z.enum(cohortBases, { message: `cohort_by must be one of: ${cohortBases.join(', ')}` });
+export type CohortBy = z.infer<typeof cohortBy>;
+
+/** Each cohort basis in a sentence, for the glossary and the Engagement page's switch. */
+export const cohortByInfo: Record<CohortBy, { label: string; says: string }> = {
+	signup_week: { label: 'Signup week', says: 'users who signed up in the period, by the Monday (UTC) of their signup week' },
+	first_paid_week: {
+		label: 'First-paid week',
+		says: 'users whose first paid Stripe invoice (status paid, lines net of discounts and tax above $0, so a free trial or a 100 % coupon does not count) was paid in the period, by the Monday (UTC) of that week; week 0 is that week, and activity before it is not counted'
+	}
+};
+
 export const metricRequest = z
 	.object({
 		metric: metricId,
@@ -100,7 +119,9 @@ export const metricRequest = z
 		/** MRR source and revenue policies (mrr, mrr_movements); unset knobs take the configured default. */
 		mrr: mrrPolicy.optional(),
 		/** Absent: the configured default (LOOPMETER_IDLE_POLICY, else by_use). */
-		idle_policy: idlePolicy.optional()
+		idle_policy: idlePolicy.optional(),
+		/** Cohort metrics (retention_*): absent = signup_week. */
+		cohort_by: cohortBy.optional()
 	})
 	.refine((r) => r.from < r.to, { message: 'must be after from (periods are half-open [from, to))', path: ['to'] })
 	.refine((r) => new Set(r.group_by).size === r.group_by.length, { message: 'repeats a dimension', path: ['group_by'] });
@@ -120,11 +141,13 @@ export const metricResponse = z.object({
 	group_by: z.array(dimension),
 	/** Present when the figures depend on the idle-sharing policy: the one they were computed with. */
 	idle_policy: idlePolicy.optional(),
+	/** Present on cohort metrics: what a cohort is in these rows. */
+	cohort_by: cohortBy.optional(),
 	rows: z.array(metricRow)
 });
 export type MetricResponse = z.infer<typeof metricResponse>;
 
-/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8&idle_policy=even */
+/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8&idle_policy=even&cohort_by=first_paid_week */
 export function requestFromSearchParams(metric: string, sp: URLSearchParams): MetricRequestInput {
 	const list = (v: string | null) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 	const filters: Record<string, string[]> = {};
@@ -144,7 +167,8 @@ export function requestFromSearchParams(metric: string, sp: URLSearchParams): Me
 		filters,
 		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined,
 		mrr: Object.keys(mrr).length ? (mrr as MrrPolicy) : undefined,
-		idle_policy: (sp.get('idle_policy') || undefined) as IdlePolicy | undefined
+		idle_policy: (sp.get('idle_policy') || undefined) as IdlePolicy | undefined,
+		cohort_by: (sp.get('cohort_by') || undefined) as CohortBy | undefined
 	};
 }
 
@@ -156,6 +180,7 @@ export function searchParamsFromRequest(r: MetricRequestInput): URLSearchParams 
 	for (const [k, v] of Object.entries(r.what_if ?? {})) if (v !== undefined) sp.set(`what_if.${k}`, String(v));
 	for (const [k, v] of Object.entries(r.mrr ?? {})) if (v) sp.set(mrrPolicyParams[k as keyof MrrPolicy], v);
 	if (r.idle_policy) sp.set('idle_policy', r.idle_policy);
+	if (r.cohort_by) sp.set('cohort_by', r.cohort_by);
 	return sp;
 }
 

@@ -4,7 +4,7 @@ import { metricPanel, metricTile, metricHeadings } from '$lib/server/pages/panel
 import { IMPRESSION_FILTERS } from '$lib/server/pages/impression-filters';
 import { comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/pages/engagement-panels';
 import { daysBetween, metricInput } from '$lib/url-state';
-import type { Dimension, MetricId } from '$lib/contracts/metrics';
+import { cohortBases, cohortByInfo, type CohortBy, type Dimension, type MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
 
 const BREAKDOWNS = ['country', 'platform', 'plan'] as const satisfies readonly Dimension[];
@@ -21,6 +21,16 @@ const RETAINED = {
 const PER = ['value', 'per_cohort_user', 'per_retained_user'] as const;
 type Breakdown = (typeof BREAKDOWNS)[number];
 
+/**
+ * The cohort triangle asked for. Activity by signup week is the `retention` metric; by
+ * first-paid week it is the retained share of the retention-of-a-metric rows (the
+ * same cohorts as the other measures), since `retention` has signup cohorts only.
+ */
+function retentionPanel(retain: keyof typeof RETAINED, cohort: CohortBy, state: { from: string; to: string; filters: Partial<Record<Dimension, string[]>> }) {
+	const metric = retain === 'activity' && cohort !== 'signup_week' ? RETAINED.watch_hours : RETAINED[retain];
+	return metricPanel({ metric, from: state.from, to: state.to, grain: 'total', filters: state.filters, ...(metric === 'retention' ? {} : { cohort_by: cohort }) });
+}
+
 /** Engagement (product): activity, attention and satisfaction, by arm, with cohorts and breakdowns. Panels stream in. */
 export const load: PageServerLoad = async ({ url }) => {
 	// Half a year by default: a recommender rollout mid-way needs its before and after on screen.
@@ -32,6 +42,8 @@ export const load: PageServerLoad = async ({ url }) => {
 	const retain = (retainAsked in RETAINED ? retainAsked : 'activity') as keyof typeof RETAINED;
 	const perAsked = url.searchParams.get('per') ?? '';
 	const per = (PER as readonly string[]).includes(perAsked) ? (perAsked as (typeof PER)[number]) : 'per_cohort_user';
+	const cohortAsked = url.searchParams.get('cohort') ?? '';
+	const cohort: CohortBy = (cohortBases as readonly string[]).includes(cohortAsked) ? (cohortAsked as CohortBy) : 'signup_week';
 	const trendPeriod = wholePeriodStart(state);
 	const trend = (metric: Parameters<typeof metricInput>[1], by: Dimension[] = ['rec_arm']) => metricPanel(metricInput(state, metric, { group_by: by, period: trendPeriod }));
 	const daily = (metric: Parameters<typeof metricInput>[1]) => metricPanel(metricInput(state, metric, { grain: 'day' }));
@@ -45,6 +57,8 @@ export const load: PageServerLoad = async ({ url }) => {
 		retainChoices: Object.keys(RETAINED) as (keyof typeof RETAINED)[],
 		per,
 		perChoices: PER,
+		cohort,
+		cohortChoices: cohortBases.map((id) => ({ id, ...cohortByInfo[id] })),
 		options: await filterOptions(IMPRESSION_FILTERS),
 		tiles: {
 			active_users: metricTile('active_users', state),
@@ -63,7 +77,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			negative: trend('negative_rate'),
 			rapidSkip: trend('rapid_skip_rate'),
 			returnRate: trend('return_rate'),
-			retention: metricPanel({ metric: RETAINED[retain], from: state.from, to: state.to, grain: 'total', filters: state.filters })
+			retention: retentionPanel(retain, cohort, state)
 		},
 		breakdownTable: comparisonTable(
 			state,

@@ -1,6 +1,6 @@
-import { idlePolicies, idlePolicyInfo, metricIds } from '$lib/contracts/metrics';
+import { cohortBases, cohortByInfo, idlePolicies, idlePolicyInfo, metricIds } from '$lib/contracts/metrics';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '$lib/server/metrics/registry';
-import { dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
+import { dependsOnCohortBy, dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
 import { metricSql } from '$lib/server/metrics/sql-files';
 import { readConfig } from '$lib/server/config';
 import { sqlPath } from '$lib/server/project-root';
@@ -11,8 +11,11 @@ import type { PageServerLoad } from './$types';
  * Whether a metric's figures move with the idle-sharing policy: its SQL reads the policy parameter.
  * A metric built from other metrics (the Slop Index) names a source with no file of its own.
  */
-const followsIdlePolicy = (d: MetricDefinition) =>
-	d.sources.some((s) => existsSync(sqlPath('metrics', `${s.file}.sql`)) && dependsOnIdlePolicy(metricSql(s.file)));
+const readsParameter = (d: MetricDefinition, reads: (sql: string) => boolean) =>
+	d.sources.some((s) => existsSync(sqlPath('metrics', `${s.file}.sql`)) && reads(metricSql(s.file)));
+const followsIdlePolicy = (d: MetricDefinition) => readsParameter(d, dependsOnIdlePolicy);
+/** Cohort metrics whose cohorts follow `cohort_by` (signup or first-paid week). */
+const followsCohortBy = (d: MetricDefinition) => readsParameter(d, dependsOnCohortBy);
 
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */
 export const load: PageServerLoad = () => {
@@ -34,10 +37,12 @@ export const load: PageServerLoad = () => {
 				custom: Boolean(d.build),
 				drilldown: d.drilldown ?? null,
 				drilldownHasUserRows: d.drilldownHasUserRows ?? false,
-				followsIdlePolicy: followsIdlePolicy(d)
+				followsIdlePolicy: followsIdlePolicy(d),
+				followsCohortBy: followsCohortBy(d)
 			}))
 			.sort((a, b) => metricIds.indexOf(a.id) - metricIds.indexOf(b.id)),
 		idlePolicies: idlePolicies.map((id) => ({ id, ...idlePolicyInfo[id] })),
-		defaultIdlePolicy: readConfig().LOOPMETER_IDLE_POLICY
+		defaultIdlePolicy: readConfig().LOOPMETER_IDLE_POLICY,
+		cohortBases: cohortBases.map((id) => ({ id, ...cohortByInfo[id] }))
 	};
 };

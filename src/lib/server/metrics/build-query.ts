@@ -38,6 +38,7 @@ export function baseParams(req: MetricRequest): Params {
 	p.free_quota_factor = wi?.free_quota_factor ?? 1;
 	p.utilization_target = wi?.utilization_target ?? 0;
 	p.idle_policy = effectiveIdlePolicy(req);
+	p.cohort_by = req.cohort_by ?? 'signup_week';
 	return { ...p, ...mrrParams(req.mrr) };
 }
 
@@ -48,6 +49,9 @@ export function effectiveIdlePolicy(req: Pick<MetricRequest, 'idle_policy'>): Id
 
 /** Whether a built query's figures depend on the idle-sharing policy (it reads the policy parameter). */
 export const dependsOnIdlePolicy = (sql: string) => sql.includes('{idle_policy:String}');
+
+/** Whether a built query has cohorts that follow `cohort_by` (it reads the parameter). */
+export const dependsOnCohortBy = (sql: string) => sql.includes('{cohort_by:String}');
 
 /** `AND plan IN {f_plan:Array(String)} …` for every filtered dimension. */
 export function filterClause(req: MetricRequest): string {
@@ -106,6 +110,7 @@ export function buildMetricQuery(req: MetricRequest, definitions: MetricLookup, 
 	const raw = Boolean(opts.forceRaw);
 	if (!def.build) {
 		const built = aggregateQuery(req, def, raw, opts);
+		checkCohortBy(req, built.sql);
 		return { ...built, params };
 	}
 	let rollup = false;
@@ -133,7 +138,13 @@ export function buildMetricQuery(req: MetricRequest, definitions: MetricLookup, 
 		}
 	};
 	const built = def.build(req, ctx);
+	checkCohortBy(req, built.sql);
 	return { file: built.file, sql: built.sql, params, rollup, dayTables: [...dayTables] };
+}
+
+/** Said rather than ignored: a cohort basis on a metric without cohorts would look as if it applied. */
+function checkCohortBy(req: MetricRequest, sql: string): void {
+	if (req.cohort_by && !dependsOnCohortBy(sql)) throw new MetricRequestError('cohort_by', `${req.metric} has no cohorts that follow cohort_by (the retention_* metrics do)`);
 }
 
 function checkDimensions(req: MetricRequest, def: MetricDefinition): void {

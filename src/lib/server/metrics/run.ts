@@ -1,7 +1,7 @@
 import { metricRequest, describeZodError, type MetricRequestInput, type MetricResponse, type MetricRow } from '../../contracts/metrics.js';
 import { query } from '../warehouse/index.js';
 import { inPersonSlot } from '../http/person-slots.js';
-import { buildMetricQuery, dependsOnIdlePolicy, effectiveIdlePolicy, MetricRequestError, type BuiltQuery } from './build-query.js';
+import { buildMetricQuery, dependsOnCohortBy, dependsOnIdlePolicy, effectiveIdlePolicy, MetricRequestError, type BuiltQuery } from './build-query.js';
 import { currentDayTables } from './day-tables.js';
 import { getMetric } from './registry.js';
 
@@ -41,6 +41,7 @@ export async function runMetric(input: MetricRequestInput, opts: { signal?: Abor
 			group_by: req.group_by,
 			// Said only where it matters, so a reader knows who carries idle capacity in these figures.
 			...(dependsOnIdlePolicy(built.sql) ? { idle_policy: effectiveIdlePolicy(req) } : {}),
+			...(dependsOnCohortBy(built.sql) ? { cohort_by: req.cohort_by ?? 'signup_week' } : {}),
 			rows: rows.map((r) => normalizeRow(r, req.group_by))
 		},
 		query: built
