@@ -3,6 +3,7 @@ import { filterOptions } from '$lib/server/pages/dimension-values';
 import { metricPanel, metricTile, metricHeadings } from '$lib/server/pages/panel';
 import { IMPRESSION_FILTERS } from '$lib/server/pages/impression-filters';
 import { comparisonTable, firstSeen, wholePeriodStart } from '$lib/server/pages/engagement-panels';
+import { armPeriodsPanel } from '$lib/server/experiments/panel';
 import { daysBetween, metricInput } from '$lib/url-state';
 import { cohortBases, cohortByInfo, type CohortBy, type Dimension, type MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
@@ -77,6 +78,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			negative: trend('negative_rate'),
 			rapidSkip: trend('rapid_skip_rate'),
 			returnRate: trend('return_rate'),
+			// The table by arm: intervals clustered by user and verdicts guarded, as in the experiment readout.
+			satisfactionByArm: armPeriodsPanel('satisfaction_rate', 'rec_arm', { ...trendPeriod, grain: state.grain, filters: state.filters }),
 			retention: retentionPanel(retain, cohort, state)
 		},
 		breakdownTable: comparisonTable(

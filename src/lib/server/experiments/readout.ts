@@ -5,7 +5,7 @@ import { getMetric } from '../metrics/registry.js';
 import { metricSql } from '../metrics/sql-files.js';
 import { runMetric } from '../metrics/run.js';
 import type { Experiment, ExperimentConfig } from './config.js';
-import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor, type Difference, type RatioEstimate, type RatioSums, type SrmResult, type Verdict } from './stats.js';
+import { difference, guardedComparison, independentRatio, intervalOf, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor, type Difference, type RatioEstimate, type RatioSums, type SrmResult, type Verdict } from './stats.js';
 
 /**
  * Experiment readout (docs/product.md): for each
@@ -19,7 +19,7 @@ import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdic
  */
 
 /** Base relations the readout sums per user; each has day, user_id, rec_arm, feed_mode, country, platform, surface. */
-const SOURCES = {
+export const SOURCES = {
 	impressions: { file: 'impression_user_days', rollup: true },
 	user_days: { file: 'engagement_user_days', rollup: false },
 	sessions: { file: 'engagement_sessions', rollup: false },
@@ -27,14 +27,15 @@ const SOURCES = {
 	videos: { file: 'experiment_user_videos', rollup: false },
 	economics: { file: 'experiment_economics_parts', rollup: false }
 } as const;
-type SourceId = keyof typeof SOURCES;
+export type SourceId = keyof typeof SOURCES;
 
 /** Page filters the readout applies (every source has these columns); others are reported as not applied. */
 const FILTERABLE = ['rec_arm', 'feed_mode', 'country', 'platform', 'surface'] as const satisfies readonly Dimension[];
+export const READOUT_FILTERS = FILTERABLE;
 
 export type IndicatorGroup = 'engagement' | 'slop' | 'economics';
 
-interface Indicator {
+export interface Indicator {
 	metric: MetricId;
 	label: string;
 	group: IndicatorGroup;
@@ -160,12 +161,12 @@ export interface Readout {
 	queries: ReadoutQuery[];
 }
 
-const relationSql = (source: SourceId, forceRaw: boolean) => {
+export const relationSql = (source: SourceId, forceRaw: boolean) => {
 	const s = SOURCES[source];
 	return metricSql(s.rollup && !forceRaw ? `rollup_${s.file}` : s.file, { raw: forceRaw });
 };
 
-function filterSql(filters: ReadoutRequest['filters']): string {
+export function filterSql(filters: ReadoutRequest['filters']): string {
 	return FILTERABLE.filter((d) => filters?.[d]?.length)
 		.map((d) => ` AND ${d} IN {f_${d}:Array(String)}`)
 		.join('');
@@ -311,13 +312,11 @@ export async function experimentReadout(experiment: Experiment, config: Experime
 		const estimates = rows.map((r) => {
 			const s = sums(r);
 			const e = ratioOfMeans(s);
-			const se = e.variance === null ? null : Math.sqrt(e.variance);
 			return {
 				arm: String(r.arm),
 				...e,
 				users: s.n,
-				low: e.value === null || se === null ? null : e.value - z * se,
-				high: e.value === null || se === null ? null : e.value + z * se,
+				...intervalOf(e, z),
 				numerator: s.y,
 				denominator: s.x,
 				naive: naiveEstimate(naiveSums(r))
@@ -328,21 +327,14 @@ export async function experimentReadout(experiment: Experiment, config: Experime
 			? estimates
 					.filter((e) => e !== ref)
 					.map((e) => {
-						const d = difference(e, ref, z);
-						const naiveD = e.naive && ref.naive ? difference(e.naive, ref.naive, z) : { delta: d.delta, low: null, high: null, relative: d.relative };
 						const armExp = arms.find((a) => a.arm === e.arm);
 						const missing = [
 							...(control?.missing.length ? [`${control.arm}: ${control.missing.join(', ')}`] : control ? [] : [`${experiment.control}: not served in the window`]),
 							...(armExp?.missing.length ? [`${armExp.arm}: ${armExp.missing.join(', ')}`] : [])
 						];
-						const v = verdictOf(d, higherIsBetter);
-						return {
-							arm: e.arm,
-							...d,
-							verdict: missing.length ? 'not enough data' : (v ?? 'not enough data'),
-							why: missing.length ? missing.join('; ') : v === null ? 'no interval (fewer than 2 users with data)' : undefined,
-							naive: { ...naiveD, verdict: verdictOf(naiveD, higherIsBetter) }
-						};
+						const judged = guardedComparison(e, ref, z, higherIsBetter, missing);
+						const naiveD = e.naive && ref.naive ? difference(e.naive, ref.naive, z) : { delta: judged.delta, low: null, high: null, relative: judged.relative };
+						return { arm: e.arm, ...judged, naive: { ...naiveD, verdict: verdictOf(naiveD, higherIsBetter) } };
 					})
 			: [];
 		return {

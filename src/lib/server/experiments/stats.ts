@@ -82,6 +82,32 @@ export function verdictOf(d: Difference, higherIsBetter: boolean): Exclude<Verdi
 	return 'no difference';
 }
 
+/** The estimate's own interval (value ± z·√variance); nulls when there is no variance. */
+export function intervalOf(e: RatioEstimate, z: number): { low: number | null; high: number | null } {
+	if (e.value === null || e.variance === null) return { low: null, high: null };
+	const half = z * Math.sqrt(e.variance);
+	return { low: e.value - half, high: e.value + half };
+}
+
+/**
+ * The difference to control and its verdict under the minimum-sample guard: while
+ * anything is `missing` (what each side still needs), no better/worse verdict.
+ * The one place the readout and the per-arm tables decide a verdict.
+ */
+export function guardedComparison(
+	treatment: RatioEstimate,
+	control: RatioEstimate,
+	z: number,
+	higherIsBetter: boolean,
+	missing: string[]
+): Difference & { verdict: Verdict; why?: string } {
+	const d = difference(treatment, control, z);
+	const v = verdictOf(d, higherIsBetter);
+	if (missing.length) return { ...d, verdict: 'not enough data', why: missing.join('; ') };
+	if (v === null) return { ...d, verdict: 'not enough data', why: 'no interval (fewer than 2 users with data)' };
+	return { ...d, verdict: v };
+}
+
 export interface SrmResult {
 	/** Users observed and expected per arm under the configured split. */
 	arms: { arm: string; users: number; expected: number; share: number; expectedShare: number }[];
