@@ -1,5 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { buildDigest, DigestError, isoWeekOf } from '$lib/server/digest';
+import { findChromium } from '$lib/server/digest/pdf';
 import { latestDataDay } from '$lib/server/pages/page-state';
 import { addDays } from '$lib/url-state';
 import type { PageServerLoad } from './$types';
@@ -9,10 +10,12 @@ export const load: PageServerLoad = async ({ url }) => {
 	const last = await latestDataDay();
 	const lastWhole = last ? isoWeekOf(addDays(last, -((new Date(`${last}T00:00:00Z`).getUTCDay() + 7) % 7))) : null;
 	const week = url.searchParams.get('week') ?? lastWhole;
-	if (!week) return { week: null, digest: null };
+	// The PDF link only where the server can print it (Chromium); otherwise the page says what to install.
+	const pdf = findChromium() !== null;
+	if (!week) return { week: null, digest: null, pdf };
 	try {
 		const d = await buildDigest(week);
-		return { week, lastWhole, digest: { html: d.html, period: d.period } };
+		return { week, lastWhole, digest: { html: d.html, period: d.period }, pdf };
 	} catch (e) {
 		if (e instanceof DigestError) error(400, e.message.replace(/^--week /, 'week '));
 		throw e;

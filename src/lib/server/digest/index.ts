@@ -135,7 +135,11 @@ function changeText(f: DigestFigure): { text: string; tone: string } {
 	return { text: pct, tone: good };
 }
 
-/** One HTML file: inline styles (mail clients drop <style> less often than they drop links), no script, no external resource. */
+/**
+ * One HTML file: inline styles (mail clients drop <style> less often than they drop links), no script, no external resource.
+ * The print rules lay it out on A4 (the PDF is Chromium's print of this file, pdf.ts): smaller type, no page break inside
+ * a row, list item or the chart, none right after a heading, and the change colours kept.
+ */
 export function digestHtml(d: Omit<Digest, 'html'>): string {
 	const row = (f: DigestFigure) => {
 		const c = changeText(f);
@@ -152,7 +156,9 @@ body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#11
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:24px 0 8px}.sub{color:#555;font-size:13px}
 table{border-collapse:collapse;width:100%}td,th{padding:6px 8px;border-bottom:1px solid #ddd;text-align:left}.num{text-align:right;white-space:nowrap}
 .good{color:#15803d}.bad{color:#b91c1c}.flat{color:#555}svg{max-width:100%;height:auto}
-@media print{body{margin:0}}
+@page{size:A4;margin:14mm 12mm}
+@media print{body{font-size:10.5pt;max-width:none;margin:0;padding:0}h1{font-size:17pt}h2{font-size:12.5pt;margin:14pt 0 5pt;break-after:avoid}
+td,th{padding:3pt 5pt}tr,li,figure{break-inside:avoid}figure{margin:0}svg{width:100%}.good,.bad,.flat{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 </style></head>
 <body>
 <h1>Loopmeter weekly digest · ${esc(d.week)}</h1>
