@@ -1,15 +1,7 @@
 -- Retention of additive per-user metrics by cohort week (docs/metrics.md "Retention
--- of a metric"; docs/product.md). {cohort_by:String} says what a cohort is:
---   signup_week      users who signed up in [from, to), cohort = Monday (UTC) of
---                    the signup week;
---   first_paid_week  users whose first paid Stripe invoice was paid in [from, to),
---                    cohort = Monday (UTC) of that week. "Paid" = invoice status
---                    paid with lines netting (amount - discounts - included tax)
---                    above 0, so a $0 trial or a 100 % coupon is not a first
---                    payment; its time is paid_at, else its earliest line start.
---                    A customer is a user through stripe_customer_users; only
---                    customers linked to a users row count (internal excluded).
--- Internal accounts excluded, latest users row; week k = the k-th whole week
+-- of a metric"; docs/product.md). The cohorts (signup week or first-paid week, by
+-- {cohort_by:String}) are retention_cohorts.sql.
+-- Week k = the k-th whole week
 -- from the cohort's Monday (week 0 = the cohort week; activity before it does
 -- not count). For each cohort,
 -- country and week: the cohort's size, how many of its users were active (a
@@ -22,30 +14,7 @@
 -- Only activity inside the period counts, and a week is reported once observed
 -- whole: its Sunday is before `to` and not after the last day with data.
 WITH
-	first_paid AS (
-		SELECT cu.user_id AS user_id, min(inv.paid_on) AS first_paid_at
-		FROM (
-			SELECT invoice_id, any(customer_id) AS customer_id, ifNull(min(paid_at), min(period_start)) AS paid_on
-			FROM stripe_lines_current
-			WHERE invoice_status = 'paid' AND {cohort_by:String} = 'first_paid_week'
-			GROUP BY invoice_id
-			HAVING sum(net) > 0
-		) AS inv
-		INNER JOIN stripe_customer_users AS cu ON cu.customer_id = inv.customer_id
-		GROUP BY user_id
-	),
-	cohort AS (
-		SELECT user_id, toMonday(toDate(cohort_at)) AS cohort_start, country
-		FROM (
-			SELECT u.user_id AS user_id, toString(u.country) AS country,
-				if({cohort_by:String} = 'first_paid_week', fp.first_paid_at, u.signup_at) AS cohort_at
-			FROM (SELECT user_id, signup_at, country FROM users FINAL WHERE NOT is_internal) AS u
-			LEFT JOIN first_paid AS fp ON fp.user_id = u.user_id
-			WHERE {cohort_by:String} = 'signup_week' OR fp.user_id != ''
-		)
-		WHERE cohort_at >= toDateTime64({from:Date}, 3, 'UTC')
-			AND cohort_at < toDateTime64({to:Date}, 3, 'UTC')
-	),
+	cohort AS ({{retention_cohorts}}),
 	jobs AS (SELECT day, user_id, request_id, cost_usd FROM ({{job_cost}}) WHERE purpose = 'user' AND user_id != ''),
 	acts AS (
 		SELECT user_id, day, sum(watch_ms_sum) / 3600000 AS watch_h, toUInt64(0) AS generations, toFloat64(0) AS revenue, toFloat64(0) AS cost, 1 AS active

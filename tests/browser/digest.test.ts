@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { weekPeriod } from '../../src/lib/server/digest/index.js';
 import { baseUrl, jsErrors, openPage } from './harness.js';
 
-// The weekly digest opened in Chromium: its headline figures are the API's for the same week.
+// The weekly digest opened in Chromium: its headline figures are the API's for the same week, and its PDF link prints it.
 describe('Weekly digest on the demo', () => {
 	it('shows the last whole week with the same figures as the metrics API', async () => {
 		const page = await openPage('/digest');
@@ -20,6 +20,13 @@ describe('Weekly digest on the demo', () => {
 			expect(shown, metric).toBeCloseTo(value, 6);
 		}
 		expect(await frame.locator('svg').count()).toBeGreaterThan(0);
+		// The PDF link: the same week printed by the server's Chromium (the browser tests need one anyway).
+		const pdfHref = await page.getByRole('link', { name: 'PDF', exact: true }).getAttribute('href');
+		expect(pdfHref).toBe(`/digest/file?week=${week}&format=pdf`);
+		const pdf = await page.request.get(new URL(pdfHref!, baseUrl()).href, { timeout: 240_000 });
+		expect(pdf.status()).toBe(200);
+		expect(pdf.headers()['content-type']).toBe('application/pdf');
+		expect((await pdf.body()).subarray(0, 5).toString('latin1')).toBe('%PDF-');
 		expect(jsErrors(page)).toEqual([]);
 		await page.context().close();
 	});

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
 import type { MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { loadEngagementFixture } from '../fixtures/engagement/load.js';
 import { loadFirstPaidFixture } from '../fixtures/engagement/first-paid.js';
@@ -118,6 +119,23 @@ describe('retention by first-paid week', () => {
 			['2026-09-28', 0, 5],
 			['2026-09-28', 1, 5],
 			['2026-10-05', 0, 11]
+		]);
+	});
+
+	it('lists the same cohort users behind the triangle, with their first payment and active weeks', async () => {
+		const drill = await runDrilldown({ ...base, metric: 'retention_watch_hours', ...firstPaid });
+		expect(drill.rows.map((r) => [r.user_id, r.cohort, String(r.first_paid_at).slice(0, 10), r.active_weeks])).toEqual([
+			['u2', '2026-09-28', '2026-09-30', [1]],
+			['u1', '2026-10-05', '2026-10-06', [0]],
+			['u3', '2026-10-05', '2026-10-07', [0, 1]]
+		]);
+		// By signup week (the default) the rows are the signup cohorts, u4 included.
+		const bySignup = await runDrilldown({ ...base, metric: 'retention_watch_hours' });
+		expect(bySignup.rows.map((r) => [r.user_id, r.cohort])).toEqual([
+			['u1', '2026-09-28'],
+			['u2', '2026-09-28'],
+			['u3', '2026-10-05'],
+			['u4', '2026-10-05']
 		]);
 	});
 

@@ -45,7 +45,7 @@ const retention_watch_hours = {
 	sources: [{ file: 'retention_cohort_weeks', dimensions: ['country'] }],
 	value: 'sum(watch_h)',
 	build: cohortSql('watch_h'),
-	drilldown: 'engagement_retention_users',
+	drilldown: 'retention_cohort_users',
 	drilldownHasUserRows: true
 } satisfies MetricDefinition;
 
@@ -59,7 +59,7 @@ const retention_generations = {
 	sources: [{ file: 'retention_cohort_weeks', dimensions: ['country'] }],
 	value: 'sum(generations)',
 	build: cohortSql('generations'),
-	drilldown: 'engagement_retention_users',
+	drilldown: 'retention_cohort_users',
 	drilldownHasUserRows: true
 } satisfies MetricDefinition;
 
@@ -73,7 +73,7 @@ const retention_revenue = {
 	sources: [{ file: 'retention_cohort_weeks', dimensions: ['country'] }],
 	value: 'sum(revenue)',
 	build: cohortSql('revenue'),
-	drilldown: 'engagement_retention_users',
+	drilldown: 'retention_cohort_users',
 	drilldownHasUserRows: true
 } satisfies MetricDefinition;
 
@@ -87,7 +87,7 @@ const retention_compute_cost = {
 	sources: [{ file: 'retention_cohort_weeks', dimensions: ['country'] }],
 	value: 'sum(cost)',
 	build: cohortSql('cost'),
-	drilldown: 'engagement_retention_users',
+	drilldown: 'retention_cohort_users',
 	drilldownHasUserRows: true
 } satisfies MetricDefinition;
 
@@ -101,7 +101,7 @@ const retention_margin = {
 	sources: [{ file: 'retention_cohort_weeks', dimensions: ['country'] }],
 	value: 'sum(revenue) - sum(cost)',
 	build: cohortSql('revenue - cost'),
-	drilldown: 'engagement_retention_users',
+	drilldown: 'retention_cohort_users',
 	drilldownHasUserRows: true
 } satisfies MetricDefinition;
 
