@@ -4,7 +4,7 @@ import { baseUrl, jsErrors, openPage } from './harness.js';
 
 // The weekly digest opened in Chromium: its headline figures are the API's for the same week, and its PDF link prints it.
 describe('Weekly digest on the demo', () => {
-	it('shows the last whole week with the same figures as the metrics API', async () => {
+	it('shows the last whole week with the same figures as the metrics API, and its PDF link prints it', async () => {
 		const page = await openPage('/digest');
 		const week = await page.locator('input[name="week"]').inputValue();
 		expect(week).toMatch(/^\d{4}-W\d{2}$/);
