@@ -8,7 +8,6 @@ import { buildDigest, isoWeekOf, weekPeriod } from '../../src/lib/server/digest/
 import { findChromium, htmlToPdf, NoChromiumError } from '../../src/lib/server/digest/pdf.js';
 import { formatPrecise } from '../../src/lib/format.js';
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
-import { closeControlLane } from '../../src/lib/server/http/control-lane.js';
 import { GET as digestFileGET } from '../../src/routes/digest/file/+server.js';
 import { readPdf } from '../helpers/pdf.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
@@ -95,8 +94,7 @@ describe('weekly digest', () => {
 			const dir = mkdtempSync(join(tmpdir(), 'loopmeter-digest-pdf-'));
 			const [pdfPath, htmlPath] = [join(dir, 'digest.pdf'), join(dir, 'digest.html')];
 			const expected = await buildDigest('2026-W40');
-			// The CLI opens the warehouse itself: let go of it, annotations' own connection included.
-			await closeControlLane();
+			// The CLI opens the warehouse itself: let go of it (closing it closes every lane opened on it).
 			await closeWarehouse();
 			try {
 				await promisify(execFile)('node', ['bin/loopmeter.js', 'digest', '--week', '2026-W40', '--out', htmlPath, '--pdf', pdfPath], {

@@ -34,6 +34,8 @@ type Slot = {
 	bounded?: Promise<string>;
 	/** A second embedded connection for plain statements that must not queue behind the main one: see sideQuery. */
 	side?: Promise<ClickHouseClient>;
+	/** Lanes opened on this warehouse (openLane): closed with it, so the data directory's lock is released. */
+	lanes?: Set<ClickHouseClient>;
 };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
@@ -142,6 +144,9 @@ export async function closeWarehouse(): Promise<void> {
 	const side = slot.side;
 	slot.side = undefined;
 	await (await side?.catch(() => undefined))?.close();
+	const lanes = [...(slot.lanes ?? [])];
+	slot.lanes?.clear();
+	await Promise.all(lanes.map((c) => c.close().catch(() => undefined)));
 	await wh?.client.close();
 	slot.session?.close();
 	slot.session = undefined;
@@ -362,11 +367,13 @@ export async function openLane(): Promise<Lane> {
 	const wh = await getWarehouse();
 	let client: ClickHouseClient | undefined;
 	if (wh.mode === 'embedded') client = await connectEmbedded(wh.config);
+	if (client) (slot.lanes ??= new Set()).add(client);
 	return {
 		command: (sql, options) => commandOn(client, sql, options),
 		query: <T>(sql: string, options: QueryOptions) => queryOn<T>(client, sql, options),
 		insert: (table, rows, options) => insertOn(client, table, rows, options),
 		close: async () => {
+			if (client) slot.lanes?.delete(client);
 			await client?.close();
 		}
 	};
