@@ -1,0 +1,110 @@
+import { getWarehouse, holdParameterisedStatements, QueryAbandonedError, spillSettings, translate, type Params } from './index.js';
+import { recordQuery } from './profile.js';
+import type { Warehouse } from './types.js';
+
+/**
+ * Rows per chunk of a streamed read (the engine's `max_block_size` for the
+ * statement): what the process holds of a result at a time, whatever its size.
+ */
+export const STREAM_BLOCK_ROWS = 4_096;
+
+/**
+ * Wall-clock limit of a streamed read. The engine counts the time its reader
+ * spends not reading (measured: a stream paused for 3 s hit a 2 s
+ * max_execution_time), so a download over a slow line needs longer than the
+ * 30 s of a page's query; past this the download is cut and ends in an error.
+ */
+export const STREAM_TIMEOUT_S = 600;
+
+export interface StreamQueryOptions {
+	/** Names the statement in logs and errors. */
+	tag: string;
+	params?: Params;
+	/** Whoever reads has gone (request.signal): the statement stops and the stream ends with QueryAbandonedError. */
+	signal?: AbortSignal;
+}
+
+/**
+ * The one way to read a large result from the warehouse: rows in chunks of at
+ * most STREAM_BLOCK_ROWS, produced by the engine as the reader asks for them
+ * (a reader that does not read holds the statement where it is). One
+ * statement, so every chunk comes from the same snapshot of the data: a part
+ * an ingest commits meanwhile is not seen half-way. Values only as typed
+ * `{name:Type}` parameters, as in query().
+ *
+ * Embedded, it runs on a chDB session of its own (chDB streams one statement per
+ * connection, and `@clickhouse/client`'s chDB connection buffers whole results);
+ * against a server, it is `@clickhouse/client`'s `ResultSet.stream()`.
+ * Breaking out of the loop, an error or the signal stops the statement.
+ */
+export async function* streamQuery<T>(sql: string, options: StreamQueryOptions): AsyncGenerator<T[], void, undefined> {
+	const wh = await getWarehouse();
+	if (options.signal?.aborted) throw new QueryAbandonedError(options.tag);
+	const started = performance.now();
+	try {
+		if (wh.mode === 'embedded') yield* streamEmbedded<T>(wh, withStreamSettings(sql, wh), options);
+		else yield* streamServer<T>(wh, withStreamSettings(sql, wh), options);
+	} catch (e) {
+		if (options.signal?.aborted) throw new QueryAbandonedError(options.tag);
+		throw translate(e, options.tag, wh);
+	} finally {
+		recordQuery(options.tag, performance.now() - started);
+	}
+}
+
+/** A SETTINGS clause of the statement's own, which does not outlive it (a SET on the connection would: CHDB-NOTES). */
+function withStreamSettings(sql: string, wh: Warehouse): string {
+	const statement = sql.trimEnd().replace(/;$/, '');
+	if (/\bSETTINGS\b[^()]*$/i.test(statement)) throw new Error('streamQuery appends its own SETTINGS clause: the statement must not end in one');
+	const settings = [`max_block_size = ${STREAM_BLOCK_ROWS}`, `max_execution_time = ${STREAM_TIMEOUT_S}`, spillSettings(wh.config)].filter(Boolean);
+	return `${statement}\nSETTINGS ${settings.join(', ')}`;
+}
+
+async function* streamEmbedded<T>(wh: Warehouse, sql: string, { params, signal }: StreamQueryOptions): AsyncGenerator<T[], void, undefined> {
+	// Imported here, as in index.ts: the native library must not load during `vite build`.
+	const { Session } = await import('chdb');
+	// A connection of its own to the open engine (chDB streams one statement per connection).
+	const session = new Session(wh.dataDir);
+	try {
+		const stream = await startBound(session, sql, params ?? {}, signal);
+		for await (const chunk of stream) {
+			if (chunk.numRows > 0) yield chunk.rows<T>();
+		}
+	} finally {
+		// Also cancels a stream still open: the statement stops where it is.
+		session.close();
+	}
+}
+
+type ChdbSession = InstanceType<(typeof import('chdb'))['Session']>;
+
+/**
+ * chDB binds a streamed statement's parameters outside the queue its other
+ * parameterised statements wait in, and two bindings at once clobber each
+ * other. So: no new parameterised statement of ours starts, the ones running
+ * finish, a parameterised no-op waits for anything chDB still runs in its queue
+ * (an abandoned statement runs on after its caller has gone), and only then is
+ * the stream's statement bound; binding is synchronous, so the hold is short.
+ */
+async function startBound(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined) {
+	if (Object.keys(params).length === 0) return session.queryStream(sql, { format: 'JSONEachRow', signal });
+	const release = await holdParameterisedStatements();
+	try {
+		await session.queryBindAsync('SELECT {queue_drained:UInt8}', { queue_drained: 1 }, { format: 'JSONEachRow' });
+		return session.queryStreamBind(sql, params, { format: 'JSONEachRow', signal });
+	} finally {
+		release();
+	}
+}
+
+async function* streamServer<T>(wh: Warehouse, sql: string, { tag, params, signal }: StreamQueryOptions): AsyncGenerator<T[], void, undefined> {
+	const rs = await wh.client.query({ query: sql, query_params: params, format: 'JSONEachRow', abort_signal: signal, clickhouse_settings: { log_comment: tag } });
+	try {
+		for await (const rows of rs.stream<T>()) {
+			if (rows.length > 0) yield rows.map((r) => r.json<T>());
+		}
+	} finally {
+		// A reader who stopped early: the HTTP response is dropped, and with it the query (cancel_http_readonly_queries_on_client_close).
+		rs.close();
+	}
+}
