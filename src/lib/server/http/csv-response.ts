@@ -116,3 +116,45 @@ function ndjsonLines(rows: readonly Row[], fields: readonly string[]): string {
 async function* inChunks(rows: readonly Row[]): AsyncGenerator<readonly Row[]> {
 	for (let at = 0; at < rows.length; at += CHUNK_ROWS) yield rows.slice(at, at + CHUNK_ROWS);
 }
+
+/** Array items turned into text per chunk of a JSON response. */
+const JSON_CHUNK_ITEMS = 1_000;
+
+/**
+ * A JSON object written as the client reads it: `members` first, then each of
+ * `lists` as an array produced item by item (a generator), so a long list is
+ * never one string or one array in memory.
+ */
+export function jsonResponse(members: Record<string, unknown>, lists: Record<string, Iterable<unknown>>): Response {
+	const encoder = new TextEncoder();
+	const parts = jsonParts(members, lists);
+	const body = new ReadableStream<Uint8Array>({
+		pull(controller) {
+			const next = parts.next();
+			if (next.done) controller.close();
+			else controller.enqueue(encoder.encode(next.value));
+		}
+	});
+	return new Response(body, { headers: { 'content-type': 'application/json' } });
+}
+
+function* jsonParts(members: Record<string, unknown>, lists: Record<string, Iterable<unknown>>): Generator<string> {
+	const head = JSON.stringify(members);
+	const names = Object.keys(lists);
+	if (names.length === 0) return yield head;
+	yield head === '{}' ? '{' : `${head.slice(0, -1)},`;
+	for (const [i, name] of names.entries()) {
+		yield `${JSON.stringify(name)}:[`;
+		let chunk: string[] = [];
+		let first = true;
+		for (const item of lists[name]!) {
+			chunk.push(JSON.stringify(item));
+			if (chunk.length >= JSON_CHUNK_ITEMS) {
+				yield (first ? '' : ',') + chunk.join(',');
+				first = false;
+				chunk = [];
+			}
+		}
+		yield (first || chunk.length === 0 ? '' : ',') + chunk.join(',') + (i === names.length - 1 ? ']}' : '],');
+	}
+}

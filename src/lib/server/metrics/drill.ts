@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Dimension, MetricRequest, MetricRequestInput } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { query, type Params } from '../warehouse/index.js';
-import { streamQuery } from '../warehouse/stream.js';
+import { streamCapped, type CappedStream } from '../warehouse/stream.js';
 import { inPersonSlot } from '../http/person-slots.js';
 import { baseParams, filterClause, MetricRequestError } from './build-query.js';
 import { getMetric, supportedDimensions } from './registry.js';
@@ -127,14 +127,7 @@ export async function queryRows(
 	};
 }
 
-export interface RowsStream extends Omit<RowsResult, 'rows' | 'total'> {
-	/** Rows matching when counted, just before streaming. */
-	total: number;
-	/** Rows the stream carries: the total, or the cap when the total is larger. */
-	sending: number;
-	/** The rows, chunk by chunk from the warehouse; read once. Stop reading (or abort the signal) and the statement stops. */
-	rows: AsyncIterable<Record<string, unknown>[]>;
-}
+export interface RowsStream extends Omit<RowsResult, 'rows' | 'total'>, CappedStream<Record<string, unknown>> {}
 
 /**
  * queryRows for exports: the same statement (file, filters, parameters), but
@@ -145,19 +138,8 @@ export interface RowsStream extends Omit<RowsResult, 'rows' | 'total'> {
  */
 export async function streamRows(name: string, req: MetricRequest, opts: { cap: number; tag: string; signal?: AbortSignal }): Promise<RowsStream> {
 	const st = await rowsStatement(name, req, { tag: opts.tag, signal: opts.signal });
-	const total = await countRows(st, opts);
-	const sending = Math.min(total, opts.cap);
-	const params: Params = { ...st.params, page_limit: sending };
-	return {
-		file: st.file,
-		sql: st.sql,
-		params,
-		columns: st.columns,
-		total,
-		sending,
-		rows: streamQuery<Record<string, unknown>>(st.sql, { tag: opts.tag, params, signal: opts.signal }),
-		ignoredFilters: st.ignoredFilters
-	};
+	const streamed = await streamCapped<Record<string, unknown>>(st.matching, { params: st.params, cap: opts.cap, tag: opts.tag, signal: opts.signal, counted: inPersonSlot });
+	return { file: st.file, columns: st.columns, ignoredFilters: st.ignoredFilters, ...streamed };
 }
 
 interface RowsStatement {

@@ -1,4 +1,4 @@
-import { getWarehouse, holdParameterisedStatements, QueryAbandonedError, spillSettings, translate, type Params } from './index.js';
+import { getWarehouse, holdParameterisedStatements, query, QueryAbandonedError, spillSettings, translate, type Params } from './index.js';
 import { recordQuery } from './profile.js';
 import type { Warehouse } from './types.js';
 
@@ -107,4 +107,35 @@ async function* streamServer<T>(wh: Warehouse, sql: string, { tag, params, signa
 		// A reader who stopped early: the HTTP response is dropped, and with it the query (cancel_http_readonly_queries_on_client_close).
 		rs.close();
 	}
+}
+
+export interface CappedStream<T> {
+	/** The statement streamed (`matching` with `LIMIT {page_limit:UInt32}`) and its parameters. */
+	sql: string;
+	params: Params;
+	/** Rows matching when counted, just before streaming. */
+	total: number;
+	/** Rows the stream carries: the total, or the cap when the total is larger. */
+	sending: number;
+	/** The rows, chunk by chunk; read once. Stop reading (or abort the signal) and the statement stops. */
+	rows: AsyncIterable<T[]>;
+}
+
+/**
+ * An export's rows: `matching` (a statement without LIMIT or SETTINGS) is
+ * counted first, so the response can say how many rows it carries before it
+ * sends them, then streamed with `LIMIT {page_limit:UInt32}` set to that many.
+ * `counted` wraps the count (a page's per-person query slots).
+ */
+export async function streamCapped<T>(
+	matching: string,
+	opts: { params: Params; cap: number; tag: string; signal?: AbortSignal; counted?: <R>(run: () => Promise<R>) => Promise<R> }
+): Promise<CappedStream<T>> {
+	const count = () => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${matching}\n)`, { tag: `${opts.tag}:count`, params: opts.params, signal: opts.signal });
+	const [counted] = await (opts.counted ? opts.counted(count) : count());
+	const total = Number(counted?.n ?? 0);
+	const sending = Math.min(total, opts.cap);
+	const params: Params = { ...opts.params, page_limit: sending };
+	const sql = `${matching}\nLIMIT {page_limit:UInt32}`;
+	return { sql, params, total, sending, rows: streamQuery<T>(sql, { tag: opts.tag, params, signal: opts.signal }) };
 }
