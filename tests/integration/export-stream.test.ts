@@ -10,6 +10,8 @@ import { runDrilldown, DRILL_MAX_ROWS } from '../../src/lib/server/metrics/drill
 import { query, openLane, QueryAbandonedError } from '../../src/lib/server/warehouse/index.js';
 import { streamQuery, STREAM_BLOCK_ROWS } from '../../src/lib/server/warehouse/stream.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';
+import { GET as auditCsvGET } from '../../src/routes/admin/audit/csv/+server.js';
+import { audit, listAudit } from '../../src/lib/server/audit/index.js';
 
 /**
  * Exports are streamed from the warehouse (issue 18 item 8): a 300 000-row
@@ -167,6 +169,26 @@ describe('streamed exports', () => {
 			expect(lines).toEqual(buffered.rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null]))));
 		});
 	}
+
+	it('the audit CSV is streamed: the rows of the list, newest first, formulas neutralised, capped by limit', async () => {
+		for (let i = 0; i < 5; i++) await audit({ actor: i === 0 ? '=HYPERLINK("https://evil.example")' : `streamer-${i}`, action: 'login.failed', outcome: 'failed' });
+		const admin = { locals: { auth: { kind: 'session', user: { name: 'root', role: 'admin' } } } };
+		const get = (qs: string) => {
+			const url = new URL(`http://x/admin/audit/csv?${qs}`);
+			return auditCsvGET({ ...admin, url, request: new Request(url) } as never);
+		};
+		const listed = await listAudit({ action: 'login.failed', limit: 200 });
+		const all = await get('action=login.failed');
+		expect(all.headers.get('x-rows')).toBe(String(listed.length));
+		const fields = ['ts', 'actor', 'action', 'target', 'outcome', 'ip', 'detail'];
+		const text = await all.text();
+		expect(text).toBe(toCsv(listed, fields));
+		expect(text).toContain(`'=HYPERLINK`);
+
+		const two = await get('action=login.failed&limit=2');
+		expect([two.headers.get('x-rows'), two.headers.get('x-rows-total'), two.headers.get('x-rows-truncated')]).toEqual(['2', String(listed.length), '1']);
+		expect(await two.text()).toBe(toCsv(listed.slice(0, 2), fields));
+	});
 
 	it('the cap holds: the body carries X-Rows rows, X-Rows-Total says how many matched', async () => {
 		const rows = streamQuery<Record<string, unknown>>(WIDE_ROWS, { tag: 'test:capped', params: { rows: 10_000 } });
