@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Dimension, MetricRequest, MetricRequestInput } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { query, type Params } from '../warehouse/index.js';
-import { streamCapped, type CappedStream } from '../warehouse/stream.js';
+import { countMatching, streamCapped, type CappedStream } from '../warehouse/stream.js';
 import { inPersonSlot } from '../http/person-slots.js';
 import { baseParams, filterClause, MetricRequestError } from './build-query.js';
 import { getMetric, supportedDimensions } from './registry.js';
@@ -114,7 +114,7 @@ export async function queryRows(
 	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
 	const [rows, total] = await Promise.all([
 		inPersonSlot(() => query<Record<string, unknown>>(st.sql, { tag: opts.tag, params, signal: opts.signal })),
-		opts.count ? countRows(st, opts) : Promise.resolve(undefined)
+		opts.count ? inPersonSlot(() => countMatching(st.matching, { params: st.params, tag: opts.tag, signal: opts.signal })) : Promise.resolve(undefined)
 	]);
 	return {
 		file: st.file,
@@ -179,12 +179,6 @@ async function rowsStatement(name: string, req: MetricRequest, opts: { cap?: num
 	return { file: `sql/metrics/drill/${name}.sql`, matching: body, sql: `${body}\nLIMIT {page_limit:UInt32}`, params, columns, ignoredFilters };
 }
 
-async function countRows(st: RowsStatement, opts: { tag: string; signal?: AbortSignal }): Promise<number> {
-	const [count] = await inPersonSlot(() =>
-		query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${st.matching}\n)`, { tag: `${opts.tag}:count`, params: st.params, signal: opts.signal })
-	);
-	return Number(count?.n ?? 0);
-}
 
 /** Where a rows file wants the request's filters, before its own grouping. */
 const FILTERS_MARKER = '/*filters*/';

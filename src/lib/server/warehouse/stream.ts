@@ -131,11 +131,16 @@ export async function streamCapped<T>(
 	matching: string,
 	opts: { params: Params; cap: number; tag: string; signal?: AbortSignal; counted?: <R>(run: () => Promise<R>) => Promise<R> }
 ): Promise<CappedStream<T>> {
-	const count = () => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${matching}\n)`, { tag: `${opts.tag}:count`, params: opts.params, signal: opts.signal });
-	const [counted] = await (opts.counted ? opts.counted(count) : count());
-	const total = Number(counted?.n ?? 0);
+	const count = () => countMatching(matching, opts);
+	const total = await (opts.counted ? opts.counted(count) : count());
 	const sending = Math.min(total, opts.cap);
 	const params: Params = { ...opts.params, page_limit: sending };
 	const sql = `${matching}\nLIMIT {page_limit:UInt32}`;
 	return { sql, params, total, sending, rows: streamQuery<T>(sql, { tag: opts.tag, params, signal: opts.signal }) };
+}
+
+/** How many rows `matching` gives (a statement without LIMIT): the total an export or a drill-down states. */
+export async function countMatching(matching: string, opts: { params: Params; tag: string; signal?: AbortSignal }): Promise<number> {
+	const [counted] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${matching}\n)`, { tag: `${opts.tag}:count`, params: opts.params, signal: opts.signal });
+	return Number(counted?.n ?? 0);
 }
