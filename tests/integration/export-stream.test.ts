@@ -8,7 +8,7 @@ import { toCsv } from '../../src/lib/csv.js';
 import { csvResponse, exportResponse } from '../../src/lib/server/http/csv-response.js';
 import { runDrilldown, DRILL_MAX_ROWS } from '../../src/lib/server/metrics/drill.js';
 import { query, openLane, QueryAbandonedError } from '../../src/lib/server/warehouse/index.js';
-import { streamQuery, STREAM_BLOCK_ROWS } from '../../src/lib/server/warehouse/stream.js';
+import { MAX_OPEN_STREAMS, streamCapped, streamQuery, StreamsBusyError, STREAM_BLOCK_ROWS } from '../../src/lib/server/warehouse/stream.js';
 import { GET as rowsGET } from '../../src/routes/api/v1/metrics/[id]/rows/+server.js';
 import { GET as auditCsvGET } from '../../src/routes/admin/audit/csv/+server.js';
 import { audit, listAudit } from '../../src/lib/server/audit/index.js';
@@ -188,6 +188,26 @@ describe('streamed exports', () => {
 		const two = await get('action=login.failed&limit=2');
 		expect([two.headers.get('x-rows'), two.headers.get('x-rows-total'), two.headers.get('x-rows-truncated')]).toEqual(['2', String(listed.length), '1']);
 		expect(await two.text()).toBe(toCsv(listed.slice(0, 2), fields));
+	});
+
+	it(`at most ${MAX_OPEN_STREAMS} exports are open at once; a finished, failed or cancelled one frees its place`, async () => {
+		const open = () => streamCapped<Record<string, unknown>>(WIDE_ROWS, { params: { rows: 50_000 }, cap: 50_000, tag: 'test:slots' });
+		const first = await Promise.all(Array.from({ length: MAX_OPEN_STREAMS }, open));
+		await expect(open()).rejects.toBeInstanceOf(StreamsBusyError);
+		// Cancelled before a row was read (the client left at once).
+		await first[0]!.rows[Symbol.asyncIterator]().return?.();
+		const again = await open();
+		await expect(open()).rejects.toBeInstanceOf(StreamsBusyError);
+		// Read to the end.
+		let n = 0;
+		for await (const chunk of again.rows) n += chunk.length;
+		expect(n).toBe(50_000);
+		// An export with nothing to send never holds a place.
+		const empty = await streamCapped(WIDE_ROWS, { params: { rows: 0 }, cap: 10, tag: 'test:slots-empty' });
+		expect(empty.sending).toBe(0);
+		const last = await open();
+		for (const s of [...first.slice(1), last]) await s.rows[Symbol.asyncIterator]().return?.();
+		await Promise.all(Array.from({ length: MAX_OPEN_STREAMS }, open)).then((all) => Promise.all(all.map((s) => s.rows[Symbol.asyncIterator]().return?.())));
 	});
 
 	it('the cap holds: the body carries X-Rows rows, X-Rows-Total says how many matched', async () => {

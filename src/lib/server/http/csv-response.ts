@@ -1,4 +1,6 @@
+import { error } from '@sveltejs/kit';
 import { csvHeader, csvLines } from '../../csv.js';
+import { StreamsBusyError } from '../warehouse/stream.js';
 
 /** Rows an export carries at most; the response says when it stopped there. */
 export const CSV_ROW_CAP = 200_000;
@@ -157,4 +159,10 @@ function* jsonParts(members: Record<string, unknown>, lists: Record<string, Iter
 		}
 		yield (first || chunk.length === 0 ? '' : ',') + chunk.join(',') + (i === names.length - 1 ? ']}' : '],');
 	}
+}
+
+/** For `.catch` on starting an export: too many downloads open at once is a 429 (retry), not a 500. */
+export function busyIs429(e: unknown): never {
+	if (e instanceof StreamsBusyError) error(429, e.message);
+	throw e;
 }

@@ -131,12 +131,77 @@ export async function streamCapped<T>(
 	matching: string,
 	opts: { params: Params; cap: number; tag: string; signal?: AbortSignal; counted?: <R>(run: () => Promise<R>) => Promise<R> }
 ): Promise<CappedStream<T>> {
-	const count = () => countMatching(matching, opts);
-	const total = await (opts.counted ? opts.counted(count) : count());
-	const sending = Math.min(total, opts.cap);
-	const params: Params = { ...opts.params, page_limit: sending };
-	const sql = `${matching}\nLIMIT {page_limit:UInt32}`;
-	return { sql, params, total, sending, rows: streamQuery<T>(sql, { tag: opts.tag, params, signal: opts.signal }) };
+	const release = takeStreamSlot();
+	try {
+		const count = () => countMatching(matching, opts);
+		const total = await (opts.counted ? opts.counted(count) : count());
+		const sending = Math.min(total, opts.cap);
+		const params: Params = { ...opts.params, page_limit: sending };
+		const sql = `${matching}\nLIMIT {page_limit:UInt32}`;
+		if (sending === 0) release();
+		return { sql, params, total, sending, rows: releasing(streamQuery<T>(sql, { tag: opts.tag, params, signal: opts.signal }), release) };
+	} catch (e) {
+		release();
+		throw e;
+	}
+}
+
+/**
+ * Streams open at once, process-wide. Each holds a warehouse session and its
+ * statement for as long as its client takes to read (up to STREAM_TIMEOUT_S),
+ * so slow downloads must not pile up without bound; the next export is refused
+ * (429) until one ends.
+ */
+export const MAX_OPEN_STREAMS = 8;
+
+export class StreamsBusyError extends Error {
+	readonly status = 429;
+	constructor() {
+		super(`${MAX_OPEN_STREAMS} exports are already being downloaded; retry when one has finished.`);
+		this.name = 'StreamsBusyError';
+	}
+}
+
+const SLOTS = Symbol.for('loopmeter.warehouse.stream-slots');
+const slots = ((globalThis as Record<symbol, unknown>)[SLOTS] ??= { open: 0 }) as { open: number };
+
+/** Takes one of MAX_OPEN_STREAMS; the release is idempotent, and happens by itself after STREAM_TIMEOUT_S (the statement cannot outlive that). */
+function takeStreamSlot(): () => void {
+	if (slots.open >= MAX_OPEN_STREAMS) throw new StreamsBusyError();
+	slots.open += 1;
+	let held = true;
+	const release = () => {
+		if (!held) return;
+		held = false;
+		clearTimeout(timer);
+		slots.open -= 1;
+	};
+	// A body that is neither read nor cancelled still gives its slot back.
+	const timer = setTimeout(release, STREAM_TIMEOUT_S * 1000);
+	timer.unref();
+	return release;
+}
+
+/** `rows`, calling `release` when it ends, fails or is stopped: also when it is stopped before it started. */
+function releasing<T>(rows: AsyncGenerator<T, void, undefined>, release: () => void): AsyncIterable<T> {
+	return {
+		[Symbol.asyncIterator]: () => ({
+			next: async () => {
+				try {
+					const r = await rows.next();
+					if (r.done) release();
+					return r;
+				} catch (e) {
+					release();
+					throw e;
+				}
+			},
+			return: async () => {
+				release();
+				return rows.return(undefined);
+			}
+		})
+	};
 }
 
 /** How many rows `matching` gives (a statement without LIMIT): the total an export or a drill-down states. */

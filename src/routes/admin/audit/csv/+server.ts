@@ -1,6 +1,6 @@
 import { error } from '@sveltejs/kit';
 import { auditFilter, streamAudit } from '$lib/server/audit';
-import { CSV_ROW_CAP, exportResponse } from '$lib/server/http/csv-response';
+import { busyIs429, CSV_ROW_CAP, exportResponse } from '$lib/server/http/csv-response';
 import { adminActor } from '../../guard';
 import type { RequestHandler } from './$types';
 
@@ -14,6 +14,6 @@ export const GET: RequestHandler = async (event) => {
 	}
 	// The page's default list length (200) means "all of it" here, up to the export cap; streamed, so the cap is not a memory bound.
 	const cap = parsed.data.limit === 200 ? CSV_ROW_CAP : parsed.data.limit;
-	const streamed = await streamAudit(parsed.data, { cap, signal: event.request.signal });
+	const streamed = await streamAudit(parsed.data, { cap, signal: event.request.signal }).catch(busyIs429);
 	return exportResponse({ format: 'csv', filename: 'loopmeter_audit.csv', fields: ['ts', 'actor', 'action', 'target', 'outcome', 'ip', 'detail'], ...streamed, cap });
 };

@@ -1,6 +1,6 @@
 import { error, json } from '@sveltejs/kit';
 import { z } from 'zod';
-import { exportResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
+import { busyIs429, exportResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
 import { deadLetters, streamDeadLetters } from '$lib/server/ingest-runs';
 import type { RequestHandler } from './$types';
 
@@ -25,7 +25,7 @@ export const GET: RequestHandler = async ({ url, request }) => {
 	const { source, reason, run, format } = q.data;
 	if (format === 'csv') {
 		const cap = Math.min(q.data.limit ?? CSV_ROW_CAP, CSV_ROW_CAP);
-		const streamed = await streamDeadLetters({ source, reason, runId: run }, { cap, signal: request.signal });
+		const streamed = await streamDeadLetters({ source, reason, runId: run }, { cap, signal: request.signal }).catch(busyIs429);
 		return exportResponse({
 			format,
 			filename: `dead_letters${source ? `_${source}` : ''}.${format}`,

@@ -6,7 +6,7 @@ import { getMetric } from '$lib/server/metrics/registry';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import { MetricRequestError } from '$lib/server/metrics/run';
 import { runDrilldown, streamDrilldown, DRILL_PAGE_ROWS } from '$lib/server/metrics/drill';
-import { exportResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
+import { busyIs429, exportResponse, CSV_ROW_CAP } from '$lib/server/http/csv-response';
 import { boundPeriod } from '$lib/server/pages/period-span';
 import type { RequestHandler } from './$types';
 
@@ -41,7 +41,7 @@ export const GET: RequestHandler = async ({ params, url, request, locals }) => {
 	try {
 		const period = await boundPeriod(requestFromSearchParams(params.id, sp));
 		if (exported.success) {
-			const result = await streamDrilldown(period, { cap: CSV_ROW_CAP, signal: request.signal });
+			const result = await streamDrilldown(period, { cap: CSV_ROW_CAP, signal: request.signal }).catch(busyIs429);
 			return exportResponse({
 				format: exported.data,
 				filename: `${result.metric}_rows_${result.from}_${result.to}.${exported.data}`,
