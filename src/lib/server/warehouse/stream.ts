@@ -66,7 +66,7 @@ async function* streamEmbedded<T>(wh: Warehouse, sql: string, { params, signal }
 	// A connection of its own to the open engine (chDB streams one statement per connection).
 	const session = new Session(wh.dataDir);
 	try {
-		const stream = await startBound(session, sql, params ?? {}, signal);
+		const stream = await bindStream(session, sql, params ?? {}, signal);
 		for await (const chunk of stream) {
 			if (chunk.numRows > 0) yield chunk.rows<T>();
 		}
@@ -76,7 +76,7 @@ async function* streamEmbedded<T>(wh: Warehouse, sql: string, { params, signal }
 	}
 }
 
-type ChdbSession = InstanceType<(typeof import('chdb'))['Session']>;
+export type ChdbSession = InstanceType<(typeof import('chdb'))['Session']>;
 
 /**
  * chDB binds a streamed statement's parameters outside the queue its other
@@ -85,8 +85,9 @@ type ChdbSession = InstanceType<(typeof import('chdb'))['Session']>;
  * finish, a parameterised no-op waits for anything chDB still runs in its queue
  * (an abandoned statement runs on after its caller has gone), and only then is
  * the stream's statement bound; binding is synchronous, so the hold is short.
+ * Every streamed read with parameters on a chDB session should start here.
  */
-async function startBound(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined) {
+export async function bindStream(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined) {
 	if (Object.keys(params).length === 0) return session.queryStream(sql, { format: 'JSONEachRow', signal });
 	const release = await holdParameterisedStatements();
 	try {
