@@ -3,6 +3,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync, type WriteStream } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getWarehouse } from '../src/lib/server/warehouse/index.js';
+import { bindStream } from '../src/lib/server/warehouse/stream.js';
 import { IngestFileError } from './errors.js';
 import { ingestSettings, PARQUET_MIN_SPOOL_BYTES, type IngestSettings } from './settings.js';
 
@@ -64,13 +65,15 @@ async function convert(dataDir: string, path: string, out: string, limit: { name
 	const file = createWriteStream(out);
 	let written = 0;
 	try {
-		const stream = session.queryStreamBind(
+		// Bound through bindStream: chDB keeps bound parameters in state shared by every connection.
+		const stream = await bindStream(
+			session,
 			`SELECT * FROM file({path:String}, 'Parquet')
 			 SETTINGS date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1,
 			 max_execution_time = ${limit.timeoutS}, input_format_parquet_memory_high_watermark = 268435456, input_format_parquet_enable_row_group_prefetch = 0,
 			 max_threads = 1, max_parsing_threads = 1`,
 			{ path },
-			{ format: 'JSONEachRow' }
+			undefined
 		);
 		try {
 			for await (const chunk of stream) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { query } from '../warehouse/index.js';
+import { streamCapped, type CappedStream } from '../warehouse/stream.js';
 import { controlLane } from '../http/control-lane.js';
 import { redact } from '../http/redact.js';
 
@@ -80,11 +81,18 @@ export type AuditRow = {
 	detail: string;
 };
 
-export async function listAudit(f: Partial<AuditFilter> = {}): Promise<AuditRow[]> {
-	return query<AuditRow>(
-		`SELECT ts, actor, action, target, outcome, ip, detail FROM audit_log
+/** Audit rows matching the filter, newest first: the statement behind the page's list and its CSV. */
+const AUDIT_MATCHING = `SELECT ts, actor, action, target, outcome, ip, detail FROM audit_log
 WHERE ({action:String} = '' OR action = {action:String}) AND ({actor:String} = '' OR actor = {actor:String})
-ORDER BY ts DESC, event_id LIMIT {limit:UInt32}`,
-		{ tag: 'audit:list', params: { action: f.action ?? '', actor: f.actor ?? '', limit: f.limit ?? 200 } }
-	);
+ORDER BY ts DESC, event_id`;
+
+const auditParams = (f: Partial<AuditFilter>) => ({ action: f.action ?? '', actor: f.actor ?? '' });
+
+export async function listAudit(f: Partial<AuditFilter> = {}): Promise<AuditRow[]> {
+	return query<AuditRow>(`${AUDIT_MATCHING} LIMIT {limit:UInt32}`, { tag: 'audit:list', params: { ...auditParams(f), limit: f.limit ?? 200 } });
+}
+
+/** The audit log for a CSV: counted, then streamed from the warehouse, at most `cap` rows (warehouse/stream.ts). */
+export function streamAudit(f: Partial<AuditFilter>, opts: { cap: number; signal?: AbortSignal }): Promise<CappedStream<Record<string, unknown>>> {
+	return streamCapped(AUDIT_MATCHING, { params: auditParams(f), cap: opts.cap, tag: 'audit:export', signal: opts.signal });
 }

@@ -1,5 +1,6 @@
 import { fileSources, type FileSource } from '../../contracts/ingest.js';
 import { query } from '../warehouse/index.js';
+import { streamCapped, type CappedStream } from '../warehouse/stream.js';
 import { RULE_SQL } from './rule-sql.js';
 
 /**
@@ -83,6 +84,15 @@ export interface DayCount {
  * inserts a key twice there. videos and users count their latest rows.
  */
 export async function rowsPerDay(from: string, to: string): Promise<DayCount[]> {
+	return [...everyDay(from, to, await nonZeroDays(from, to))];
+}
+
+/**
+ * The days with rows, by `source|day`: at most one entry per source and day of
+ * the period (the period is cut to the data and at most five years before it
+ * gets here: period-bounds.ts).
+ */
+export async function nonZeroDays(from: string, to: string): Promise<Map<string, number>> {
 	const parts = Object.entries(DAY_OF).map(([source, { table, day }]) => {
 		const final = table === 'videos' || table === 'users' || table === 'ad_revenue' ? ' FINAL' : '';
 		return `SELECT '${source}' AS source, ${day} AS day, count() AS rows FROM ${table}${final}
@@ -92,13 +102,15 @@ export async function rowsPerDay(from: string, to: string): Promise<DayCount[]> 
 		`SELECT source, toString(day) AS day, toString(rows) AS rows FROM (${parts.join(' UNION ALL ')}) ORDER BY day, source`,
 		{ tag: 'ingest_runs.rows_per_day', params: { from, to } }
 	);
-	const byKey = new Map(got.map((r) => [`${r.source}|${r.day}`, Number(r.rows)]));
-	const out: DayCount[] = [];
+	return new Map(got.map((r) => [`${r.source}|${r.day}`, Number(r.rows)]));
+}
+
+/** Every day of [from, to) and source, zero where nothing arrived: produced one at a time, so a response can be written as it goes. */
+export function* everyDay(from: string, to: string, counts: ReadonlyMap<string, number>): Generator<DayCount> {
 	for (let d = new Date(`${from}T00:00:00Z`); d < new Date(`${to}T00:00:00Z`); d.setUTCDate(d.getUTCDate() + 1)) {
 		const day = d.toISOString().slice(0, 10);
-		for (const source of Object.keys(DAY_OF)) out.push({ day, source, rows: byKey.get(`${source}|${day}`) ?? 0 });
+		for (const source of Object.keys(DAY_OF)) yield { day, source, rows: counts.get(`${source}|${day}`) ?? 0 };
 	}
-	return out;
 }
 
 /** The first and last event day of any source: a sensible default period for the page. */
@@ -144,22 +156,34 @@ export interface DeadLetterRow {
 	ingested_at: string;
 }
 
-/** Dead-letter rows, newest first; `limit` 0 = all (CSV export). */
-export async function deadLetters(opts: { source?: string; reason?: string; runId?: string; limit?: number } = {}): Promise<DeadLetterRow[]> {
-	const rows = await query<DeadLetterRow>(
-		`SELECT toString(source) AS source, file, toString(line) AS line, field, reason, raw, run_id, toString(ingested_at) AS ingested_at
+/** Dead letters matching the filters, newest first: the statement behind the list and its export. */
+const DEAD_LETTERS_MATCHING = `SELECT toString(source) AS source, file, toString(line) AS line, field, reason, raw, run_id, toString(ingested_at) AS ingested_at
 		 FROM dead_letters FINAL
 		 WHERE ({source:String} = '' OR source = {source:String})
 		   AND ({reason:String} = '' OR ${RULE_SQL} = {reason:String})
 		   AND ({run:String} = '' OR run_id = {run:String})
-		 ORDER BY ingested_at DESC, file, line
-		 LIMIT {limit:UInt64}`,
-		{
-			tag: 'ingest_runs.dead_letters',
-			params: { source: opts.source ?? '', reason: opts.reason ?? '', run: opts.runId ?? '', limit: opts.limit === 0 ? 1e12 : (opts.limit ?? 200) }
-		}
-	);
+		 ORDER BY ingested_at DESC, file, line`;
+
+export interface DeadLetterFilter {
+	source?: string;
+	reason?: string;
+	runId?: string;
+}
+
+const deadLetterParams = (f: DeadLetterFilter) => ({ source: f.source ?? '', reason: f.reason ?? '', run: f.runId ?? '' });
+
+/** Dead-letter rows, newest first; `limit` 0 = all. */
+export async function deadLetters(opts: DeadLetterFilter & { limit?: number } = {}): Promise<DeadLetterRow[]> {
+	const rows = await query<DeadLetterRow>(`${DEAD_LETTERS_MATCHING}\n LIMIT {limit:UInt64}`, {
+		tag: 'ingest_runs.dead_letters',
+		params: { ...deadLetterParams(opts), limit: opts.limit === 0 ? 1e12 : (opts.limit ?? 200) }
+	});
 	return rows.map((r) => ({ ...r, line: Number(r.line) }));
+}
+
+/** The dead letters for an export: counted, then streamed from the warehouse, at most `cap` rows (warehouse/stream.ts). */
+export function streamDeadLetters(filter: DeadLetterFilter, opts: { cap: number; signal?: AbortSignal }): Promise<CappedStream<Record<string, unknown>>> {
+	return streamCapped(DEAD_LETTERS_MATCHING, { params: deadLetterParams(filter), cap: opts.cap, tag: 'ingest_runs.dead_letters:export', signal: opts.signal });
 }
 
 export const ingestPageSources = fileSources;

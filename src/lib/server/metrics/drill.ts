@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Dimension, MetricRequest, MetricRequestInput } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { query, type Params } from '../warehouse/index.js';
+import { countMatching, streamCapped, type CappedStream } from '../warehouse/stream.js';
 import { inPersonSlot } from '../http/person-slots.js';
 import { baseParams, filterClause, MetricRequestError } from './build-query.js';
 import { getMetric, supportedDimensions } from './registry.js';
@@ -39,18 +40,9 @@ export interface DrillResult {
 }
 
 export async function runDrilldown(input: MetricRequestInput, opts: { limit?: number; signal?: AbortSignal } = {}): Promise<DrillResult> {
-	const req = parseMetricRequest(input);
-	const def = getMetric(req.metric);
-	if (!def.drilldown) throw new MetricRequestError('metric', `${req.metric} has no drill-down`);
-	const file = `sql/metrics/drill/${def.drilldown}.sql`;
-	if (!existsSync(sqlPath('metrics', 'drill', `${def.drilldown}.sql`))) {
-		throw new MetricRequestError('metric', `${req.metric}: its drill-down (${file}) is not written yet`);
-	}
-	const allowed = supportedDimensions(def);
-	const bad = Object.keys(req.filters).find((d) => !allowed.includes(d as Dimension));
-	if (bad) throw new MetricRequestError(bad, `${req.metric} cannot be filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
+	const { req, def, name } = drillTarget(input);
 	const limit = Math.max(1, Math.min(opts.limit ?? DRILL_PAGE_ROWS, DRILL_MAX_ROWS));
-	const result = await queryRows(def.drilldown, req, { limit, count: true, tag: `drill:${req.metric}`, signal: opts.signal });
+	const result = await queryRows(name, req, { limit, count: true, tag: `drill:${req.metric}`, signal: opts.signal });
 	return {
 		metric: req.metric,
 		title: def.title,
@@ -61,6 +53,33 @@ export async function runDrilldown(input: MetricRequestInput, opts: { limit?: nu
 		limit,
 		hasUserRows: drilldownListsPeople(req.metric)
 	};
+}
+
+export interface DrillStream extends Omit<DrillResult, 'rows' | 'limit'>, Pick<RowsStream, 'rows' | 'sending'> {}
+
+/**
+ * A metric's drill-down for an export: counted first, then streamed from the
+ * warehouse in chunks (at most `cap` rows), never held whole (streamRows).
+ */
+export async function streamDrilldown(input: MetricRequestInput, opts: { cap: number; signal?: AbortSignal }): Promise<DrillStream> {
+	const { req, def, name } = drillTarget(input);
+	const result = await streamRows(name, req, { cap: opts.cap, tag: `drill:${req.metric}:export`, signal: opts.signal });
+	return { metric: req.metric, title: def.title, from: req.from, to: req.to, ...result, hasUserRows: drilldownListsPeople(req.metric) };
+}
+
+/** The request, its metric and drill-down file, checked: a drill-down that exists, filters it supports. */
+function drillTarget(input: MetricRequestInput) {
+	const req = parseMetricRequest(input);
+	const def = getMetric(req.metric);
+	if (!def.drilldown) throw new MetricRequestError('metric', `${req.metric} has no drill-down`);
+	const file = `sql/metrics/drill/${def.drilldown}.sql`;
+	if (!existsSync(sqlPath('metrics', 'drill', `${def.drilldown}.sql`))) {
+		throw new MetricRequestError('metric', `${req.metric}: its drill-down (${file}) is not written yet`);
+	}
+	const allowed = supportedDimensions(def);
+	const bad = Object.keys(req.filters).find((d) => !allowed.includes(d as Dimension));
+	if (bad) throw new MetricRequestError(bad, `${req.metric} cannot be filtered by ${bad}; it supports ${allowed.join(', ') || 'no dimensions'}`);
+	return { req, def, name: def.drilldown };
 }
 
 export interface RowsResult {
@@ -90,8 +109,57 @@ export async function queryRows(
 	req: MetricRequest,
 	opts: { limit: number; cap?: number; count?: boolean; numeric?: boolean; tag: string; signal?: AbortSignal }
 ): Promise<RowsResult> {
-	const file = `sql/metrics/drill/${name}.sql`;
-	const params: Params = { ...baseParams(req), limit: opts.cap ?? DRILL_MAX_ROWS, page_limit: opts.limit };
+	const st = await rowsStatement(name, req, { cap: opts.cap, tag: opts.tag, signal: opts.signal });
+	const params: Params = { ...st.params, page_limit: opts.limit };
+	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
+	const [rows, total] = await Promise.all([
+		inPersonSlot(() => query<Record<string, unknown>>(st.sql, { tag: opts.tag, params, signal: opts.signal })),
+		opts.count ? inPersonSlot(() => countMatching(st.matching, { params: st.params, tag: opts.tag, signal: opts.signal })) : Promise.resolve(undefined)
+	]);
+	return {
+		file: st.file,
+		sql: st.sql,
+		params,
+		columns: st.columns,
+		rows: opts.numeric ? rows.map((r) => numericColumns(r, st.columns)) : rows,
+		total,
+		ignoredFilters: st.ignoredFilters
+	};
+}
+
+export interface RowsStream extends Omit<RowsResult, 'rows' | 'total'>, CappedStream<Record<string, unknown>> {}
+
+/**
+ * queryRows for exports: the same statement (file, filters, parameters), but
+ * the rows are streamed from the warehouse (warehouse/stream.ts) instead of
+ * returned whole, so an export holds one chunk at a time. The rows are counted
+ * first, so the response can state how many it will carry before it sends
+ * them; the stream is limited to that many (`page_limit`).
+ */
+export async function streamRows(name: string, req: MetricRequest, opts: { cap: number; tag: string; signal?: AbortSignal }): Promise<RowsStream> {
+	const st = await rowsStatement(name, req, { tag: opts.tag, signal: opts.signal });
+	const streamed = await streamCapped<Record<string, unknown>>(st.matching, { params: st.params, cap: opts.cap, tag: opts.tag, signal: opts.signal, counted: inPersonSlot });
+	return { file: st.file, columns: st.columns, ignoredFilters: st.ignoredFilters, ...streamed };
+}
+
+interface RowsStatement {
+	file: string;
+	/** The rows before the page limit, for counting. */
+	matching: string;
+	/** `matching` with `LIMIT {page_limit:UInt32}`. */
+	sql: string;
+	params: Params;
+	columns: { name: string; type: string }[];
+	ignoredFilters: string[];
+}
+
+/**
+ * sql/metrics/drill/<name>.sql as a statement over the request: filters go
+ * where the file puts its `/*filters*\/` marker (before its own grouping), else
+ * around it on the columns of the same name.
+ */
+async function rowsStatement(name: string, req: MetricRequest, opts: { cap?: number; tag: string; signal?: AbortSignal }): Promise<RowsStatement> {
+	const params: Params = { ...baseParams(req), limit: opts.cap ?? DRILL_MAX_ROWS };
 	const text = metricSql(`drill/${name}`);
 	const inside = text.includes(FILTERS_MARKER);
 	const inner = inside ? text.replace(FILTERS_MARKER, filterClause(req)) : text;
@@ -108,24 +176,9 @@ export async function queryRows(
 		else ignoredFilters.push(dim);
 	}
 	const body = `SELECT *\nFROM (\n${inner}\n) AS drill\nWHERE 1${where}`;
-	const sql = `${body}\nLIMIT {page_limit:UInt32}`;
-	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
-	const [rows, count] = await Promise.all([
-		inPersonSlot(() => query<Record<string, unknown>>(sql, { tag: opts.tag, params, signal: opts.signal })),
-		opts.count
-			? inPersonSlot(() => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${opts.tag}:count`, params, signal: opts.signal }))
-			: Promise.resolve(undefined)
-	]);
-	return {
-		file,
-		sql,
-		params,
-		columns,
-		rows: opts.numeric ? rows.map((r) => numericColumns(r, columns)) : rows,
-		total: count ? Number(count[0]?.n ?? rows.length) : undefined,
-		ignoredFilters
-	};
+	return { file: `sql/metrics/drill/${name}.sql`, matching: body, sql: `${body}\nLIMIT {page_limit:UInt32}`, params, columns, ignoredFilters };
 }
+
 
 /** Where a rows file wants the request's filters, before its own grouping. */
 const FILTERS_MARKER = '/*filters*/';

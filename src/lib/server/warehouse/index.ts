@@ -36,6 +36,10 @@ type Slot = {
 	side?: Promise<ClickHouseClient>;
 	/** Lanes opened on this warehouse (openLane): closed with it, so the data directory's lock is released. */
 	lanes?: Set<ClickHouseClient>;
+	/** See holdParameterisedStatements. */
+	paramsHeld?: Promise<void>;
+	paramsInFlight?: number;
+	onParamsIdle?: () => void;
 };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
@@ -100,10 +104,16 @@ async function connectEmbedded(config: Config): Promise<ClickHouseClient> {
 		// ratio settings did not spill under a 256 MiB cap), so they are set from
 		// it: an eighth of the cap per operator, as a query such as the Slop Index
 		// holds a dozen aggregations at once.
-		const spill = Math.floor((config.LOOPMETER_WAREHOUSE_MEMORY_MB * 2 ** 20) / 8);
-		await client.command({ query: `SET max_bytes_before_external_group_by = ${spill}, max_bytes_before_external_sort = ${spill}, max_bytes_before_external_join = ${spill}` });
+		await client.command({ query: `SET ${spillSettings(config)}` });
 	}
 	return client;
+}
+
+/** The spill settings of connectEmbedded, as a settings list (also appended to streamed statements, whose connection is not made there). */
+export function spillSettings(config: Config): string {
+	if (config.LOOPMETER_WAREHOUSE_MEMORY_MB <= 0) return '';
+	const spill = Math.floor((config.LOOPMETER_WAREHOUSE_MEMORY_MB * 2 ** 20) / 8);
+	return `max_bytes_before_external_group_by = ${spill}, max_bytes_before_external_sort = ${spill}, max_bytes_before_external_join = ${spill}`;
 }
 
 async function openServer(config: Config): Promise<Warehouse> {
@@ -198,14 +208,16 @@ async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { t
 	const stoppable = signal && wh.mode === 'embedded' ? stopOnAbort(wh, sql, signal) : undefined;
 	const started = performance.now();
 	try {
-		const rs = await (client ?? wh.client).query({
-			query: stoppable?.sql ?? sql,
-			query_params: params,
-			format: 'JSONEachRow',
-			abort_signal: signal,
-			...(wh.mode === 'server' ? { clickhouse_settings: { log_comment: tag } } : {})
+		return await parameterised(params, async () => {
+			const rs = await (client ?? wh.client).query({
+				query: stoppable?.sql ?? sql,
+				query_params: params,
+				format: 'JSONEachRow',
+				abort_signal: signal,
+				...(wh.mode === 'server' ? { clickhouse_settings: { log_comment: tag } } : {})
+			});
+			return await rs.json<T>();
 		});
-		return await rs.json<T>();
 	} catch (e) {
 		drainAfterFailure(wh);
 		if (signal?.aborted) throw new QueryAbandonedError(tag);
@@ -214,6 +226,44 @@ async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { t
 		stoppable?.done();
 		recordQuery(tag, performance.now() - started);
 	}
+}
+
+/**
+ * chDB binds a statement's `{name:Type}` parameters in state that is not
+ * isolated per connection: two parameterised statements running at once
+ * clobber each other (wrong values, or the engine aborts the process). Its
+ * client library therefore runs them one at a time process-wide, but a
+ * streamed read (warehouse/stream.ts) binds its parameters outside that
+ * queue. So every parameterised statement of ours is counted from its start to
+ * its answer, and a stream starts only while none is (holdParameterisedStatements).
+ */
+async function parameterised<T>(params: Params | undefined, run: () => Promise<T>): Promise<T> {
+	if (!params || Object.keys(params).length === 0) return run();
+	while (slot.paramsHeld) await slot.paramsHeld;
+	slot.paramsInFlight = (slot.paramsInFlight ?? 0) + 1;
+	try {
+		return await run();
+	} finally {
+		slot.paramsInFlight -= 1;
+		if (slot.paramsInFlight === 0) slot.onParamsIdle?.();
+	}
+}
+
+/**
+ * Waits until no parameterised statement of ours is running and keeps new ones
+ * from starting until `release` is called: for the moment a streamed read binds
+ * its parameters. One holder at a time.
+ */
+export async function holdParameterisedStatements(): Promise<() => void> {
+	while (slot.paramsHeld) await slot.paramsHeld;
+	let release!: () => void;
+	slot.paramsHeld = new Promise<void>((r) => (release = r));
+	while ((slot.paramsInFlight ?? 0) > 0) await new Promise<void>((r) => (slot.onParamsIdle = r));
+	return () => {
+		slot.onParamsIdle = undefined;
+		slot.paramsHeld = undefined;
+		release();
+	};
 }
 
 /** The caller's signal aborted (the person's browser went away): the query was not started, or was stopped. */
@@ -314,7 +364,7 @@ async function commandOn(client: ClickHouseClient | undefined, sql: string, { ta
 	while (slot.draining) await slot.draining;
 	const started = performance.now();
 	try {
-		await (client ?? wh.client).command({ query: sql, query_params: params });
+		await parameterised(params, () => (client ?? wh.client).command({ query: sql, query_params: params }));
 	} catch (e) {
 		drainAfterFailure(wh);
 		throw translate(e, tag, wh);
@@ -390,7 +440,8 @@ export class WarehouseDiskFullError extends WarehouseUnavailableError {
 	}
 }
 
-function translate(e: unknown, tag: string, wh: Warehouse): unknown {
+/** A driver error as ours: disk full, timeout, memory, unreachable; else the error with its tag. */
+export function translate(e: unknown, tag: string, wh: Warehouse): unknown {
 	const err = e as Error & { code?: string };
 	if (err?.code === '243' || err?.code === 'ENOSPC' || /NOT_ENOUGH_SPACE|No space left on device/i.test(err?.message ?? '')) {
 		return new WarehouseDiskFullError(wh.dataDir ?? '', { cause: e });

@@ -1,6 +1,7 @@
-import { error, json } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
 import { z } from 'zod';
-import { deadLetterReasons, listRuns, pagePeriod, rowsPerDay } from '$lib/server/ingest-runs';
+import { deadLetterReasons, everyDay, listRuns, nonZeroDays, pagePeriod } from '$lib/server/ingest-runs';
+import { jsonResponse } from '$lib/server/http/csv-response';
 import { boundPeriod } from '$lib/server/pages/period-span';
 import type { RequestHandler } from './$types';
 
@@ -18,6 +19,7 @@ export const GET: RequestHandler = async ({ url }) => {
 	if (q.data.from && q.data.to && q.data.from >= q.data.to) error(400, { message: 'from must be before to' });
 	// Zero days are listed too: the period is cut to the data and at most five years (period-bounds.ts).
 	const { from, to } = await boundPeriod(await pagePeriod(q.data.from, q.data.to));
-	const [runs, days, reasons] = await Promise.all([listRuns({ limit: 200 }), rowsPerDay(from, to), deadLetterReasons({ source: q.data.source })]);
-	return json({ from, to, runs, rows_per_day: days, dead_letter_reasons: reasons });
+	const [runs, counts, reasons] = await Promise.all([listRuns({ limit: 200 }), nonZeroDays(from, to), deadLetterReasons({ source: q.data.source })]);
+	// Written as it is read: the zero days are produced one at a time, never as one array or string.
+	return jsonResponse({ from, to, runs, dead_letter_reasons: reasons }, { rows_per_day: everyDay(from, to, counts) });
 };
