@@ -3,6 +3,7 @@ import type { Params } from '../warehouse/index.js';
 import { readConfig } from '../config.js';
 import { supportedDimensions, type BaseSource, type BuildContext, type MetricDefinition } from './definition.js';
 import { mrrParams } from './mrr-policy.js';
+import { RUN_RATE_DAYS } from '../finance/run-rate.js';
 import { dayTablesRead, metricSql, readsRollup } from './sql-files.js';
 
 export class MetricRequestError extends Error {
@@ -38,6 +39,8 @@ export function baseParams(req: MetricRequest): Params {
 	p.free_quota_factor = wi?.free_quota_factor ?? 1;
 	p.utilization_target = wi?.utilization_target ?? 0;
 	p.idle_policy = effectiveIdlePolicy(req);
+	// The month-end forecast's window (budget_forecast), a constant: one value for its SQL, rows behind and glossary.
+	p.run_rate_days = RUN_RATE_DAYS;
 	return { ...p, ...mrrParams(req.mrr) };
 }
 
