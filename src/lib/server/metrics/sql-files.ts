@@ -5,9 +5,10 @@ import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource 
 /**
  * `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form;
  * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started;
- * `{{forecast_months:name}}` includes name.sql read over the whole months and run-rate window of a forecast.
+ * `{{forecast_months:name}}` includes name.sql read over the whole months and run-rate window of a forecast;
+ * `{{trend_weeks:name}}` includes name.sql read over the complete weeks a break-even trend is fitted to.
  */
-export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:)?([a-z0-9_/]+)\}\}/g;
+export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:|trend_weeks:)?([a-z0-9_/]+)\}\}/g;
 
 const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
 
@@ -34,8 +35,17 @@ const FORECAST_MONTHS: Record<string, string> = {
 	'{to:Date}': 'addMonths(toStartOfMonth({to:Date} - 1), 1)'
 };
 
+/** The break-even outlook's weeks: the {trend_weeks} complete Monday weeks before the week holding `to`. */
+const TREND_WEEKS_PERIOD: Record<string, string> = {
+	'{from:Date}': 'toMonday({to:Date}) - 7 * {trend_weeks:UInt32}',
+	'{to:Date}': 'toMonday({to:Date})'
+};
+
+const PERIODS: Record<string, Record<string, string>> = { 'forecast_months:': FORECAST_MONTHS, 'trend_weeks:': TREND_WEEKS_PERIOD };
+
 function includeText(prefix: string | undefined, inc: string, opts: SqlOptions, seen: string[]): string {
-	if (prefix === 'forecast_months:') return metricSql(inc, opts, seen).replace(/\{(?:from|to):Date\}/g, (bound) => FORECAST_MONTHS[bound]!);
+	const period = prefix ? PERIODS[prefix] : undefined;
+	if (period) return metricSql(inc, opts, seen).replace(/\{(?:from|to):Date\}/g, (bound) => period[bound]!);
 	if (prefix === 'from_first_start:') return metricSql(inc, opts, seen).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
 	return metricSql(isRollupInclude(prefix) && !opts.raw ? `rollup_${inc}` : inc, opts, seen);
 }

@@ -2,6 +2,7 @@ import type { MetricRequest } from '../../../contracts/metrics.js';
 import { filterClause, MetricRequestError } from '../build-query.js';
 import type { BuildContext, MetricDefinition, MetricTable } from '../definition.js';
 import { FORECAST_LEVEL, RUN_RATE_DAYS, RUN_RATE_T } from '../../finance/run-rate.js';
+import { BREAK_EVEN_LEVEL, HORIZON_MONTHS, MIN_TREND_WEEKS, TREND_T_BY_DOF, TREND_WEEKS } from '../../finance/break-even.js';
 
 // Finance depth, budgets and forecast (docs/finance.md "Forecast and break-even").
 // Base rows: sql/metrics/budget_forecast_daily.sql (budget_daily's actual and
@@ -93,4 +94,96 @@ const budget_forecast = {
 	drilldown: 'budget_forecast_days'
 } satisfies MetricDefinition;
 
-export const financeForecastMetrics = { budget_forecast } satisfies MetricTable;
+/**
+ * Ordinary least squares over the weekly points (x: days from the first week's
+ * Monday to the week's middle; y: margin per GPU-hour), in one pass of sums,
+ * then the cases and the crossing interval. The interval is Fieller's: the days
+ * where the trend's confidence band, ŷ(x) ± t·s·√(1/n + (x − x̄)²/Sxx), contains
+ * zero — the roots of (ȳ + b·u)² = t²s²(1/n + u²/Sxx) in u = x − x̄, bounded only
+ * when the slope is significant (b² > t²s²/Sxx). So the interval is exactly where
+ * the drawn band crosses the zero line.
+ */
+function breakEvenSql(req: MetricRequest, ctx: BuildContext): string {
+	if (req.grain !== 'total') throw new MetricRequestError('grain', `break_even_outlook is one outlook as of \`to\` (from the ${TREND_WEEKS} weeks before it): use grain total`);
+	const tByDof = `[${TREND_T_BY_DOF.join(', ')}]`;
+	const crossing = "outlook IN ('crosses_up', 'crosses_down')";
+	const dated = "outlook IN ('crosses_up', 'crosses_down', 'not_within_12_months')";
+	const bound = (x: string) => `if(${dated} AND qa > 0 AND abs(${x} - x_now) <= horizon_days, origin + toInt32(floor(${x})), NULL)`;
+	return `WITH fit AS (
+	SELECT toInt64(count()) AS n, avg(x_days) AS x_mean, avg(margin_per_gpu_hour) AS y_mean,
+		sum(x_days * x_days) - n * x_mean * x_mean AS sxx,
+		sum(x_days * margin_per_gpu_hour) - n * x_mean * y_mean AS sxy,
+		sum(margin_per_gpu_hour * margin_per_gpu_hour) - n * y_mean * y_mean AS syy
+	FROM (
+${ctx.sql('break_even_weeks')}
+	) AS weeks
+),
+line AS (
+	SELECT *,
+		toMonday({to:Date}) - 7 * {trend_weeks:UInt32} AS origin,
+		dateDiff('day', origin, {to:Date}) AS x_now,
+		dateDiff('day', {to:Date}, addMonths({to:Date}, ${HORIZON_MONTHS})) AS horizon_days,
+		sxy / sxx AS slope,
+		sqrt(greatest(0, syy - slope * sxy) / greatest(n - 2, 1)) AS resid_sd,
+		arrayElement(${tByDof}, toUInt32(least(greatest(n - 2, 1), ${TREND_WEEKS - 2}))) AS t,
+		y_mean + slope * (x_now - x_mean) AS trend_now,
+		x_mean - y_mean / slope AS x_cross,
+		slope * slope - t * t * resid_sd * resid_sd / sxx AS qa,
+		2 * y_mean * slope AS qb,
+		y_mean * y_mean - t * t * resid_sd * resid_sd / n AS qc,
+		x_mean + (-qb - sqrt(greatest(0, qb * qb - 4 * qa * qc))) / (2 * qa) AS x_low,
+		x_mean + (-qb + sqrt(greatest(0, qb * qb - 4 * qa * qc))) / (2 * qa) AS x_high,
+		multiIf(
+			n < ${MIN_TREND_WEEKS}, 'insufficient_data',
+			trend_now >= 0 AND slope >= 0, 'above_not_falling',
+			trend_now < 0 AND slope <= 0, 'below_not_rising',
+			x_cross - x_now > horizon_days, 'not_within_12_months',
+			slope > 0, 'crosses_up',
+			'crosses_down'
+		) AS outlook
+	FROM fit
+)
+SELECT
+	if(${crossing}, x_cross - x_now, NULL) AS value,
+	outlook,
+	if(${crossing}, origin + toInt32(floor(x_cross)), NULL) AS crossing_date,
+	${bound('x_low')} AS crossing_low,
+	${bound('x_high')} AS crossing_high,
+	n AS weeks,
+	if(n >= 2, slope * 7, NULL) AS slope_per_week,
+	if(n >= 2, trend_now, NULL) AS trend_now,
+	origin,
+	x_now,
+	horizon_days,
+	if(n >= 2, slope, NULL) AS slope_per_day,
+	x_mean,
+	y_mean,
+	sxx,
+	if(n >= ${MIN_TREND_WEEKS}, resid_sd, NULL) AS residual_sd,
+	t AS t_quantile
+FROM line`;
+}
+
+const TREND =
+	`The weekly points: margin per GPU-hour ((revenue − compute cost) / utilized GPU-hours, as margin_per_gpu_hour) of each of the ${TREND_WEEKS} complete Monday-to-Sunday weeks before the week holding the as-of day (the request's \`to\`), each placed at its week's middle; weeks without utilized GPU-hours are left out. ` +
+	`Trend: the least-squares line through them; its ${BREAK_EVEN_LEVEL * 100} % confidence band is ŷ(x) ± t·s·√(1/n + (x − x̄)²/Sxx) (s the residual standard deviation, t the Student quantile with n − 2 degrees of freedom, from jstat). ` +
+	`Crossing: the day the line reaches zero; its interval is where the band contains zero (Fieller's interval), bounded only when the slope differs from zero at that level, else open (empty bounds); a bound more than ${HORIZON_MONTHS} months from the as-of day is left empty too, and a lower bound may lie before it (the band already reaches zero). ` +
+	`Outlook, decided in this order: insufficient_data (fewer than ${MIN_TREND_WEEKS} weeks); above_not_falling (the trend at the as-of day ≥ 0 and not falling: no crossing); below_not_rising (< 0 and not rising: never at this trend, so not within ${HORIZON_MONTHS} months); not_within_12_months (it crosses, more than ${HORIZON_MONTHS} months after the as-of day); crosses_up (break-even: the margin turns positive on crossing_date) or crosses_down (the margin turns negative on crossing_date). `;
+
+const break_even_outlook = {
+	id: 'break_even_outlook',
+	title: 'Break-even outlook',
+	unit: 'days',
+	page: '/unit-economics',
+	higherIsBetter: false,
+	definition:
+		`When margin per GPU-hour crosses zero at the current trend of revenue and compute spend: days from the as-of day to the crossing (empty when there is none within ${HORIZON_MONTHS} months), with the date, its interval and the outlook. ` +
+		TREND +
+		'Idle policy and what-if apply to the weekly margins as to margin_per_gpu_hour (a GPU price cut moves break-even). Grain total only; the rows behind it are the weekly points.',
+	sources: [{ file: 'break_even_weeks', dimensions: [] }],
+	value: 'avg(margin_per_gpu_hour)',
+	build: (req, ctx) => ({ file: 'src/lib/server/metrics/definitions/finance-forecast.ts', sql: breakEvenSql(req, ctx) }),
+	drilldown: 'break_even_weeks'
+} satisfies MetricDefinition;
+
+export const financeForecastMetrics = { budget_forecast, break_even_outlook } satisfies MetricTable;
