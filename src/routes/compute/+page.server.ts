@@ -4,6 +4,7 @@ import { filterOptions } from '$lib/server/pages/dimension-values';
 import { topRequesters } from '$lib/server/pages/top-requesters';
 import { cachedPageTable } from '$lib/server/pages/page-cache';
 import { metricInput } from '$lib/url-state';
+import { forecastPanels } from '$lib/server/pages/finance-outlook';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
 
@@ -84,6 +85,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			unitCostByModel: total('cost_per_output_second', ['model', 'resolution']),
 			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
 			// Provider invoices per month: the table reads whole months around the period, since invoices are monthly.
+			// Month-end run-rate forecast as of the period's end (docs/finance.md "Forecast and break-even").
+			forecast: forecastPanels(state),
 			budgetVariance: metricPanel(metricInput(state, 'budget_variance', { grain: 'month', group_by: ['budget_line'] })),
 			invoiceVariance: metricPanel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),
