@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
@@ -6,6 +9,8 @@ import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
 import type { MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { ingest } from '../../ingest/index.js';
+import { listBudgets, setBudget } from '../../src/lib/server/finance/budgets.js';
+import { query } from '../../src/lib/server/warehouse/index.js';
 
 /*
  * Month-end forecast on tests/fixtures/forecast/, as seen at to = 2026-11-21:
@@ -103,5 +108,55 @@ describe('month-end run-rate forecast on the hand-computed fixture', () => {
 		expect(Number(day['2026-11-07']!.run_rate_window)).toBe(1);
 		expect(Number(day['2026-11-21']!.days_left)).toBe(1);
 		expect(Number(day['2026-11-21']!.budget_usd)).toBeCloseTo(100, CENT);
+	});
+});
+
+describe('budgets set by admins beside the budgets file', () => {
+	const key = { month: '2026-11-01', line: 'compute', scope: 'rent-b' } as const;
+	const rentB = async () => byKey(await forecast({ group_by: ['budget_line', 'cluster'], filters: { budget_line: ['compute'] } }), 'cluster')['rent-b']!;
+
+	it('the latest set wins, whether an admin set it or a file loaded it, and says who set it', async () => {
+		const set = await setBudget({ ...key, amount_usd: 700 }, 'alice');
+		expect(set).toMatchObject({ ...key, amount_usd: 700, set_by: 'alice' });
+		expect((await rentB()).budget_usd as number).toBeCloseTo(700, CENT);
+
+		const dir = mkdtempSync(join(tmpdir(), 'budgets-'));
+		const file = join(dir, 'budgets-later.ndjson');
+		writeFileSync(file, JSON.stringify({ ...key, amount_usd: '650.00' }) + '\n');
+		const [report] = await ingest({ source: 'budgets', paths: [file], format: 'ndjson', quiet: true, actor: 'forecast-test' });
+		expect(report!.rows_loaded).toBe(1);
+		const afterFile = (await listBudgets({ from: '2026-11-01', to: '2026-12-01' })).find((b) => b.scope === 'rent-b')!;
+		expect(afterFile.amount_usd).toBe(650);
+		expect(afterFile.set_by).toBe('');
+		expect((await rentB()).budget_usd as number).toBeCloseTo(650, CENT);
+
+		await setBudget({ ...key, amount_usd: 720.5 }, 'bob');
+		expect((await rentB()).budget_usd as number).toBeCloseTo(720.5, CENT);
+		expect((await rentB()).forecast_vs_budget_usd as number).toBeCloseTo(678.86 - 720.5, CENT);
+		// The other lines keep their file values.
+		expect((await listBudgets({ from: '2026-11-01', to: '2026-12-01' })).map((b) => [b.line, b.scope, b.amount_usd, b.set_by])).toEqual([
+			['compute', 'rent-a', 3000, ''],
+			['compute', 'rent-b', 720.5, 'bob'],
+			['revenue', '', 3000, '']
+		]);
+	});
+
+	it('audits every set with the value it replaced', async () => {
+		const rows = await query<{ actor: string; target: string; detail: string }>(
+			`SELECT actor, target, detail FROM audit_log WHERE action = 'budget.set' ORDER BY ts`,
+			{ tag: 'test:audit' }
+		);
+		expect(rows.map((r) => r.actor)).toEqual(['alice', 'bob']);
+		expect(rows[0]!.target).toBe('2026-11-01 compute rent-b');
+		expect(rows[0]!.detail).toMatch(/^700 USD; was 600 \(file /);
+		expect(rows[1]!.detail).toMatch(/^720.5 USD; was 650 \(file /);
+	});
+
+	it('refuses a bad line naming the field, and stores nothing', async () => {
+		await expect(setBudget({ month: '2026-11-01', line: 'revenue', scope: 'rent-a', amount_usd: 1 }, 'alice')).rejects.toThrow(/^scope: must be empty for revenue/);
+		await expect(setBudget({ month: '2026-11-15', line: 'compute', amount_usd: 1 }, 'alice')).rejects.toThrow(/^month: must be the first day/);
+		await expect(setBudget({ month: '2026-11-01', line: 'compute', amount_usd: -5 }, 'alice')).rejects.toThrow(/^amount_usd: must be ≥ 0/);
+		await expect(setBudget({ month: '2026-11-01', line: 'travel' as 'compute', amount_usd: 5 }, 'alice')).rejects.toThrow(/^line: /);
+		expect(await listBudgets({ from: '2026-11-01', to: '2026-12-01' })).toHaveLength(3);
 	});
 });
