@@ -29,6 +29,8 @@ import { query } from '../../src/lib/server/warehouse/index.js';
  * revenue (ads): $100 a day Nov 1–6; Nov 7–20: 80 120 100 90 110 100 — (no row on Nov 13: 0) 130 70 100 100 110 90 100.
  *   MTD = 600 + 1300 = 1900; mean 92.857143, s = 30.741746; forecast 2828.57 ± 274.98 → [2553.59, 3103.55]; budget 3000.
  * October (grain month, from Oct 25): over before to, no days left: forecast = actual = $50 revenue (Oct 31), budget 1000.
+ * As of Dec 1 (data through Nov 30; the fleet stays on): December, nothing yet, 31 days left; window Nov 17–30 of compute
+ *   = 144 + 36 = $180 every day, s = 0 → forecast 31 × 180 = 5580, interval of no width; no December budget.
  */
 const AS_OF = { from: '2026-11-01', to: '2026-11-21' };
 const CENT = 2;
@@ -92,6 +94,15 @@ describe('month-end run-rate forecast on the hand-computed fixture', () => {
 		expect(m['2026-10-01']!.days_left).toBe(0);
 		expect(m['2026-10-01']!.budget_usd as number).toBeCloseTo(1000, CENT);
 		expect(m['2026-11-01']!.value as number).toBeCloseTo(2828.57, CENT);
+	});
+
+	it('on the 1st forecasts the whole month ahead from the last 14 days (fleet $180 a day since Nov 15: 31 × 180)', async () => {
+		const l = byKey(await forecast({ from: '2026-11-01', to: '2026-12-01', group_by: ['budget_line'], filters: { budget_line: ['compute'] } }), 'budget_line');
+		expect(l.compute!.actual_mtd_usd).toBe(0);
+		expect(l.compute!.days_left).toBe(31);
+		expect(l.compute!.value as number).toBeCloseTo(5580, CENT);
+		expect(l.compute!.forecast_low_usd as number).toBeCloseTo(5580, CENT);
+		expect(l.compute!.budget_usd).toBe(0);
 	});
 
 	it('refuses daily grains and compute mixed with revenue, naming the field', async () => {

@@ -28,7 +28,8 @@ export function forecastBars(rows: readonly MetricRow[]): ForecastBar[] {
 		forecast: num(r.value),
 		low: num(r.forecast_low_usd),
 		high: num(r.forecast_high_usd),
-		budget: num(r.budget_usd)
+		// A line without a budget (0) gets no marker: a diamond at zero would read as a budget of nothing.
+		budget: num(r.budget_usd) || null
 	}));
 }
 

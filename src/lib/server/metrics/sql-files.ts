@@ -23,16 +23,16 @@ const FROM_FIRST_START_OF_PERIOD_JOBS = `least({from:Date}, ifNull((SELECT toDat
 	WHERE ended_at >= toDateTime64({from:Date}, 3, 'UTC') AND ended_at < toDateTime64({to:Date}, 3, 'UTC')), {from:Date}))`;
 
 /**
- * A month-end forecast (budget_forecast) needs every day of the months the period
- * touches (budgets are monthly; actuals from the month's first day) and the
- * run-rate window before `to`, which may start in the month before: the period
- * is widened to [least(month of from, to − window), first day of the next month
- * after to − 1), still from the parameters, in one pass so neither bound is
- * substituted twice.
+ * A month-end forecast (budget_forecast) needs every day of the months from
+ * `from`'s through the one holding the as-of day `to` (budgets are monthly;
+ * actuals from the month's first day) and the run-rate window before `to`,
+ * which may start in the month before: the period is widened to
+ * [least(month of from, to − window), first day of the month after to's),
+ * still from the parameters, in one pass so neither bound is substituted twice.
  */
 const FORECAST_MONTHS: Record<string, string> = {
 	'{from:Date}': 'least(toStartOfMonth({from:Date}), {to:Date} - {run_rate_days:UInt32})',
-	'{to:Date}': 'addMonths(toStartOfMonth({to:Date} - 1), 1)'
+	'{to:Date}': 'addMonths(toStartOfMonth({to:Date}), 1)'
 };
 
 /** The break-even outlook's weeks: the {trend_weeks} complete Monday weeks before the week holding `to`. */

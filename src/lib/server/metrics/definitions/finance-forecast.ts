@@ -10,7 +10,7 @@ import { BREAK_EVEN_LEVEL, HORIZON_MONTHS, MIN_TREND_WEEKS, TREND_T_BY_DOF, TREN
 
 const RUN_RATE =
 	`Run rate = mean daily actual of the ${RUN_RATE_DAYS} calendar days before the as-of day (the request's \`to\`: the forecast sees the days before it), a day without rows counting 0. ` +
-	`Forecast to month end = month-to-date actual + days left × run rate, per calendar month touched by the period (a month that ended before \`to\` has no days left: its forecast is its actual). ` +
+	`Forecast to month end = month-to-date actual (the month's days before \`to\`) + days left (from \`to\` to the month's end, both included) × run rate, for the month holding \`to\` — on the 1st, the whole month is left — and, at grain month, each month before it back to \`from\`'s (over: no days left, its forecast is its actual); grain total is the month holding \`to\` alone. A month shows once it has a budget or any actual. ` +
 	`Interval (${FORECAST_LEVEL * 100} %): forecast ± t · s · √(d + d²/${RUN_RATE_DAYS}), with s the sample standard deviation of those ${RUN_RATE_DAYS} days, d the days left and t the Student quantile with ${RUN_RATE_DAYS - 1} degrees of freedom (${RUN_RATE_T.toFixed(4)}, jstat): the prediction interval of the sum of d more days drawn like the last ${RUN_RATE_DAYS} — d²s²/${RUN_RATE_DAYS} for the uncertain mean plus d·s² for the days' own spread — rather than the interval of the mean alone, which would claim month end is known better than any single day. `;
 
 /**
@@ -32,7 +32,7 @@ function forecastSql(req: MetricRequest, ctx: BuildContext): string {
 	const monthly = `SELECT toStartOfMonth(day) AS month, ${dimCols}
 		sumIf(actual, day < {to:Date}) AS actual_mtd, sum(budget) AS budget_month,
 		toUInt32(dateDiff('day', least({to:Date}, addMonths(month, 1)), addMonths(month, 1))) AS month_days_left
-	FROM daily WHERE day >= toStartOfMonth({from:Date}) GROUP BY month${dims.map((d) => `, ${d}`).join('')}`;
+	FROM daily WHERE day >= ${req.grain === 'total' ? 'toStartOfMonth({to:Date})' : 'toStartOfMonth({from:Date})'} GROUP BY month${dims.map((d) => `, ${d}`).join('')}`;
 	const window = `SELECT ${dimCols}sum(actual) AS window_sum, sum(actual * actual) AS window_sumsq
 	FROM daily WHERE day >= {to:Date} - {run_rate_days:UInt32} AND day < {to:Date}${dims.length ? ` GROUP BY ${dims.join(', ')}` : ''}`;
 	// t is jstat's quantile for RUN_RATE_DAYS − 1 degrees of freedom: a constant of the code, not of the request.
@@ -87,7 +87,7 @@ const budget_forecast = {
 	definition:
 		'Where each budget line will end the month at the current run rate, beside its budget: compute (spend, per cluster or total) and revenue (recognized subscription + ad revenue, company). ' +
 		RUN_RATE +
-		'Budgets are whole months (budget_variance has the rules: a company-wide compute budget replaces the per-cluster ones of its month). forecast_vs_budget = forecast − budget (positive: over budget for compute, ahead of it for revenue). Grain month or total (the months summed); read it by budget_line.',
+		'Budgets are whole months (budget_variance has the rules: a company-wide compute budget replaces the per-cluster ones of its month). forecast_vs_budget = forecast − budget (positive: over budget for compute, ahead of it for revenue). Read it by budget_line.',
 	sources: [{ file: 'budget_forecast_daily', dimensions: ['budget_line', 'cluster'] }],
 	value: 'sum(actual_usd)',
 	build: (req, ctx) => ({ file: 'src/lib/server/metrics/definitions/finance-forecast.ts', sql: forecastSql(req, ctx) }),
