@@ -105,6 +105,8 @@ describe('break-even outlook on hand-computed weekly margins', () => {
 		const d = await runDrilldown({ metric: 'break_even_outlook', from: '2026-01-01', to: '2026-06-01' });
 		expect(d.rows.map((w) => w.week)).toEqual(['2026-05-25', '2026-05-18', '2026-05-11', '2026-05-04', '2026-04-27', '2026-04-20', '2026-04-13', '2026-04-06']);
 		expect(Number(d.rows[0]!.margin_per_gpu_hour)).toBeCloseTo(-0.45, 6);
-		await expect(runMetric({ metric: 'break_even_outlook', from: '2026-01-01', to: '2026-06-01', grain: 'week' })).rejects.toThrow(/^grain: /);
+		// At other grains: the same one outlook, in the request's last period.
+		const weekly = (await runMetric({ metric: 'break_even_outlook', from: '2026-01-01', to: '2026-06-01', grain: 'week' })).response.rows;
+		expect(weekly.map((r) => [r.period, r.crossing_date])).toEqual([['2026-05-25', '2026-07-30']]);
 	});
 });

@@ -105,9 +105,11 @@ describe('month-end run-rate forecast on the hand-computed fixture', () => {
 		expect(l.compute!.budget_usd).toBe(0);
 	});
 
-	it('refuses daily grains and compute mixed with revenue, naming the field', async () => {
-		await expect(forecast({ grain: 'day', group_by: ['budget_line'] })).rejects.toThrow(/^grain: /);
-		await expect(forecast({ group_by: ['cluster'] })).rejects.toThrow(/^by: .*budget_line/);
+	it('lists months at a daily grain (a forecast is monthly), and adds the lines when not grouped by them', async () => {
+		const days = await runMetric({ metric: 'budget_forecast', ...AS_OF, grain: 'day', group_by: ['budget_line'] });
+		expect(days.response.rows.map((r) => [r.period, r.budget_line])).toEqual([['2026-11-01', 'compute'], ['2026-11-01', 'revenue']]);
+		const [both] = await forecast({});
+		expect(both!.value as number).toBeCloseTo(4052.57 + 2828.57, CENT);
 	});
 
 	it('lists the days behind it: month to date, the run-rate window and the days left', async () => {

@@ -1,5 +1,5 @@
 import type { MetricRequest } from '../../../contracts/metrics.js';
-import { filterClause, MetricRequestError } from '../build-query.js';
+import { filterClause, periodExpr } from '../build-query.js';
 import type { BuildContext, MetricDefinition, MetricTable } from '../definition.js';
 import { FORECAST_LEVEL, RUN_RATE_DAYS, RUN_RATE_T } from '../../finance/run-rate.js';
 import { BREAK_EVEN_LEVEL, HORIZON_MONTHS, MIN_TREND_WEEKS, TREND_T_BY_DOF, TREND_WEEKS } from '../../finance/break-even.js';
@@ -21,9 +21,6 @@ const RUN_RATE =
  * that of the series shown, not a sum of per-cluster spreads.
  */
 function forecastSql(req: MetricRequest, ctx: BuildContext): string {
-	if (req.grain === 'day' || req.grain === 'week') throw new MetricRequestError('grain', 'budget_forecast is a month-end forecast: use grain month or total');
-	const oneLine = req.group_by.includes('budget_line') || req.filters.budget_line?.length === 1;
-	if (!oneLine) throw new MetricRequestError('by', 'budget_forecast adds compute and revenue only apart: group by budget_line, or filter one budget_line');
 	const dims = req.group_by as string[];
 	const dimCols = dims.map((d) => `${d}, `).join('');
 	// Without dimensions the window is one row (an aggregate without GROUP BY always returns one).
@@ -42,8 +39,9 @@ function forecastSql(req: MetricRequest, ctx: BuildContext): string {
 		actual_mtd + month_days_left * run_rate AS forecast,
 		${RUN_RATE_T} * run_rate_sd * sqrt(month_days_left + month_days_left * month_days_left / {run_rate_days:UInt32}) AS half_width
 	FROM monthly ${join}`;
-	const period = req.grain === 'month' ? ['month AS period'] : [];
-	const keys = [...(req.grain === 'month' ? ['period'] : []), ...dims];
+	// A forecast is monthly: grain day and week list the months too.
+	const period = req.grain === 'total' ? [] : ['month AS period'];
+	const keys = [...(req.grain === 'total' ? [] : ['period']), ...dims];
 	const select = [
 		...period,
 		...dims,
@@ -87,7 +85,7 @@ const budget_forecast = {
 	definition:
 		'Where each budget line will end the month at the current run rate, beside its budget: compute (spend, per cluster or total) and revenue (recognized subscription + ad revenue, company). ' +
 		RUN_RATE +
-		'Budgets are whole months (budget_variance has the rules: a company-wide compute budget replaces the per-cluster ones of its month). forecast_vs_budget = forecast − budget (positive: over budget for compute, ahead of it for revenue). Read it by budget_line.',
+		'Budgets are whole months (budget_variance has the rules: a company-wide compute budget replaces the per-cluster ones of its month). forecast_vs_budget = forecast − budget (positive: over budget for compute, ahead of it for revenue). Read it grouped by budget_line (ungrouped it adds compute and revenue, as budget_variance does); grain day and week list months too, since a forecast is monthly.',
 	sources: [{ file: 'budget_forecast_daily', dimensions: ['budget_line', 'cluster'] }],
 	value: 'sum(actual_usd)',
 	build: (req, ctx) => ({ file: 'src/lib/server/metrics/definitions/finance-forecast.ts', sql: forecastSql(req, ctx) }),
@@ -104,13 +102,14 @@ const budget_forecast = {
  * the drawn band crosses the zero line.
  */
 function breakEvenSql(req: MetricRequest, ctx: BuildContext): string {
-	if (req.grain !== 'total') throw new MetricRequestError('grain', `break_even_outlook is one outlook as of \`to\` (from the ${TREND_WEEKS} weeks before it): use grain total`);
+	// One outlook as of `to`; at grain day, week or month it is reported in the request's last period.
+	const period = req.grain === 'total' ? [] : [`${periodExpr[req.grain]} AS period`];
 	const tByDof = `[${TREND_T_BY_DOF.join(', ')}]`;
 	const crossing = "outlook IN ('crosses_up', 'crosses_down')";
 	const dated = "outlook IN ('crosses_up', 'crosses_down', 'not_within_12_months')";
 	const bound = (x: string) => `if(${dated} AND qa > 0 AND abs(${x} - x_now) <= horizon_days, origin + toInt32(floor(${x})), NULL)`;
 	return `WITH fit AS (
-	SELECT toInt64(count()) AS n, avg(x_days) AS x_mean, avg(margin_per_gpu_hour) AS y_mean,
+	SELECT toInt64(count()) AS n, {to:Date} - 1 AS day, avg(x_days) AS x_mean, avg(margin_per_gpu_hour) AS y_mean,
 		sum(x_days * x_days) - n * x_mean * x_mean AS sxx,
 		sum(x_days * margin_per_gpu_hour) - n * x_mean * y_mean AS sxy,
 		sum(margin_per_gpu_hour * margin_per_gpu_hour) - n * y_mean * y_mean AS syy
@@ -144,7 +143,7 @@ line AS (
 	FROM fit
 )
 SELECT
-	if(${crossing}, x_cross - x_now, NULL) AS value,
+	${period.map((p) => `${p},\n\t`).join('')}if(${crossing}, x_cross - x_now, NULL) AS value,
 	outlook,
 	if(${crossing}, origin + toInt32(floor(x_cross)), NULL) AS crossing_date,
 	${bound('x_low')} AS crossing_low,
@@ -179,7 +178,7 @@ const break_even_outlook = {
 	definition:
 		`When margin per GPU-hour crosses zero at the current trend of revenue and compute spend: days from the as-of day to the crossing (empty when there is none within ${HORIZON_MONTHS} months), with the date, its interval and the outlook. ` +
 		TREND +
-		'Idle policy and what-if apply to the weekly margins as to margin_per_gpu_hour (a GPU price cut moves break-even). Grain total only; the rows behind it are the weekly points.',
+		'Idle policy and what-if apply to the weekly margins as to margin_per_gpu_hour (a GPU price cut moves break-even). One row as of `to` (at grain day, week or month, in the request\'s last period); the rows behind it are the weekly points.',
 	sources: [{ file: 'break_even_weeks', dimensions: [] }],
 	value: 'avg(margin_per_gpu_hour)',
 	build: (req, ctx) => ({ file: 'src/lib/server/metrics/definitions/finance-forecast.ts', sql: breakEvenSql(req, ctx) }),
