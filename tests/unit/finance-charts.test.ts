@@ -40,3 +40,24 @@ describe('finance charts', () => {
 		expect(span.data[0]).toBeCloseTo(3594.21 - 3153.22, 2);
 	});
 });
+
+describe('finance charts render in ECharts (server-side SVG)', () => {
+	it('draws both options without errors, with the marks and the interval', async () => {
+		const echarts = await import('echarts');
+		const render = (option: object) => {
+			const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 600, height: 300 });
+			chart.setOption(option);
+			const svg = chart.renderToSVGString();
+			chart.dispose();
+			return svg;
+		};
+		const weeks = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => ({ period: new Date(Date.UTC(2026, 3, 6 + 7 * k)).toISOString().slice(0, 10), value: -0.8 + 0.05 * k }));
+		const svg = render(breakEvenOption(outlook, weeks));
+		expect(svg).toContain('crossing Jul 30');
+		// The demo's case: below zero and falling, no crossing to mark.
+		const none = { ...outlook, outlook: 'below_not_rising', value: null, crossing_date: null, crossing_low: null, crossing_high: null, slope_per_day: -0.006 };
+		expect(render(breakEvenOption(none, weeks))).not.toContain('crossing');
+		const bars = forecastBars([{ budget_line: 'compute', value: 3373.71, actual_mtd_usd: 2208, forecast_low_usd: 3153.22, forecast_high_usd: 3594.21, budget_usd: 3000 }]);
+		expect(render(forecastOption(bars))).toContain('Budget');
+	});
+});
