@@ -1,3 +1,4 @@
+import type { EChartsCoreOption } from 'echarts/core';
 import { describe, expect, it } from 'vitest';
 import { breakEvenOption, forecastBars, forecastOption, trendAt, trendFit } from '../../src/lib/components/finance-charts.js';
 
@@ -44,7 +45,7 @@ describe('finance charts', () => {
 describe('finance charts render in ECharts (server-side SVG)', () => {
 	it('draws both options without errors, with the marks and the interval', async () => {
 		const echarts = await import('echarts');
-		const render = (option: object) => {
+		const render = (option: EChartsCoreOption) => {
 			const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 600, height: 300 });
 			chart.setOption(option);
 			const svg = chart.renderToSVGString();
