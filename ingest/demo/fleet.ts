@@ -155,12 +155,17 @@ export interface BudgetRow {
 /**
  * Company-wide compute budgets (budgets source) per month: the planned fleet's
  * spend, 3 % under it (rounded to $10), so the Budget panel shows a small
- * overrun; the month the B200 generation arrives was not budgeted for it.
+ * overrun; the month the B200 generation arrives was not budgeted for it. The
+ * month after the story ends is budgeted too (the fleet as it stands), as a
+ * company plans the month it is entering: the month-end forecast on the last
+ * day of the data compares with it.
  */
 export function budgetRows(rows: readonly FleetRow[], story: Story): BudgetRow[] {
 	const spend = new Map<string, number>();
 	const unplanned = CLUSTERS.nextGeneration.cluster;
-	for (let ms = story.startMs; ms < story.endMs; ms += DAY) {
+	const last = new Date(story.endMs - DAY);
+	const budgetedUntil = Date.UTC(last.getUTCFullYear(), last.getUTCMonth() + 2, 1);
+	for (let ms = story.startMs; ms < budgetedUntil; ms += DAY) {
 		const month = new Date(ms).toISOString().slice(0, 7);
 		for (const r of rows) {
 			if (r.cluster === unplanned) continue;

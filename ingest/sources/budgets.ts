@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { date, decimal, oneOf, text } from '../fields.js';
 import { check, defineSource, type RuleIssue } from './spec.js';
+import { budgetLines } from '../../src/lib/contracts/budgets.js';
 
 /** A monthly budget line: compute (per cluster, or the whole company when scope is empty) or revenue (company). */
 export const budgetRow = z.object({
 	month: date(),
-	line: oneOf(['compute', 'revenue']),
+	line: oneOf(budgetLines),
 	scope: text({ default: '' }),
 	amount_usd: decimal({ min: 0 })
 });

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
 	stripe: () => import('./commands/stripe.js'),
 	users: () => import('./commands/users.js'),
 	annotations: () => import('./commands/annotations.js'),
+	budgets: () => import('./commands/budgets.js'),
 	digest: () => import('./commands/digest.js'),
 	bench: () => import('./commands/bench.js'),
 	docs: () => import('./commands/docs.js')

@@ -28,7 +28,8 @@ export const unitSuffix: Record<string, string> = {
 	users: 'users',
 	hours_per_gpu_hour: 'h / GPU-h',
 	usd_per_output_second: 'USD / output-s',
-	usd_per_clip: 'USD / clip'
+	usd_per_clip: 'USD / clip',
+	days: 'days'
 };
 
 /** Axis label for a chart of this unit, e.g. "USD", "GPU-hours". */
@@ -47,7 +48,8 @@ export const unitAxisName: Record<string, string> = {
 	users: 'users',
 	hours_per_gpu_hour: 'watch-hours per GPU-hour',
 	usd_per_output_second: 'USD per second of output',
-	usd_per_clip: 'USD per clip'
+	usd_per_clip: 'USD per clip',
+	days: 'days'
 };
 
 const MONEY_UNITS: readonly string[] = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'usd_per_output_second', 'usd_per_clip'];

@@ -15,7 +15,9 @@ export const metricIds = [
 	// Retention of any additive metric by signup week (docs/product.md).
 	'retention_watch_hours', 'retention_generations', 'retention_revenue', 'retention_compute_cost', 'retention_margin',
 	// Finance depth (docs/finance.md): cost per unit of output, provider-invoice and budget variance.
-	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance'
+	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance',
+	// Finance depth, budgets and forecast (docs/finance.md "Forecast and break-even").
+	'budget_forecast', 'break_even_outlook'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
@@ -45,7 +47,7 @@ export type Dimension = z.infer<typeof dimension>;
 export const metricPages = ['/', '/compute', '/revenue', '/engagement', '/feed-health', '/unit-economics'] as const;
 export type MetricPage = (typeof metricPages)[number];
 
-export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour', 'usd_per_output_second', 'usd_per_clip'] as const;
+export const units = ['usd', 'usd_per_gpu_hour', 'usd_per_user', 'hours', 'gpu_hours', 'ratio', 'count', 'index', 'depth', 'hours_per_user', 'hours_per_gpu_hour', 'usd_per_output_second', 'usd_per_clip', 'days'] as const;
 export const unit = z.enum(units);
 export type Unit = z.infer<typeof unit>;
 

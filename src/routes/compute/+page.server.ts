@@ -4,6 +4,8 @@ import { filterOptions } from '$lib/server/pages/dimension-values';
 import { topRequesters } from '$lib/server/pages/top-requesters';
 import { cachedPageTable } from '$lib/server/pages/page-cache';
 import { metricInput } from '$lib/url-state';
+import { forecastPanels } from '$lib/server/pages/finance-outlook';
+import { listBudgets } from '$lib/server/finance/budgets';
 import type { Dimension, MetricId } from '$lib/contracts/metrics';
 import type { PageServerLoad } from './$types';
 
@@ -84,6 +86,13 @@ export const load: PageServerLoad = async ({ url }) => {
 			unitCostByModel: total('cost_per_output_second', ['model', 'resolution']),
 			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
 			// Provider invoices per month: the table reads whole months around the period, since invoices are monthly.
+			// Month-end run-rate forecast as of the period's end (docs/finance.md "Forecast and break-even").
+			forecast: forecastPanels(state),
+			// The budget lines of the period's months as they stand, with who set them (file or admin).
+			budgetLines: listBudgets(state).then(
+				(rows) => ({ ok: true as const, rows: rows.map((b) => ({ ...b, source: b.set_by ? `set by ${b.set_by}` : `file (${b.ingest_run_id})` })) }),
+				(e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message : String(e) })
+			),
 			budgetVariance: metricPanel(metricInput(state, 'budget_variance', { grain: 'month', group_by: ['budget_line'] })),
 			invoiceVariance: metricPanel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),

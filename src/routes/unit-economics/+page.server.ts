@@ -5,6 +5,7 @@ import { DAYS_PER_MONTH, SYSTEM_PLANS } from '$lib/server/metrics/definitions/ec
 import { resolvePageState } from '$lib/server/pages/page-state';
 import { filterOptions } from '$lib/server/pages/dimension-values';
 import { metricInput } from '$lib/url-state';
+import { breakEvenPanels } from '$lib/server/pages/finance-outlook';
 import type { MetricPanel } from '$lib/panel';
 import type { PageServerLoad } from './$types';
 
@@ -96,6 +97,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			cost_per_clip: metricTile('cost_per_clip', state)
 		},
 		plans: planTable(byPlan('margin_per_gpu_hour')),
+		// As of the period's end, from the weeks before it (docs/finance.md "Forecast and break-even").
+		breakEven: breakEvenPanels(state),
 		// The free tier's balance: components of the period's total, as the API and CLI return them (they follow the idle policy).
 		freeTier: metricPanel({ ...metricInput(state, 'margin_per_gpu_hour', { grain: 'total' }), idle_policy } as MetricRequestInput),
 		charts: {

@@ -28,7 +28,8 @@ export const auditActions = [
 	'token.rejected',
 	'annotation.add',
 	'annotation.remove',
-	'alert.webhook.test'
+	'alert.webhook.test',
+	'budget.set'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

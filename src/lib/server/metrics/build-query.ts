@@ -3,6 +3,8 @@ import type { Params } from '../warehouse/index.js';
 import { readConfig } from '../config.js';
 import { supportedDimensions, type BaseSource, type BuildContext, type MetricDefinition } from './definition.js';
 import { mrrParams } from './mrr-policy.js';
+import { RUN_RATE_DAYS } from '../finance/run-rate.js';
+import { TREND_WEEKS } from '../finance/break-even.js';
 import { dayTablesRead, metricSql, readsRollup } from './sql-files.js';
 
 export class MetricRequestError extends Error {
@@ -39,6 +41,10 @@ export function baseParams(req: MetricRequest): Params {
 	p.utilization_target = wi?.utilization_target ?? 0;
 	p.idle_policy = effectiveIdlePolicy(req);
 	p.cohort_by = req.cohort_by ?? 'signup_week';
+	// The month-end forecast's window (budget_forecast), a constant: one value for its SQL, rows behind and glossary.
+	p.run_rate_days = RUN_RATE_DAYS;
+	// The weeks the break-even trend is fitted to (break_even_outlook), likewise.
+	p.trend_weeks = TREND_WEEKS;
 	return { ...p, ...mrrParams(req.mrr) };
 }
 

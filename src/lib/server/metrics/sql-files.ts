@@ -4,9 +4,11 @@ import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource 
 
 /**
  * `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form;
- * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started.
+ * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started;
+ * `{{forecast_months:name}}` includes name.sql read over the whole months and run-rate window of a forecast;
+ * `{{trend_weeks:name}}` includes name.sql read over the complete weeks a break-even trend is fitted to.
  */
-export const INCLUDE = /\{\{(rollup:|from_first_start:)?([a-z0-9_/]+)\}\}/g;
+export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:|trend_weeks:)?([a-z0-9_/]+)\}\}/g;
 
 const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
 
@@ -20,7 +22,30 @@ const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
 const FROM_FIRST_START_OF_PERIOD_JOBS = `least({from:Date}, ifNull((SELECT toDate(minOrNull(started_at)) FROM generation_jobs
 	WHERE ended_at >= toDateTime64({from:Date}, 3, 'UTC') AND ended_at < toDateTime64({to:Date}, 3, 'UTC')), {from:Date}))`;
 
+/**
+ * A month-end forecast (budget_forecast) needs every day of the months from
+ * `from`'s through the one holding the as-of day `to` (budgets are monthly;
+ * actuals from the month's first day) and the run-rate window before `to`,
+ * which may start in the month before: the period is widened to
+ * [least(month of from, to − window), first day of the month after to's),
+ * still from the parameters, in one pass so neither bound is substituted twice.
+ */
+const FORECAST_MONTHS: Record<string, string> = {
+	'{from:Date}': 'least(toStartOfMonth({from:Date}), {to:Date} - {run_rate_days:UInt32})',
+	'{to:Date}': 'addMonths(toStartOfMonth({to:Date}), 1)'
+};
+
+/** The break-even outlook's weeks: the {trend_weeks} complete Monday weeks before the week holding `to`. */
+const TREND_WEEKS_PERIOD: Record<string, string> = {
+	'{from:Date}': 'toMonday({to:Date}) - 7 * {trend_weeks:UInt32}',
+	'{to:Date}': 'toMonday({to:Date})'
+};
+
+const PERIODS: Record<string, Record<string, string>> = { 'forecast_months:': FORECAST_MONTHS, 'trend_weeks:': TREND_WEEKS_PERIOD };
+
 function includeText(prefix: string | undefined, inc: string, opts: SqlOptions, seen: string[]): string {
+	const period = prefix ? PERIODS[prefix] : undefined;
+	if (period) return metricSql(inc, opts, seen).replace(/\{(?:from|to):Date\}/g, (bound) => period[bound]!);
 	if (prefix === 'from_first_start:') return metricSql(inc, opts, seen).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
 	return metricSql(isRollupInclude(prefix) && !opts.raw ? `rollup_${inc}` : inc, opts, seen);
 }
