@@ -1,5 +1,5 @@
 import { query } from '../src/lib/server/warehouse/index.js';
-import type { RuleIssue as Rejection } from './sources/spec.js';
+import type { Rejection } from './fields.js';
 
 /**
  * Rules that involve more than one row: gpu_fleet intervals of one cluster +

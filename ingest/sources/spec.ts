@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import type { FileSource } from '../../src/lib/contracts/ingest.js';
+import type { Rejection } from '../fields.js';
 
-/** A broken cross-column rule: `rule` is the value-free part used to count rejections. */
-export interface RuleIssue {
-	field: string;
-	rule: string;
-	message: string;
-}
+/** A broken cross-column rule: a rejection (`rule` is the value-free part used to count them). */
+export type RuleIssue = Rejection;
 
 /**
  * What a source needs beyond its column and row rules, called by the
