@@ -1,5 +1,5 @@
-import { beforeAll, describe, it } from 'vitest';
-import { useTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
+import { describe, it } from 'vitest';
+import { useOpenTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
 import { expectFigures, metricOverRows, type HandRelation } from '../../../../../tests/helpers/definition-pin.js';
 
 /*
@@ -9,10 +9,7 @@ import { expectFigures, metricOverRows, type HandRelation } from '../../../../..
  *   10-01: 3 watch-hours, 2 GPU-hours → 1.5;  10-02: 5 and 2 → 2.5;
  *   the period [10-01, 10-03): 8 / 4 = 2; 10-05 lies outside it.
  */
-const { open } = useTempWarehouse('loopmeter-attention-pin-');
-beforeAll(async () => {
-	await open();
-}, 240_000);
+useOpenTempWarehouse('loopmeter-attention-pin-');
 
 const ROWS: HandRelation = {
 	file: 'attention_compute_daily',

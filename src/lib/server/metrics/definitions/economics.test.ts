@@ -1,6 +1,6 @@
-import { beforeAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { IdlePolicy } from '../../../contracts/metrics.js';
-import { useTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
+import { useOpenTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
 import { expectFigures, metricOverRows, type HandRelation } from '../../../../../tests/helpers/definition-pin.js';
 import { DAYS_PER_MONTH } from './economics.js';
 
@@ -19,10 +19,7 @@ import { DAYS_PER_MONTH } from './economics.js';
  * The cost relation itself (job_cost.sql from jobs and fleet) is pinned by
  * tests/integration/money.test.ts and finance-idle-policy.test.ts.
  */
-const { open } = useTempWarehouse('loopmeter-economics-pin-');
-beforeAll(async () => {
-	await open();
-}, 240_000);
+useOpenTempWarehouse('loopmeter-economics-pin-');
 
 const DAY = '2026-10-01';
 const PERIOD = { from: DAY, to: '2026-10-02', grain: 'total' } as const;

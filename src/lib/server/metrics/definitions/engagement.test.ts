@@ -1,5 +1,5 @@
-import { beforeAll, describe, it } from 'vitest';
-import { useTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
+import { describe, it } from 'vitest';
+import { useOpenTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
 import { expectFigures, metricOverRows, type HandRelation } from '../../../../../tests/helpers/definition-pin.js';
 
 /*
@@ -14,10 +14,7 @@ import { expectFigures, metricOverRows, type HandRelation } from '../../../../..
  * Last day with data 10-09: all four complete → 3 / 4.
  * Last day with data 10-08: 10-02's D+7 is not observable → u1, u2 only → 1 / 2.
  */
-const { open } = useTempWarehouse('loopmeter-engagement-pin-');
-beforeAll(async () => {
-	await open();
-}, 240_000);
+useOpenTempWarehouse('loopmeter-engagement-pin-');
 
 const day = (d: number) => `2026-10-${String(d).padStart(2, '0')}`;
 const active = (user: string, d: number, surface = 'feed') => [day(d), user, 'control', 'default', 'US', 'ios', surface, 1, 60_000] as const;

@@ -1,5 +1,5 @@
-import { beforeAll, describe, it } from 'vitest';
-import { useTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
+import { describe, it } from 'vitest';
+import { useOpenTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
 import { expectFigures, metricOverRows, type HandRelation } from '../../../../../tests/helpers/definition-pin.js';
 
 /*
@@ -13,10 +13,7 @@ import { expectFigures, metricOverRows, type HandRelation } from '../../../../..
  *   a success $9 (9 s) that ended on 10-03, after the period.
  *   → (3 + 5 + 4 + 2) / (10 + 6) = 14 / 16 = $0.875 a second; 14 / 2 clips = $7 a clip.
  */
-const { open } = useTempWarehouse('loopmeter-finance-depth-pin-');
-beforeAll(async () => {
-	await open();
-}, 240_000);
+useOpenTempWarehouse('loopmeter-finance-depth-pin-');
 
 const JOBS: HandRelation = {
 	file: 'job_output_cost',

@@ -1,5 +1,5 @@
-import { beforeAll, describe, it } from 'vitest';
-import { useTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
+import { describe, it } from 'vitest';
+import { useOpenTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
 import { expectFigures, metricOverRows, type HandRelation } from '../../../../../tests/helpers/definition-pin.js';
 
 /*
@@ -13,10 +13,7 @@ import { expectFigures, metricOverRows, type HandRelation } from '../../../../..
  *   October (last day 10-31): c1 20 + c2 10 = 30, 2 subscribers.
  *   November (11-30): c1 25 + c3 30 = 55, 2 subscribers; basic has no level left.
  */
-const { open } = useTempWarehouse('loopmeter-revenue-pin-');
-beforeAll(async () => {
-	await open();
-}, 240_000);
+useOpenTempWarehouse('loopmeter-revenue-pin-');
 
 const CHANGES: HandRelation = {
 	file: 'mrr_changes_subscriptions',
