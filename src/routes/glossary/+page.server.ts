@@ -1,10 +1,8 @@
 import { idlePolicies, idlePolicyInfo, metricIds } from '$lib/contracts/metrics';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '$lib/server/metrics/registry';
 import { dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
-import { metricSql } from '$lib/server/metrics/sql-files';
+import { hasMetricSql, metricSql } from '$lib/server/metrics/sql-files';
 import { readConfig } from '$lib/server/config';
-import { sqlPath } from '$lib/server/project-root';
-import { existsSync } from 'node:fs';
 import type { PageServerLoad } from './$types';
 
 /**
@@ -12,7 +10,7 @@ import type { PageServerLoad } from './$types';
  * A metric built from other metrics (the Slop Index) names a source with no file of its own.
  */
 const followsIdlePolicy = (d: MetricDefinition) =>
-	d.sources.some((s) => existsSync(sqlPath('metrics', `${s.file}.sql`)) && dependsOnIdlePolicy(metricSql(s.file)));
+	d.sources.some((s) => hasMetricSql(s.file) && dependsOnIdlePolicy(metricSql(s.file)));
 
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */
 export const load: PageServerLoad = () => {
