@@ -1,5 +1,5 @@
 import { query } from '../src/lib/server/warehouse/index.js';
-import type { RuleIssue as Rejection } from './sources/spec.js';
+import type { Rejection } from './fields.js';
 
 /**
  * Rules that involve more than one row: gpu_fleet intervals of one cluster +
@@ -75,16 +75,23 @@ export async function fleetOverlaps(rows: readonly Interval[], lines: readonly n
 	return rejected;
 }
 
-/** Checks a job's cluster + GPU type had provisioned GPUs when it started. */
+/** Epoch milliseconds of a validated time, 'YYYY-MM-DD HH:MM:SS.mmm' UTC. */
+const epochMs = (utc: string) => Date.parse(`${utc.slice(0, 10)}T${utc.slice(11)}Z`);
+
+/**
+ * Checks a job's cluster + GPU type had provisioned GPUs when it started.
+ * Times are compared as instants (epoch ms), so the check does not depend on
+ * how either side happens to be written.
+ */
 export async function fleetCapacity(): Promise<(job: { cluster: string; gpu_type: string; started_at: string }) => string | undefined> {
-	const groups = new Map<string, Interval[]>();
+	const groups = new Map<string, { gpu_count: number; from: number; to: number }[]>();
 	for (const r of await loadedFleet()) {
-		const i = { ...r, valid_from: ms(r.valid_from), valid_to: r.valid_to === null ? null : ms(r.valid_to) };
-		groups.set(groupKey(i), [...(groups.get(groupKey(i)) ?? []), i]);
+		const i = { gpu_count: r.gpu_count, from: epochMs(ms(r.valid_from)), to: r.valid_to === null ? Number.POSITIVE_INFINITY : epochMs(ms(r.valid_to)) };
+		groups.set(groupKey(r), [...(groups.get(groupKey(r)) ?? []), i]);
 	}
 	return (job) => {
-		const intervals = groups.get(groupKey(job));
-		const ok = intervals?.some((i) => i.gpu_count > 0 && i.valid_from <= job.started_at && (i.valid_to === null || job.started_at < i.valid_to));
+		const started = epochMs(job.started_at);
+		const ok = groups.get(groupKey(job))?.some((i) => i.gpu_count > 0 && i.from <= started && started < i.to);
 		return ok ? undefined : 'cluster: no gpu_fleet capacity for this cluster and gpu_type at started_at';
 	};
 }

@@ -71,6 +71,16 @@ export function passthroughOf(schema: z.ZodType): Passthrough | undefined {
 
 export { Bad };
 
+/**
+ * Why a row was refused (a column's value, a rule across columns or across
+ * rows): `rule` has no value in it, so rejections can be counted by reason.
+ */
+export interface Rejection {
+	field: string;
+	rule: string;
+	message: string;
+}
+
 /** Message of a failed value, the one format used by zod issues and the fast path alike. */
 export const messageOf = (b: Bad) => (b.got === undefined ? b.rule : `${b.rule}, got ${show(b.got)}`);
 

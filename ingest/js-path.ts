@@ -26,6 +26,9 @@ class Chunk {
  * unit of resume and of insert deduplication). One chunk is written while
  * the next one is parsed; commits stay in order.
  */
+/** A validated row (values in column order) as the object the per-source hooks read. */
+const rowObject = (columns: readonly string[], row: readonly unknown[]) => Object.fromEntries(columns.map((col, j) => [col, row[j]]));
+
 export async function loadWithJavaScript(ctx: LoadContext): Promise<void> {
 	const { spec, ledger, writer, validate } = ctx;
 	const csv = ledger.file.format === 'csv';
@@ -50,7 +53,7 @@ export async function loadWithJavaScript(ctx: LoadContext): Promise<void> {
 	async function dropCrossRowRejections(c: Chunk): Promise<void> {
 		const check = spec.hooks?.crossRowRejections;
 		if (!check || !c.rows.length) return;
-		const asObject = (r: unknown[]) => Object.fromEntries(spec.columnNames.map((col, j) => [col, r[j]]));
+		const asObject = (r: unknown[]) => rowObject(spec.columnNames, r);
 		const refused = await check(c.rows.map(asObject), c.lines);
 		if (!refused.size) return;
 		const keep = new Chunk();
@@ -106,7 +109,7 @@ export async function loadWithJavaScript(ctx: LoadContext): Promise<void> {
 			c.rejected++;
 			return;
 		}
-		const warning = warningOf?.(value);
+		const warning = warningOf?.(rowObject(spec.columnNames, v.row));
 		if (warning) {
 			ledger.warn(warning);
 			c.warned++;

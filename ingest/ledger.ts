@@ -7,7 +7,7 @@ import { IngestFileError } from './errors.js';
 import type { InputFile } from './files.js';
 import { anyRunOfSize, deadLetterSummary, finishedBefore, lastRunOf, rowsLoadedBy, saveDeadLetters, saveRun, type DeadLetter, type RunRecord } from './runs.js';
 import type { SourceSpec } from './sources/index.js';
-import type { Rejection } from './validate.js';
+import type { Rejection } from './fields.js';
 
 /** Dead letters shown in a report (the rest are in the table). */
 const EXAMPLES = 5;

@@ -1,5 +1,5 @@
 import { query } from '../src/lib/server/warehouse/index.js';
-import type { Rejection } from './validate.js';
+import type { Rejection } from './fields.js';
 
 /** The fleet columns a price sheet can supply, and what a fleet row says about them. */
 interface OwnedRow {

@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import Papa from 'papaparse';
 import { reusedReads } from '../src/lib/server/files/reused-reads.js';
 import { IngestFileError } from './errors.js';
-import type { Rejection } from './validate.js';
+import type { Rejection } from './fields.js';
 
 /** One input row: its line, its text (capped, for dead letters) and either its fields or why it could not be read. */
 export interface InputRecord {

@@ -1,13 +1,6 @@
 import type { z } from 'zod';
-import { Bad, messageOf, parserOf, passthroughOf } from './fields.js';
+import { Bad, messageOf, parserOf, passthroughOf, type Rejection } from './fields.js';
 import type { SourceSpec } from './sources/spec.js';
-
-/** Why a row was refused: `rule` has no value in it, so rejections can be counted by reason. */
-export interface Rejection {
-	field: string;
-	rule: string;
-	message: string;
-}
 
 export type Validated =
 	| {

@@ -10,7 +10,7 @@ import { htmlResponse, jsonResponse, wantsJson } from '$lib/server/http/response
 import { redact } from '$lib/server/http/redact';
 import { WriteBudget } from '$lib/server/http/write-budget';
 import { asPerson } from '$lib/server/http/person-slots';
-import { cacheSlot, cachedResponse, keep } from '$lib/server/http/response-cache';
+import { cacheSlot, cachedResponse, keep } from '$lib/server/response-cache';
 import { audit } from '$lib/server/audit';
 import { drilldownListsPeople } from '$lib/server/metrics/user-rows';
 import type { MetricId } from '$lib/contracts/metrics';
@@ -158,7 +158,7 @@ async function guarded(event: RequestEvent, resolve: Parameters<Handle>[0]['reso
 		return new Response(null, { status: 303, headers: { location: '/login/password' } });
 	}
 
-	// A page or metric answer already rendered for this viewer on the current data (http/response-cache.ts).
+	// A page or metric answer already rendered for this viewer on the current data (server/response-cache.ts).
 	const slot = await cacheSlot(event, auth, req.kind === 'roles' && req.drilldown === true);
 	const cached = slot && cachedResponse(slot, event.request);
 	if (cached) {

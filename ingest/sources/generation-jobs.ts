@@ -43,9 +43,7 @@ export default defineSource({
 	hooks: {
 		rowWarnings: async () => {
 			const capacity = await fleetCapacity();
-			// The record as read, before validation: its started_at is compared as text with the fleet's
-			// 'YYYY-MM-DD HH:MM:SS.mmm', exact only when the file already writes times that way (unchanged by the ingest split; to fix).
-			return (record) => capacity(record as never);
+			return (row) => capacity(row as GenerationJobRow);
 		}
 	}
 });

@@ -1,20 +1,20 @@
 import { z } from 'zod';
 import type { FileSource } from '../../src/lib/contracts/ingest.js';
+import type { Rejection } from '../fields.js';
 
-/** A broken cross-column rule: `rule` is the value-free part used to count rejections. */
-export interface RuleIssue {
-	field: string;
-	rule: string;
-	message: string;
-}
+/** A broken cross-column rule: a rejection (`rule` is the value-free part used to count them). */
+export type RuleIssue = Rejection;
 
 /**
  * What a source needs beyond its column and row rules, called by the
  * JavaScript path (sources with rules or whole-file checks never take the SQL path).
  */
 export interface SourceHooks {
-	/** Opened once per file: a warning for a valid record that still loads (e.g. a job where the fleet had no capacity). */
-	rowWarnings?: () => Promise<(record: Record<string, unknown>) => string | undefined>;
+	/**
+	 * Opened once per file: a warning for a valid row that still loads (e.g. a job where the fleet had no capacity).
+	 * Called with the row as validated (its columns parsed: times as 'YYYY-MM-DD HH:MM:SS.mmm' UTC), not as written.
+	 */
+	rowWarnings?: () => Promise<(row: Record<string, unknown>) => string | undefined>;
 	/** Before a chunk lands: rows refused because of other rows (of the chunk or already loaded), by index in `rows`. */
 	crossRowRejections?: (rows: Record<string, unknown>[], lines: readonly number[]) => Promise<Map<number, RuleIssue>>;
 }

@@ -4,7 +4,7 @@
 --   job cost = Σ over the cluster-days the job ran of its GPU-hours there × that
 --     cluster-day's cost per utilized GPU-hour (job_cost.cost_usd: the by_use
 --     charge, whatever the job's status and whatever idle-sharing policy the
---     request names: the definition fixes it). The job_cost relation is read
+--     request names: the definition fixes it). The per-job sums (job_cost_by_job) are read
 --     from the first day any job ending in the period started, so a job that
 --     began before the period carries the cost of those earlier days too.
 --   output_seconds and clips count only succeeded jobs: failed, cancelled and
@@ -30,26 +30,7 @@ SELECT
 	c.cost_usd AS cost_usd,
 	if(c.status = 'succeeded', g.job_output_seconds, 0) AS output_seconds,
 	toUInt8(c.status = 'succeeded') AS clips
-FROM (
-	SELECT
-		job_id,
-		any(request_id) AS request_id,
-		any(user_id) AS user_id,
-		any(plan) AS plan,
-		any(purpose) AS purpose,
-		any(model) AS model,
-		any(resolution) AS resolution,
-		any(status) AS status,
-		any(cluster) AS cluster,
-		any(gpu_type) AS gpu_type,
-		any(video_id) AS video_id,
-		min(started_at) AS started_at,
-		sum(gpu_hours_actual) AS gpu_hours,
-		sum(cost_usd) AS cost_usd
-	FROM ({{from_first_start:job_cost}})
-	WHERE job_id != ''
-	GROUP BY job_id
-) AS c
+FROM ({{from_first_start:job_cost_by_job}}) AS c
 INNER JOIN (
 	-- Aliases differ from the columns: ClickHouse would read an alias in WHERE.
 	SELECT job_id, argMax(ended_at, ingested_at) AS job_ended_at, argMax(output_seconds, ingested_at) AS job_output_seconds

@@ -124,11 +124,18 @@ function adRow(i: number) {
 
 export const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 export const N = 3000;
-// Days 5..9 first, then days 0..4 (late data), then the first file again, then
-// half of the first file plus rows N..N+500 (new impressions of every day).
-const late = range(0, N).filter((i) => i % 10 >= 5);
-const early = range(0, N).filter((i) => i % 10 < 5);
-const overlap = [...late.filter((_, k) => k % 2 === 0), ...range(N, N + 500)];
+/**
+ * The impressions in the order the late-data tests load them: days 5..9 first,
+ * then days 0..4 (late data), then the first file again, then half of the first
+ * file plus `added` rows N.. (new impressions of every day).
+ */
+export function lateDataOrder(added: number) {
+	const late = range(0, N).filter((i) => i % 10 >= 5);
+	const early = range(0, N).filter((i) => i % 10 < 5);
+	const overlap = [...late.filter((_, k) => k % 2 === 0), ...range(N, N + added)];
+	return { late, early, overlap };
+}
+const { late, early, overlap } = lateDataOrder(500);
 export const loaded = new Set([...late, ...early, ...overlap]);
 export const humanLoaded = [...loaded].filter((i) => !impression(i).is_internal);
 export const JOBS = 400;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { closeWarehouse, getWarehouse, type Warehouse } from '../../src/lib/server/warehouse/index.js';
 
 /**
@@ -18,4 +18,13 @@ export function useTempWarehouse(prefix = 'loopmeter-test-'): { dataDir: string;
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 	return { dataDir, open: () => getWarehouse({ role: 'vitest' }) };
+}
+
+/** useTempWarehouse, opened before the file's tests run (opening runs the migrations: slow on a busy machine). */
+export function useOpenTempWarehouse(prefix: string): { dataDir: string } {
+	const { dataDir, open } = useTempWarehouse(prefix);
+	beforeAll(async () => {
+		await open();
+	}, 240_000);
+	return { dataDir };
 }

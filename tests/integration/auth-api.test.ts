@@ -241,7 +241,7 @@ describe('hardening', () => {
 		expect(res.headers.get('x-frame-options')).toBe('DENY');
 		expect(res.headers.get('permissions-policy')).toContain('camera=()');
 		const api = await get(`/api/v1/metrics/compute_spend?${PERIOD}`, { cookie: exec });
-		// Kept per viewer and data version (http/response-cache.ts): never in a shared cache, and the
+		// Kept per viewer and data version (server/response-cache.ts): never in a shared cache, and the
 		// browser must revalidate (If-None-Match → 304) before reusing it.
 		expect(api.headers.get('cache-control')).toBe('private, no-cache');
 		expect(api.headers.get('content-security-policy')).toContain("default-src 'none'");

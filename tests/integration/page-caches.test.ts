@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
 import { audit } from '../../src/lib/server/audit/index.js';
-import { cachedAuditLog } from '../../src/lib/server/cache/audit-log.js';
+import { cachedAuditLog } from '../../src/lib/server/audit/log-cache.js';
 import { cachedBookkeeping, cachedRowsPerDay } from '../../src/lib/server/pages/ingest-page.js';
 import { sourceDataVersion } from '../../src/lib/server/cache/per-data-version.js';
 import { metricPanel } from '../../src/lib/server/pages/panel.js';

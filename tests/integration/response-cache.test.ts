@@ -6,11 +6,11 @@ import { createTestUser, login, startDevServer, type TestServer } from '../helpe
 const wh = useTempWarehouse('loopmeter-response-cache-');
 
 import { ingest } from '../../ingest/index.js';
-import { clearResponseCache } from '../../src/lib/server/http/response-cache.js';
+import { clearResponseCache } from '../../src/lib/server/response-cache.js';
 
 /**
  * Rendered pages, `__data.json` and metric API answers are kept per data
- * version, URL and viewer (src/lib/server/http/response-cache.ts) and answered
+ * version, URL and viewer (src/lib/server/response-cache.ts) and answered
  * with 304 to a browser that holds them. What must never happen: a response
  * kept for one role reaching another, or one person's page (their name in the
  * header) reaching another person.

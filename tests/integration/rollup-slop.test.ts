@@ -9,7 +9,7 @@ import { metricSql } from '../../src/lib/server/metrics/sql-files.js';
 import { ingest } from '../../ingest/index.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { expectSameRows } from '../helpers/metric-rows.js';
-import { engagementRecord } from '../helpers/rows.js';
+import { impression as fixtureImpression, lateDataOrder, PERIOD, range } from '../helpers/late-data-fixture.js';
 
 /*
  * The video-based Slop indicators and dead compute read per day × arm × mode ×
@@ -27,11 +27,8 @@ import { engagementRecord } from '../helpers/rows.js';
  */
 const { open } = useTempWarehouse('loopmeter-rollup-slop-');
 const dir = mkdtempSync(join(tmpdir(), 'loopmeter-rollup-slop-files-'));
-const PERIOD = { from: '2026-10-01', to: '2026-10-11' };
 
 const SURFACES = ['feed', 'following', 'profile', 'search', 'share_link'];
-const MODES = ['default', 'relaxed', 'energized'];
-const ARMS = ['control', 'rl-v2'];
 const KINDS = ['human', 'ai_assisted', 'ai_generated'];
 const TOPICS = ['pets', 'cooking', 'sports', 'music', 'travel'];
 const V = 60;
@@ -65,28 +62,13 @@ function videoUpdate(i: number) {
 }
 const updated = Array.from({ length: V }, (_, i) => i).filter((i) => i % 12 === 0 || i % 10 === 1);
 
-/** Impression i on 2026-10-01 + (i % 10); v53..v59 are never shown, every 40th impression shows a video never loaded. */
+/**
+ * The shared fixture's impression i (2026-10-01 + (i % 10)) among 37 users, the
+ * jobs' users; v53..v59 are never shown, every 40th impression shows a video never loaded.
+ */
 function impression(i: number) {
-	const day = i % 10;
-	const ts = Date.UTC(2026, 9, 1 + day, (i * 7) % 24, (i * 13) % 60, (i * 17) % 60, i % 1000);
-	return engagementRecord({
-		impression_id: `imp-${i}`,
-		ts: new Date(ts).toISOString(),
-		user_id: `u${(i * 31) % 37}`,
-		session_id: `s${Math.floor(i / 7)}`,
-		video_id: i % 40 === 0 ? `v-missing-${i % 3}` : `v${(i * 11) % 53}`,
-		watch_ms: (i * 7919) % 45_000,
-		video_duration_ms: 5_000 + ((i * 104_729) % 40_000),
-		position: i % 30,
-		surface: SURFACES[i % 5],
-		feed_mode: MODES[Math.floor(i / 5) % 3],
-		rec_arm: ARMS[Math.floor(i / 3) % 2],
-		autoplay: i % 3 !== 0,
-		liked: i % 4 === 0,
-		country: ['US', 'DE', 'BR', ''][(i * 3) % 4],
-		platform: ['ios', 'android', 'web'][(i * 5) % 3],
-		is_internal: i % 23 === 5
-	});
+	const row = fixtureImpression(i);
+	return { ...row, user_id: `u${(i * 31) % 37}`, video_id: i % 40 === 0 ? `v-missing-${i % 3}` : row.video_id };
 }
 
 const CLUSTERS = [
@@ -119,17 +101,13 @@ function job(i: number) {
 	};
 }
 
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => from + k);
 function writeNdjson(name: string, rows: object[]): string {
 	const path = join(dir, name);
 	writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
 	return path;
 }
 
-const N = 3000;
-const late = range(0, N).filter((i) => i % 10 >= 5);
-const early = range(0, N).filter((i) => i % 10 < 5);
-const overlap = [...late.filter((_, k) => k % 2 === 0), ...range(N, N + 400)];
+const { late, early, overlap } = lateDataOrder(400);
 const humanLoaded = [...new Set([...late, ...early, ...overlap])].filter((i) => !impression(i).is_internal);
 
 async function load(source: 'engagement' | 'videos' | 'generation_jobs' | 'gpu_fleet', path: string) {

@@ -15,6 +15,7 @@ import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { scenarioEvents, T } from '../fixtures/stripe/scenario.js';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
+import { shuffled } from '../helpers/shuffled.js';
 
 // Backfill, sync, webhook and event files are four doors into the same tables:
 // for one Stripe history they must leave identical typed tables, identical
@@ -56,17 +57,6 @@ async function snapshot() {
 	out.movements = (await runMetric({ metric: 'mrr_movements', ...period, group_by: ['movement'] })).response.rows;
 	out.mrr = (await runMetric({ metric: 'mrr', ...period, grain: 'day', group_by: ['plan'] })).response.rows;
 	return out;
-}
-
-function shuffled<X>(xs: X[], seed = 7): X[] {
-	const a = [...xs];
-	let s = seed;
-	for (let i = a.length - 1; i > 0; i--) {
-		s = (s * 1103515245 + 12345) % 2 ** 31;
-		const j = s % (i + 1);
-		[a[i], a[j]] = [a[j]!, a[i]!];
-	}
-	return a;
 }
 
 describe('the four ways in', () => {
@@ -137,7 +127,7 @@ describe('the four ways in', () => {
 	it('signed webhooks delivered in a shuffled order, some twice, give the same tables', async () => {
 		await reset();
 		const again = history.slice(0, 8).filter((e) => !/eur/.test(JSON.stringify((e.data as { object: unknown }).object)));
-		const deliveries = shuffled([...history, ...again]);
+		const deliveries = shuffled([...history, ...again], 7);
 		const outcomes: Record<string, number> = {};
 		for (const ev of deliveries) {
 			const payload = JSON.stringify(ev);

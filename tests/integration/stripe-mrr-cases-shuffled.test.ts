@@ -10,6 +10,7 @@ import { mrrCaseEvents } from '../fixtures/stripe/mrr-cases.js';
 import { startFakeStripe, type FakeStripe } from '../helpers/fake-stripe.js';
 import { describeMrrCases } from '../helpers/mrr-cases-suite.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
+import { shuffled } from '../helpers/shuffled.js';
 
 // The same MRR cases as stripe-mrr-cases.test.ts, arriving out of order: as
 // signed webhooks in a shuffled order (some twice), then through `stripe sync`
@@ -23,17 +24,6 @@ process.env.STRIPE_WEBHOOK_SECRET = WHSEC;
 const history = mrrCaseEvents();
 let fake: FakeStripe | undefined;
 afterAll(async () => fake?.close());
-
-function shuffled<X>(xs: X[], seed: number): X[] {
-	const a = [...xs];
-	let s = seed;
-	for (let i = a.length - 1; i > 0; i--) {
-		s = (s * 1103515245 + 12345) % 2 ** 31;
-		const j = s % (i + 1);
-		[a[i], a[j]] = [a[j]!, a[i]!];
-	}
-	return a;
-}
 
 async function reset() {
 	for (const t of [...typedTables, 'stripe_objects', 'stripe_events', 'stripe_cursors', 'dead_letters']) await command(`TRUNCATE TABLE ${t}`, { tag: 'test:reset' });

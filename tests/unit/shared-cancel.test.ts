@@ -25,15 +25,21 @@ function pending() {
 	return { compute, finish: (v: string) => finish(v), aborted: () => signal?.aborted === true, calls: () => calls };
 }
 
+/** Ann and Bob both waiting for key 'k', each with a signal of their own, while one computation runs. */
+async function annAndBobWaiting() {
+	const c = cache();
+	const work = pending();
+	const ann = new AbortController();
+	const bob = new AbortController();
+	const forAnn = c.get('k', work.compute, undefined, ann.signal);
+	const forBob = c.get('k', work.compute, undefined, bob.signal);
+	await Promise.resolve();
+	return { c, work, ann, bob, forAnn, forBob };
+}
+
 describe('shared results and callers who leave', () => {
 	it('one caller leaving does not abort what another waits for', async () => {
-		const c = cache();
-		const work = pending();
-		const ann = new AbortController();
-		const bob = new AbortController();
-		const forAnn = c.get('k', work.compute, undefined, ann.signal);
-		const forBob = c.get('k', work.compute, undefined, bob.signal);
-		await Promise.resolve();
+		const { work, ann, forAnn, forBob } = await annAndBobWaiting();
 		ann.abort();
 		await expect(forAnn).rejects.toThrow();
 		expect(work.aborted()).toBe(false);
@@ -43,13 +49,7 @@ describe('shared results and callers who leave', () => {
 	});
 
 	it('the computation is aborted and forgotten once every caller has left', async () => {
-		const c = cache();
-		const work = pending();
-		const ann = new AbortController();
-		const bob = new AbortController();
-		const forAnn = c.get('k', work.compute, undefined, ann.signal);
-		const forBob = c.get('k', work.compute, undefined, bob.signal);
-		await Promise.resolve();
+		const { c, work, ann, bob, forAnn, forBob } = await annAndBobWaiting();
 		ann.abort();
 		bob.abort();
 		await expect(forAnn).rejects.toThrow();

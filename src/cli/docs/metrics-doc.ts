@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { metricIds, type MetricId } from '../../lib/contracts/metrics.js';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '../../lib/server/metrics/registry.js';
-import { projectRoot } from '../../lib/server/project-root.js';
+import { hasMetricSql } from '../../lib/server/metrics/sql-files.js';
 
 /**
  * What docs/metrics.md says about one metric. Only this mapping knows the
@@ -34,7 +32,7 @@ function toMetricDoc(def: MetricDefinition): MetricDoc {
 		components: Object.entries(def.components ?? {}).map(([name, expr]) => ({ name, expr })),
 		dimensions: supportedDimensions(def),
 		// A metric built by code may name a source that is not a file (the Slop Index composes other metrics).
-		sqlFiles: def.sources.map((s) => `sql/metrics/${s.file}.sql`).filter((f) => existsSync(join(projectRoot(), f))),
+		sqlFiles: def.sources.filter((s) => hasMetricSql(s.file)).map((s) => `sql/metrics/${s.file}.sql`),
 		drilldownFile: def.drilldown ? `sql/metrics/drill/${def.drilldown}.sql` : null
 	};
 }

@@ -1,7 +1,7 @@
 import { fail } from '@sveltejs/kit';
 import { z } from 'zod';
 import { audit, type AuditEntry } from '$lib/server/audit';
-import { cachedAuditLog } from '$lib/server/cache/audit-log';
+import { cachedAuditLog } from '$lib/server/audit/log-cache';
 import { clientIp } from '$lib/server/auth';
 import { role, scope } from '$lib/server/auth/access';
 import { createToken, listTokens, revokeToken, TokenError } from '$lib/server/auth/tokens';

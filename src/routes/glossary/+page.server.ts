@@ -1,10 +1,8 @@
 import { cohortBases, cohortByInfo, idlePolicies, idlePolicyInfo, metricIds } from '$lib/contracts/metrics';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '$lib/server/metrics/registry';
 import { dependsOnCohortBy, dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
-import { metricSql } from '$lib/server/metrics/sql-files';
+import { hasMetricSql, metricSql } from '$lib/server/metrics/sql-files';
 import { readConfig } from '$lib/server/config';
-import { sqlPath } from '$lib/server/project-root';
-import { existsSync } from 'node:fs';
 import type { PageServerLoad } from './$types';
 
 /**
@@ -12,7 +10,7 @@ import type { PageServerLoad } from './$types';
  * A metric built from other metrics (the Slop Index) names a source with no file of its own.
  */
 const readsParameter = (d: MetricDefinition, reads: (sql: string) => boolean) =>
-	d.sources.some((s) => existsSync(sqlPath('metrics', `${s.file}.sql`)) && reads(metricSql(s.file)));
+	d.sources.some((s) => hasMetricSql(s.file) && reads(metricSql(s.file)));
 const followsIdlePolicy = (d: MetricDefinition) => readsParameter(d, dependsOnIdlePolicy);
 /** Cohort metrics whose cohorts follow `cohort_by` (signup or first-paid week). */
 const followsCohortBy = (d: MetricDefinition) => readsParameter(d, dependsOnCohortBy);

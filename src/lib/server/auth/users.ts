@@ -71,18 +71,27 @@ export async function addUser(
 	userName.parse(name);
 	role.parse(r);
 	if (await findUser(name)) throw new UserError(`user ${name} already exists`);
+	const { password, fields } = await passwordSet(opts);
+	await writeUser({ name, role: r, ...fields });
+	return password;
+}
+
+/**
+ * A password (generated unless given, checked either way) and the account
+ * fields that set it: hashed, to be changed at next sign-in when generated, and
+ * every session made before now ends. Creating and resetting share it.
+ */
+async function passwordSet(opts: { password?: string; mustChange?: boolean; by: string }) {
 	const password = opts.password ?? generatePassword();
 	newPassword.parse(password);
-	await writeUser({
-		name,
-		role: r,
+	const fields = {
 		password_hash: await hashPassword(password),
 		must_change_password: opts.mustChange ?? opts.password === undefined,
 		sessions_valid_after: new Date(),
 		removed: false,
 		updated_by: opts.by
-	});
-	return password;
+	};
+	return { password, fields };
 }
 
 async function existing(name: string): Promise<User> {
@@ -94,16 +103,8 @@ async function existing(name: string): Promise<User> {
 /** Sets a new password and signs the user out everywhere. Returns the password (generated unless given). */
 export async function resetPassword(name: string, opts: { password?: string; mustChange?: boolean; by: string }): Promise<string> {
 	const u = await existing(name);
-	const password = opts.password ?? generatePassword();
-	newPassword.parse(password);
-	await writeUser({
-		...u,
-		password_hash: await hashPassword(password),
-		must_change_password: opts.mustChange ?? opts.password === undefined,
-		sessions_valid_after: new Date(),
-		removed: false,
-		updated_by: opts.by
-	});
+	const { password, fields } = await passwordSet(opts);
+	await writeUser({ ...u, ...fields });
 	return password;
 }
 

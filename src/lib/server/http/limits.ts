@@ -1,4 +1,4 @@
-import { authSettings } from '../auth/settings.js';
+import { readConfig } from '../config.js';
 
 /** Routes that accept file uploads (ingest through the app): the large limit applies. */
 export function isUploadPath(path: string): boolean {
@@ -20,7 +20,8 @@ export class BodyTooLargeError extends Error {
  */
 export function checkBodySize(request: Request, path: string): { status: 411 | 413; message: string } | undefined {
 	if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return undefined;
-	const { config } = authSettings();
+	// Read here, not from auth's settings: a body limit is HTTP plumbing, below auth.
+	const config = readConfig();
 	const upload = isUploadPath(path);
 	const limit = upload ? config.LOOPMETER_MAX_UPLOAD_BYTES : config.LOOPMETER_MAX_BODY_BYTES;
 	const declared = request.headers.get('content-length');
@@ -35,7 +36,7 @@ export function checkBodySize(request: Request, path: string): { status: 411 | 4
 }
 
 /** The request body as a stream that errors with BodyTooLargeError past `max` bytes (default: the upload limit). */
-export function limitedBody(request: Request, max = authSettings().config.LOOPMETER_MAX_UPLOAD_BYTES): ReadableStream<Uint8Array> {
+export function limitedBody(request: Request, max = readConfig().LOOPMETER_MAX_UPLOAD_BYTES): ReadableStream<Uint8Array> {
 	if (!request.body) return new ReadableStream({ start: (c) => c.close() });
 	let seen = 0;
 	return request.body.pipeThrough(

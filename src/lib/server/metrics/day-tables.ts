@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { sourceDataVersion } from '../cache/per-data-version.js';
-import { sqlPath } from '../project-root.js';
 import { command, getWarehouse, query } from '../warehouse/index.js';
 import { changedTables, currentWatermark, impressionDaysAfter, lastImpressionDay, onlyAdded, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
 import { BUILT_BY_MONTH, DAY_TABLE_SOURCES, dayTableName, IMPRESSION_REACH, type DayTableSource } from './day-table-sources.js';
 import { addFirstCreators, FIRST_CREATOR_SQL, FIRST_CREATOR_TABLE, rebuildFirstCreators } from './day-table-state.js';
-import { metricSql } from './sql-files.js';
+import { hasMetricSql, metricSql } from './sql-files.js';
 
 /**
  * Day tables: metric base files materialized after each ingest, for the metrics
@@ -47,7 +45,7 @@ function planOf(source: DayTableSource): Plan {
 	let plan = plans.get(source);
 	if (!plan) {
 		const buildForm = `day_build_${source}`;
-		const sql = existsSync(sqlPath('metrics', `${buildForm}.sql`)) ? metricSql(buildForm) : metricSql(source);
+		const sql = metricSql(hasMetricSql(buildForm) ? buildForm : source);
 		const state = source === NOVELTY ? metricSql(FIRST_CREATOR_SQL) : '';
 		plan = { sql, hash: hashOf([LAYOUT, metricSql(source), sql, state].join('\n--\n')), reads: sourceTablesRead(`${sql}\n${state}`) };
 		plans.set(source, plan);

@@ -6,9 +6,22 @@ import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource 
  * `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form;
  * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started;
  * `{{forecast_months:name}}` includes name.sql read over the whole months and run-rate window of a forecast;
- * `{{trend_weeks:name}}` includes name.sql read over the complete weeks a break-even trend is fitted to.
+ * `{{trend_weeks:name}}` includes name.sql read over the complete weeks a break-even trend is fitted to;
+ * `{{name(inner=other)}}` includes name.sql reading other.sql wherever it (or what it includes) includes inner.sql.
+ * Groups: [1] prefix, [2] name, [3] inner, [4] other.
  */
-export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:|trend_weeks:)?([a-z0-9_/]+)\}\}/g;
+export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:|trend_weeks:)?([a-z0-9_/]+)(?:\(([a-z0-9_/]+)=([a-z0-9_/]+)\))?\}\}/g;
+
+/**
+ * Relations swapped by `{{name(inner=other)}}`: one file can be computed two
+ * ways (a day table's build form reads kept state instead of all history) and
+ * still be written once.
+ */
+type Swaps = Readonly<Record<string, string>>;
+const NO_SWAPS: Swaps = {};
+
+/** Whether sql/metrics/<name>.sql exists: a `build` metric's nominal source and an absent build form have none. */
+export const hasMetricSql = (name: string): boolean => existsSync(sqlPath('metrics', `${name}.sql`));
 
 const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
 
@@ -43,11 +56,20 @@ const TREND_WEEKS_PERIOD: Record<string, string> = {
 
 const PERIODS: Record<string, Record<string, string>> = { 'forecast_months:': FORECAST_MONTHS, 'trend_weeks:': TREND_WEEKS_PERIOD };
 
-function includeText(prefix: string | undefined, inc: string, opts: SqlOptions, seen: string[]): string {
+interface Include {
+	prefix: string | undefined;
+	name: string;
+	inner: string | undefined;
+	other: string | undefined;
+}
+
+function includeText({ prefix, name, inner, other }: Include, opts: SqlOptions, seen: string[], swaps: Swaps): string {
+	const inside = inner && other ? { ...swaps, [inner]: other } : swaps;
+	const file = swaps[name] ?? name;
 	const period = prefix ? PERIODS[prefix] : undefined;
-	if (period) return metricSql(inc, opts, seen).replace(/\{(?:from|to):Date\}/g, (bound) => period[bound]!);
-	if (prefix === 'from_first_start:') return metricSql(inc, opts, seen).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
-	return metricSql(isRollupInclude(prefix) && !opts.raw ? `rollup_${inc}` : inc, opts, seen);
+	if (period) return expand(file, opts, seen, inside).replace(/\{(?:from|to):Date\}/g, (bound) => period[bound]!);
+	if (prefix === 'from_first_start:') return expand(file, opts, seen, inside).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
+	return expand(isRollupInclude(prefix) && !opts.raw ? `rollup_${file}` : file, opts, seen, inside);
 }
 
 export interface SqlOptions {
@@ -94,19 +116,28 @@ function fileText(name: string): string {
  * two ways to read it. Double braces never clash with ClickHouse's
  * `{param:Type}` placeholders.
  */
-export function metricSql(name: string, opts: SqlOptions = {}, seen: string[] = []): string {
+export function metricSql(name: string, opts: SqlOptions = {}): string {
+	return expand(name, opts, [], NO_SWAPS);
+}
+
+function expand(name: string, opts: SqlOptions, seen: string[], swaps: Swaps): string {
 	if (seen.includes(name)) throw new Error(`sql/metrics: include cycle ${[...seen, name].join(' → ')}`);
 	if (readsDayTableOf(name, opts)) return dayTableText(name);
-	const key = `${opts.raw ? 'raw' : `rollup:${dayTablesKey(opts)}`}:${name}`;
+	const key = `${opts.raw ? 'raw' : `rollup:${dayTablesKey(opts)}`}:${JSON.stringify(swaps)}:${name}`;
 	let sql = expanded.get(key);
 	if (sql === undefined) {
 		sql = codeLines(fileText(name), (line) =>
-			line.replace(INCLUDE, (_, prefix: string | undefined, inc: string) => includeText(prefix, inc, opts, [...seen, name]))
+			line.replace(INCLUDE, (_, prefix: string | undefined, inc: string, inner: string | undefined, other: string | undefined) =>
+				includeText({ prefix, name: inc, inner, other }, opts, [...seen, name], swaps)
+			)
 		);
 		expanded.set(key, sql);
 	}
 	return sql;
 }
+
+/** The files an include names: the one included and, for `{{name(inner=other)}}`, the one swapped in. */
+export const includedFiles = (m: RegExpMatchArray): string[] => (m[4] ? [m[2]!, m[4]] : [m[2]!]);
 
 /**
  * Whether sql/metrics/<name>.sql, or anything it includes, reads a rollup table
@@ -117,8 +148,8 @@ export function readsRollup(name: string, seen: string[] = []): boolean {
 	let known = rollupReaders.get(name);
 	if (known === undefined) {
 		if (name.startsWith('rollup_')) known = true;
-		else if (seen.includes(name) || !existsSync(sqlPath('metrics', `${name}.sql`))) return false;
-		else known = includes(fileText(name)).some((m) => isRollupInclude(m[1]) || readsRollup(m[2]!, [...seen, name]));
+		else if (seen.includes(name) || !hasMetricSql(name)) return false;
+		else known = includes(fileText(name)).some((m) => isRollupInclude(m[1]) || includedFiles(m).some((f) => readsRollup(f, [...seen, name])));
 		rollupReaders.set(name, known);
 	}
 	return known;
@@ -134,8 +165,10 @@ export function dayTablesRead(name: string, opts: SqlOptions, seen: string[] = [
 	const key = `${dayTablesKey(opts)}:${name}`;
 	let known = dayTableReaders.get(key);
 	if (known === undefined) {
-		if (!existsSync(sqlPath('metrics', `${name}.sql`))) return [];
-		known = [...new Set(includes(fileText(name)).flatMap((m) => (isRollupInclude(m[1]) ? [] : dayTablesRead(m[2]!, opts, [...seen, name]))))];
+		if (!hasMetricSql(name)) return [];
+		known = [
+			...new Set(includes(fileText(name)).flatMap((m) => (isRollupInclude(m[1]) ? [] : includedFiles(m).flatMap((f) => dayTablesRead(f, opts, [...seen, name])))))
+		];
 		dayTableReaders.set(key, known);
 	}
 	return known;
@@ -155,7 +188,7 @@ function codeLines(text: string, expand: (line: string) => string): string {
 		.join('\n');
 }
 
-/** The includes on code lines of a file's text: [match, 'rollup:' | undefined, name]. */
+/** The includes on code lines of a file's text: [match, prefix, name, inner, other] (INCLUDE's groups). */
 export function includes(text: string): RegExpMatchArray[] {
 	return text.split('\n').filter((line) => !isComment(line)).flatMap((line) => [...line.matchAll(INCLUDE)]);
 }

@@ -1,8 +1,8 @@
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { MetricId } from '../../contracts/metrics.js';
 import { sqlPath } from '../project-root.js';
 import { getMetric } from './registry.js';
-import { includes } from './sql-files.js';
+import { hasMetricSql, includedFiles, includes } from './sql-files.js';
 
 export interface SqlFile {
 	file: string;
@@ -21,14 +21,13 @@ export function metricSqlFiles(id: MetricId): SqlFile[] {
 	const visit = (name: string) => {
 		if (seen.has(name)) return;
 		seen.add(name);
-		const path = sqlPath('metrics', `${name}.sql`);
-		if (!existsSync(path)) return;
-		const text = readFileSync(path, 'utf8');
+		if (!hasMetricSql(name)) return;
+		const text = readFileSync(sqlPath('metrics', `${name}.sql`), 'utf8');
 		out.push({ file: `sql/metrics/${name}.sql`, text });
 		// A rollup relation is listed in both forms: the rollup read, and the raw definition it equals.
 		for (const m of includes(text)) {
 			if (m[1] === 'rollup:') visit(`rollup_${m[2]!}`);
-			visit(m[2]!);
+			includedFiles(m).forEach(visit);
 		}
 	};
 	names.forEach(visit);

@@ -55,7 +55,7 @@ export function cachedPageTable<T extends { ok: boolean }>(name: string, request
 		if (!value.ok) throw new NotKept(value);
 		return value;
 	}).catch((e: unknown) => {
-		// A page showing a failed table is not kept as rendered (http/response-cache.ts).
+		// A page showing a failed table is not kept as rendered (server/response-cache.ts).
 		noteRequestFailure();
 		if (e instanceof NotKept) return e.value as T;
 		throw e;

@@ -73,7 +73,7 @@ function withoutGrain(sp: URLSearchParams): URLSearchParams {
 }
 
 function failure(id: MetricId, e: unknown): { ok: false; metric: MetricId; title: string; error: string; unavailable?: boolean } {
-	// A page showing this error is not kept as rendered (http/response-cache.ts): the next visit retries.
+	// A page showing this error is not kept as rendered (server/response-cache.ts): the next visit retries.
 	noteRequestFailure();
 	if (e instanceof MetricRequestError) return { ok: false, metric: id, title: titleOf(id), error: e.message };
 	const message = e instanceof Error ? e.message : String(e);

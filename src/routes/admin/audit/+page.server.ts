@@ -1,12 +1,12 @@
 import { error } from '@sveltejs/kit';
 import { auditActions, auditFilter } from '$lib/server/audit';
-import { cachedAuditLog } from '$lib/server/cache/audit-log';
+import { cachedAuditLog } from '$lib/server/audit/log-cache';
 import { adminActor } from '../guard';
 import type { PageServerLoad } from './$types';
 
 /**
  * The audit log with filters from the URL (?action=&actor=&limit=); CSV at ./csv with the same filters.
- * Answered from memory while the log is unchanged; a new entry shows on the next visit (cache/audit-log.ts).
+ * Answered from memory while the log is unchanged; a new entry shows on the next visit (audit/log-cache.ts).
  */
 export const load: PageServerLoad = async (event) => {
 	adminActor(event);

@@ -1,17 +1,13 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { metricRequest } from '../../../contracts/metrics.js';
 import { query } from '../../warehouse/index.js';
-import { useTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
+import { useOpenTempWarehouse } from '../../../../../tests/helpers/warehouse.js';
 import { BASELINE_DAYS, slopScoringSql } from './slop-index.js';
 import { metricDefinitions } from '../registry.js';
 
 // The Slop Index's scoring, pinned on component rows written by hand (no
 // ingest): two components, two arms, one scored day (2026-10-08).
-const { open } = useTempWarehouse('loopmeter-slop-index-');
-// Opening runs the migrations: slow on a busy machine.
-beforeAll(async () => {
-	await open();
-}, 240_000);
+useOpenTempWarehouse('loopmeter-slop-index-');
 
 const COMPONENTS = [
 	{ id: 'near_duplicate_share', direction: 1 },

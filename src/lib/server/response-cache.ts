@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { RequestEvent } from '@sveltejs/kit';
-import { actorOf, type Auth } from '../auth/index.js';
-import { alertsFilePath } from '../alerts/config-file.js';
-import { sourceDataVersion } from '../cache/per-data-version.js';
-import { currentFaultBanner } from './faults.js';
-import { requestFailed } from './person-slots.js';
+import { actorOf, type Auth } from './auth/index.js';
+import { alertsFilePath } from './alerts/config-file.js';
+import { sourceDataVersion } from './cache/per-data-version.js';
+import { currentFaultBanner } from './http/faults.js';
+import { requestFailed } from './http/person-slots.js';
 
 /**
  * Rendered responses (page HTML, `__data.json`, GET metric API answers) kept

@@ -1,5 +1,5 @@
-import { listAudit, type AuditFilter, type AuditRow } from '../audit/index.js';
-import { PerDataVersionCache, versionFrom } from './per-data-version.js';
+import { listAudit, type AuditFilter, type AuditRow } from './index.js';
+import { PerDataVersionCache, versionFrom } from '../cache/per-data-version.js';
 
 /**
  * The audit log as its pages show it, cached per version of the log. The audit

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor } from '../../src/lib/server/experiments/stats.js';
-import { missingSample, readoutWindow } from '../../src/lib/server/experiments/readout.js';
+import { difference, independentRatio, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor } from './stats.js';
+import { missingSample, readoutWindow } from './readout.js';
 
 describe('experiment statistics', () => {
 	it('ratio of means over users: the delta-method variance with the n/(n−1) correction', () => {
@@ -13,6 +13,22 @@ describe('experiment statistics', () => {
 		expect(ratioOfMeans({ n: 0, y: 0, x: 0, yy: 0, xy: 0, xx: 0 }).value).toBeNull();
 		// every impression independent: 1 success of 4 → (1 − 2·0.25·1 + 0.0625·4)/16 = 0.75/16
 		expect(independentRatio({ y: 1, x: 4, yy: 1, xy: 1, xx: 4 }).variance).toBeCloseTo(0.75 / 16, 12);
+	});
+
+	it('the readout interval of one arm against control, from per-user sums by hand', () => {
+		// control users (y, x): (1, 4), (3, 4) → R = 4/8 = 0.5; d = −1, 1 → Σd² = 2; variance = 2 · 2 / (1 · 8²) = 0.0625
+		const control = ratioOfMeans({ n: 2, y: 4, x: 8, yy: 1 + 9, xy: 4 + 12, xx: 16 + 16 });
+		// treatment (2, 4), (4, 4), (3, 4) → R = 9/12 = 0.75; d = −1, 1, 0 → Σd² = 2; variance = 2 · 3 / (2 · 12²) = 1/48
+		const treatment = ratioOfMeans({ n: 3, y: 9, x: 12, yy: 4 + 16 + 9, xy: 8 + 16 + 12, xx: 16 + 16 + 16 });
+		expect(control.variance).toBeCloseTo(0.0625, 12);
+		expect(treatment.variance).toBeCloseTo(1 / 48, 12);
+		// delta 0.25 ± 1.959964 · √(0.0625 + 1/48) = ± 1.959964 · 0.2886751 = ± 0.5657929 → [−0.3157929, 0.8157929]: within noise
+		const d = difference(treatment, control, zFor(0.95));
+		expect(d.delta).toBeCloseTo(0.25, 12);
+		expect(d.low).toBeCloseTo(-0.3157929, 6);
+		expect(d.high).toBeCloseTo(0.8157929, 6);
+		expect(d.relative).toBeCloseTo(0.5, 12);
+		expect(verdictOf(d, true)).toBe('no difference');
 	});
 
 	it('a difference is better or worse only when its interval excludes zero, by the indicator direction', () => {
