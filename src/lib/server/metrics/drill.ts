@@ -8,6 +8,7 @@ import { getMetric, supportedDimensions } from './registry.js';
 import { parseMetricRequest } from './run.js';
 import { metricSql } from './sql-files.js';
 import { drilldownListsPeople } from './user-rows.js';
+import { namingMissingFxRate } from './fx.js';
 
 /**
  * The rows behind a number: `sql/metrics/drill/<name>.sql` (named by the
@@ -110,12 +111,12 @@ export async function queryRows(
 	const body = `SELECT *\nFROM (\n${inner}\n) AS drill\nWHERE 1${where}`;
 	const sql = `${body}\nLIMIT {page_limit:UInt32}`;
 	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
-	const [rows, count] = await Promise.all([
+	const [rows, count] = await namingMissingFxRate(params, () => Promise.all([
 		inPersonSlot(() => query<Record<string, unknown>>(sql, { tag: opts.tag, params, signal: opts.signal })),
 		opts.count
 			? inPersonSlot(() => query<{ n: string }>(`SELECT toString(count()) AS n FROM (\n${body}\n)`, { tag: `${opts.tag}:count`, params, signal: opts.signal }))
 			: Promise.resolve(undefined)
-	]);
+	]));
 	return {
 		file,
 		sql,
