@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 const { dataDir, open } = useTempWarehouse('loopmeter-finance-revenue-');
@@ -26,6 +27,27 @@ import { fxRevenueEvents } from '../fixtures/finance/fx-revenue.js';
  *   (in_US is open: nothing recognized.)  October 34.70, November 14.55.
  * MRR at the day's rate: Oct 30 EU €30 × 1.10 = 33.00; Oct 31 €30 × 1.12 + £20 × 1.25 = 33.60 + 25.00 = 58.60;
  *   Nov 1 €30 × 1.15 + £20 × 1.30 = 34.50 + 26.00 = 60.50.
+ *
+ * Reconciliation, October:
+ *   invoiced: in_EU €36 × 1.10 = 39.60 + in_GB £20 × 1.25 = 25.00 + in_US 10.00  = 74.60
+ *   collected: in_EU €35 paid Oct 30 × 1.10                                       = 38.50
+ *   invoiced − recognized = 74.60 − 34.70 = 39.90 =
+ *     deferred  in_EU's Nov 1 day 11.50 + in_GB's 13.00                             24.50
+ *     tax       €6 × 1.10                                                            6.60
+ *     unpaid    in_US                                                               10.00
+ *     currency  in_EU €30 × 1.10 = 33.00 − (11.00 + 11.20 + 11.50) = −0.70;
+ *               in_GB £20 × 1.25 = 25.00 − (12.50 + 13.00) = −0.50                 −1.20
+ *     credit notes, refunds, unexplained                                             0
+ *   collected − invoiced = 38.50 − 74.60 = −36.10 =
+ *     collection_timing     − (in_GB 25.00 + in_US 10.00), not paid in October     −35.00
+ *     collection_currency   in_EU paid the day it was invoiced                          0
+ *     payment_adjustments   in_EU €35 − €36 at 1.10                                  −1.10
+ * November:
+ *   invoiced 0; recognized 14.55; collected in_GB £20 × 1.30 = 26.00
+ *   invoiced − recognized = −14.55 = deferred −24.50 (October's invoices recognized Nov 1)
+ *     + credit notes 3.45 + refunds 6.50
+ *   collected − invoiced = 26.00 = collection_timing 25.00 (in_GB, invoiced in October)
+ *     + collection_currency £20 × (1.30 − 1.25) = 1.00 + payment_adjustments 0
  */
 
 let fxReport: IngestReport;
@@ -93,5 +115,42 @@ describe('revenue in EUR and GBP recognized in USD', () => {
 		const api = await (metricGET({ params: { id: 'mrr' }, url, request: new Request(url) } as never) as Promise<Response>).catch((e) => e);
 		expect(api.status).toBe(400);
 		expect(String(api.body?.message)).toContain('no rate for EUR on 2026-11-02');
+	});
+});
+
+describe('revenue reconciliation', () => {
+	const months = { from: '2026-10-01', to: '2026-12-01', grain: 'month' as const };
+
+	it('explains invoiced − recognized and collected − invoiced per month by causes that add up to the cent', async () => {
+		const { response } = await runMetric({ metric: 'revenue_reconciliation', ...months });
+		const [oct, nov] = response.rows;
+		expect(oct).toMatchObject({
+			period: '2026-10-01', value: 39.9, recognized_usd: 34.7, invoiced_usd: 74.6, collected_usd: 38.5,
+			deferred_usd: 24.5, tax_usd: 6.6, unpaid_usd: 10, currency_usd: -1.2, credit_notes_usd: 0, refunds_usd: 0, unexplained_usd: 0,
+			collection_timing_usd: -35, collection_currency_usd: 0, payment_adjustments_usd: -1.1
+		});
+		expect(nov).toMatchObject({
+			period: '2026-11-01', value: -14.55, recognized_usd: 14.55, invoiced_usd: 0, collected_usd: 26,
+			deferred_usd: -24.5, tax_usd: 0, unpaid_usd: 0, currency_usd: 0, credit_notes_usd: 3.45, refunds_usd: 6.5, unexplained_usd: 0,
+			collection_timing_usd: 25, collection_currency_usd: 1, payment_adjustments_usd: 0
+		});
+		// Recognized is subscription_revenue, the same figure.
+		const rev = await runMetric({ metric: 'subscription_revenue', ...months });
+		expect(rev.response.rows.map((r) => r.value)).toEqual([34.7, 14.55]);
+	});
+
+	it('lists the invoices behind each cause, and is read over whole months only', async () => {
+		const drill = await runDrilldown({ metric: 'revenue_reconciliation', ...months });
+		const deferredOct = drill.rows.filter((r) => r.month === '2026-10-01' && r.item === 'deferred');
+		expect(deferredOct.map((r) => [r.invoice_id, r.amount_usd])).toEqual([['in_GB', 13], ['in_EU', 11.5]]);
+		const err = await runMetric({ metric: 'revenue_reconciliation', from: '2026-10-15', to: '2026-11-01', grain: 'total' }).catch((e) => e);
+		expect(err.message).toContain('whole months');
+	});
+
+	it('answers the API as JSON and CSV with the same figures', async () => {
+		const url = new URL('http://x/api/v1/metrics/revenue_reconciliation?from=2026-10-01&to=2026-12-01&grain=month&format=csv');
+		const csv = await (await (metricGET({ params: { id: 'revenue_reconciliation' }, url, request: new Request(url) } as never) as Promise<Response>)).text();
+		const rows = Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true }).data;
+		expect(rows.map((r) => [r.period, Number(r.value), Number(r.deferred_usd)])).toEqual([['2026-10-01', 39.9, 24.5], ['2026-11-01', -14.55, -24.5]]);
 	});
 });

@@ -15,7 +15,9 @@ export const metricIds = [
 	// Retention of any additive metric by signup week (docs/product.md).
 	'retention_watch_hours', 'retention_generations', 'retention_revenue', 'retention_compute_cost', 'retention_margin',
 	// Finance depth (docs/finance.md): cost per unit of output, provider-invoice and budget variance.
-	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance'
+	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance',
+	// Finance depth, revenue side (docs/finance.md): recognized revenue vs Stripe invoiced and collected.
+	'revenue_reconciliation'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;

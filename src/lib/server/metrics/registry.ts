@@ -5,6 +5,7 @@ import { computeMetrics } from './definitions/compute.js';
 import { economicsMetrics } from './definitions/economics.js';
 import { engagementMetrics } from './definitions/engagement.js';
 import { financeDepthMetrics } from './definitions/finance-depth.js';
+import { financeRevenueMetrics } from './definitions/finance-revenue.js';
 import { retentionOfMetrics } from './definitions/retention-of.js';
 import { revenueMetrics } from './definitions/revenue.js';
 import { slopIndexMetrics } from './definitions/slop-index.js';
@@ -38,7 +39,8 @@ export const metricDefinitions = {
 	...slopMetrics,
 	...slopIndexMetrics,
 	...retentionOfMetrics,
-	...financeDepthMetrics
+	...financeDepthMetrics,
+	...financeRevenueMetrics
 } satisfies Record<MetricId, MetricDefinition>;
 
 export function getMetric(id: MetricId): MetricDefinition {

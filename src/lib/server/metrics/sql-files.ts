@@ -4,9 +4,10 @@ import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource 
 
 /**
  * `{{name}}` includes sql/metrics/name.sql; `{{rollup:name}}` includes a relation that has a rollup form;
- * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started.
+ * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started;
+ * `{{invoice_periods:name}}` includes name.sql read over the whole service periods of the period's invoices.
  */
-export const INCLUDE = /\{\{(rollup:|from_first_start:)?([a-z0-9_/]+)\}\}/g;
+export const INCLUDE = /\{\{(rollup:|from_first_start:|invoice_periods:)?([a-z0-9_/]+)\}\}/g;
 
 const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
 
@@ -20,8 +21,23 @@ const isRollupInclude = (prefix: string | undefined) => prefix === 'rollup:';
 const FROM_FIRST_START_OF_PERIOD_JOBS = `least({from:Date}, ifNull((SELECT toDate(minOrNull(started_at)) FROM generation_jobs
 	WHERE ended_at >= toDateTime64({from:Date}, 3, 'UTC') AND ended_at < toDateTime64({to:Date}, 3, 'UTC')), {from:Date}))`;
 
+/**
+ * Revenue reconciliation compares an invoice with every day its lines are
+ * recognized, inside the period or not: a relation included as
+ * `{{invoice_periods:name}}` is read from the first service day to the last of
+ * the lines of the invoices finalized in the period (and at least over the
+ * period), widened by scalar subqueries like the one above.
+ */
+// One line: the parameters it replaces also appear in the included file's comments.
+const PERIOD_INVOICE_LINES = `FROM stripe_lines_current WHERE invoice_id IN (SELECT invoice_id FROM stripe_invoices FINAL WHERE created >= toDateTime64({from:Date}, 3, 'UTC') AND created < toDateTime64({to:Date}, 3, 'UTC'))`;
+const INVOICE_PERIODS = {
+	'{from:Date}': `least({from:Date}, ifNull((SELECT toDate(minOrNull(period_start)) ${PERIOD_INVOICE_LINES}), {from:Date}))`,
+	'{to:Date}': `greatest({to:Date}, ifNull((SELECT toDate(maxOrNull(period_end)) + 1 ${PERIOD_INVOICE_LINES}), {to:Date}))`
+} as const;
+
 function includeText(prefix: string | undefined, inc: string, opts: SqlOptions, seen: string[]): string {
 	if (prefix === 'from_first_start:') return metricSql(inc, opts, seen).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
+	if (prefix === 'invoice_periods:') return metricSql(inc, opts, seen).replace(/\{(?:from|to):Date\}/g, (p) => INVOICE_PERIODS[p as keyof typeof INVOICE_PERIODS]);
 	return metricSql(isRollupInclude(prefix) && !opts.raw ? `rollup_${inc}` : inc, opts, seen);
 }
 
