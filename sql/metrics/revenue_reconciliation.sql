@@ -20,7 +20,7 @@
 --                  at each service day's rate (0 for USD)
 --     credit_notes, refunds  subtracted from revenue in M
 --     unexplained  invoice total − tax − Σ its lines' net: amounts not on a line
---                  (0 when Stripe's invoice adds up; cents of rounding in USD conversion)
+--                  (0 when Stripe's invoice adds up in its currency)
 --   collected − invoiced = collection_timing + collection_currency + payment_adjustments
 --     collection_timing     invoices paid in M but finalized in another month,
 --                           less M's invoices not paid in M
@@ -48,7 +48,8 @@ WITH
 			i.inv_day AS inv_day,
 			i.paid_day AS paid_day,
 			if(i.currency = 'usd', toDecimal64(i.total, 2) / 100, toDecimal64(round(toDecimal128(i.total, 0) * ri.usd_per_unit / greatest(ri.minor_per_unit, 1), 2), 2)) AS total_usd,
-			if(i.currency = 'usd', toDecimal64(i.tax, 2) / 100, toDecimal64(round(toDecimal128(i.tax, 0) * ri.usd_per_unit / greatest(ri.minor_per_unit, 1), 2), 2)) AS tax_usd,
+			-- Tax = total − total excluding tax, each converted: an invoice that adds up in its currency leaves no cent unexplained.
+			total_usd - if(i.currency = 'usd', toDecimal64(i.total - i.tax, 2) / 100, toDecimal64(round(toDecimal128(i.total - i.tax, 0) * ri.usd_per_unit / greatest(ri.minor_per_unit, 1), 2), 2)) AS tax_usd,
 			if(i.currency = 'usd', toDecimal64(i.net, 2) / 100, toDecimal64(round(toDecimal128(i.net, 0) * ri.usd_per_unit / greatest(ri.minor_per_unit, 1), 2), 2)) AS net_usd,
 			if(i.currency = 'usd', toDecimal64(i.amount_paid, 2) / 100, toDecimal64(round(toDecimal128(i.amount_paid, 0) * ri.usd_per_unit / greatest(ri.minor_per_unit, 1), 2), 2)) AS paid_at_invoice_rate_usd,
 			if(i.currency = 'usd', toDecimal64(i.amount_paid, 2) / 100, toDecimal64(round(toDecimal128(i.amount_paid, 0) * rp.usd_per_unit / greatest(rp.minor_per_unit, 1), 2), 2)) AS paid_usd,

@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import Papa from 'papaparse';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
@@ -9,6 +11,7 @@ import { ingest } from '../../ingest/index.js';
 import { ingestStripeEventsFile } from '../../ingest/stripe/events-file.js';
 import type { IngestReport } from '../../src/lib/contracts/ingest.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
+import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
 import { MissingFxRateError } from '../../src/lib/server/metrics/fx.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
@@ -153,4 +156,26 @@ describe('revenue reconciliation', () => {
 		const rows = Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true }).data;
 		expect(rows.map((r) => [r.period, Number(r.value), Number(r.deferred_usd)])).toEqual([['2026-10-01', 39.9, 24.5], ['2026-11-01', -14.55, -24.5]]);
 	});
+});
+
+describe('the CLI', () => {
+	it(
+		'answers revenue_reconciliation --json, and names a missing rate (exit 2)',
+		async () => {
+			await closeWarehouse();
+			const run = promisify(execFile);
+			const cli = (...args: string[]) => run('node', ['bin/loopmeter.js', 'metrics', ...args, '--json'], { env: { ...process.env, LOOPMETER_DATA: dataDir }, timeout: 120_000 });
+			try {
+				const out = JSON.parse((await cli('revenue_reconciliation', '--from', '2026-10-01', '--to', '2026-12-01', '--grain', 'month')).stdout);
+				expect(out).toMatchObject({ metric: 'revenue_reconciliation', unit: 'usd', grain: 'month', group_by: [] });
+				expect(out.rows.map((r: { value: number; tax_usd: number }) => [r.value, r.tax_usd])).toEqual([[39.9, 6.6], [-14.55, 0]]);
+				const err = await cli('mrr', '--from', '2026-11-02', '--to', '2026-11-03', '--grain', 'total').catch((e) => e);
+				expect(err.code).toBe(2);
+				expect(err.stderr).toContain('loopmeter: fx_rates: no rate for EUR on 2026-11-02');
+			} finally {
+				await open();
+			}
+		},
+		300_000
+	);
 });
