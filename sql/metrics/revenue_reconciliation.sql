@@ -3,7 +3,8 @@
 -- named causes that add up to it exactly. Long rows (day, item, invoice_id, amount_usd;
 -- invoice_id '' for a refund):
 -- the metric sums them per item (src/lib/server/metrics/definitions/finance-revenue.ts).
--- Read for whole months only: causes are defined per calendar month M.
+-- Read it per whole month: causes are defined per calendar month M and dated by
+-- the day they arise, so only a whole month's rows add up to its identities.
 --
 --   recognized   Σ subscription_revenue of M (stripe_recognized_days.sql: paid
 --                invoice lines over their service days, less credit notes and refunds)

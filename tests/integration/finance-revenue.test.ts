@@ -31,7 +31,7 @@ import { fxRevenueEvents } from '../fixtures/finance/fx-revenue.js';
  * MRR at the day's rate: Oct 30 EU €30 × 1.10 = 33.00; Oct 31 €30 × 1.12 + £20 × 1.25 = 33.60 + 25.00 = 58.60;
  *   Nov 1 €30 × 1.15 + £20 × 1.30 = 34.50 + 26.00 = 60.50.
  *
- * Reconciliation, October:
+ * Reconciliation (per calendar month), October:
  *   invoiced: in_EU €36 × 1.10 = 39.60 + in_GB £20 × 1.25 = 25.00 + in_US 10.00  = 74.60
  *   collected: in_EU €35 paid Oct 30 × 1.10                                       = 38.50
  *   invoiced − recognized = 74.60 − 34.70 = 39.90 =
@@ -142,12 +142,15 @@ describe('revenue reconciliation', () => {
 		expect(rev.response.rows.map((r) => r.value)).toEqual([34.7, 14.55]);
 	});
 
-	it('lists the invoices behind each cause, and is read over whole months only', async () => {
+	it('lists the invoices behind each cause; read by day, a month\'s parts add up to the month', async () => {
 		const drill = await runDrilldown({ metric: 'revenue_reconciliation', ...months });
 		const deferredOct = drill.rows.filter((r) => r.month === '2026-10-01' && r.item === 'deferred');
 		expect(deferredOct.map((r) => [r.invoice_id, r.amount_usd])).toEqual([['in_GB', 13], ['in_EU', 11.5]]);
-		const err = await runMetric({ metric: 'revenue_reconciliation', from: '2026-10-15', to: '2026-11-01', grain: 'total' }).catch((e) => e);
-		expect(err.message).toContain('whole months');
+		// By day, October's causes sit on the days they arise (in_EU's on Oct 30, in_GB's on Oct 31, in_US's on Oct 15).
+		const days = (await runMetric({ metric: 'revenue_reconciliation', from: '2026-10-01', to: '2026-11-01', grain: 'day' })).response.rows;
+		expect(days.map((r) => r.period)).toEqual(['2026-10-15', '2026-10-30', '2026-10-31']);
+		const sum = (k: string) => Math.round(days.reduce((s, r) => s + Number(r[k]), 0) * 100) / 100;
+		expect([sum('value'), sum('deferred_usd'), sum('currency_usd'), sum('collection_timing_usd')]).toEqual([39.9, 24.5, -1.2, -35]);
 	});
 
 	it('answers the API as JSON and CSV with the same figures', async () => {

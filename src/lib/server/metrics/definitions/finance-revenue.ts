@@ -1,5 +1,4 @@
 import type { MetricDefinition, MetricTable } from '../definition.js';
-import { MetricRequestError } from '../build-query.js';
 
 // Finance depth, revenue side (docs/finance.md "Currencies and revenue
 // reconciliation"): recognized revenue against what Stripe invoiced and
@@ -18,8 +17,6 @@ const RECONCILIATION_PARTS = Object.fromEntries(
 	['recognized', 'invoiced', 'collected', ...invoicedCauses, ...collectedCauses].map((item) => [`${item}_usd`, sumOf(item)])
 );
 
-const FIRST_OF_MONTH = /^\d{4}-\d{2}-01$/;
-
 const revenue_reconciliation = {
 	id: 'revenue_reconciliation',
 	title: 'Revenue reconciliation (Stripe)',
@@ -27,20 +24,10 @@ const revenue_reconciliation = {
 	page: '/revenue',
 	higherIsBetter: false,
 	definition:
-		'Per calendar month: invoiced − recognized, where recognized = subscription_revenue of the month (paid invoice lines over their service days, less credit notes and refunds), invoiced = Σ total (tax included) of the invoices finalized in the month (paid, open or uncollectible, by the day created) and collected = Σ amount_paid of the invoices paid in the month. The difference is split into causes that add up to it exactly: deferred (the month\'s invoices recognized in other months, less revenue of the month from other months\' invoices), tax (on the month\'s invoices: invoiced, never revenue), unpaid (net of the month\'s invoices not paid: recognized once paid), credit_notes and refunds (taken off revenue in the month), currency (the month\'s paid invoices at the invoice day\'s rate − their lines at each service day\'s rate; 0 in USD) and unexplained (invoice total − tax − its lines\' net: 0 when an invoice adds up). collected − invoiced = collection_timing (paid in the month but finalized in another, less the month\'s invoices not paid in it) + collection_currency (payment day\'s rate − invoice day\'s) + payment_adjustments (amount_paid − total: customer balance applied). Other currencies convert at the fx_rates rate of the day named, rounded to the cent per invoice (per line-day for recognized revenue); a missing rate is an error naming the currency and day. Read at grain month (or total) over whole months: the components recognized_usd, invoiced_usd, collected_usd and <cause>_usd carry every figure.',
+		'Per calendar month: invoiced − recognized, where recognized = subscription_revenue of the month (paid invoice lines over their service days, less credit notes and refunds), invoiced = Σ total (tax included) of the invoices finalized in the month (paid, open or uncollectible, by the day created) and collected = Σ amount_paid of the invoices paid in the month. The difference is split into causes that add up to it exactly: deferred (the month\'s invoices recognized in other months, less revenue of the month from other months\' invoices), tax (on the month\'s invoices: invoiced, never revenue), unpaid (net of the month\'s invoices not paid: recognized once paid), credit_notes and refunds (taken off revenue in the month), currency (the month\'s paid invoices at the invoice day\'s rate − their lines at each service day\'s rate; 0 in USD) and unexplained (invoice total − tax − its lines\' net: 0 when an invoice adds up). collected − invoiced = collection_timing (paid in the month but finalized in another, less the month\'s invoices not paid in it) + collection_currency (payment day\'s rate − invoice day\'s) + payment_adjustments (amount_paid − total: customer balance applied). Other currencies convert at the fx_rates rate of the day named, rounded to the cent per invoice (per line-day for recognized revenue); a missing rate is an error naming the currency and day. Read it at grain month over whole months (the Revenue page does): causes are defined per calendar month and dated by the day they arise (an invoice\'s causes on its day, a recognized day on that day), so a period or grain that cuts a month gives parts that add up only over the whole month. The components recognized_usd, invoiced_usd, collected_usd and <cause>_usd carry every figure.',
 	sources: [{ file: 'revenue_reconciliation', dimensions: [] }],
 	value: `${sumOf('invoiced')} - ${sumOf('recognized')}`,
 	components: RECONCILIATION_PARTS,
-	build: (req, ctx) => {
-		// Causes are defined per calendar month: a period cutting a month would not add up.
-		if (!FIRST_OF_MONTH.test(req.from) || !FIRST_OF_MONTH.test(req.to)) {
-			throw new MetricRequestError('from', `revenue_reconciliation is read over whole months: from and to must be first days of months (got ${req.from} → ${req.to})`);
-		}
-		if (req.grain === 'day' || req.grain === 'week') {
-			throw new MetricRequestError('grain', 'revenue_reconciliation is read per month: use grain month or total');
-		}
-		return ctx.aggregate();
-	},
 	drilldown: 'revenue_reconciliation_items'
 } satisfies MetricDefinition;
 
