@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IngestSource } from '../../src/lib/contracts/ingest.js';
 import { Billing } from './billing.js';
+import { foreignBillingEvents, fxRateRows } from './foreign-billing.js';
 import { COUNTRIES, PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
 import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
@@ -59,6 +60,8 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	const rngAds = root.fork(6);
 	// Forked after the others, so the billing beats draw without shifting any other stream.
 	const rngBeats = root.fork(7);
+	// Customers billed in EUR and GBP, and the rates: forked last, so no other stream shifts.
+	const rngForeign = root.fork(8);
 
 	const users = makeUsers(rngUsers, opts.users, story);
 	const byId = new Map(users.map((u) => [u.id, u]));
@@ -420,8 +423,13 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	adsFile.close();
 	if (opts.engagement !== false) files.push({ source: 'ad_revenue', path: adsFile.path, rows: adsFile.rows });
 
+	const fxFile = new CsvFile(path('fx_rates.csv'), ['date', 'currency', 'usd_per_unit'] as const);
+	for (const r of fxRateRows(story, rngForeign)) fxFile.write(r);
+	fxFile.close();
+	files.push({ source: 'fx_rates', path: fxFile.path, rows: fxFile.rows });
+
 	const stripeFile = new NdjsonFile(path('stripe-events.ndjson'));
-	for (const e of billing.sortedEvents()) stripeFile.write(e);
+	for (const e of byCreated(billing.sortedEvents(), foreignBillingEvents(story, rngForeign))) stripeFile.write(e);
 	stripeFile.close();
 	files.push({ source: 'stripe_events', path: stripeFile.path, rows: stripeFile.rows });
 	const paying = new Set(users.filter((u) => billing.customerOf(u.id)).map((u) => u.id));
@@ -497,3 +505,14 @@ function jobRow(j: JobRow) {
 	};
 }
 
+/** Two event lists, each in time order, merged into one (ties: the first list's events first), as Stripe lists them. */
+function byCreated(a: object[], b: object[]): object[] {
+	const created = (e: object) => (e as { created: number }).created;
+	const out: object[] = [];
+	let j = 0;
+	for (const e of a) {
+		while (j < b.length && created(b[j]!) < created(e)) out.push(b[j++]!);
+		out.push(e);
+	}
+	return out.concat(b.slice(j));
+}

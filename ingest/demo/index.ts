@@ -66,7 +66,7 @@ export interface RunDemoResult {
 }
 
 /** Files load in this order: fleet rows against the price sheets, jobs against the fleet, consent revocations restate videos. */
-const LOAD_ORDER: IngestSource[] = ['gpu_price_sheets', 'gpu_fleet', 'users', 'videos', 'generation_jobs', 'engagement', 'ad_revenue', 'stripe_events', 'gpu_invoices', 'budgets'];
+const LOAD_ORDER: IngestSource[] = ['gpu_price_sheets', 'gpu_fleet', 'users', 'videos', 'generation_jobs', 'engagement', 'ad_revenue', 'fx_rates', 'stripe_events', 'gpu_invoices', 'budgets'];
 
 /**
  * Generates the scenario and loads it through the real ingest path (the same

@@ -6,6 +6,7 @@ import gpuFleet from './gpu-fleet.js';
 import gpuPriceSheets from './gpu-price-sheets.js';
 import gpuInvoices from './gpu-invoices.js';
 import budgets from './budgets.js';
+import fxRates from './fx-rates.js';
 import users from './users.js';
 import videos from './videos.js';
 import type { SourceSpec } from './spec.js';
@@ -21,5 +22,6 @@ export const sources = {
 	ad_revenue: adRevenue,
 	gpu_price_sheets: gpuPriceSheets,
 	gpu_invoices: gpuInvoices,
-	budgets
+	budgets,
+	fx_rates: fxRates
 } as unknown as Record<FileSource, SourceSpec>;

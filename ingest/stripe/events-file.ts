@@ -12,8 +12,8 @@
  * - Order-independent: the newest state of each object (by event `created`) wins.
  * - Idempotent: an event id already applied (by any channel) is a duplicate and
  *   changes nothing; loading the same file twice changes nothing.
- * - A bad line (not JSON, not an event, a needed field missing, a currency other
- *   than USD) goes to dead_letters (source `stripe_events`) with its line, field
+ * - A bad line (not JSON, not an event, a needed field missing, a line or item in
+ *   another currency than its object) goes to dead_letters (source `stripe_events`) with its line, field
  *   and reason; good lines still land. `maxErrors` ("100" or "2%") stops the run
  *   once more lines than that were rejected (outcome `failed`; what landed stays,
  *   and re-running after a fix is safe).

@@ -45,11 +45,6 @@ export interface RowContext {
 
 export type MapResult = { ok: true; rows: TableRows } | { ok: false; field: string; reason: string };
 
-/** Loopmeter sums USD only; anything else is refused with this reason instead of being added up. */
-export function currencyReason(currency: string): string {
-	return `currency "${currency}" is not USD: Loopmeter reports USD and does not convert, so this object is kept in stripe_objects but left out of revenue and MRR`;
-}
-
 export function objectRows(type: StoredObjectType, raw: unknown, ctx: RowContext): MapResult {
 	const parsed = (objectSchemas[type] as z.ZodType).safeParse(raw);
 	if (!parsed.success) return { ok: false, ...describeIssue(parsed.error) };
@@ -60,11 +55,8 @@ export function objectRows(type: StoredObjectType, raw: unknown, ctx: RowContext
 			return ok({ stripe_customers: [customerRow(v as z.infer<typeof customerSchema>, ctx, base)] });
 		case 'product':
 			return ok({ stripe_products: [productRow(v as z.infer<typeof productSchema>, ctx, base)] });
-		case 'price': {
-			const p = v as z.infer<typeof priceSchema>;
-			if (p.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(p.currency) };
-			return ok({ stripe_prices: [priceRow(p, ctx, base)] });
-		}
+		case 'price':
+			return ok({ stripe_prices: [priceRow(v as z.infer<typeof priceSchema>, ctx, base)] });
 		case 'subscription':
 			return subscriptionRows(v as z.infer<typeof subscriptionSchema>, ctx, base);
 		case 'discount':
@@ -73,19 +65,18 @@ export function objectRows(type: StoredObjectType, raw: unknown, ctx: RowContext
 			return couponRows(v as z.infer<typeof couponSchema>, ctx, base);
 		case 'invoice':
 			return invoiceRows(v as z.infer<typeof invoiceSchema>, base);
-		case 'credit_note': {
-			const c = v as z.infer<typeof creditNoteSchema>;
-			if (c.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(c.currency) };
-			return ok({ stripe_credit_notes: [creditNoteRow(c, base)] });
-		}
-		case 'refund': {
-			const r = v as z.infer<typeof refundSchema>;
-			if (r.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(r.currency) };
-			return ok({ stripe_refunds: [refundRow(r, base)] });
-		}
+		case 'credit_note':
+			return ok({ stripe_credit_notes: [creditNoteRow(v as z.infer<typeof creditNoteSchema>, base)] });
+		case 'refund':
+			return ok({ stripe_refunds: [refundRow(v as z.infer<typeof refundSchema>, base)] });
 		case 'charge':
 			return chargeRows(v as z.infer<typeof chargeSchema>, base);
 	}
+}
+
+/** Stripe keeps one currency per invoice and subscription; a part in another one cannot be valued with it. */
+export function mixedCurrencyReason(part: string, whole: string): string {
+	return `currency "${part}" differs from the object's "${whole}": Stripe bills one currency per invoice and subscription, so this object is kept in stripe_objects but left out of revenue and MRR`;
 }
 
 const ok = (rows: TableRows): MapResult => ({ ok: true, rows });
@@ -130,9 +121,9 @@ function priceRow(p: z.infer<typeof priceSchema>, ctx: RowContext, base: Row): R
 }
 
 function subscriptionRows(s: z.infer<typeof subscriptionSchema>, ctx: RowContext, base: Row): MapResult {
-	if (s.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(s.currency) };
-	const foreign = s.items.data.find((i) => i.price.currency !== 'usd');
-	if (foreign) return { ok: false, field: 'items.data.price.currency', reason: currencyReason(foreign.price.currency) };
+	// Amounts stay in the subscription's currency (minor units); metrics convert them to USD at the day's fx_rates rate.
+	const mixed = s.items.data.findIndex((i) => i.price.currency !== s.currency);
+	if (mixed >= 0) return { ok: false, field: `items.data.${mixed}.price.currency`, reason: mixedCurrencyReason(s.items.data[mixed]!.price.currency, s.currency) };
 	const expanded = [...(s.discounts ?? []).filter((d): d is Discount => typeof d !== 'string'), ...(s.discount ? [s.discount] : [])];
 	const discounts = expanded.map((d) => discountRows(d, ctx, base, { subscription: s.id, customer: s.customer }));
 	const refused = discounts.find((d) => !d.ok);
@@ -209,8 +200,7 @@ function discountRows(d: Discount, ctx: RowContext, base: Row, owner?: { subscri
 }
 
 function couponRows(c: z.infer<typeof couponSchema>, ctx: RowContext, base: Row): MapResult {
-	// A percentage has no currency; an amount off in another currency is never subtracted from USD.
-	if (c.amount_off != null && c.currency && c.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(c.currency) };
+	// A percentage has no currency; an amount off is in the currency of the subscriptions it applies to (Stripe enforces it).
 	return ok({
 		stripe_coupons: [
 			{
@@ -232,7 +222,6 @@ function merge(into: TableRows, rows: TableRows) {
 }
 
 function invoiceRows(inv: z.infer<typeof invoiceSchema>, base: Row): MapResult {
-	if (inv.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(inv.currency) };
 	if (inv.lines.has_more) {
 		return {
 			ok: false,
@@ -241,8 +230,8 @@ function invoiceRows(inv: z.infer<typeof invoiceSchema>, base: Row): MapResult {
 		};
 	}
 	const invoiceSub = inv.parent?.subscription_details?.subscription || inv.subscription;
-	const foreignLine = inv.lines.data.findIndex((l) => l.currency !== 'usd');
-	if (foreignLine >= 0) return { ok: false, field: `lines.data.${foreignLine}.currency`, reason: currencyReason(inv.lines.data[foreignLine]!.currency) };
+	const mixed = inv.lines.data.findIndex((l) => l.currency !== inv.currency);
+	if (mixed >= 0) return { ok: false, field: `lines.data.${mixed}.currency`, reason: mixedCurrencyReason(inv.lines.data[mixed]!.currency, inv.currency) };
 	return ok({
 		stripe_invoices: [
 			{
@@ -254,12 +243,25 @@ function invoiceRows(inv: z.infer<typeof invoiceSchema>, base: Row): MapResult {
 				created: chTime(inv.created),
 				paid_at: inv.status_transitions?.paid_at == null ? null : chTime(inv.status_transitions.paid_at),
 				total: inv.total ?? 0,
+				amount_due: inv.amount_due ?? inv.total ?? 0,
+				amount_paid: inv.amount_paid ?? (inv.status === 'paid' ? (inv.total ?? 0) : 0),
+				tax: invoiceTax(inv),
 				line_count: inv.lines.data.length,
 				...base
 			}
 		],
 		stripe_invoice_lines: inv.lines.data.map((l) => lineRow(l, inv, invoiceSub, base))
 	});
+}
+
+/**
+ * Tax on the invoice (minor units): total − total_excluding_tax, as Stripe's
+ * current API gives it; older API versions send `tax` or `total_taxes`.
+ */
+function invoiceTax(inv: z.infer<typeof invoiceSchema>): number {
+	if (inv.total != null && inv.total_excluding_tax != null) return inv.total - inv.total_excluding_tax;
+	if (inv.tax != null) return inv.tax;
+	return (inv.total_taxes ?? []).reduce((s, t) => s + t.amount, 0);
 }
 
 function lineRow(l: InvoiceLine, inv: z.infer<typeof invoiceSchema>, invoiceSub: string, base: Row): Row {
@@ -313,12 +315,11 @@ function refundRow(r: z.infer<typeof refundSchema>, base: Row): Row {
 }
 
 function chargeRows(c: z.infer<typeof chargeSchema>, base: Row): MapResult {
-	if (c.currency !== 'usd') return { ok: false, field: 'currency', reason: currencyReason(c.currency) };
 	// A charge.refunded event embeds its refunds: store them as refunds too
 	// (same refund ids as refund.created, so nothing counts twice).
 	const refunds = (c.refunds?.data ?? [])
 		.map((r) => refundSchema.safeParse(r))
-		.filter((p) => p.success && p.data.currency === 'usd')
+		.filter((p) => p.success)
 		.map((p) => refundRow({ ...p.data!, customer: p.data!.customer || c.customer }, base));
 	return ok({
 		stripe_charges: [{ charge_id: c.id, customer_id: c.customer, currency: c.currency, created: chTime(c.created), ...base }],

@@ -147,6 +147,12 @@ export const invoiceSchema = z.object({
 	currency,
 	created: ts,
 	total: money.nullish(),
+	total_excluding_tax: money.nullish(),
+	amount_due: money.nullish(),
+	amount_paid: money.nullish(),
+	// Older API versions: the invoice's tax as one amount, or per rate.
+	tax: money.nullish(),
+	total_taxes: z.array(amountOf).nullish(),
 	subscription: optionalRef,
 	parent: z.object({ subscription_details: z.object({ subscription: optionalRef }).nullish() }).nullish(),
 	status_transitions: z.object({ paid_at: ts.nullish() }).nullish(),

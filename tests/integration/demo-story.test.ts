@@ -171,6 +171,36 @@ describe('demo scenario, small scale, loaded through ingest', () => {
 		expect(Number(revenue[0]!.value)).toBeGreaterThan(0);
 	});
 
+	it('bills a few customers in EUR and GBP, recognized in USD, and reconciles revenue with Stripe month by month', async () => {
+		const { runDrilldown } = await import('../../src/lib/server/metrics/drill.js');
+		const sept = { from: '2026-09-01', to: '2026-10-01', grain: 'total' as const };
+		const rev = (await runDrilldown({ metric: 'subscription_revenue', ...sept }, { limit: 100_000 })).rows;
+		expect(new Set(rev.map((r) => r.currency))).toEqual(new Set(['USD', 'EUR', 'GBP']));
+		// USD per unit of the demo's rates (ingest/demo/foreign-billing.ts): EUR 1.08 ± 0.04, GBP 1.27 ± 0.035.
+		for (const r of rev.filter((x) => x.currency !== 'USD' && Number(x.amount_original) > 50)) {
+			const rate = Number(r.amount_usd) / Number(r.amount_original);
+			expect(rate, `${r.user_id} ${r.currency}`).toBeGreaterThan(r.currency === 'EUR' ? 1.03 : 1.22);
+			expect(rate, `${r.user_id} ${r.currency}`).toBeLessThan(r.currency === 'EUR' ? 1.13 : 1.32);
+		}
+		const months = { from: '2026-06-01', to: SCENARIO.end, grain: 'month' as const };
+		const rec = await rows({ metric: 'revenue_reconciliation', ...months });
+		const revenue = await rows({ metric: 'subscription_revenue', ...months });
+		expect(rec.map((r) => String(r.period).slice(0, 7))).toEqual(['2026-06', '2026-07', '2026-08', '2026-09', '2026-10']);
+		const causes = ['deferred', 'tax', 'unpaid', 'credit_notes', 'refunds', 'currency', 'unexplained'];
+		rec.forEach((r, i) => {
+			expect(Number(r.recognized_usd), String(r.period)).toBeCloseTo(Number(revenue[i]!.value), 2);
+			expect(Number(r.value), String(r.period)).toBeCloseTo(causes.reduce((s, c) => s + Number(r[`${c}_usd`]), 0), 2);
+			const collectedGap = Number(r.collection_timing_usd) + Number(r.collection_currency_usd) + Number(r.payment_adjustments_usd);
+			expect(Number(r.collected_usd) - Number(r.invoiced_usd), String(r.period)).toBeCloseTo(collectedGap, 2);
+			// The EUR Pro customer pays VAT on every invoice; the GBP Pro invoice of the 29th is collected the next month.
+			expect(Number(r.tax_usd), String(r.period)).toBeGreaterThan(0);
+			expect(Number(r.collection_timing_usd), String(r.period)).not.toBe(0);
+			expect(Number(r.deferred_usd), String(r.period)).not.toBe(0);
+			expect(Number(r.unexplained_usd), String(r.period)).toBe(0);
+		});
+		expect(rec.some((r) => Number(r.currency_usd) !== 0)).toBe(true);
+	});
+
 	it('billing beats without an invoice show on their day in MRR (and only at the renewal with mrr_source=invoices)', async () => {
 		const { runDrilldown } = await import('../../src/lib/server/metrics/drill.js');
 		const beats = SCENARIO.billingBeats;

@@ -253,6 +253,6 @@ describe('SQL rules and zod rules agree', () => {
 	});
 
 	it('renders only sources whose every rule it can render', () => {
-		expect(Object.entries(sources).filter(([, s]) => fastPathSql(s)).map(([k]) => k).sort()).toEqual(['ad_revenue', 'engagement', 'gpu_price_sheets', 'users']);
+		expect(Object.entries(sources).filter(([, s]) => fastPathSql(s)).map(([k]) => k).sort()).toEqual(['ad_revenue', 'engagement', 'fx_rates', 'gpu_price_sheets', 'users']);
 	});
 });

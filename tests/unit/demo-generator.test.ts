@@ -66,11 +66,19 @@ describe('demo scenario generator', { timeout: 120_000 }, () => {
 		const lines = invoices.flatMap((i) => i.lines.data);
 		expect(lines.some((l) => l.parent.subscription_item_details.proration && l.amount < 0)).toBe(true);
 		expect(lines.some((l) => l.discount_amounts.length > 0)).toBe(true);
-		// Every customer names its user, and the users file carries the same customer id.
+		// Every customer billed in USD names its user, and the users file carries the same customer id;
+		// the business customers billed in EUR and GBP (ingest/demo/foreign-billing.ts) have no app user.
 		const customers = events.filter((e) => e.type === 'customer.created').map((e) => e.data.object);
 		const users = readFileSync(files.find((f) => f.source === 'users')!.path, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
 		const customerOfUser = new Map(users.map((u) => [u[0], u[2]]));
-		for (const c of customers) expect(customerOfUser.get(c.metadata.user_id)).toBe(c.id);
+		const foreign = customers.filter((c) => c.currency !== 'usd');
+		expect(new Set(foreign.map((c) => c.currency))).toEqual(new Set(['eur', 'gbp']));
+		for (const c of customers.filter((c) => c.currency === 'usd')) expect(customerOfUser.get(c.metadata.user_id)).toBe(c.id);
+		// Their invoices are in their currency, and the rates cover every day they are billed.
+		const rates = new Set(readFileSync(files.find((f) => f.source === 'fx_rates')!.path, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(0, 2).join(' ')));
+		for (const inv of invoices.filter((i) => i.currency !== 'usd')) {
+			for (const l of inv.lines.data) for (let d = l.period.start; d < l.period.end; d += 86_400) expect(rates).toContain(`${new Date(d * 1000).toISOString().slice(0, 10)} ${inv.currency.toUpperCase()}`);
+		}
 	});
 
 	it('keeps fleet intervals of one cluster from overlapping and jobs inside provisioned clusters', async () => {

@@ -45,9 +45,13 @@ describe('Stripe object → typed rows', () => {
 		expect(r).toMatchObject({ ok: false, field: 'lines.data.0.period' });
 	});
 
-	it('refuses other currencies, and invoices whose lines need another page without an API key', () => {
-		const eur = invoice({ id: 'in_4', customer: 'c', subscription: 's', created: oct1, status: 'paid', currency: 'eur', lines: [] });
-		expect(objectRows('invoice', eur, ctx)).toMatchObject({ ok: false, field: 'currency', reason: expect.stringContaining('"eur" is not USD') });
+	it('keeps an invoice in another currency with its original amounts and tax, refuses a line in a second currency, and invoices whose lines need another page without an API key', () => {
+		const eur = invoice({ id: 'in_4', customer: 'c', subscription: 's', created: oct1, status: 'paid', currency: 'eur', tax: 190, lines: [{ id: 'il_4', amount: 1000, price: 'p', product: 'q', start: oct1, end: nov1 }] });
+		const kept = objectRows('invoice', eur, ctx);
+		expect(kept).toMatchObject({ ok: true, rows: { stripe_invoices: [{ currency: 'eur', total: 1190, amount_due: 1190, amount_paid: 1190, tax: 190 }], stripe_invoice_lines: [{ currency: 'eur', amount: 1000 }] } });
+		const mixed = structuredClone(eur) as { lines: { data: { currency: string }[] } };
+		mixed.lines.data[0]!.currency = 'gbp';
+		expect(objectRows('invoice', mixed, ctx)).toMatchObject({ ok: false, field: 'lines.data.0.currency', reason: expect.stringContaining('"gbp" differs from the object\'s "eur"') });
 		const long = invoice({ id: 'in_5', customer: 'c', subscription: 's', created: oct1, status: 'paid', lines: [] });
 		(long.lines as { has_more: boolean }).has_more = true;
 		expect(objectRows('invoice', long, ctx)).toMatchObject({ ok: false, field: 'lines.has_more' });

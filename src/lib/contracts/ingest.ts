@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** File sources (docs/data.md), plus Stripe event files. */
-export const fileSources = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue', 'gpu_price_sheets', 'gpu_invoices', 'budgets'] as const;
+export const fileSources = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue', 'gpu_price_sheets', 'gpu_invoices', 'budgets', 'fx_rates'] as const;
 export type FileSource = (typeof fileSources)[number];
 export const ingestSource = z.enum([...fileSources, 'stripe_events']);
 export type IngestSource = z.infer<typeof ingestSource>;

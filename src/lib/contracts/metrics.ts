@@ -17,7 +17,9 @@ export const metricIds = [
 	// Finance depth (docs/finance.md): cost per unit of output, provider-invoice and budget variance.
 	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance',
 	// Finance depth, budgets and forecast (docs/finance.md "Forecast and break-even").
-	'budget_forecast', 'break_even_outlook'
+	'budget_forecast', 'break_even_outlook',
+	// Finance depth, revenue side (docs/finance.md): recognized revenue vs Stripe invoiced and collected.
+	'revenue_reconciliation'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;

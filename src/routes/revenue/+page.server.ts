@@ -16,6 +16,11 @@ function monthStart(iso: string, months = 0): string {
 	return d.toISOString().slice(0, 10);
 }
 
+/** The whole months the period touches: revenue reconciliation is defined per calendar month. */
+function wholeMonths(p: { from: string; to: string }): { from: string; to: string } {
+	return { from: monthStart(p.from), to: monthStart(addDays(monthStart(addDays(p.to, -1)), 31)) };
+}
+
 /**
  * Revenue (finance): MRR and how it moved, recognized subscription revenue by
  * plan and by source, refunds, and the customers behind the biggest changes.
@@ -35,10 +40,12 @@ export const load: PageServerLoad = async ({ url }) => {
 	// The bridge shows whole months: those the period touches, and at least the six ending with it.
 	const lastDay = addDays(state.to, -1);
 	const bridge = { from: [monthStart(state.from), monthStart(lastDay, 5)].sort()[0]!, to: state.to };
+	const reconciliationMonths = wholeMonths(state);
 
 	return {
 		...ps,
 		bridge,
+		reconciliationMonths,
 		headings: metricHeadings(),
 		mrrPolicy: { chosen: mrr, resolved: resolveMrrPolicy(mrr), problem: policyProblem },
 		options: await filterOptions([{ dim: 'plan', label: 'Plan' }]),
@@ -55,7 +62,8 @@ export const load: PageServerLoad = async ({ url }) => {
 			movements: trend('mrr_movements', ['movement']),
 			revenueByPlan: trend('subscription_revenue', ['plan']),
 			revenueBySource: trend('revenue', ['source']),
-			refunds: trend('subscription_revenue')
+			refunds: trend('subscription_revenue'),
+			reconciliation: metricPanel(metricInput(state, 'revenue_reconciliation', { grain: 'month', period: reconciliationMonths }))
 		},
 		tables: {
 			movements: total('mrr_movements', ['movement']),

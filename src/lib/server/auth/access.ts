@@ -59,7 +59,7 @@ export function drilldownRoles(id: MetricId, hasUserRows: boolean): readonly Rol
 	return hasUserRows ? base.filter((r) => userLevelRoles.includes(r)) : base;
 }
 
-export const ingestScopes = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue', 'gpu_price_sheets', 'gpu_invoices', 'budgets', 'stripe_events'] as const;
+export const ingestScopes = ['engagement', 'videos', 'users', 'generation_jobs', 'gpu_fleet', 'ad_revenue', 'gpu_price_sheets', 'gpu_invoices', 'budgets', 'fx_rates', 'stripe_events'] as const;
 /** API token scopes: `ingest:<source>`, `ingest:*` (every source), `metrics:read`. */
 export const scope = z.enum(['metrics:read', 'ingest:*', ...ingestScopes.map((s) => `ingest:${s}` as const)], {
 	message: `scope must be one of: metrics:read, ingest:*, ${ingestScopes.map((s) => `ingest:${s}`).join(', ')}`

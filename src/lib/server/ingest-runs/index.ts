@@ -69,7 +69,8 @@ const DAY_OF: Record<Exclude<FileSource, 'gpu_fleet' | 'gpu_price_sheets' | 'gpu
 	videos: { table: 'videos', day: 'toDate(created_at)' },
 	users: { table: 'users', day: 'toDate(signup_at)' },
 	generation_jobs: { table: 'generation_jobs', day: 'toDate(started_at)' },
-	ad_revenue: { table: 'ad_revenue', day: 'date' }
+	ad_revenue: { table: 'ad_revenue', day: 'date' },
+	fx_rates: { table: 'fx_rates', day: 'date' }
 };
 
 export interface DayCount {

@@ -33,7 +33,7 @@ const STRIPE_TABLES = [
  * it or through the Stripe views (not the raw event log, cursors or webhook
  * attempts: an event changes these tables when it changes anything a metric reads).
  */
-export const SOURCE_TABLES = ['impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue', ...STRIPE_TABLES] as const;
+export const SOURCE_TABLES = ['impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'users', 'ad_revenue', 'fx_rates', ...STRIPE_TABLES] as const;
 export type SourceTable = (typeof SOURCE_TABLES)[number];
 
 /** Tables kept by materialized views and views, by the source tables they are computed from (sql/migrations). */
@@ -52,7 +52,9 @@ const DERIVED: Record<string, readonly SourceTable[]> = {
 	stripe_customer_users: [...STRIPE_TABLES, 'users'],
 	stripe_price_plans: STRIPE_TABLES,
 	stripe_lines_current: STRIPE_TABLES,
-	stripe_mrr_lines: STRIPE_TABLES
+	stripe_mrr_lines: STRIPE_TABLES,
+	// Revenue in other currencies is converted at these rates: a rate loaded or corrected changes it.
+	fx_rates_current: ['fx_rates']
 };
 
 /**

@@ -9,6 +9,7 @@ import { getMetric, supportedDimensions } from './registry.js';
 import { parseMetricRequest } from './run.js';
 import { metricSql } from './sql-files.js';
 import { drilldownListsPeople } from './user-rows.js';
+import { namingMissingFxRate } from './fx.js';
 
 /**
  * The rows behind a number: `sql/metrics/drill/<name>.sql` (named by the
@@ -112,10 +113,11 @@ export async function queryRows(
 	const st = await rowsStatement(name, req, { cap: opts.cap, tag: opts.tag, signal: opts.signal });
 	const params: Params = { ...st.params, page_limit: opts.limit };
 	// Each counts against the person's two uncached queries at a time (http/person-slots.ts).
-	const [rows, total] = await Promise.all([
+	// A missing FX rate fails the statement: namingMissingFxRate says which currency and day.
+	const [rows, total] = await namingMissingFxRate(params, () => Promise.all([
 		inPersonSlot(() => query<Record<string, unknown>>(st.sql, { tag: opts.tag, params, signal: opts.signal })),
 		opts.count ? inPersonSlot(() => countMatching(st.matching, { params: st.params, tag: opts.tag, signal: opts.signal })) : Promise.resolve(undefined)
-	]);
+	]));
 	return {
 		file: st.file,
 		sql: st.sql,
@@ -138,7 +140,9 @@ export interface RowsStream extends Omit<RowsResult, 'rows' | 'total'>, CappedSt
  */
 export async function streamRows(name: string, req: MetricRequest, opts: { cap: number; tag: string; signal?: AbortSignal }): Promise<RowsStream> {
 	const st = await rowsStatement(name, req, { tag: opts.tag, signal: opts.signal });
-	const streamed = await streamCapped<Record<string, unknown>>(st.matching, { params: st.params, cap: opts.cap, tag: opts.tag, signal: opts.signal, counted: inPersonSlot });
+	const streamed = await namingMissingFxRate(st.params, () =>
+		streamCapped<Record<string, unknown>>(st.matching, { params: st.params, cap: opts.cap, tag: opts.tag, signal: opts.signal, counted: inPersonSlot })
+	);
 	return { file: st.file, columns: st.columns, ignoredFilters: st.ignoredFilters, ...streamed };
 }
 

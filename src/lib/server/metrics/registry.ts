@@ -6,6 +6,7 @@ import { economicsMetrics } from './definitions/economics.js';
 import { engagementMetrics } from './definitions/engagement.js';
 import { financeDepthMetrics } from './definitions/finance-depth.js';
 import { financeForecastMetrics } from './definitions/finance-forecast.js';
+import { financeRevenueMetrics } from './definitions/finance-revenue.js';
 import { retentionOfMetrics } from './definitions/retention-of.js';
 import { revenueMetrics } from './definitions/revenue.js';
 import { slopIndexMetrics } from './definitions/slop-index.js';
@@ -40,7 +41,8 @@ export const metricDefinitions = {
 	...slopIndexMetrics,
 	...retentionOfMetrics,
 	...financeDepthMetrics,
-	...financeForecastMetrics
+	...financeForecastMetrics,
+	...financeRevenueMetrics
 } satisfies Record<MetricId, MetricDefinition>;
 
 export function getMetric(id: MetricId): MetricDefinition {

@@ -3,6 +3,7 @@ import { query } from '../warehouse/index.js';
 import { inPersonSlot } from '../http/person-slots.js';
 import { buildMetricQuery, dependsOnCohortBy, dependsOnIdlePolicy, effectiveIdlePolicy, MetricRequestError, type BuiltQuery } from './build-query.js';
 import { currentDayTables } from './day-tables.js';
+import { namingMissingFxRate } from './fx.js';
 import { getMetric } from './registry.js';
 
 export { MetricRequestError } from './build-query.js';
@@ -30,7 +31,10 @@ export async function runMetric(input: MetricRequestInput, opts: { signal?: Abor
 	const dayTables = opts.forceRaw ? undefined : await currentDayTables();
 	const built = buildMetricQuery(req, getMetric, { forceRaw: opts.forceRaw, dayTables });
 	// At most two uncached metric queries per person at once (http/person-slots.ts).
-	const rows = await inPersonSlot(() => query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal }));
+	// A figure in USD from Stripe amounts in other currencies fails naming the missing rate (fx.ts).
+	const rows = await namingMissingFxRate(built.params, () =>
+		inPersonSlot(() => query<Record<string, unknown>>(built.sql, { tag: `metric:${req.metric}`, params: built.params, signal: opts.signal }))
+	);
 	return {
 		response: {
 			metric: req.metric,

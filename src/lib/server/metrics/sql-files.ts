@@ -7,10 +7,11 @@ import { DAY_TABLE_WINDOWS, dayTableName, isDayTableSource, type DayTableSource 
  * `{{from_first_start:name}}` includes name.sql read from the first day a job ending in the period started;
  * `{{forecast_months:name}}` includes name.sql read over the whole months and run-rate window of a forecast;
  * `{{trend_weeks:name}}` includes name.sql read over the complete weeks a break-even trend is fitted to;
+ * `{{invoice_periods:name}}` includes name.sql read over the whole service periods of the period's invoices;
  * `{{name(inner=other)}}` includes name.sql reading other.sql wherever it (or what it includes) includes inner.sql.
  * Groups: [1] prefix, [2] name, [3] inner, [4] other.
  */
-export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:|trend_weeks:)?([a-z0-9_/]+)(?:\(([a-z0-9_/]+)=([a-z0-9_/]+)\))?\}\}/g;
+export const INCLUDE = /\{\{(rollup:|from_first_start:|forecast_months:|trend_weeks:|invoice_periods:)?([a-z0-9_/]+)(?:\(([a-z0-9_/]+)=([a-z0-9_/]+)\))?\}\}/g;
 
 /**
  * Relations swapped by `{{name(inner=other)}}`: one file can be computed two
@@ -54,7 +55,25 @@ const TREND_WEEKS_PERIOD: Record<string, string> = {
 	'{to:Date}': 'toMonday({to:Date})'
 };
 
-const PERIODS: Record<string, Record<string, string>> = { 'forecast_months:': FORECAST_MONTHS, 'trend_weeks:': TREND_WEEKS_PERIOD };
+/**
+ * Revenue reconciliation compares an invoice with every day its lines are
+ * recognized, inside the period or not: a relation included as
+ * `{{invoice_periods:name}}` is read from the first service day to the last of
+ * the lines of the invoices finalized in the period (and at least over the
+ * period), widened by scalar subqueries like the one above.
+ */
+// One line: the parameters it replaces also appear in the included file's comments.
+const PERIOD_INVOICE_LINES = `FROM stripe_lines_current WHERE invoice_id IN (SELECT invoice_id FROM stripe_invoices FINAL WHERE created >= toDateTime64({from:Date}, 3, 'UTC') AND created < toDateTime64({to:Date}, 3, 'UTC'))`;
+const INVOICE_PERIODS: Record<string, string> = {
+	'{from:Date}': `least({from:Date}, ifNull((SELECT toDate(minOrNull(period_start)) ${PERIOD_INVOICE_LINES}), {from:Date}))`,
+	'{to:Date}': `greatest({to:Date}, ifNull((SELECT toDate(maxOrNull(period_end)) + 1 ${PERIOD_INVOICE_LINES}), {to:Date}))`
+};
+
+const PERIODS: Record<string, Record<string, string>> = {
+	'forecast_months:': FORECAST_MONTHS,
+	'trend_weeks:': TREND_WEEKS_PERIOD,
+	'invoice_periods:': INVOICE_PERIODS
+};
 
 interface Include {
 	prefix: string | undefined;

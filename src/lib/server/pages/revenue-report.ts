@@ -2,6 +2,7 @@ import type { PageState } from '../../url-state.js';
 import type { MrrPolicy } from '../../contracts/mrr-policy.js';
 import { mrrParams } from '../metrics/mrr-policy.js';
 import { metricSql } from '../metrics/sql-files.js';
+import { namingMissingFxRate } from '../metrics/fx.js';
 import { query } from '../warehouse/index.js';
 
 /**
@@ -31,7 +32,8 @@ const params = (state: PageState) => ({ from: state.from, to: state.to, ...(stat
 /** Upgrades, downgrades and churns of the period, largest MRR change first, counted as `mrr` asks (source, policies). */
 export async function topMovers(state: PageState, mrr?: MrrPolicy, limit = 100): Promise<Rows<MoverRow>> {
 	try {
-		const rows = await query<MoverRow>(
+		// A missing exchange rate is named (currency and day) like in every metric (metrics/fx.ts).
+		const rows = await namingMissingFxRate(params(state), () => query<MoverRow>(
 			`SELECT day, user_id, customer_id, movement, prev_plan, cur_plan,
 				toFloat64(prev_mrr) AS prev_mrr, toFloat64(cur_mrr) AS cur_mrr, toFloat64(delta) AS delta
 			FROM (
@@ -41,7 +43,7 @@ ${metricSql('mrr_customer_changes')}
 			ORDER BY abs(delta) DESC, day, customer_id
 			LIMIT {limit:UInt32}`,
 			{ tag: 'revenue:top-movers', params: { ...params(state), ...mrrParams(mrr), limit } }
-		);
+		));
 		return { ok: true, rows };
 	} catch (e) {
 		return { ok: false, error: (e as Error).message };
@@ -53,21 +55,23 @@ export type RefundRow = {
 	user_id: string;
 	plan: string;
 	component: string;
+	currency: string;
+	amount_original: number;
 	amount_usd: number;
 };
 
-/** Refunds and credit notes of the period, per user, plan and day (negative amounts, USD). */
+/** Refunds and credit notes of the period, per user, plan and day (negative amounts, USD, and in the currency billed). */
 export async function refundRows(state: PageState): Promise<Rows<RefundRow>> {
 	try {
-		const rows = await query<RefundRow>(
-			`SELECT day, user_id, plan, component, toFloat64(amount_usd) AS amount_usd
+		const rows = await namingMissingFxRate(params(state), () => query<RefundRow>(
+			`SELECT day, user_id, plan, component, currency, toFloat64(amount_original) AS amount_original, toFloat64(amount_usd) AS amount_usd
 			FROM (
 ${metricSql('subscription_revenue_daily')}
 			)
 			WHERE component != 'invoice_line' AND day >= {from:Date} AND day < {to:Date}${planClause(state, 'plan')}
 			ORDER BY day, user_id`,
 			{ tag: 'revenue:refunds', params: params(state) }
-		);
+		));
 		return { ok: true, rows };
 	} catch (e) {
 		return { ok: false, error: (e as Error).message };
