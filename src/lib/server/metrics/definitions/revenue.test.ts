@@ -26,26 +26,36 @@ const CHANGES: HandRelation = {
 		['c3', 'pro', '2026-11-20', 30]
 	]
 };
+/** Every customer bills in USD: no fx_rates needed (a customer in another currency without a rate is an error). */
+const CURRENCIES: HandRelation = {
+	file: 'customer_currency',
+	columns: 'customer_id String, currency String',
+	rows: [
+		['c1', 'usd'],
+		['c2', 'usd'],
+		['c3', 'usd']
+	]
+};
 const PERIOD = { from: '2026-10-01', to: '2026-12-01' };
 
 describe('MRR (subscription source)', () => {
 	it('the level on the last day of each month, and who pays it', async () => {
-		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'month' }, [CHANGES]), [
+		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'month' }, [CHANGES, CURRENCIES]), [
 			{ period: '2026-10-01', value: 30, subscribers: 2 },
 			{ period: '2026-11-01', value: 55, subscribers: 2 }
 		]);
 	});
 
 	it('by plan; the whole period reports its last day', async () => {
-		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'month', group_by: ['plan'] }, [CHANGES]), [
+		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'month', group_by: ['plan'] }, [CHANGES, CURRENCIES]), [
 			{ period: '2026-10-01', plan: 'basic', value: 10 },
 			{ period: '2026-10-01', plan: 'pro', value: 20 },
 			{ period: '2026-11-01', plan: 'pro', value: 55 }
 		]);
-		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'total' }, [CHANGES]), [{ value: 55, subscribers: 2 }]);
+		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'total' }, [CHANGES, CURRENCIES]), [{ value: 55, subscribers: 2 }]);
 	});
 
 	it('asked of the invoices, the subscriptions\' changes are not read', async () => {
-		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'month', mrr: { source: 'invoices' } }, [CHANGES]), []);
+		expectFigures(await metricOverRows({ metric: 'mrr', ...PERIOD, grain: 'month', mrr: { source: 'invoices' } }, [CHANGES, CURRENCIES]), []);
 	});
 });
