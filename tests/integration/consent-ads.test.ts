@@ -5,6 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { runDrilldown } from '../../src/lib/server/metrics/drill.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
+import { metricSql } from '../../src/lib/server/metrics/sql-files.js';
+import { query } from '../../src/lib/server/warehouse/index.js';
 import { ingest } from '../../ingest/index.js';
 import { engagementRecord } from '../helpers/rows.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
@@ -72,6 +74,28 @@ function ndjson(name: string, rows: object[]): string {
 	return path;
 }
 
+/*
+ * Ad revenue (all impressions on ios): the rows of each day spread over the impressions they match.
+ *   11-01  all     $10.00 → b1, n1: $5 each
+ *   11-02  US      $6.00  → a1 (the only US impression): $6
+ *   11-02  FR      $2.50  → no impression: unallocated
+ *   11-03  all     $9.00  → a2, a3, n2: $3 each
+ *   11-03  DE/ios  $4.00  → a3, n2: $2 each
+ *   11-04  android $1.00  → no impression: unallocated
+ *   11-04  all     $7.50  → a4, a5, n3: $2.50 each
+ * vc: 6 + 3 + 3 + 2 + 2.5 + 2.5 = $19.00; vr: $5.00; vn: 5 + 3 + 2 + 2.5 = $12.50 → $36.50 allocated,
+ * $3.50 unallocated, $40.00 in the file. Users: u1 5 + 5 + 6 + 3 + 2.5 + 2.5 = $24.00, u2 5 + 5 + 2.5 = $12.50.
+ */
+const ADS = [
+	['2026-11-01', '', '', '10.00'],
+	['2026-11-02', 'US', '', '6.00'],
+	['2026-11-02', 'FR', '', '2.50'],
+	['2026-11-03', '', '', '9.00'],
+	['2026-11-03', 'DE', 'ios', '4.00'],
+	['2026-11-04', '', 'android', '1.00'],
+	['2026-11-04', '', '', '7.50']
+].map(([date, country, platform, revenue_usd]) => ({ date, country, platform, ad_impressions: 100, revenue_usd }));
+
 async function load(source: 'videos' | 'engagement' | 'ad_revenue', path: string) {
 	const [report] = await ingest({ source, paths: [path], quiet: true, actor: 'consent-ads-test' });
 	expect(report?.outcome, `${path}: ${report?.message}`).toBe('succeeded');
@@ -90,6 +114,7 @@ beforeAll(async () => {
 			IMPRESSIONS.map(([impression_id, video_id, ts, user_id, country]) => engagementRecord({ impression_id, ts, user_id, session_id: `s-${user_id}`, video_id, country, platform: 'ios' }))
 		)
 	);
+	await load('ad_revenue', ndjson('ad_revenue.ndjson', ADS));
 });
 
 const total = (req: Omit<MetricRequestInput, 'from' | 'to'>, opts = {}) => runMetric({ ...P, ...req } as MetricRequestInput, opts);
@@ -139,5 +164,53 @@ describe('cameo consent in force at the impression’s time', () => {
 		expect(byLine[2]!.reason).toMatch(/^consent_changed_at: .*last tuesday/);
 		expect(byLine[3]).toMatchObject({ field: 'consent_changed_at' });
 		expect(byLine[3]!.reason).toMatch(/^consent_changed_at: must not be before created_at/);
+	});
+});
+
+describe('ad revenue allocated to videos', () => {
+	it('gives each video its impressions × their cells’ rate, to the cent; unallocated rows stay apart', async () => {
+		const { response } = await total({ metric: 'video_ad_revenue', grain: 'total' });
+		const r = response.rows[0]!;
+		expect(r.value).toBeCloseTo(36.5, 9);
+		expect(r.unallocated_usd).toBeCloseTo(3.5, 9);
+		expect(r.videos).toBe(3);
+		expect(r.feed_impressions).toBe(10);
+		expect(r.usd_per_video).toBeCloseTo(36.5 / 3, 9);
+		expect(r.usd_per_1000_impressions).toBeCloseTo(3650, 6);
+		// value + unallocated = the ad revenue file.
+		const ads = await total({ metric: 'ad_revenue', grain: 'total' });
+		expect(ads.response.rows[0]!.value).toBeCloseTo(40, 9);
+
+		const drill = await runDrilldown({ metric: 'video_ad_revenue', ...P });
+		expect(drill.rows.map((v) => [v.video_id, v.creator, v.impressions, Number(v.ad_revenue_usd).toFixed(2)])).toEqual([
+			['vc', 'c1', 5, '19.00'],
+			['vn', 'c2', 3, '12.50'],
+			['vr', 'c1', 2, '5.00']
+		]);
+	});
+
+	it('sums over videos to the ad revenue allocated to users, day by day', async () => {
+		const perDay = await total({ metric: 'video_ad_revenue', grain: 'day' });
+		const byDay: Record<string, [string, string]> = Object.fromEntries(
+			perDay.response.rows.map((r) => [String(r.period), [Number(r.value).toFixed(2), Number(r.unallocated_usd).toFixed(2)]])
+		);
+		expect(byDay).toEqual({ '2026-11-01': ['10.00', '0.00'], '2026-11-02': ['6.00', '2.50'], '2026-11-03': ['13.00', '0.00'], '2026-11-04': ['7.50', '1.00'] });
+		const users = await query<{ day: string; user_id: string; usd: number }>(
+			`SELECT toString(day) AS day, user_id, sum(revenue_usd) AS usd FROM (${metricSql('ad_revenue_users')}) GROUP BY day, user_id ORDER BY day, user_id`,
+			{ tag: 'consent-ads-test', params: P }
+		);
+		const usersByDay = new Map<string, number>();
+		for (const u of users) if (u.user_id !== '') usersByDay.set(u.day, (usersByDay.get(u.day) ?? 0) + u.usd);
+		for (const [day, [videos]] of Object.entries(byDay)) expect(usersByDay.get(day)!.toFixed(2), day).toBe(videos);
+		const perUser = (id: string) => users.filter((u) => u.user_id === id).reduce((a, u) => a + u.usd, 0);
+		expect(perUser('u1')).toBeCloseTo(24, 9);
+		expect(perUser('u2')).toBeCloseTo(12.5, 9);
+	});
+
+	it('breaks down by creator and creator kind', async () => {
+		const byCreator = await total({ metric: 'video_ad_revenue', grain: 'total', group_by: ['creator'] });
+		expect(Object.fromEntries(byCreator.response.rows.map((r) => [r.creator, Number(r.value).toFixed(2)]))).toEqual({ '': '0.00', c1: '24.00', c2: '12.50' });
+		const byKind = await total({ metric: 'video_ad_revenue', grain: 'total', group_by: ['creator_kind'], filters: { creator_kind: ['human'] } });
+		expect(byKind.response.rows.map((r) => [r.creator_kind, Number(r.value).toFixed(2), r.videos])).toEqual([['human', '24.00', 2]]);
 	});
 });

@@ -15,7 +15,9 @@ export const metricIds = [
 	// Retention of any additive metric by signup week (docs/product.md).
 	'retention_watch_hours', 'retention_generations', 'retention_revenue', 'retention_compute_cost', 'retention_margin',
 	// Finance depth (docs/finance.md): cost per unit of output, provider-invoice and budget variance.
-	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance'
+	'cost_per_output_second', 'cost_per_clip', 'compute_invoice_variance', 'budget_variance',
+	// Consent history and ad revenue per video (docs/product.md).
+	'video_ad_revenue'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
@@ -32,7 +34,9 @@ export type Grain = z.infer<typeof grain>;
 export const dimensions = [
 	'plan', 'cluster', 'gpu_type', 'ownership', 'cost_component', 'purpose', 'model', 'resolution', 'status',
 	'dead_reason', 'rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'creator_kind', 'source', 'movement',
-	'cohort', 'budget_line'
+	'cohort', 'budget_line',
+	// A video's creator (creator_id): ad revenue per creator (video_ad_revenue).
+	'creator'
 ] as const;
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;

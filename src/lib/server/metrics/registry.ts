@@ -2,6 +2,7 @@ import type { MetricId } from '../../contracts/metrics.js';
 import type { MetricDefinition } from './definition.js';
 import { attentionMetrics } from './definitions/attention.js';
 import { computeMetrics } from './definitions/compute.js';
+import { consentAdsMetrics } from './definitions/consent-ads.js';
 import { economicsMetrics } from './definitions/economics.js';
 import { engagementMetrics } from './definitions/engagement.js';
 import { financeDepthMetrics } from './definitions/finance-depth.js';
@@ -38,7 +39,8 @@ export const metricDefinitions = {
 	...slopMetrics,
 	...slopIndexMetrics,
 	...retentionOfMetrics,
-	...financeDepthMetrics
+	...financeDepthMetrics,
+	...consentAdsMetrics
 } satisfies Record<MetricId, MetricDefinition>;
 
 export function getMetric(id: MetricId): MetricDefinition {
