@@ -213,4 +213,12 @@ describe('ad revenue allocated to videos', () => {
 		const byKind = await total({ metric: 'video_ad_revenue', grain: 'total', group_by: ['creator_kind'], filters: { creator_kind: ['human'] } });
 		expect(byKind.response.rows.map((r) => [r.creator_kind, Number(r.value).toFixed(2), r.videos])).toEqual([['human', '24.00', 2]]);
 	});
+
+	it('the creators behind creator concentration carry their videos’ ad revenue', async () => {
+		const creators = await runDrilldown({ metric: 'creator_concentration', ...P });
+		expect(creators.rows.map((c) => [c.creator_id, c.impressions, Number(c.ad_revenue_usd).toFixed(2)])).toEqual([
+			['c1', 7, '24.00'],
+			['c2', 3, '12.50']
+		]);
+	});
 });
