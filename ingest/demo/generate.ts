@@ -375,7 +375,8 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	jobsFile.close();
 
 	// Cameo consent revocations: a few people featured in many videos withdraw consent; a later file
-	// re-states those videos with cameo_consent "revoked" (latest row per video_id wins).
+	// re-states those videos with cameo_consent "revoked" since consent_changed_at, so their
+	// impressions before that moment still count as consented (the consent history).
 	const revocations = new NdjsonFile(path('videos-consent-revocations.ndjson'));
 	const revokers = [...cameoVideos.entries()].filter(([, list]) => list.length >= 3).sort((a, b) => b[1].length - a[1].length || (a[0] < b[0] ? -1 : 1));
 	const revokeCount = Math.max(2, Math.round(opts.users / 800));
@@ -385,7 +386,7 @@ export function generate(opts: GenerateOptions): GenerateResult {
 			const v = videos[i]!;
 			if (v.createdMs >= atMs || v.cameoConsent === 'revoked') continue;
 			v.cameoConsent = 'revoked';
-			revocations.write({ ...videoRow(v, videos), cameo_revoked_by: userId, cameo_revoked_at: iso(atMs) });
+			revocations.write({ ...videoRow(v, videos), consent_changed_at: iso(atMs), cameo_revoked_by: userId });
 		}
 	}
 	revocations.close();

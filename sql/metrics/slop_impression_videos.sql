@@ -1,5 +1,7 @@
 -- Human impressions (is_internal excluded) in the period with the current facts
--- of the video shown. Impressions of a video missing from `videos` are left out
+-- of the video shown, and its cameo consent as it was when the impression was
+-- served (cameo_unconsented: a likeness without consent in force at ts).
+-- Impressions of a video missing from `videos` are left out
 -- of every video-based indicator (nothing is known about their content).
 SELECT
 	i.impression_id AS impression_id,
@@ -17,7 +19,7 @@ SELECT
 	v.creator_kind AS creator_kind,
 	v.topic AS topic,
 	v.created_at AS created_at,
-	v.cameo_unconsented AS cameo_unconsented,
+	v.has_cameo AND NOT arrayLast(s -> s.1 <= i.ts, v.consent_spans).2 AS cameo_unconsented,
 	v.copyright_flag AS copyright_flag
 FROM impressions AS i
 INNER JOIN ({{slop_videos}}) AS v ON v.video_id = i.video_id

@@ -52,6 +52,29 @@ describe('demo scenario, small scale, loaded through ingest', () => {
 		expect(load.cpuSeconds).toBeLessThan(60);
 	});
 
+	it('consent revocations carry consent_changed_at: impressions before them still count as consented', async () => {
+		// Before any revocation, the only cameo impressions without consent are of videos that never had it
+		// ("none"); had revocations relabelled the past (the latest row for every impression), the videos
+		// revoked later would count too.
+		const before = { from: SCENARIO.start, to: SCENARIO.revocationsFromDate };
+		const [share] = await rows({ metric: 'cameo_unconsented_share', ...before });
+		const relabelled = await query<{ n: string }>(
+			`SELECT toString(count()) AS n FROM impressions AS i
+			INNER JOIN (SELECT video_id, cameo_user_ids, cameo_consent FROM videos FINAL) AS v ON v.video_id = i.video_id
+			WHERE NOT i.is_internal AND notEmpty(v.cameo_user_ids) AND toString(v.cameo_consent) != 'granted'
+				AND i.ts >= toDateTime64({from:Date}, 3, 'UTC') AND i.ts < toDateTime64({to:Date}, 3, 'UTC')`,
+			{ tag: 'test', params: before }
+		);
+		const [changed] = await query<{ n: string }>("SELECT toString(countIf(consent_changed_at IS NOT NULL AND cameo_consent = 'revoked')) AS n FROM videos FINAL", { tag: 'test' });
+		expect(Number(changed!.n)).toBeGreaterThan(0);
+		expect(Number(share!.cameo_unconsented)).toBeLessThan(Number(relabelled[0]!.n));
+		// Ad revenue is allocated to videos: Σ over videos + unallocated = the ad revenue file.
+		const [ads] = await rows({ metric: 'ad_revenue', ...AFTER });
+		const [perVideo] = await rows({ metric: 'video_ad_revenue', ...AFTER });
+		expect(Number(perVideo!.value)).toBeGreaterThan(0);
+		expect(Number(perVideo!.value) + Number(perVideo!.unallocated_usd)).toBeCloseTo(Number(ads!.value), 6);
+	});
+
 	it('loading the same demo again adds nothing and ends in the same state', async () => {
 		const count = async (sql: string) => Number((await query<{ n: string }>(sql, { tag: 'test' }))[0]!.n);
 		const impressions = 'SELECT toString(count()) AS n FROM impressions';

@@ -55,10 +55,16 @@ function video(i: number) {
 	};
 }
 
-/** The later rows of some videos: consent revoked, copyright flagged (latest row wins). */
+/**
+ * The later rows of some videos: consent revoked, copyright flagged (latest row wins). v12..v48
+ * are revoked at 11:30 on a day of the period (consent history: the day is split by impression),
+ * v0 without consent_changed_at (the revocation covers every impression).
+ */
 function videoUpdate(i: number) {
 	const v = video(i);
-	return { ...v, cameo_consent: i % 12 === 0 ? 'revoked' : v.cameo_consent, copyright_flag: v.copyright_flag || i % 10 === 1 };
+	const revoked = i % 12 === 0;
+	const changedAt = revoked && i > 0 ? { consent_changed_at: `2026-10-0${2 + (i / 12) * 1}T11:30:00Z` } : {};
+	return { ...v, cameo_consent: revoked ? 'revoked' : v.cameo_consent, copyright_flag: v.copyright_flag || i % 10 === 1, ...changedAt };
 }
 const updated = Array.from({ length: V }, (_, i) => i).filter((i) => i % 12 === 0 || i % 10 === 1);
 

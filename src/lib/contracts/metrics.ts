@@ -19,7 +19,9 @@ export const metricIds = [
 	// Finance depth, budgets and forecast (docs/finance.md "Forecast and break-even").
 	'budget_forecast', 'break_even_outlook',
 	// Finance depth, revenue side (docs/finance.md): recognized revenue vs Stripe invoiced and collected.
-	'revenue_reconciliation'
+	'revenue_reconciliation',
+	// Consent history and ad revenue per video (docs/product.md).
+	'video_ad_revenue'
 ] as const;
 export const metricId = z.enum(metricIds, { message: `metric must be one of: ${metricIds.join(', ')}` });
 export type MetricId = z.infer<typeof metricId>;
@@ -36,7 +38,9 @@ export type Grain = z.infer<typeof grain>;
 export const dimensions = [
 	'plan', 'cluster', 'gpu_type', 'ownership', 'cost_component', 'purpose', 'model', 'resolution', 'status',
 	'dead_reason', 'rec_arm', 'feed_mode', 'country', 'platform', 'surface', 'creator_kind', 'source', 'movement',
-	'cohort', 'budget_line'
+	'cohort', 'budget_line',
+	// A video's creator (creator_id): ad revenue per creator (video_ad_revenue).
+	'creator'
 ] as const;
 export const dimension = z.enum(dimensions, { message: `dimension must be one of: ${dimensions.join(', ')}` });
 export type Dimension = z.infer<typeof dimension>;

@@ -75,6 +75,12 @@ export const load: PageServerLoad = async ({ url, locals }) => {
 		remixTrees: rowsPanel('remix_depth', 'Remix trees', period, 80),
 		creators: rowsPanel('creator_concentration', 'Creators by impressions', period, 20_000),
 		watchlist: rowsPanel('cameo_unconsented_share', 'Likeness and rights watchlist', period, 200),
+		// Ad revenue allocated to videos (docs/product.md): the period's total, per creator and per video.
+		ads: {
+			tile: metricTile('video_ad_revenue', state),
+			byCreator: metricPanel(metricInput(state, 'video_ad_revenue', { grain: 'total', group_by: ['creator'] })),
+			videos: rowsPanel('video_ad_revenue', 'Ad revenue per video', period, 200)
+		},
 		alertRules: (() => {
 			try {
 				const c = loadAlertConfig();

@@ -43,6 +43,7 @@ const DERIVED: Record<string, readonly SourceTable[]> = {
 	video_impressions_daily: ['impressions'],
 	jobs_daily: ['generation_jobs'],
 	video_minhash: ['videos'],
+	video_consent_history: ['videos'],
 	video_minhash_all: ['videos'],
 	video_near_duplicates: ['videos'],
 	caption_first: ['videos'],

@@ -2,6 +2,7 @@ import type { MetricId } from '../../contracts/metrics.js';
 import type { MetricDefinition } from './definition.js';
 import { attentionMetrics } from './definitions/attention.js';
 import { computeMetrics } from './definitions/compute.js';
+import { consentAdsMetrics } from './definitions/consent-ads.js';
 import { economicsMetrics } from './definitions/economics.js';
 import { engagementMetrics } from './definitions/engagement.js';
 import { financeDepthMetrics } from './definitions/finance-depth.js';
@@ -42,7 +43,8 @@ export const metricDefinitions = {
 	...retentionOfMetrics,
 	...financeDepthMetrics,
 	...financeForecastMetrics,
-	...financeRevenueMetrics
+	...financeRevenueMetrics,
+	...consentAdsMetrics
 } satisfies Record<MetricId, MetricDefinition>;
 
 export function getMetric(id: MetricId): MetricDefinition {

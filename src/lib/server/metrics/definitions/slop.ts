@@ -266,7 +266,7 @@ const cameo_unconsented_share = {
 	page: '/feed-health',
 	higherIsBetter: false,
 	definition:
-		'Share of human impressions of videos showing someone’s likeness (cameo_user_ids not empty) whose cameo_consent is not currently granted (none or revoked; the latest videos row counts). ci_low/ci_high: 95 % Wilson score interval.',
+		'Share of human impressions of videos showing someone’s likeness (cameo_user_ids not empty) without consent in force when the impression was served (none or revoked at that moment). The consent history keeps every state a video was loaded with: consent_changed_at says since when a state holds; before a revocation the video counts as consented, before a grant or a change to none as not; a row without consent_changed_at holds since the video was created and overrides earlier loads. On a day a video’s consent changed its impressions are split one by one. ci_low/ci_high: 95 % Wilson score interval.',
 	sources: VIDEO_MIX_SOURCES,
 	value: 'sum(cameo_n) / nullIf(sum(imps), 0)',
 	components: { cameo_unconsented: 'sum(cameo_n)', impressions: 'sum(imps)', ...wilson('sum(cameo_n)', 'sum(imps)') },
