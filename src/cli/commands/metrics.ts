@@ -10,6 +10,7 @@ const command: Command = {
                   [--by dim[,dim]] [--filter dim=v1,v2 ...] [--json | --csv]
                   [--mrr-source subscriptions|invoices] [--mrr-discounts forever|recurring|gross]
                   [--mrr-churn period_end|request] [--idle-policy by_use|separate|even]
+                  [--as-of YYYY-MM-DD|YYYY-MM-DDTHH:MM:SSZ]
 
 Periods are half-open [from, to), UTC. Prints the metric as JSON (default) or CSV;
 definitions in docs/metrics.md and on the Glossary page. The --mrr-* options
@@ -19,6 +20,7 @@ LOOPMETER_MRR_DISCOUNTS, LOOPMETER_MRR_CHURN). Example:
   loopmeter metrics margin_per_gpu_hour --from 2026-10-01 --to 2026-11-01 --grain total --by plan --idle-policy separate
 
 --idle-policy: who carries idle GPU capacity in per-plan figures (default: LOOPMETER_IDLE_POLICY, else by_use).
+--as-of: the figures as reported then: fleet and price-sheet rows as loaded by that time (a bare date: its end, UTC).
 
 Metrics: ${metricIds.join(', ')}`,
 	async run(argv) {
@@ -29,6 +31,7 @@ Metrics: ${metricIds.join(', ')}`,
 			by: { type: 'string' },
 			filter: { type: 'string', multiple: true },
 			'idle-policy': { type: 'string' },
+			'as-of': { type: 'string' },
 			json: { type: 'boolean' },
 			csv: { type: 'boolean' },
 			'mrr-source': { type: 'string' },
@@ -52,7 +55,8 @@ Metrics: ${metricIds.join(', ')}`,
 			group_by: values.by ? values.by.split(',') : undefined,
 			filters,
 			mrr: mrrPolicyOf(values),
-			idle_policy: values['idle-policy']
+			idle_policy: values['idle-policy'],
+			as_of: values['as-of']
 		} as MetricRequestInput;
 		try {
 			const { response } = await runMetric(input);

@@ -1,3 +1,4 @@
+import { asOfParam, LATEST_AS_OF } from '../../contracts/as-of.js';
 import type { Dimension, Grain, IdlePolicy, MetricId, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
 import { readConfig } from '../config.js';
@@ -38,6 +39,8 @@ export function baseParams(req: MetricRequest): Params {
 	p.free_quota_factor = wi?.free_quota_factor ?? 1;
 	p.utilization_target = wi?.utilization_target ?? 0;
 	p.idle_policy = effectiveIdlePolicy(req);
+	// Fleet and price sheets as loaded by then (sql/metrics/fleet_as_of.sql); absent, the latest loads.
+	p.as_of = req.as_of ? asOfParam(req.as_of) : LATEST_AS_OF;
 	return { ...p, ...mrrParams(req.mrr) };
 }
 
