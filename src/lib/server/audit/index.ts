@@ -27,7 +27,9 @@ export const auditActions = [
 	'token.rejected',
 	'annotation.add',
 	'annotation.remove',
-	'alert.webhook.test'
+	'alert.webhook.test',
+	'month.close',
+	'month.reopen'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 
