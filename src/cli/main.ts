@@ -14,6 +14,8 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
 	stripe: () => import('./commands/stripe.js'),
 	users: () => import('./commands/users.js'),
 	annotations: () => import('./commands/annotations.js'),
+	months: () => import('./commands/months.js'),
+	restatements: () => import('./commands/restatements.js'),
 	digest: () => import('./commands/digest.js'),
 	bench: () => import('./commands/bench.js'),
 	docs: () => import('./commands/docs.js')

@@ -1,11 +1,17 @@
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
-const { open } = useTempWarehouse('loopmeter-finance-history-');
+const { open, dataDir } = useTempWarehouse('loopmeter-finance-history-');
 import { ingest } from '../../ingest/index.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { changeMonthClose, listMonthCloses, MonthCloseError, restatementReport } from '../../src/lib/server/finance-history/index.js';
-import { query } from '../../src/lib/server/warehouse/index.js';
+import { closeControlLane } from '../../src/lib/server/http/control-lane.js';
+import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
+import { GET as restatementsGET } from '../../src/routes/api/v1/finance/restatements/+server.js';
+import { GET as monthsGET, POST as monthsPOST } from '../../src/routes/api/v1/finance/months/+server.js';
+import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 
 /*
  * Rate history on a hand fixture (tests/fixtures/finance/history_*), months September and October 2026.
@@ -148,4 +154,63 @@ describe('restatements and closed months', () => {
 			{ action: 'month.reopen', target: '2026-10', actor: 'admin-b' }
 		]);
 	});
+});
+
+describe('API and CLI', () => {
+	const admin = { auth: { kind: 'session', user: { name: 'api-admin', role: 'admin' } } };
+	const call = async (handler: (e: never) => unknown, url: string, extra: object = {}) => {
+		try {
+			return (await handler({ url: new URL(url), request: new Request(url), params: {}, locals: admin, getClientAddress: () => '127.0.0.1', ...extra } as never)) as Response;
+		} catch (e) {
+			// SvelteKit's error(): a status and a message.
+			const err = e as { status: number; body: { message: string } };
+			return new Response(err.body.message, { status: err.status });
+		}
+	};
+
+	it('GET /api/v1/metrics/compute_spend?as_of= answers as reported then, and says so', async () => {
+		const qs = `from=${PERIOD.from}&to=${PERIOD.to}&grain=month&as_of=${encodeURIComponent(closedAt.toISOString())}`;
+		const res = await call(metricGET, `http://x/api/v1/metrics/compute_spend?${qs}`, { params: { id: 'compute_spend' } });
+		const body = await res.json();
+		expect(body.as_of).toBe(closedAt.toISOString());
+		expect(body.rows.map((r: { value: number }) => Math.round(r.value * 100) / 100)).toEqual([2160, 2232]);
+	});
+
+	it('GET /api/v1/finance/restatements gives the report as JSON and each table as CSV; a bad period is a 400 naming the field', async () => {
+		const json = await (await call(restatementsGET, `http://x/api/v1/finance/restatements?from=${PERIOD.from}&to=${PERIOD.to}`)).json();
+		expect(json.months[0].spend_restatement_usd).toBeCloseTo(360, CENT);
+		const csv = await (await call(restatementsGET, `http://x/api/v1/finance/restatements?from=${PERIOD.from}&to=${PERIOD.to}&format=csv&table=months`)).text();
+		expect(csv.split('\n')[0]).toBe(
+			'month,closed,closed_as_of,closed_by,reported_spend_usd,spend_now_usd,spend_restatement_usd,reported_margin_usd,margin_now_usd,margin_restatement_usd'
+		);
+		expect(csv.split('\n')[1]).toMatch(/^2026-09-01,true,.*,2160,2520,360,840,480,-360$/);
+		const bad = await call(restatementsGET, `http://x/api/v1/finance/restatements?from=2026-13-01&to=${PERIOD.to}`);
+		expect(bad.status).toBe(400);
+		expect(await bad.text()).toMatch(/^from:/);
+	});
+
+	it('POST /api/v1/finance/months closes a month as the caller; a refused close is a 400 saying why', async () => {
+		const post = (body: object) => call(monthsPOST, 'http://x/api/v1/finance/months', { request: new Request('http://x/api/v1/finance/months', { method: 'POST', body: JSON.stringify(body) }) });
+		const closed = await post({ month: '2026-10', note: 'October books' });
+		expect(closed.status).toBe(201);
+		expect(await closed.json()).toMatchObject({ month: '2026-10-01', closed: true, actor: 'api-admin' });
+		const again = await post({ month: '2026-10' });
+		expect(again.status).toBe(400);
+		expect(await again.text()).toMatch(/already closed/);
+		const list = await (await call(monthsGET, 'http://x/api/v1/finance/months')).json();
+		expect(list.months.map((m: { month: string; closed: boolean }) => [m.month, m.closed])).toEqual([['2026-09-01', true], ['2026-10-01', true]]);
+	});
+
+	it('the CLI answers --as-of and prints the restatements, same numbers', async () => {
+		// chDB allows one process per data directory: hand it to the CLI (the audit entries opened the control lane too).
+		await closeControlLane();
+		await closeWarehouse();
+		const run = (args: string[]) => promisify(execFile)('node', ['bin/loopmeter.js', ...args], { env: { ...process.env, LOOPMETER_DATA: dataDir }, timeout: 120_000 });
+		const asOf = JSON.parse((await run(['metrics', 'compute_spend', '--from', PERIOD.from, '--to', PERIOD.to, '--grain', 'total', '--as-of', closedAt.toISOString(), '--json'])).stdout);
+		expect(asOf.rows[0].value).toBeCloseTo(2160 + 2232, CENT);
+		const csv = (await run(['restatements', '--from', PERIOD.from, '--to', PERIOD.to, '--csv'])).stdout.trim().split('\n');
+		expect(csv).toHaveLength(3);
+		expect(csv[1]).toMatch(/^2026-09-01,.*,2160,2520,360,840,480,-360$/);
+		await open();
+	}, 300_000);
 });

@@ -167,6 +167,10 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 		if (c === 'annotations' && seg.length <= 4) return { kind: 'roles', roles: ALL, scopes: write ? [] : ['metrics:read'] };
 		// Experiment readouts: product's arm comparisons (aggregates only, no user rows).
 		if (c === 'experiments' && seg.length === 4) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: PRODUCT, scopes: ['metrics:read'] };
+		// Rate history: restatements and closed months are finance's to read; closing or reopening a month is for admins.
+		if (c === 'finance' && seg.length === 4 && (d === 'restatements' || d === 'months')) {
+			return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: FINANCE, scopes: ['metrics:read'] };
+		}
 		if (c === 'alerts' && seg.length === 3) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: ALL, scopes: ['metrics:read'] };
 		return { kind: 'roles', roles: ADMIN, unclassified: true };
 	}
