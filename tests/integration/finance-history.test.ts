@@ -12,6 +12,7 @@ import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
 import { GET as restatementsGET } from '../../src/routes/api/v1/finance/restatements/+server.js';
 import { GET as monthsGET, POST as monthsPOST } from '../../src/routes/api/v1/finance/months/+server.js';
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
+import { actions as monthActions } from '../../src/routes/admin/months/+page.server.js';
 
 /*
  * Rate history on a hand fixture (tests/fixtures/finance/history_*), months September and October 2026.
@@ -199,6 +200,23 @@ describe('API and CLI', () => {
 		expect(await again.text()).toMatch(/already closed/);
 		const list = await (await call(monthsGET, 'http://x/api/v1/finance/months')).json();
 		expect(list.months.map((m: { month: string; closed: boolean }) => [m.month, m.closed])).toEqual([['2026-09-01', true], ['2026-10-01', true]]);
+	});
+
+	it('the admin page reopens a month as the signed-in admin; others are refused', async () => {
+		const submit = (role: string, fields: Record<string, string>) =>
+			monthActions.change!({
+				locals: { auth: { kind: 'session', user: { name: `page-${role}`, role } } },
+				request: new Request('http://x/admin/months?/change', { method: 'POST', body: new URLSearchParams(fields) }),
+				getClientAddress: () => '127.0.0.1'
+			} as never);
+		await expect(submit('finance', { month: '2026-10', action: 'reopen' })).rejects.toMatchObject({ status: 403 });
+		expect(await submit('admin', { month: '2026-10', action: 'reopen' })).toMatchObject({ message: expect.stringMatching(/^2026-10 reopened/) });
+		expect(await submit('admin', { month: '2026-10', action: 'reopen' })).toMatchObject({ status: 400, data: { error: 'month 2026-10 is not closed' } });
+		const [entry] = await query<{ actor: string; ip: string }>(
+			`SELECT actor, ip FROM audit_log WHERE action = 'month.reopen' ORDER BY ts DESC LIMIT 1`,
+			{ tag: 'test:audit-page' }
+		);
+		expect(entry).toEqual({ actor: 'page-admin', ip: '127.0.0.1' });
 	});
 
 	it('the CLI answers --as-of and prints the restatements, same numbers', async () => {
