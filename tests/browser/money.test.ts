@@ -95,7 +95,7 @@ describe('money pages', () => {
 		const dialog = page.locator('dialog[open]');
 		await expect(dialog.innerText()).resolves.toMatch(/provisioned GPU-hours × hourly cost/);
 		await dialog.locator('summary').click();
-		await expect(dialog.locator('pre.sql').innerText()).resolves.toMatch(/FROM gpu_fleet FINAL/);
+		await expect(dialog.locator('pre.sql').innerText()).resolves.toMatch(/FROM gpu_fleet_versions\n\s*WHERE loaded_at <= \{as_of:DateTime64/);
 		const rowsHref = await dialog.getByRole('link', { name: /rows behind this number/i }).getAttribute('href');
 		expect(rowsHref).toMatch(/^\/glossary\/compute_spend\/rows\?/);
 		const rows = await openPage(rowsHref!);

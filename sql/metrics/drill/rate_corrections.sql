@@ -56,6 +56,7 @@ SELECT
 	if(source = 'gpu_fleet', concat(cluster, ' · ', gpu_type, ' · from ', toString(valid_from)), concat(gpu_type, ' · from ', toString(valid_from))) AS row_key,
 	arrayStringConcat(arrayMap(c -> concat(c.1, ' ', c.2), changed), ', ') AS old_values,
 	arrayStringConcat(arrayMap(c -> concat(c.1, ' ', c.3), changed), ', ') AS new_values,
+	arrayStringConcat(arrayMap(c -> concat(c.1, ' ', c.2, ' → ', c.3), changed), ', ') AS change,
 	previous_loaded_at,
 	loaded_at,
 	ingest_run_id

@@ -41,6 +41,8 @@ export interface RateCorrection {
 	row_key: string;
 	old_values: string;
 	new_values: string;
+	/** The changed fields in one line: `rental_usd_per_gpu_hour 1.79 → 1.85`. */
+	change: string;
 	previous_loaded_at: string;
 	loaded_at: string;
 	ingest_run_id: string;

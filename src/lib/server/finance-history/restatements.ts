@@ -83,7 +83,7 @@ export async function restatementReport(input: { from: string; to: string }, opt
 				ingest_run_id: run,
 				loaded_at: instant(last),
 				rows_corrected: list.map((c) => c.row_key).join('; '),
-				changes: list.map((c) => `${c.old_values} → ${c.new_values}`).join('; '),
+				changes: list.map((c) => c.change).join('; '),
 				spend_before_usd: b,
 				spend_after_usd: a,
 				spend_restatement_usd: a - b,
