@@ -5,7 +5,7 @@ import { topRequesters } from '$lib/server/pages/top-requesters';
 import { cachedPageTable } from '$lib/server/pages/page-cache';
 import { metricInput } from '$lib/url-state';
 import type { Dimension, MetricId, MetricRequestInput } from '$lib/contracts/metrics';
-import { asOf as asOfSchema } from '$lib/contracts/as-of';
+import { readAsOf } from '$lib/server/pages/as-of';
 import { restatementReport } from '$lib/server/finance-history';
 import type { PageServerLoad } from './$types';
 
@@ -25,9 +25,8 @@ export const load: PageServerLoad = async ({ url }) => {
 	const ps = await resolvePageState(url);
 	const { state } = ps;
 	// ?as_of=: every figure of the page as reported then (fleet and price-sheet rows as loaded by that moment).
-	const asked = asOfSchema.optional().safeParse(url.searchParams.get('as_of') || undefined);
-	const as_of = asked.success ? asked.data : undefined;
-	const problems = asked.success ? ps.problems : [...ps.problems, `as_of: ${asked.error.issues[0]!.message}; the latest loads are shown`];
+	const { asOf: as_of, problems: asOfProblems } = readAsOf(url.searchParams);
+	const problems = [...ps.problems, ...asOfProblems];
 	const panel = (input: MetricRequestInput) => metricPanel({ ...input, as_of });
 	const tile = (id: MetricId) => metricTile(id, state, { asOf: as_of });
 	const trend = (id: MetricId, group_by: Dimension[] = []) => panel(metricInput(state, id, { group_by }));
