@@ -128,6 +128,19 @@ describe('money pages', () => {
 		await page.context().close();
 	}, 300_000);
 
+	it('Compute: figures as reported at a moment, said on the page and kept with the period; the demo’s closed September beside its restatement', async () => {
+		const page = await openPage('/compute?from=2026-09-01&to=2026-11-01');
+		await page.locator('input[name="as_of"]').fill('2026-01-01');
+		await page.locator('form.as-of button[type="submit"]').click();
+		await page.waitForURL(/as_of=2026-01-01/, { waitUntil: 'commit' });
+		await expect(page.locator('.as-of .shown').innerText()).resolves.toContain('Shown as of 2026-01-01T23:59:59.999Z');
+		expect(new URL(page.url()).searchParams.get('from')).toBe('2026-09-01');
+		const closed = page.locator('.panel', { has: page.getByText('Closed months: reported at close vs now') });
+		await closed.waitFor({ timeout: 120_000 });
+		await expect(closed.locator('tbody tr').first().innerText()).resolves.toMatch(/^2026-09\s+yes\s+.*demo/);
+		await page.context().close();
+	}, 300_000);
+
 	it('Unit economics: the what-if panel moves margins beside the actuals and leaves revenue alone', async () => {
 		const page = await openPage('/unit-economics?from=2026-10-04&to=2026-11-01&what_if.gpu_price_factor=0.8');
 		const table = page.locator('table.compare');
