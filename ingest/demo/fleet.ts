@@ -30,15 +30,18 @@ export interface FleetRow {
  * Owned rows carry only their site's power terms (PUE, electricity price): the
  * hardware's purchase, amortization, power draw and maintenance come from the
  * GPU type's price sheet (`priceSheetRows`).
+ * `asFirstLoaded`: the fleet as first loaded, with the H100 rate after the price
+ * cut mistyped (GPU_PRICES.h100RentalAfterFirstLoaded); the demo corrects it
+ * after closing September. Without it: the corrected fleet.
  */
-export function fleetRows(story: Story, users: number): FleetRow[] {
+export function fleetRows(story: Story, users: number, opts: { asFirstLoaded?: boolean } = {}): FleetRow[] {
 	const scale = users / 3000;
 	const n = (base: number) => Math.max(1, Math.round(base * scale));
 	const at = (day: number) => story.startMs + day * DAY;
 	const { rented, burst, owned, nextGeneration } = CLUSTERS;
 	return [
 		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(0), validToMs: at(story.gpuPriceCutDay), gpu_count: n(rented.gpus), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.h100RentalBefore },
-		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(story.gpuPriceCutDay), validToMs: undefined, gpu_count: n(rented.gpus * (4 / 3)), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.h100RentalAfter },
+		{ cluster: rented.cluster, gpu_type: rented.gpu_type, validFromMs: at(story.gpuPriceCutDay), validToMs: undefined, gpu_count: n(rented.gpus * (4 / 3)), ownership: 'rented', rental_usd_per_gpu_hour: opts.asFirstLoaded ? GPU_PRICES.h100RentalAfterFirstLoaded : GPU_PRICES.h100RentalAfter },
 		{ cluster: burst.cluster, gpu_type: burst.gpu_type, validFromMs: at(story.burstClusterDay), validToMs: at(story.ownedClusterDay), gpu_count: n(burst.gpus), ownership: 'rented', rental_usd_per_gpu_hour: GPU_PRICES.burstRental },
 		{ cluster: owned.cluster, gpu_type: owned.gpu_type, validFromMs: at(story.ownedClusterDay), validToMs: undefined, gpu_count: n(owned.gpus), ownership: 'owned', pue: GPU_PRICES.h200.pue, usd_per_kwh: GPU_PRICES.h200.usd_per_kwh },
 		{ cluster: nextGeneration.cluster, gpu_type: nextGeneration.gpu_type, validFromMs: at(story.secondGenerationDay), validToMs: undefined, gpu_count: n(nextGeneration.gpus), ownership: 'owned', pue: GPU_PRICES.b200.pue, usd_per_kwh: GPU_PRICES.b200.usd_per_kwh }

@@ -6,7 +6,7 @@ import { foreignBillingEvents, fxRateRows } from './foreign-billing.js';
 import { COUNTRIES, PLATFORM_CPM, TOPICS } from './catalog.js';
 import { newTrend, originalCaption, remixCaption, trendCaption, videoDurationMs, VideoPools, type Trend, type Video } from './content.js';
 import { IMPRESSION_COLUMNS, userDay } from './engagement.js';
-import { budgetRows, fleetRows, invoiceRows, pickCluster, priceSheetRows, provisionedGpuHours } from './fleet.js';
+import { budgetRows, fleetRows, invoiceRows, pickCluster, priceSheetRows, provisionedGpuHours, type FleetRow } from './fleet.js';
 import { MODELS, runRequest, SYSTEM_RATES, USER_RATES, type JobRow, type ModelSpec, type Purpose } from './jobs.js';
 import { activeProbability, makeUsers, modeAdoption, rlIntensity, rolloutShare, type User } from './population.js';
 import { Random } from './random.js';
@@ -27,6 +27,11 @@ export interface GeneratedFile {
 	source: IngestSource;
 	path: string;
 	rows: number;
+	/**
+	 * A correction loaded after the month it restates was closed (the demo's corrected
+	 * rental rate): runDemo loads it after closing that month, not in the load order.
+	 */
+	correctsClosedMonth?: string;
 }
 
 export interface GenerateResult {
@@ -82,19 +87,25 @@ export function generate(opts: GenerateOptions): GenerateResult {
 	sheetFile.close();
 	files.push({ source: 'gpu_price_sheets', path: sheetFile.path, rows: sheetFile.rows });
 
-	const fleetFile = new CsvFile(path('gpu_fleet.csv'), [
-		'cluster', 'gpu_type', 'valid_from', 'valid_to', 'gpu_count', 'ownership', 'rental_usd_per_gpu_hour', 'purchase_usd_per_gpu',
-		'amortization_months', 'power_watts', 'pue', 'usd_per_kwh', 'maintenance_usd_per_gpu_month'
-	] as const);
-	for (const r of fleet) {
-		fleetFile.write({
-			...r, valid_from: iso(r.validFromMs), valid_to: r.validToMs === undefined ? '' : iso(r.validToMs),
-			rental_usd_per_gpu_hour: r.rental_usd_per_gpu_hour?.toFixed(2), purchase_usd_per_gpu: r.purchase_usd_per_gpu?.toFixed(2),
-			power_watts: r.power_watts, pue: r.pue, usd_per_kwh: r.usd_per_kwh, maintenance_usd_per_gpu_month: r.maintenance_usd_per_gpu_month?.toFixed(2)
-		});
-	}
-	fleetFile.close();
-	files.push({ source: 'gpu_fleet', path: fleetFile.path, rows: fleetFile.rows });
+	// The fleet as first loaded (one rental rate mistyped), then the whole fleet again with it corrected.
+	const writeFleet = (name: string, rows: readonly FleetRow[]) => {
+		const fleetFile = new CsvFile(path(name), [
+			'cluster', 'gpu_type', 'valid_from', 'valid_to', 'gpu_count', 'ownership', 'rental_usd_per_gpu_hour', 'purchase_usd_per_gpu',
+			'amortization_months', 'power_watts', 'pue', 'usd_per_kwh', 'maintenance_usd_per_gpu_month'
+		] as const);
+		for (const r of rows) {
+			fleetFile.write({
+				...r, valid_from: iso(r.validFromMs), valid_to: r.validToMs === undefined ? '' : iso(r.validToMs),
+				rental_usd_per_gpu_hour: r.rental_usd_per_gpu_hour?.toFixed(2), purchase_usd_per_gpu: r.purchase_usd_per_gpu?.toFixed(2),
+				power_watts: r.power_watts, pue: r.pue, usd_per_kwh: r.usd_per_kwh, maintenance_usd_per_gpu_month: r.maintenance_usd_per_gpu_month?.toFixed(2)
+			});
+		}
+		fleetFile.close();
+		return { path: fleetFile.path, rows: fleetFile.rows };
+	};
+	files.push({ source: 'gpu_fleet', ...writeFleet('gpu_fleet.csv', fleetRows(story, opts.users, { asFirstLoaded: true })) });
+	// Corrected after the month of the price cut (whose spend it restates) was closed.
+	files.push({ source: 'gpu_fleet', ...writeFleet('gpu_fleet-corrected.csv', fleet), correctsClosedMonth: story.date(story.gpuPriceCutDay).slice(0, 7) });
 
 	const invoiceFile = new CsvFile(path('gpu_invoices.csv'), ['invoice_id', 'provider', 'cluster', 'month', 'amount_usd'] as const);
 	for (const inv of invoiceRows(fleet, story)) invoiceFile.write(inv);

@@ -84,7 +84,14 @@ export async function runDemo(opts: RunDemoOptions = {}): Promise<RunDemoResult>
 	const bulk = scale !== 'small';
 	const generated = generateScenario({ ...opts, seed, scale, outDir, withoutEngagement: bulk, onProgress: say });
 	return withBatchTimeout(async () => {
-		const reports = await loadDemoFiles(generated.files, say);
+		const { loadRateCorrection, fleetLoadedBefore } = await import('./rate-correction.js');
+		// On a warehouse the demo already loaded, the corrected fleet takes the first fleet's place
+		// (identical rows: nothing changes); on a fresh one the story is played: load, close, correct.
+		const again = await fleetLoadedBefore();
+		const corrections = generated.files.filter((f) => f.correctsClosedMonth);
+		const inOrder = again ? generated.files.filter((f) => f.source !== 'gpu_fleet' || f.correctsClosedMonth) : generated.files.filter((f) => !f.correctsClosedMonth);
+		const reports = await loadDemoFiles(inOrder, say);
+		if (!again) for (const f of corrections) reports.push(...(await loadRateCorrection(f, say)));
 		const { addStoryAnnotations } = await import('./annotations.js');
 		const annotated = await addStoryAnnotations(generated.story);
 		if (annotated) say(`annotations: ${annotated} story events marked on the charts`);

@@ -84,6 +84,12 @@ export const BETTER_FEED_MODE = 'relaxed';
 export const GPU_PRICES = {
 	h100RentalBefore: 2.4,
 	h100RentalAfter: 1.85,
+	/**
+	 * The rate first entered for the H100 row from the price cut: a typo, corrected to
+	 * h100RentalAfter after September was closed (the providers' invoices bill the right
+	 * rate), so the demo shows a restatement of a closed month (docs/finance.md).
+	 */
+	h100RentalAfterFirstLoaded: 1.79,
 	burstRental: 2.95,
 	h200: { purchase_usd_per_gpu: 32000, amortization_months: 48, power_watts: 1000, pue: 1.25, usd_per_kwh: 0.09, maintenance_usd_per_gpu_month: 150 },
 	/** The next generation's price sheet (gpu_price_sheets) and its site's power terms (on the fleet row). */

@@ -1,7 +1,9 @@
 -- Base rows: provisioned GPU-hours, one row per fleet interval and UTC day it covers.
 -- A row provides gpu_count GPUs over [valid_from, valid_to); an open-ended row
--- (valid_to NULL) runs to the end of the requested period. FINAL: a corrected
--- fleet row replaces the earlier load of the same (cluster, gpu_type, valid_from).
+-- (valid_to NULL) runs to the end of the requested period. Fleet rows and price
+-- sheets are read as loaded by the request's as_of (fleet_as_of.sql,
+-- price_sheets_as_of.sql): without one, the latest load of each row, so a
+-- corrected row replaces the earlier load of the same (cluster, gpu_type, valid_from).
 -- Owned rows may leave purchase, amortization, power (and maintenance) empty:
 -- they take them from the gpu_price_sheets row of their GPU type in force,
 -- piece by piece when a new sheet starts during the row.
@@ -25,7 +27,7 @@ sheets AS (
 		amortization_months AS sheet_amortization,
 		power_watts AS sheet_power_watts,
 		maintenance_usd_per_gpu_month AS sheet_maintenance
-	FROM gpu_price_sheets FINAL
+	FROM ({{price_sheets_as_of}})
 ),
 fleet_rows AS (
 	SELECT
@@ -38,7 +40,7 @@ fleet_rows AS (
 		rental_usd_per_gpu_hour, purchase_usd_per_gpu, amortization_months, power_watts, pue, usd_per_kwh, maintenance_usd_per_gpu_month,
 		-- An owned row leaving purchase, amortization or power empty takes them from the price sheets.
 		ownership = 'owned' AND (purchase_usd_per_gpu = 0 OR amortization_months = 0 OR power_watts = 0) AS uses_sheet
-	FROM gpu_fleet FINAL
+	FROM ({{fleet_as_of}})
 	WHERE valid_from < toDateTime64({to:Date}, 3, 'UTC')
 		AND (valid_to IS NULL OR valid_to > toDateTime64({from:Date}, 3, 'UTC'))
 ),

@@ -15,6 +15,8 @@ const commands: Record<string, () => Promise<{ default: Command }>> = {
 	users: () => import('./commands/users.js'),
 	annotations: () => import('./commands/annotations.js'),
 	budgets: () => import('./commands/budgets.js'),
+	months: () => import('./commands/months.js'),
+	restatements: () => import('./commands/restatements.js'),
 	digest: () => import('./commands/digest.js'),
 	bench: () => import('./commands/bench.js'),
 	docs: () => import('./commands/docs.js')

@@ -95,7 +95,7 @@ describe('money pages', () => {
 		const dialog = page.locator('dialog[open]');
 		await expect(dialog.innerText()).resolves.toMatch(/provisioned GPU-hours × hourly cost/);
 		await dialog.locator('summary').click();
-		await expect(dialog.locator('pre.sql').innerText()).resolves.toMatch(/FROM gpu_fleet FINAL/);
+		await expect(dialog.locator('pre.sql').innerText()).resolves.toMatch(/FROM gpu_fleet_versions\n\s*WHERE loaded_at <= \{as_of:DateTime64/);
 		const rowsHref = await dialog.getByRole('link', { name: /rows behind this number/i }).getAttribute('href');
 		expect(rowsHref).toMatch(/^\/glossary\/compute_spend\/rows\?/);
 		const rows = await openPage(rowsHref!);
@@ -125,6 +125,19 @@ describe('money pages', () => {
 		// The URL is what is checked: waiting for the new page's load event too only measures a busy machine.
 		await page.waitForURL(/from=2026-10-25/, { waitUntil: 'commit' });
 		expect(new URL(page.url()).searchParams.get('ownership')).toBe('owned');
+		await page.context().close();
+	}, 300_000);
+
+	it('Compute: figures as reported at a moment, said on the page and kept with the period; the demo’s closed September beside its restatement', async () => {
+		const page = await openPage('/compute?from=2026-09-01&to=2026-11-01');
+		await page.locator('input[name="as_of"]').fill('2026-01-01');
+		await page.locator('form.as-of button[type="submit"]').click();
+		await page.waitForURL(/as_of=2026-01-01/, { waitUntil: 'commit' });
+		await expect(page.locator('.as-of .shown').innerText()).resolves.toContain('Shown as of 2026-01-01T23:59:59.999Z');
+		expect(new URL(page.url()).searchParams.get('from')).toBe('2026-09-01');
+		const closed = page.locator('.panel', { has: page.getByText('Closed months: reported at close vs now') });
+		await closed.waitFor({ timeout: 120_000 });
+		await expect(closed.locator('tbody tr').first().innerText()).resolves.toMatch(/^2026-09\s+yes\s+.*demo/);
 		await page.context().close();
 	}, 300_000);
 

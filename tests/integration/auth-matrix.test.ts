@@ -60,6 +60,7 @@ function expected(routeId: string, method: string, metric?: string): Expect {
 	if (routeId === '/api/v1/experiments/[experiment]') return write ? ADMIN : PRODUCT;
 	if (routeId === '/api/v1/annotations' || routeId === '/api/v1/annotations/[annotation]') return ALL;
 	if (routeId === '/api/v1/budgets') return write ? ADMIN : FINANCE;
+	if (routeId === '/api/v1/finance/restatements' || routeId === '/api/v1/finance/months') return write ? ADMIN : FINANCE;
 	if (routeId.startsWith('/api/')) throw new Error(`unclassified API route ${routeId}`);
 	const first = routeId.split('/')[1] ?? '';
 	const page = PAGE_ROLES[first];

@@ -7,6 +7,7 @@ import { runDemo, SCENARIO } from '../../ingest/demo/index.js';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
+import { restatementReport } from '../../src/lib/server/finance-history/index.js';
 
 /**
  * The demo's story must show in the metrics, computed by the same runMetric
@@ -90,6 +91,21 @@ describe('demo scenario, small scale, loaded through ingest', () => {
 		expect(await count(impressions)).toBe(before.impressions);
 		expect(await count(revoked)).toBe(before.revoked);
 	}, 600_000);
+
+	it('the H100 rate mistyped in the first fleet load is corrected after September was closed: September shows as reported and its restatement', async () => {
+		const report = await restatementReport({ from: SCENARIO.gpuPriceCutDate, to: SCENARIO.end });
+		// One correction, even after the demo was loaded a second time.
+		expect(report.corrections.map((c) => [c.cluster, c.change])).toEqual([
+			[SCENARIO.clusters.rented.cluster, `rental_usd_per_gpu_hour ${SCENARIO.gpuPrices.h100RentalAfterFirstLoaded} → ${SCENARIO.gpuPrices.h100RentalAfter}`]
+		]);
+		const month = `${SCENARIO.gpuPriceCutDate.slice(0, 7)}-01`;
+		const closed = report.months.find((m) => m.month === month)!;
+		expect(closed).toMatchObject({ closed: true, closed_by: 'demo' });
+		const [hours] = await rows({ metric: 'provisioned_gpu_hours', from: month, to: '2026-10-01', filters: { cluster: [SCENARIO.clusters.rented.cluster] } });
+		const rateChange = SCENARIO.gpuPrices.h100RentalAfter - SCENARIO.gpuPrices.h100RentalAfterFirstLoaded;
+		expect(closed.spend_restatement_usd!).toBeCloseTo(Number(hours!.value) * rateChange, 6);
+		expect(closed.margin_restatement_usd!).toBeCloseTo(-Number(hours!.value) * rateChange, 6);
+	});
 
 	it('rl-watchtime raises watch time per active user-day while satisfaction and return rate fall', async () => {
 		const watch = await byArm('watch_hours');

@@ -45,6 +45,14 @@ describe('access table', () => {
 		expect(sql.kind === 'roles' && sql.drilldown).toBeFalsy();
 	});
 
+	it('lets finance read restatements and closed months, and only admins close or reopen a month', () => {
+		expect(requirementFor('/api/v1/finance/restatements', 'GET', noUserRows)).toMatchObject({ roles: ['finance', 'admin'], scopes: ['metrics:read'] });
+		expect(requirementFor('/api/v1/finance/months', 'GET', noUserRows)).toMatchObject({ roles: ['finance', 'admin'] });
+		const close = requirementFor('/api/v1/finance/months', 'POST', noUserRows);
+		expect(close).toMatchObject({ roles: ['admin'] });
+		expect(close.kind === 'roles' && close.scopes).toBeFalsy();
+	});
+
 	it('keeps public only what must be', () => {
 		expect(requirementFor('/login', 'POST', noUserRows).kind).toBe('public');
 		expect(requirementFor('/healthz', 'GET', noUserRows).kind).toBe('public');

@@ -11,6 +11,7 @@ const command: Command = {
                   [--mrr-source subscriptions|invoices] [--mrr-discounts forever|recurring|gross]
                   [--mrr-churn period_end|request] [--idle-policy by_use|separate|even]
                   [--cohort-by signup_week|first_paid_week]
+                  [--as-of YYYY-MM-DD|YYYY-MM-DDTHH:MM:SSZ]
 
 Periods are half-open [from, to), UTC. Prints the metric as JSON (default) or CSV;
 definitions in docs/metrics.md and on the Glossary page. The --mrr-* options
@@ -23,6 +24,7 @@ LOOPMETER_MRR_DISCOUNTS, LOOPMETER_MRR_CHURN). Example:
 --cohort-by: what a cohort of the retention_* metrics is: the signup week (default) or the
   week of the user's first paid Stripe invoice, e.g.
   loopmeter metrics retention_revenue --from 2026-06-01 --to 2026-12-01 --cohort-by first_paid_week
+--as-of: the figures as reported then: fleet and price-sheet rows as loaded by that time (a bare date: its end, UTC).
 
 Metrics: ${metricIds.join(', ')}`,
 	async run(argv) {
@@ -34,6 +36,7 @@ Metrics: ${metricIds.join(', ')}`,
 			filter: { type: 'string', multiple: true },
 			'idle-policy': { type: 'string' },
 			'cohort-by': { type: 'string' },
+			'as-of': { type: 'string' },
 			json: { type: 'boolean' },
 			csv: { type: 'boolean' },
 			'mrr-source': { type: 'string' },
@@ -58,7 +61,8 @@ Metrics: ${metricIds.join(', ')}`,
 			filters,
 			mrr: mrrPolicyOf(values),
 			idle_policy: values['idle-policy'],
-			cohort_by: values['cohort-by']
+			cohort_by: values['cohort-by'],
+			as_of: values['as-of']
 		} as MetricRequestInput;
 		try {
 			const { response } = await runMetric(input);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { asOf } from './as-of.js';
 import { mrrPolicy, mrrPolicyParams, type MrrPolicy } from './mrr-policy.js';
 
 /** Metric ids: the API path, CLI argument and CSV file name. Each has one definition (src/lib/server/metrics/registry.ts). */
@@ -129,7 +130,9 @@ export const metricRequest = z
 		/** Absent: the configured default (LOOPMETER_IDLE_POLICY, else by_use). */
 		idle_policy: idlePolicy.optional(),
 		/** Cohort metrics (retention_*): absent = signup_week. */
-		cohort_by: cohortBy.optional()
+		cohort_by: cohortBy.optional(),
+		/** Fleet and price-sheet rows as loaded by this instant (contracts/as-of.ts); absent: the latest loads. */
+		as_of: asOf.optional()
 	})
 	.refine((r) => r.from < r.to, { message: 'must be after from (periods are half-open [from, to))', path: ['to'] })
 	.refine((r) => new Set(r.group_by).size === r.group_by.length, { message: 'repeats a dimension', path: ['group_by'] });
@@ -151,11 +154,13 @@ export const metricResponse = z.object({
 	idle_policy: idlePolicy.optional(),
 	/** Present on cohort metrics: what a cohort is in these rows. */
 	cohort_by: cohortBy.optional(),
+	/** Present when asked: the instant whose loads of fleet and price-sheet rows the figures are computed from. */
+	as_of: z.string().optional(),
 	rows: z.array(metricRow)
 });
 export type MetricResponse = z.infer<typeof metricResponse>;
 
-/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8&idle_policy=even&cohort_by=first_paid_week */
+/** Query-string form: ?from=&to=&grain=&by=a,b&<dimension>=v1,v2&what_if.gpu_price_factor=0.8&idle_policy=even&cohort_by=first_paid_week&as_of=2026-11-05 */
 export function requestFromSearchParams(metric: string, sp: URLSearchParams): MetricRequestInput {
 	const list = (v: string | null) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 	const filters: Record<string, string[]> = {};
@@ -176,7 +181,8 @@ export function requestFromSearchParams(metric: string, sp: URLSearchParams): Me
 		what_if: Object.keys(wi).length ? (wi as WhatIf) : undefined,
 		mrr: Object.keys(mrr).length ? (mrr as MrrPolicy) : undefined,
 		idle_policy: (sp.get('idle_policy') || undefined) as IdlePolicy | undefined,
-		cohort_by: (sp.get('cohort_by') || undefined) as CohortBy | undefined
+		cohort_by: (sp.get('cohort_by') || undefined) as CohortBy | undefined,
+		as_of: sp.get('as_of') || undefined
 	};
 }
 
@@ -189,6 +195,7 @@ export function searchParamsFromRequest(r: MetricRequestInput): URLSearchParams 
 	for (const [k, v] of Object.entries(r.mrr ?? {})) if (v) sp.set(mrrPolicyParams[k as keyof MrrPolicy], v);
 	if (r.idle_policy) sp.set('idle_policy', r.idle_policy);
 	if (r.cohort_by) sp.set('cohort_by', r.cohort_by);
+	if (r.as_of) sp.set('as_of', r.as_of);
 	return sp;
 }
 

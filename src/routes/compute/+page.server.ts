@@ -6,7 +6,9 @@ import { cachedPageTable } from '$lib/server/pages/page-cache';
 import { metricInput } from '$lib/url-state';
 import { forecastPanels } from '$lib/server/pages/finance-outlook';
 import { listBudgets } from '$lib/server/finance/budgets';
-import type { Dimension, MetricId } from '$lib/contracts/metrics';
+import type { Dimension, MetricId, MetricRequestInput } from '$lib/contracts/metrics';
+import { readAsOf } from '$lib/server/pages/as-of';
+import { restatementReport } from '$lib/server/finance-history';
 import type { PageServerLoad } from './$types';
 
 /** [first day of from's month, first day of the month after the one before to): whole invoiced months. */
@@ -24,22 +26,28 @@ function wholeMonths(p: { from: string; to: string }): { from: string; to: strin
 export const load: PageServerLoad = async ({ url }) => {
 	const ps = await resolvePageState(url);
 	const { state } = ps;
-	const tile = (id: MetricId) => metricTile(id, state);
-	const trend = (id: MetricId, group_by: Dimension[] = []) => metricPanel(metricInput(state, id, { group_by }));
+	// ?as_of=: every figure of the page as reported then (fleet and price-sheet rows as loaded by that moment).
+	const { asOf: as_of, problems: asOfProblems } = readAsOf(url.searchParams);
+	const problems = [...ps.problems, ...asOfProblems];
+	const panel = (input: MetricRequestInput) => metricPanel({ ...input, as_of });
+	const tile = (id: MetricId) => metricTile(id, state, { asOf: as_of });
+	const trend = (id: MetricId, group_by: Dimension[] = []) => panel(metricInput(state, id, { group_by }));
 	const total = (id: MetricId, group_by: Dimension[] = []) =>
-		metricPanel(metricInput(state, id, { grain: 'total', group_by }));
+		panel(metricInput(state, id, { grain: 'total', group_by }));
 	const daily = (id: MetricId, group_by: Dimension[] = []) =>
-		metricPanel(metricInput(state, id, { grain: 'day', group_by }));
+		panel(metricInput(state, id, { grain: 'day', group_by }));
 
 	// Fleet history over all the data, weekly: the price cut and the owned-cluster
 	// expansion show whatever period is picked.
 	const first = await firstDataDay().catch(() => null);
 	const history = first && ps.dataEnd ? { from: first, to: ps.defaults.to } : null;
 	const historyPanel = (id: MetricId, group_by: Dimension[] = []) =>
-		history ? metricPanel(metricInput(state, id, { grain: 'week', group_by, period: history })) : null;
+		history ? panel(metricInput(state, id, { grain: 'week', group_by, period: history })) : null;
 
 	return {
 		...ps,
+		problems,
+		asOf: as_of ?? null,
 		headings: metricHeadings(),
 		history,
 		options: await filterOptions([
@@ -75,7 +83,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			byPlan: total('utilized_gpu_hours', ['plan']),
 			costPerOutputSecondByModel: trend('cost_per_output_second', ['model']),
 			// The reasons only: 'live' work is the rest of the compute, not a kind of dead compute.
-			deadByReason: metricPanel(
+			deadByReason: panel(
 				metricInput(state, 'dead_compute', { group_by: ['dead_reason'], filters: { dead_reason: ['failed', 'cancelled', 'moderated', 'never_watched_7d'] } })
 			)
 		},
@@ -93,11 +101,18 @@ export const load: PageServerLoad = async ({ url }) => {
 				(rows) => ({ ok: true as const, rows: rows.map((b) => ({ ...b, source: b.set_by ? `set by ${b.set_by}` : `file (${b.ingest_run_id})` })) }),
 				(e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message : String(e) })
 			),
-			budgetVariance: metricPanel(metricInput(state, 'budget_variance', { grain: 'month', group_by: ['budget_line'] })),
-			invoiceVariance: metricPanel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
+			budgetVariance: panel(metricInput(state, 'budget_variance', { grain: 'month', group_by: ['budget_line'] })),
+			invoiceVariance: panel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),
 			// Per data version, like the panels (pages/page-cache.ts): not re-queried on every visit.
-			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state))
+			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state)),
+			// Corrections, their effect per month, closed months as reported vs now (whole months around the period).
+			rateHistory: cachedPageTable('compute:rate-history', [state.from, state.to], () =>
+				restatementReport(state).then(
+					(report) => ({ ok: true as const, report }),
+					(e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) })
+				)
+			)
 		},
 		historyCharts: {
 			costPerHour: historyPanel('cost_per_gpu_hour', ['cluster']),

@@ -29,7 +29,9 @@ export const auditActions = [
 	'annotation.add',
 	'annotation.remove',
 	'alert.webhook.test',
-	'budget.set'
+	'budget.set',
+	'month.close',
+	'month.reopen'
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

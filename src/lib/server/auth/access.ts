@@ -169,6 +169,10 @@ export function requirementFor(path: string, method: string, hasUserRows: (id: M
 		if (c === 'experiments' && seg.length === 4) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: PRODUCT, scopes: ['metrics:read'] };
 		// Budgets: finance reads them; only admins set one (audited, docs/finance.md "Forecast and break-even").
 		if (c === 'budgets' && seg.length === 3) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: FINANCE, scopes: ['metrics:read'] };
+		// Rate history: restatements and closed months are finance's to read; closing or reopening a month is for admins.
+		if (c === 'finance' && seg.length === 4 && (d === 'restatements' || d === 'months')) {
+			return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: FINANCE, scopes: ['metrics:read'] };
+		}
 		if (c === 'alerts' && seg.length === 3) return write ? { kind: 'roles', roles: ADMIN } : { kind: 'roles', roles: ALL, scopes: ['metrics:read'] };
 		return { kind: 'roles', roles: ADMIN, unclassified: true };
 	}

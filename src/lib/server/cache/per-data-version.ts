@@ -52,7 +52,7 @@ export const sourceDataVersion = versionFrom(
 	`SELECT concat(toString(max(modification_time)), '/', toString(count()), '/', toString(sum(rows))) AS v
 	FROM system.parts
 	WHERE active AND database = currentDatabase()
-		AND (table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'gpu_price_sheets', 'gpu_invoices', 'budgets', 'fx_rates', 'users', 'ad_revenue') OR startsWith(table, 'stripe_') OR startsWith(table, 'rollup_'))`,
+		AND (table IN ('impressions', 'videos', 'generation_jobs', 'gpu_fleet', 'gpu_price_sheets', 'gpu_invoices', 'budgets', 'users', 'fx_rates', 'ad_revenue', 'closed_months') OR startsWith(table, 'stripe_') OR startsWith(table, 'rollup_'))`,
 	{ tag: 'cache:data-version', ttlMs: 5_000 }
 );
 

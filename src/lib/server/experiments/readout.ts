@@ -6,6 +6,7 @@ import { metricSql } from '../metrics/sql-files.js';
 import { runMetric } from '../metrics/run.js';
 import type { Experiment, ExperimentConfig } from './config.js';
 import { difference, guardedComparison, independentRatio, intervalOf, ratioOfMeans, sampleRatioMismatch, verdictOf, zFor, type Difference, type RatioEstimate, type RatioSums, type SrmResult, type Verdict } from './stats.js';
+import { LATEST_AS_OF } from '../../contracts/as-of.js';
 
 /**
  * Experiment readout (docs/product.md): for each
@@ -268,8 +269,8 @@ export function readoutWindow(req: { from: string; to: string }, windowDays: num
 export async function experimentReadout(experiment: Experiment, config: ExperimentConfig, req: ReadoutRequest): Promise<Readout> {
 	const window = readoutWindow(req, config.window_days);
 	const forceRaw = Boolean(req.forceRaw);
-	// The cost model's what-if knobs at actuals (job_cost.sql reads them).
-	const params: Params = { from: window.from, to: window.to, gpu_price_factor: 1, power_price_factor: 1, free_quota_factor: 1, utilization_target: 0 };
+	// The cost model's what-if knobs at actuals (job_cost.sql reads them), fleet and price sheets as loaded now.
+	const params: Params = { from: window.from, to: window.to, gpu_price_factor: 1, power_price_factor: 1, free_quota_factor: 1, utilization_target: 0, as_of: LATEST_AS_OF };
 	for (const d of FILTERABLE) if (req.filters?.[d]?.length) params[`f_${d}`] = req.filters[d];
 	const asked = Object.entries(req.filters ?? {}).filter(([, v]) => v?.length).map(([d]) => d);
 	// Economics rows carry no country, platform or surface: filters on them leave the economics rows unfiltered, said on the page.

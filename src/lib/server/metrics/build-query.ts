@@ -1,3 +1,4 @@
+import { asOfParam, LATEST_AS_OF } from '../../contracts/as-of.js';
 import type { Dimension, Grain, IdlePolicy, MetricId, MetricRequest } from '../../contracts/metrics.js';
 import type { Params } from '../warehouse/index.js';
 import { readConfig } from '../config.js';
@@ -45,6 +46,8 @@ export function baseParams(req: MetricRequest): Params {
 	p.run_rate_days = RUN_RATE_DAYS;
 	// The weeks the break-even trend is fitted to (break_even_outlook), likewise.
 	p.trend_weeks = TREND_WEEKS;
+	// Fleet and price sheets as loaded by then (sql/metrics/fleet_as_of.sql); absent, the latest loads.
+	p.as_of = req.as_of ? asOfParam(req.as_of) : LATEST_AS_OF;
 	return { ...p, ...mrrParams(req.mrr) };
 }
 

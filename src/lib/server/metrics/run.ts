@@ -27,8 +27,9 @@ export interface MetricResult {
 export async function runMetric(input: MetricRequestInput, opts: { signal?: AbortSignal; forceRaw?: boolean } = {}): Promise<MetricResult> {
 	const req = parseMetricRequest(input);
 	const def = getMetric(req.metric);
-	// forceRaw (the benchmark's and tests' other path) reads neither rollups nor day tables.
-	const dayTables = opts.forceRaw ? undefined : await currentDayTables();
+	// forceRaw (the benchmark's and tests' other path) reads neither rollups nor day tables. Nor does
+	// an as_of request: a day table holds figures computed from today's loads, not those as of then.
+	const dayTables = opts.forceRaw || req.as_of ? undefined : await currentDayTables();
 	const built = buildMetricQuery(req, getMetric, { forceRaw: opts.forceRaw, dayTables });
 	// At most two uncached metric queries per person at once (http/person-slots.ts).
 	// A figure in USD from Stripe amounts in other currencies fails naming the missing rate (fx.ts).
@@ -46,6 +47,7 @@ export async function runMetric(input: MetricRequestInput, opts: { signal?: Abor
 			// Said only where it matters, so a reader knows who carries idle capacity in these figures.
 			...(dependsOnIdlePolicy(built.sql) ? { idle_policy: effectiveIdlePolicy(req) } : {}),
 			...(dependsOnCohortBy(built.sql) ? { cohort_by: req.cohort_by ?? 'signup_week' } : {}),
+			...(req.as_of ? { as_of: req.as_of } : {}),
 			rows: rows.map((r) => normalizeRow(r, req.group_by))
 		},
 		query: built

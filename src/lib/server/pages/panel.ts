@@ -105,11 +105,11 @@ export async function metricPanel(input: MetricRequestInput): Promise<MetricPane
 export async function metricTile(
 	id: MetricId,
 	state: Pick<PageState, 'from' | 'to' | 'filters'>,
-	opts: { sparkGrain?: 'day' | 'week'; mrr?: MrrPolicy } = {}
+	opts: { sparkGrain?: 'day' | 'week'; mrr?: MrrPolicy; asOf?: string } = {}
 ): Promise<MetricTileData> {
 	const def = getMetric(id);
 	const prev = previousPeriod(state);
-	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters, mrr: opts.mrr });
+	const { input: total, ignored } = applicableInput(def, { metric: id, from: state.from, to: state.to, grain: 'total', filters: state.filters, mrr: opts.mrr, as_of: opts.asOf });
 	try {
 		if (isPlainSum(def)) {
 			// A plain sum: one daily query over both periods gives the sparkline and both totals.
