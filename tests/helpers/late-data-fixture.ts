@@ -174,4 +174,4 @@ export async function loadLateAndRepeatedData(): Promise<void> {
 	}
 }
 
-export const FILTER_VALUES: Partial<Record<Dimension, string[]>> = { country: ['US', 'DE'], purpose: ['user', 'eval'], surface: ['feed', 'search'], creator_kind: ['human', 'ai_generated'], ownership: ['rented', 'owned'], gpu_type: ['H100'] };
+export const FILTER_VALUES: Partial<Record<Dimension, string[]>> = { country: ['US', 'DE'], purpose: ['user', 'eval'], surface: ['feed', 'search'], creator_kind: ['human', 'ai_generated'], ownership: ['rented', 'owned'], gpu_type: ['H100'], rec_arm: ['rl-v2'] };
