@@ -114,9 +114,17 @@ export function* everyDay(from: string, to: string, counts: ReadonlyMap<string, 
 	}
 }
 
-/** The first and last event day of any source: a sensible default period for the page. */
+/**
+ * Reference data dated ahead of the events: exchange rates are often loaded
+ * for months to come, so their days would move the default period past the
+ * last day anything happened.
+ */
+const REFERENCE_SOURCES: ReadonlySet<string> = new Set(['fx_rates']);
+
+/** The first and last event day of any source but reference data: a sensible default period for the page. */
 export async function dataSpan(): Promise<{ first: string | null; last: string | null }> {
-	const parts = Object.values(DAY_OF).map(({ table, day }) => `SELECT min(${day}) AS lo, max(${day}) AS hi FROM ${table} HAVING count() > 0`);
+	const events = Object.entries(DAY_OF).filter(([source]) => !REFERENCE_SOURCES.has(source));
+	const parts = events.map(([, { table, day }]) => `SELECT min(${day}) AS lo, max(${day}) AS hi FROM ${table} HAVING count() > 0`);
 	const [r] = await query<{ first: string | null; last: string | null }>(
 		`SELECT if(count() = 0, NULL, toString(min(lo))) AS first, if(count() = 0, NULL, toString(max(hi))) AS last FROM (${parts.join(' UNION ALL ')})`,
 		{ tag: 'ingest_runs.span' }
