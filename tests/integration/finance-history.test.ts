@@ -1,10 +1,9 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 const { open, dataDir } = useTempWarehouse('loopmeter-finance-history-');
-import { ingest } from '../../ingest/index.js';
+import { buildRateHistory, HISTORY_PERIOD } from '../helpers/finance-history-fixture.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { changeMonthClose, listMonthCloses, MonthCloseError, restatementReport } from '../../src/lib/server/finance-history/index.js';
 import { closeControlLane } from '../../src/lib/server/http/control-lane.js';
@@ -14,42 +13,18 @@ import { GET as monthsGET, POST as monthsPOST } from '../../src/routes/api/v1/fi
 import { GET as metricGET } from '../../src/routes/api/v1/metrics/[id]/+server.js';
 import { actions as monthActions } from '../../src/routes/admin/months/+page.server.js';
 
-/*
- * Rate history on a hand fixture (tests/fixtures/finance/history_*), months September and October 2026.
- * rent-h H100 × 2 from 09-01, open-ended, rented.
- *   Load 1: $1.50 / GPU-h. September 30 d × 48 GPU-h = 1440 GPU-h → $2160.00; October 31 d × 48 = 1488 GPU-h → $2232.00.
- *   September is closed after load 1 (its reported figures: as of the close).
- *   Load 2 (a correction): $1.75. September 1440 × 1.75 = $2520.00 (+$360.00); October 1488 × 1.75 = $2604.00 (+$372.00).
- * Ad revenue (no impressions, so unallocated): September $3000.00, October $2500.00.
- *   Margin = revenue − spend: September 840.00 reported → 480.00 now (−360.00); October 268.00 → −104.00 (−372.00).
- */
-const PERIOD = { from: '2026-09-01', to: '2026-11-01' };
+// The hand fixture and its figures: tests/helpers/finance-history-fixture.ts.
+const PERIOD = HISTORY_PERIOD;
 const CENT = 2;
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/finance/${name}`, import.meta.url));
-const load = async (source: 'gpu_fleet' | 'ad_revenue', file: string) =>
-	(await ingest({ source, paths: [fixture(file)], format: 'ndjson', quiet: true, actor: 'finance-history-test' }))[0]!;
 const monthlySpend = async (extra: object = {}) =>
 	Object.fromEntries((await runMetric({ metric: 'compute_spend', ...PERIOD, grain: 'month', ...extra })).response.rows.map((r) => [r.period, r.value as number]));
-const loadedAt = async () =>
-	(await query<{ t: string }>(`SELECT toString(loaded_at) AS t FROM gpu_fleet_versions ORDER BY loaded_at`, { tag: 'test:loaded-at' })).map(
-		(r) => new Date(`${r.t.replace(' ', 'T')}Z`)
-	);
 
 let firstLoad: Date;
 let secondLoad: Date;
 let closedAt: Date;
 beforeAll(async () => {
 	await open();
-	await load('ad_revenue', 'history_ad_revenue.ndjson');
-	expect((await load('gpu_fleet', 'history_fleet_v1.ndjson')).rows_loaded).toBe(1);
-	firstLoad = (await loadedAt())[0]!;
-	// Closed a little after the first load, and the correction a little after the close: three distinct milliseconds.
-	await new Promise((r) => setTimeout(r, 20));
-	closedAt = new Date();
-	await changeMonthClose({ month: '2026-09', note: 'September books' }, 'finance-history-test', { now: closedAt });
-	await new Promise((r) => setTimeout(r, 20));
-	expect((await load('gpu_fleet', 'history_fleet_v2.ndjson')).rows_loaded).toBe(1);
-	secondLoad = (await loadedAt())[1]!;
+	({ firstLoad, closedAt, secondLoad } = await buildRateHistory());
 });
 
 describe('rate history: every load of a fleet row is kept', () => {

@@ -7,8 +7,7 @@ import { metricInput } from '$lib/url-state';
 import { forecastPanels } from '$lib/server/pages/finance-outlook';
 import { listBudgets } from '$lib/server/finance/budgets';
 import type { Dimension, MetricId, MetricRequestInput } from '$lib/contracts/metrics';
-import { readAsOf } from '$lib/server/pages/as-of';
-import { restatementReport } from '$lib/server/finance-history';
+import { closedMonthNotesFor, rateHistory, readAsOf } from '$lib/server/pages/as-of';
 import type { PageServerLoad } from './$types';
 
 /** [first day of from's month, first day of the month after the one before to): whole invoiced months. */
@@ -95,7 +94,7 @@ export const load: PageServerLoad = async ({ url }) => {
 			unitCostByPurposePlan: total('cost_per_clip', ['purpose', 'plan']),
 			// Provider invoices per month: the table reads whole months around the period, since invoices are monthly.
 			// Month-end run-rate forecast as of the period's end (docs/finance.md "Forecast and break-even").
-			forecast: forecastPanels(state),
+			forecast: forecastPanels(state, { as_of }),
 			// The budget lines of the period's months as they stand, with who set them (file or admin).
 			budgetLines: listBudgets(state).then(
 				(rows) => ({ ok: true as const, rows: rows.map((b) => ({ ...b, source: b.set_by ? `set by ${b.set_by}` : `file (${b.ingest_run_id})` })) }),
@@ -105,15 +104,12 @@ export const load: PageServerLoad = async ({ url }) => {
 			invoiceVariance: panel(metricInput(state, 'compute_invoice_variance', { grain: 'month', group_by: ['cluster'], period: wholeMonths(state) })),
 			dead: total('dead_compute', ['dead_reason']),
 			// Per data version, like the panels (pages/page-cache.ts): not re-queried on every visit.
-			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters], () => topRequesters(state)),
+			top: cachedPageTable('compute:top-requesters', [state.from, state.to, state.filters, as_of], () => topRequesters({ ...state, as_of })),
 			// Corrections, their effect per month, closed months as reported vs now (whole months around the period).
-			rateHistory: cachedPageTable('compute:rate-history', [state.from, state.to], () =>
-				restatementReport(state).then(
-					(report) => ({ ok: true as const, report }),
-					(e: unknown) => ({ ok: false as const, error: e instanceof Error ? e.message.split('\n')[0]! : String(e) })
-				)
-			)
+			rateHistory: rateHistory(state)
 		},
+		// Each closed month the period covers: reported at close beside the restatement since (none when shown as of a moment).
+		closedMonths: closedMonthNotesFor(state, url, as_of),
 		historyCharts: {
 			costPerHour: historyPanel('cost_per_gpu_hour', ['cluster']),
 			provisioned: historyPanel('provisioned_gpu_hours', ['cluster']),

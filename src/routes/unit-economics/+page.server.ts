@@ -1,4 +1,4 @@
-import { idlePolicy, whatIf, type IdlePolicy, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
+import { idlePolicy, whatIf, type IdlePolicy, type MetricId, type MetricRequestInput, type WhatIf } from '$lib/contracts/metrics';
 import { readConfig } from '$lib/server/config';
 import { metricHeadings, metricPanel, metricTile } from '$lib/server/pages/panel';
 import { DAYS_PER_MONTH, SYSTEM_PLANS } from '$lib/server/metrics/definitions/economics';
@@ -6,6 +6,7 @@ import { resolvePageState } from '$lib/server/pages/page-state';
 import { filterOptions } from '$lib/server/pages/dimension-values';
 import { metricInput } from '$lib/url-state';
 import { breakEvenPanels } from '$lib/server/pages/finance-outlook';
+import { closedMonthNotesFor, readAsOf } from '$lib/server/pages/as-of';
 import type { MetricPanel } from '$lib/panel';
 import type { PageServerLoad } from './$types';
 
@@ -64,14 +65,18 @@ export const load: PageServerLoad = async ({ url }) => {
 	const { state } = ps;
 	const wi = readWhatIf(url.searchParams);
 	const idle = readIdlePolicy(url.searchParams);
+	// ?as_of=: every figure of the page as reported then (fleet and price-sheet rows as loaded by that moment).
+	const { asOf: as_of, problems: asOfProblems } = readAsOf(url.searchParams);
+	const panel = (input: MetricRequestInput) => metricPanel({ ...input, as_of });
+	const tile = (id: MetricId) => metricTile(id, state, { asOf: as_of });
 	// Only per-plan figures depend on the policy; totals are the same under each (spend never moves).
 	const idle_policy = idle.chosen;
 	const byPlan = (metric: 'margin_per_gpu_hour' | 'arpu' | 'compute_cost_per_user', what_if?: WhatIf) =>
-		metricPanel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if, idle_policy } as MetricRequestInput);
+		panel({ ...metricInput(state, metric, { grain: 'total', group_by: ['plan'] }), what_if, idle_policy } as MetricRequestInput);
 	const unitCost = (metric: 'cost_per_output_second' | 'cost_per_clip', what_if?: WhatIf) =>
-		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
+		panel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const totalOf = (metric: 'margin_per_gpu_hour' | 'gross_margin', what_if?: WhatIf) =>
-		metricPanel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
+		panel({ ...metricInput(state, metric, { grain: 'total' }), what_if } as MetricRequestInput);
 	const scenario = wi.whatIf ?? undefined;
 	const options = await filterOptions([{ dim: 'plan', label: 'Plan' }]);
 	// Per-user charts show user plans only (system jobs have no users), unless the page filters plans itself.
@@ -79,7 +84,10 @@ export const load: PageServerLoad = async ({ url }) => {
 
 	return {
 		...ps,
-		problems: [...ps.problems, ...wi.problems, ...idle.problems],
+		problems: [...ps.problems, ...wi.problems, ...idle.problems, ...asOfProblems],
+		asOf: as_of ?? null,
+		// Each closed month the period covers: reported at close beside the restatement since (none when shown as of a moment).
+		closedMonths: closedMonthNotesFor(state, url, as_of),
 		whatIf: wi.whatIf,
 		daysPerMonth: DAYS_PER_MONTH,
 		systemPlans: [...SYSTEM_PLANS] as string[],
@@ -87,29 +95,29 @@ export const load: PageServerLoad = async ({ url }) => {
 		idlePolicy: { shown: idle.shown, configured: idle.configured },
 		options,
 		tiles: {
-			arpu: metricTile('arpu', state),
-			compute_cost_per_user: metricTile('compute_cost_per_user', state),
-			margin_per_gpu_hour: metricTile('margin_per_gpu_hour', state),
-			gross_margin: metricTile('gross_margin', state),
-			attention_to_compute: metricTile('attention_to_compute', state),
-			attention_to_compute_cohort: metricTile('attention_to_compute_cohort', state),
-			cost_per_output_second: metricTile('cost_per_output_second', state),
-			cost_per_clip: metricTile('cost_per_clip', state)
+			arpu: tile('arpu'),
+			compute_cost_per_user: tile('compute_cost_per_user'),
+			margin_per_gpu_hour: tile('margin_per_gpu_hour'),
+			gross_margin: tile('gross_margin'),
+			attention_to_compute: tile('attention_to_compute'),
+			attention_to_compute_cohort: tile('attention_to_compute_cohort'),
+			cost_per_output_second: tile('cost_per_output_second'),
+			cost_per_clip: tile('cost_per_clip')
 		},
 		plans: planTable(byPlan('margin_per_gpu_hour')),
 		// As of the period's end, from the weeks before it (docs/finance.md "Forecast and break-even").
-		breakEven: breakEvenPanels(state),
+		breakEven: breakEvenPanels(state, { as_of }),
 		// The free tier's balance: components of the period's total, as the API and CLI return them (they follow the idle policy).
-		freeTier: metricPanel({ ...metricInput(state, 'margin_per_gpu_hour', { grain: 'total' }), idle_policy } as MetricRequestInput),
+		freeTier: panel({ ...metricInput(state, 'margin_per_gpu_hour', { grain: 'total' }), idle_policy } as MetricRequestInput),
 		charts: {
-			arpuByPlan: metricPanel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
-			costByPlan: metricPanel({
+			arpuByPlan: panel(metricInput(state, 'arpu', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} })),
+			costByPlan: panel({
 				...metricInput(state, 'compute_cost_per_user', { group_by: ['plan'], filters: userPlans.length ? { plan: userPlans } : {} }),
 				idle_policy
 			}),
-			costPerOutputSecondByModel: metricPanel(metricInput(state, 'cost_per_output_second', { grain: 'total', group_by: ['model', 'resolution'] })),
-			acr: metricPanel(metricInput(state, 'attention_to_compute')),
-			acrCohort: metricPanel(metricInput(state, 'attention_to_compute_cohort'))
+			costPerOutputSecondByModel: panel(metricInput(state, 'cost_per_output_second', { grain: 'total', group_by: ['model', 'resolution'] })),
+			acr: panel(metricInput(state, 'attention_to_compute')),
+			acrCohort: panel(metricInput(state, 'attention_to_compute_cohort'))
 		},
 		scenario: scenario
 			? {
@@ -121,8 +129,8 @@ export const load: PageServerLoad = async ({ url }) => {
 					},
 					plans: { actual: byPlan('margin_per_gpu_hour'), whatIf: byPlan('margin_per_gpu_hour', scenario) },
 					trend: {
-						actual: metricPanel(metricInput(state, 'margin_per_gpu_hour')),
-						whatIf: metricPanel({ ...metricInput(state, 'margin_per_gpu_hour'), what_if: scenario } as MetricRequestInput)
+						actual: panel(metricInput(state, 'margin_per_gpu_hour')),
+						whatIf: panel({ ...metricInput(state, 'margin_per_gpu_hour'), what_if: scenario } as MetricRequestInput)
 					}
 				}
 			: null

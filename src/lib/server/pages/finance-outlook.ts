@@ -29,7 +29,7 @@ export function trendWeeks(to: string): { from: string; to: string } {
  * GPU-hour it is fitted to (the same figures as margin_per_gpu_hour by week),
  * with the page's what-if and idle policy. Company-wide: page filters do not apply.
  */
-export function breakEvenPanels(state: PageState, opts: { what_if?: WhatIf; idle_policy?: IdlePolicy } = {}): { outlook: Promise<MetricPanel>; weeks: Promise<MetricPanel> } {
+export function breakEvenPanels(state: PageState, opts: { what_if?: WhatIf; idle_policy?: IdlePolicy; as_of?: string } = {}): { outlook: Promise<MetricPanel>; weeks: Promise<MetricPanel> } {
 	const asOf = { from: state.from, to: state.to };
 	return {
 		outlook: metricPanel({ ...metricInput(state, 'break_even_outlook', { grain: 'total', period: asOf }), filters: {}, ...opts } as MetricRequestInput),
@@ -39,11 +39,12 @@ export function breakEvenPanels(state: PageState, opts: { what_if?: WhatIf; idle
 
 /**
  * Month-end forecast panels: per budget line (compute total, revenue) and
- * compute per cluster, as of the period's end (the page's cluster filter applies).
+ * compute per cluster, as of the period's end (the page's cluster filter applies);
+ * with `as_of`, spend from the fleet and price-sheet rows as loaded by then.
  */
-export function forecastPanels(state: PageState): { lines: Promise<MetricPanel>; clusters: Promise<MetricPanel> } {
+export function forecastPanels(state: PageState, opts: { as_of?: string } = {}): { lines: Promise<MetricPanel>; clusters: Promise<MetricPanel> } {
 	return {
-		lines: metricPanel(metricInput(state, 'budget_forecast', { grain: 'total', group_by: ['budget_line'] })),
-		clusters: metricPanel(metricInput(state, 'budget_forecast', { grain: 'total', group_by: ['budget_line', 'cluster'], filters: { budget_line: ['compute'] } }))
+		lines: metricPanel({ ...metricInput(state, 'budget_forecast', { grain: 'total', group_by: ['budget_line'] }), ...opts }),
+		clusters: metricPanel({ ...metricInput(state, 'budget_forecast', { grain: 'total', group_by: ['budget_line', 'cluster'], filters: { budget_line: ['compute'] } }), ...opts })
 	};
 }
