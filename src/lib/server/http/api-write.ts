@@ -10,17 +10,21 @@ type InputErrorClass = abstract new (...args: never[]) => Error;
  * 500 (the fault handler logs it), so a warehouse failure never reads as bad input.
  */
 export async function createdFromJson<T>(request: Request, write: (body: unknown) => Promise<T>, InputError: InputErrorClass): Promise<Response> {
-	let body: unknown;
-	try {
-		body = await request.json();
-	} catch {
-		error(400, 'body: not valid JSON');
-	}
+	const body = await jsonBody(request);
 	try {
 		return json(await write(body), { status: 201 });
 	} catch (e) {
 		if (e instanceof InputError) error(400, e.message);
 		throw e;
+	}
+}
+
+/** The request's body parsed as JSON; a 400 saying so when it is not JSON. */
+export async function jsonBody(request: Request): Promise<unknown> {
+	try {
+		return await request.json();
+	} catch {
+		error(400, 'body: not valid JSON');
 	}
 }
 
