@@ -1,28 +1,19 @@
 import type { IngestFormat, IngestOutcome, IngestSource } from '../src/lib/contracts/ingest.js';
 import { mainStatements, query, type Statements } from '../src/lib/server/warehouse/index.js';
 import { RULE_SQL } from '../src/lib/server/ingest-runs/rule-sql.js';
+import type { RunRow } from '../src/lib/server/ingest-runs/index.js';
 import { clickhouseTime } from './fields.js';
 
-/** One row of ingest_runs: what a run did so far. Rewritten after every chunk (latest updated_at wins). */
-export interface RunRecord {
-	run_id: string;
+/**
+ * One row of ingest_runs: what a run did so far. Rewritten after every chunk (latest updated_at wins).
+ * The fields the read side lists (RunRow), typed by their enums here, plus the chunks done; the
+ * duration is the read side's, computed from the times.
+ */
+export interface RunRecord extends Omit<RunRow, 'source' | 'format' | 'outcome' | 'duration_ms'> {
 	source: IngestSource;
-	file: string;
-	file_hash: string;
 	format: IngestFormat;
-	bytes: number;
-	started_at: string;
-	finished_at: string | null;
-	actor: string;
-	via: string;
-	rows_read: number;
-	rows_loaded: number;
-	rows_duplicate: number;
-	rows_rejected: number;
-	rows_warned: number;
-	chunks_done: number;
 	outcome: IngestOutcome;
-	message: string;
+	chunks_done: number;
 }
 
 let lastUpdate = 0;

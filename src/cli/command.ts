@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /** An error whose message is the whole story for the person at the terminal. */
@@ -19,5 +20,14 @@ export function parse<O extends Options>(argv: string[], options: O, allowPositi
 		return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
 	} catch (e) {
 		throw new UsageError((e as Error).message);
+	}
+}
+
+/** Who a CLI write is by, in the audit log: cli:<the user at the terminal>, or cli where the system cannot say. */
+export function cliActor(): string {
+	try {
+		return `cli:${userInfo().username}`;
+	} catch {
+		return 'cli';
 	}
 }

@@ -11,6 +11,7 @@ import type { MetricRequestInput } from '../../src/lib/contracts/metrics.js';
 import { ingest } from '../../ingest/index.js';
 import { listBudgets, setBudget } from '../../src/lib/server/finance/budgets.js';
 import { query } from '../../src/lib/server/warehouse/index.js';
+import { GET as budgetsGET } from '../../src/routes/api/v1/budgets/+server.js';
 
 /*
  * Month-end forecast on tests/fixtures/forecast/, as seen at to = 2026-11-21:
@@ -171,5 +172,14 @@ describe('budgets set by admins beside the budgets file', () => {
 		await expect(setBudget({ month: '2026-11-01', line: 'compute', amount_usd: -5 }, 'alice')).rejects.toThrow(/^amount_usd: must be ≥ 0/);
 		await expect(setBudget({ month: '2026-11-01', line: 'travel' as 'compute', amount_usd: 5 }, 'alice')).rejects.toThrow(/^line: /);
 		expect(await listBudgets({ from: '2026-11-01', to: '2026-12-01' })).toHaveLength(3);
+	});
+
+	it('GET /api/v1/budgets?format=csv lists the lines as they stand, a column per field; a bad date is a 400 naming it', async () => {
+		const get = (q: string) => budgetsGET({ url: new URL(`http://x/api/v1/budgets?${q}`) } as never) as Promise<Response>;
+		const csv = await (await get('from=2026-11-01&to=2026-12-01&format=csv')).text();
+		const [header, ...lines] = csv.trim().split('\n');
+		expect(header).toBe('month,line,scope,amount_usd,set_by,ingest_run_id,set_at');
+		expect(lines.map((l) => l.split(',').slice(0, 5).join(','))).toEqual(['2026-11-01,compute,rent-a,3000,', '2026-11-01,compute,rent-b,720.5,bob', '2026-11-01,revenue,,3000,']);
+		await expect(get('from=November')).rejects.toMatchObject({ status: 400, body: { message: 'from: must be a date like 2026-10-01' } });
 	});
 });

@@ -1,7 +1,6 @@
-import { userInfo } from 'node:os';
 import { annotationKinds } from '../../lib/contracts/annotations.js';
 import { addAnnotation, AnnotationError, listAnnotations, removeAnnotation } from '../../lib/server/annotations/index.js';
-import { parse, UsageError, type Command } from '../command.js';
+import { cliActor, parse, UsageError, type Command } from '../command.js';
 
 const HELP = `loopmeter annotations <action> [options]
 
@@ -11,14 +10,6 @@ Dated notes every time-series chart marks on their day (launches, price cuts, in
   annotations remove <id>
 
 The author is cli:<your user name>; adding and removing are in the audit log.`;
-
-const actor = () => {
-	try {
-		return `cli:${userInfo().username}`;
-	} catch {
-		return 'cli';
-	}
-};
 
 async function run(argv: string[]): Promise<void> {
 	const [action, ...rest] = argv;
@@ -43,7 +34,7 @@ async function run(argv: string[]): Promise<void> {
 			try {
 				const a = await addAnnotation(
 					{ day: values.day ?? '', title: values.title ?? '', kind: values.kind as (typeof annotationKinds)[number] | undefined, body: values.body },
-					actor()
+					cliActor()
 				);
 				console.log(`Added ${a.day} ${a.kind}: ${a.title} (${a.id})`);
 			} catch (e) {
@@ -54,7 +45,7 @@ async function run(argv: string[]): Promise<void> {
 		}
 		case 'remove': {
 			if (positionals.length !== 1) throw new UsageError('give exactly one annotation id; see `loopmeter annotations list`');
-			if (!(await removeAnnotation(positionals[0]!, actor()))) throw new UsageError(`no annotation ${positionals[0]}`);
+			if (!(await removeAnnotation(positionals[0]!, cliActor()))) throw new UsageError(`no annotation ${positionals[0]}`);
 			console.log(`Removed ${positionals[0]}.`);
 			return;
 		}

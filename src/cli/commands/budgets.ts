@@ -1,8 +1,7 @@
-import { userInfo } from 'node:os';
-import { budgetLines } from '../../lib/contracts/budgets.js';
+import { budget, budgetLines } from '../../lib/contracts/budgets.js';
 import { BudgetError, listBudgets, setBudget } from '../../lib/server/finance/budgets.js';
 import { toCsv } from '../../lib/csv.js';
-import { parse, UsageError, type Command } from '../command.js';
+import { cliActor, parse, UsageError, type Command } from '../command.js';
 
 const HELP = `loopmeter budgets <action> [options]
 
@@ -13,14 +12,6 @@ Monthly budget lines (compute per cluster or company-wide, revenue for the compa
 A line comes from a budgets file (loopmeter ingest budgets) or is set here, on the
 admin Budgets page or by POST /api/v1/budgets; the latest set of a month, line
 and scope wins. A set is by cli:<your user name> and is in the audit log.`;
-
-const actor = () => {
-	try {
-		return `cli:${userInfo().username}`;
-	} catch {
-		return 'cli';
-	}
-};
 
 async function run(argv: string[]): Promise<void> {
 	const [action, ...rest] = argv;
@@ -38,7 +29,7 @@ async function run(argv: string[]): Promise<void> {
 		case 'list': {
 			const list = await listBudgets({ from: values.from, to: values.to });
 			if (values.json) return console.log(JSON.stringify(list, null, 2));
-			if (values.csv) return void process.stdout.write(toCsv(list, ['month', 'line', 'scope', 'amount_usd', 'set_by', 'ingest_run_id', 'set_at']));
+			if (values.csv) return void process.stdout.write(toCsv(list, budget.keyof().options));
 			if (!list.length) return console.log('No budgets.');
 			for (const b of list) {
 				console.log(`${b.month}  ${b.line.padEnd(8)} ${(b.scope || '(company)').padEnd(16)} ${b.amount_usd.toFixed(2).padStart(14)} USD  ${b.set_by ? `set by ${b.set_by}` : `file ${b.ingest_run_id}`} at ${b.set_at}`);
@@ -49,7 +40,7 @@ async function run(argv: string[]): Promise<void> {
 			try {
 				const b = await setBudget(
 					{ month: values.month ?? '', line: (values.line ?? '') as (typeof budgetLines)[number], scope: values.scope ?? '', amount_usd: values.amount ?? '' },
-					actor()
+					cliActor()
 				);
 				console.log(`Set ${b.month} ${b.line}${b.scope ? ` ${b.scope}` : ''} to ${b.amount_usd} USD (${b.set_by}, ${b.set_at}).`);
 			} catch (e) {

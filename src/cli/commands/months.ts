@@ -1,6 +1,5 @@
-import { userInfo } from 'node:os';
 import { changeMonthClose, listMonthCloses, MonthCloseError } from '../../lib/server/finance-history/index.js';
-import { parse, UsageError, type Command } from '../command.js';
+import { cliActor, parse, UsageError, type Command } from '../command.js';
 
 const HELP = `loopmeter months <action> [options]
 
@@ -12,14 +11,6 @@ a later rate correction shows beside them as a restatement (loopmeter restatemen
 
 Closing and reopening are admin actions: whoever can open the warehouse from this
 machine is its administrator. The actor is cli:<your user name>, in the audit log.`;
-
-const actor = () => {
-	try {
-		return `cli:${userInfo().username}`;
-	} catch {
-		return 'cli';
-	}
-};
 
 const command: Command = {
 	name: 'months',
@@ -37,7 +28,7 @@ const command: Command = {
 		if (action !== 'close' && action !== 'reopen') throw new UsageError(`unknown action "${action ?? ''}"; see \`loopmeter months --help\``);
 		if (positionals.length !== 1) throw new UsageError(`months ${action}: give exactly one month, e.g. 2026-10`);
 		try {
-			const m = await changeMonthClose({ month: positionals[0]!, action, note: values.note }, actor());
+			const m = await changeMonthClose({ month: positionals[0]!, action, note: values.note }, cliActor());
 			console.log(`${m.month.slice(0, 7)} ${m.closed ? 'closed' : 'reopened'}; reported figures are as of ${m.as_of}`);
 		} catch (e) {
 			if (e instanceof MonthCloseError) throw new UsageError(e.message);

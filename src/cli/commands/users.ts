@@ -1,10 +1,9 @@
-import { userInfo } from 'node:os';
 import { ZodError } from 'zod';
 import { audit } from '../../lib/server/audit/index.js';
 import { roles, scope as scopeSchema, type Role } from '../../lib/server/auth/access.js';
 import { createToken, listTokens, revokeToken, TokenError } from '../../lib/server/auth/tokens.js';
 import { addUser, listUsers, removeUser, resetPassword, setRole, UserError } from '../../lib/server/auth/users.js';
-import { parse, UsageError, type Command } from '../command.js';
+import { cliActor, parse, UsageError, type Command } from '../command.js';
 
 const HELP = `loopmeter users <action> [options]
 
@@ -31,14 +30,6 @@ API tokens (Authorization: Bearer lm_…), stored only as SHA-256 digests:
 Roles: exec (Overview, Unit economics, Glossary), finance (+ Compute, Revenue),
 product (+ Engagement, Feed health), admin (everything: Ingest, Admin, alerts).`;
 
-const actor = () => {
-	try {
-		return `cli:${userInfo().username}`;
-	} catch {
-		return 'cli';
-	}
-};
-
 async function readStdin(): Promise<string> {
 	if (process.stdin.isTTY) throw new UsageError('--password-stdin reads the password from a pipe, not from the terminal');
 	const chunks: Buffer[] = [];
@@ -64,8 +55,8 @@ async function tokens(argv: string[]): Promise<void> {
 		const name = one(positionals, 'token name');
 		const scopes = (values.scope ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 		if (!scopes.length) throw new UsageError('give at least one --scope');
-		const { id, token } = await createToken(name, scopes, actor());
-		await audit({ actor: actor(), action: 'token.create', target: `${name} (${id})`, detail: scopes.join(' ') });
+		const { id, token } = await createToken(name, scopes, cliActor());
+		await audit({ actor: cliActor(), action: 'token.create', target: `${name} (${id})`, detail: scopes.join(' ') });
 		console.log(`Token ${id} "${name}" (${scopes.join(', ')}). Shown only now:\n${token}`);
 		return;
 	}
@@ -80,7 +71,7 @@ async function tokens(argv: string[]): Promise<void> {
 	}
 	if (action === 'revoke') {
 		const id = await revokeToken(one(positionals, 'token id or name'));
-		await audit({ actor: actor(), action: 'token.revoke', target: id });
+		await audit({ actor: cliActor(), action: 'token.revoke', target: id });
 		console.log(`Token ${id} revoked.`);
 		return;
 	}
@@ -102,30 +93,30 @@ async function run(argv: string[]): Promise<void> {
 		case 'add': {
 			const name = one(positionals, 'name');
 			const r = parseRole(values.role);
-			const pw = await addUser(name, r, { password, by: actor() });
-			await audit({ actor: actor(), action: 'user.add', target: name, detail: `role ${r}` });
+			const pw = await addUser(name, r, { password, by: cliActor() });
+			await audit({ actor: cliActor(), action: 'user.add', target: name, detail: `role ${r}` });
 			console.log(password ? `Added ${name} (${r}).` : `Added ${name} (${r}). One-time password (shown only now): ${pw}`);
 			return;
 		}
 		case 'remove': {
 			const name = one(positionals, 'name');
-			await removeUser(name, actor());
-			await audit({ actor: actor(), action: 'user.remove', target: name });
+			await removeUser(name, cliActor());
+			await audit({ actor: cliActor(), action: 'user.remove', target: name });
 			console.log(`Removed ${name}; their sessions have ended.`);
 			return;
 		}
 		case 'reset-password': {
 			const name = one(positionals, 'name');
-			const pw = await resetPassword(name, { password, by: actor() });
-			await audit({ actor: actor(), action: 'user.reset_password', target: name });
+			const pw = await resetPassword(name, { password, by: cliActor() });
+			await audit({ actor: cliActor(), action: 'user.reset_password', target: name });
 			console.log(password ? `Password of ${name} set; their sessions have ended.` : `One-time password for ${name} (shown only now): ${pw}`);
 			return;
 		}
 		case 'role': {
 			const name = one(positionals, 'name');
 			const r = parseRole(values.role);
-			await setRole(name, r, actor());
-			await audit({ actor: actor(), action: 'user.role', target: name, detail: `role ${r}` });
+			await setRole(name, r, cliActor());
+			await audit({ actor: cliActor(), action: 'user.role', target: name, detail: `role ${r}` });
 			console.log(`${name} is now ${r}.`);
 			return;
 		}

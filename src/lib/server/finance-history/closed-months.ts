@@ -14,14 +14,8 @@ import { command, query } from '../warehouse/index.js';
 
 export class MonthCloseError extends Error {}
 
-interface StoredClose {
-	month: string;
-	closed: boolean;
-	as_of: string;
-	actor: string;
-	note: string;
-	changed_at: string;
-}
+/** A close as the warehouse returns it: the fields of MonthClose, its times in ClickHouse's text form (toClose makes them ISO). */
+type StoredClose = MonthClose;
 
 const toClose = (r: StoredClose): MonthClose => ({
 	month: r.month,

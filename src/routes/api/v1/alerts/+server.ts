@@ -3,6 +3,7 @@ import { evaluateAlerts } from '$lib/server/alerts/evaluate';
 import { AlertConfigError, loadAlertConfig, saveAlertConfig } from '$lib/server/alerts/config-file';
 import { alertsVisibleTo } from '$lib/server/alerts/visible';
 import { csvResponse } from '$lib/server/http/csv-response';
+import { jsonBody } from '$lib/server/http/api-write';
 import type { RequestHandler } from './$types';
 
 /**
@@ -28,12 +29,7 @@ export const GET: RequestHandler = async ({ url, request, locals }) => {
 };
 
 export const PUT: RequestHandler = async ({ request }) => {
-	let body: unknown;
-	try {
-		body = await request.json();
-	} catch {
-		error(400, 'body: not valid JSON');
-	}
+	const body = await jsonBody(request);
 	try {
 		saveAlertConfig(body);
 	} catch (e) {

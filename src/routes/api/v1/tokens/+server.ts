@@ -4,6 +4,7 @@ import { audit } from '$lib/server/audit';
 import { actorOf, clientIp } from '$lib/server/auth';
 import { scope } from '$lib/server/auth/access';
 import { createToken, listTokens, TokenError } from '$lib/server/auth/tokens';
+import { jsonBody } from '$lib/server/http/api-write';
 import type { RequestHandler } from './$types';
 
 /** Admin sessions only (hooks.server.ts): tokens cannot mint tokens. */
@@ -27,13 +28,7 @@ const createBody = z.object({
 export const POST: RequestHandler = async (event) => {
 	const actor = admin(event.locals);
 	if (!(event.request.headers.get('content-type') ?? '').startsWith('application/json')) error(415, { message: 'body: send application/json' });
-	let body: unknown;
-	try {
-		body = await event.request.json();
-	} catch {
-		error(400, { message: 'body: not valid JSON' });
-	}
-	const parsed = createBody.safeParse(body);
+	const parsed = createBody.safeParse(await jsonBody(event.request));
 	if (!parsed.success) {
 		const issue = parsed.error.issues[0]!;
 		error(400, { message: `${issue.path.join('.') || 'body'}: ${issue.message}` });
