@@ -40,3 +40,13 @@ export const asOfParam = (iso: string) => iso.replace('T', ' ').replace('Z', '')
 
 /** Without an as_of every version counts: the far future of DateTime64 (latest loads, today's figures). */
 export const LATEST_AS_OF = '2299-12-31 23:59:59.999';
+
+/** The typed parameter through which a metric's SQL reads rows as loaded by `as_of`: a metric follows as_of exactly when its SQL reads it. */
+export const AS_OF_PARAMETER = '{as_of:DateTime64';
+
+/** What the glossary says of `as_of`, restatements and closed months (the same words the docs and pages use). */
+export const asOfGlossary = {
+	asOf: 'the figures as they were reported at that moment: fleet and price-sheet rows as loaded by then (every load is kept, with when it was loaded); a bare date means the end of that UTC day',
+	restatement: "a correction's effect on a past month: spend and margin computed from the loads just before it against those just after it; for a closed month, the figure reported at its close against today's",
+	closedMonth: 'a month an admin closed (audited): its figures as of the close are what was reported; any later correction shows beside them as a restatement'
+} as const;

@@ -1,3 +1,4 @@
+import { AS_OF_PARAMETER, asOfGlossary } from '$lib/contracts/as-of';
 import { cohortBases, cohortByInfo, idlePolicies, idlePolicyInfo, metricIds } from '$lib/contracts/metrics';
 import { listMetrics, supportedDimensions, type MetricDefinition } from '$lib/server/metrics/registry';
 import { dependsOnCohortBy, dependsOnIdlePolicy } from '$lib/server/metrics/build-query';
@@ -14,6 +15,8 @@ const readsParameter = (d: MetricDefinition, reads: (sql: string) => boolean) =>
 const followsIdlePolicy = (d: MetricDefinition) => readsParameter(d, dependsOnIdlePolicy);
 /** Cohort metrics whose cohorts follow `cohort_by` (signup or first-paid week). */
 const followsCohortBy = (d: MetricDefinition) => readsParameter(d, dependsOnCohortBy);
+/** Metrics computed from fleet and price-sheet loads: `as_of` changes them (it reaches the SQL as one typed parameter). */
+const followsAsOf = (d: MetricDefinition) => readsParameter(d, (sql) => sql.includes(AS_OF_PARAMETER));
 
 /** Every metric the app knows: its definition, formula, choices, dimensions and SQL. */
 export const load: PageServerLoad = () => {
@@ -36,11 +39,13 @@ export const load: PageServerLoad = () => {
 				drilldown: d.drilldown ?? null,
 				drilldownHasUserRows: d.drilldownHasUserRows ?? false,
 				followsIdlePolicy: followsIdlePolicy(d),
-				followsCohortBy: followsCohortBy(d)
+				followsCohortBy: followsCohortBy(d),
+				followsAsOf: followsAsOf(d)
 			}))
 			.sort((a, b) => metricIds.indexOf(a.id) - metricIds.indexOf(b.id)),
 		idlePolicies: idlePolicies.map((id) => ({ id, ...idlePolicyInfo[id] })),
 		defaultIdlePolicy: readConfig().LOOPMETER_IDLE_POLICY,
-		cohortBases: cohortBases.map((id) => ({ id, ...cohortByInfo[id] }))
+		cohortBases: cohortBases.map((id) => ({ id, ...cohortByInfo[id] })),
+		asOf: asOfGlossary
 	};
 };
