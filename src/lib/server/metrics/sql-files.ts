@@ -70,6 +70,7 @@ const INVOICE_PERIODS: Record<string, string> = {
 };
 
 const PERIODS: Record<string, Record<string, string>> = {
+	'from_first_start:': { '{from:Date}': FROM_FIRST_START_OF_PERIOD_JOBS, '{to:Date}': '{to:Date}' },
 	'forecast_months:': FORECAST_MONTHS,
 	'trend_weeks:': TREND_WEEKS_PERIOD,
 	'invoice_periods:': INVOICE_PERIODS
@@ -87,7 +88,6 @@ function includeText({ prefix, name, inner, other }: Include, opts: SqlOptions, 
 	const file = swaps[name] ?? name;
 	const period = prefix ? PERIODS[prefix] : undefined;
 	if (period) return expand(file, opts, seen, inside).replace(/\{(?:from|to):Date\}/g, (bound) => period[bound]!);
-	if (prefix === 'from_first_start:') return expand(file, opts, seen, inside).replaceAll('{from:Date}', FROM_FIRST_START_OF_PERIOD_JOBS);
 	return expand(isRollupInclude(prefix) && !opts.raw ? `rollup_${file}` : file, opts, seen, inside);
 }
 
