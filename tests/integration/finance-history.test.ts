@@ -6,7 +6,6 @@ const { open, dataDir } = useTempWarehouse('loopmeter-finance-history-');
 import { buildRateHistory, HISTORY_PERIOD } from '../helpers/finance-history-fixture.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
 import { changeMonthClose, listMonthCloses, MonthCloseError, restatementReport } from '../../src/lib/server/finance-history/index.js';
-import { closeControlLane } from '../../src/lib/server/http/control-lane.js';
 import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
 import { GET as restatementsGET } from '../../src/routes/api/v1/finance/restatements/+server.js';
 import { GET as monthsGET, POST as monthsPOST } from '../../src/routes/api/v1/finance/months/+server.js';
@@ -195,8 +194,7 @@ describe('API and CLI', () => {
 	});
 
 	it('the CLI answers --as-of and prints the restatements, same numbers', async () => {
-		// chDB allows one process per data directory: hand it to the CLI (the audit entries opened the control lane too).
-		await closeControlLane();
+		// chDB allows one process per data directory: hand it to the CLI (closing it closes the control lane too).
 		await closeWarehouse();
 		const run = (args: string[]) => promisify(execFile)('node', ['bin/loopmeter.js', ...args], { env: { ...process.env, LOOPMETER_DATA: dataDir }, timeout: 120_000 });
 		const asOf = JSON.parse((await run(['metrics', 'compute_spend', '--from', PERIOD.from, '--to', PERIOD.to, '--grain', 'total', '--as-of', closedAt.toISOString(), '--json'])).stdout);

@@ -40,11 +40,3 @@ export function controlLane(): Promise<Lane> {
 export async function pingWarehouse(tag: string): Promise<void> {
 	await (await lane()).query('SELECT 1 AS ok', { tag });
 }
-
-/** Closes the lane (tests that reopen the warehouse on another directory). */
-export async function closeControlLane(): Promise<void> {
-	const l = slot.lane;
-	slot.lane = undefined;
-	slot.for = undefined;
-	await (await l?.catch(() => undefined))?.close();
-}
