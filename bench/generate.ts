@@ -1,5 +1,6 @@
 import { DayTablesError, refreshDayTables } from '../src/lib/server/metrics/day-tables.js';
 import { command, query } from '../src/lib/server/warehouse/index.js';
+import { readConfig } from '../src/lib/server/config.js';
 import { loadMigrations } from '../src/lib/server/warehouse/migrate.js';
 import { liveTablesOf } from '../src/lib/server/warehouse/render-ddl.js';
 import type { GenerateResult } from './report.js';
@@ -38,9 +39,11 @@ export async function generate(scale: Scale, opts: { synthetic: boolean; filesDi
 	const seconds = (performance.now() - start) / 1000;
 	// Then what a served dashboard does after every ingest: the day tables, timed on their own.
 	const dayStart = performance.now();
+	let dayTableFailures: string[] = [];
 	const dayTables = await refreshDayTables({ log: (line) => opts.log(`  ${line}`) }).catch((e: unknown) => {
-		if (e instanceof DayTablesError) return e.built;
-		throw e;
+		if (!(e instanceof DayTablesError)) throw e;
+		dayTableFailures = e.failures;
+		return e.built;
 	});
 	const dayTablesSeconds = (performance.now() - dayStart) / 1000;
 	const rows: Record<string, number> = {};
@@ -50,5 +53,10 @@ export async function generate(scale: Scale, opts: { synthetic: boolean; filesDi
 		if (r[0]) rows[t] = Number(r[0].n);
 	}
 	opts.log(`Generated in ${seconds.toFixed(0)} s: ${Object.entries(rows).map(([t, n]) => `${t} ${n.toLocaleString('en-US')}`).join(', ')}`);
-	return { scale, seconds, source, rows, dayTables, dayTablesSeconds };
+	return { scale, seconds, source, rows, dayTables, dayTablesSeconds, dayTableFailures, memoryCapMb: warehouseMemoryCapMb() };
+}
+
+/** The embedded warehouse's memory cap the day tables were built under (0 = the engine's default, 90 % of RAM). */
+function warehouseMemoryCapMb(): number {
+	return readConfig().LOOPMETER_WAREHOUSE_MEMORY_MB;
 }
