@@ -33,29 +33,36 @@ priced AS (
 		SELECT *,
 			sumIf(gpu_hours, job_id != '') OVER (PARTITION BY day, cluster) AS cd_hours,
 			sumIf(gpu_hours, job_id != '') OVER (PARTITION BY day, cluster, plan) AS plan_hours,
-			uniqExactIf(plan, job_id != '' AND gpu_hours > 0) OVER (PARTITION BY day, cluster) AS cd_plans
+			uniqExactIf(plan, job_id != '' AND gpu_hours > 0) OVER (PARTITION BY day, cluster) AS cd_plans,
+			row_number() OVER (PARTITION BY day, cluster) = 1 AS cd_first
 		FROM ({{job_cost}})
 	) AS j
 	LEFT JOIN fleet_day AS f ON f.day = j.day AND f.cluster = j.cluster
 )
+-- One pass over priced (a second SELECT over it computed job_cost again): under
+-- `separate`, the first job row of each cluster-day with an idle rest is emitted
+-- twice by the ARRAY JOIN, its copy becoming that cluster-day's '(idle)' line.
 SELECT
-	day, cluster, gpu_type, purpose, model, resolution, status, job_id, request_id, user_id, video_id, started_at, plan,
-	gpu_hours_actual, gpu_hours, cluster_day_spend_usd, cost_usd,
-	multiIf(job_id = '', cost_usd,
-		{idle_policy:String} = 'separate', gpu_hours * provisioned_rate,
-		{idle_policy:String} = 'even', gpu_hours * provisioned_rate + even_idle_share_usd,
-		cost_usd) AS policy_cost_usd
-FROM priced
-UNION ALL
--- separate: each cluster-day's idle rest (cluster-days with jobs) as its own line.
-SELECT
-	day, cluster, '' AS gpu_type, '(idle)' AS purpose, '' AS model, '' AS resolution, '' AS status,
-	'' AS job_id, '' AS request_id, '' AS user_id, '' AS video_id, toDateTime64(day, 3, 'UTC') AS started_at, '(idle)' AS plan,
-	0 AS gpu_hours_actual, 0 AS gpu_hours, cd_spend AS cluster_day_spend_usd, 0 AS cost_usd, cd_idle AS policy_cost_usd
-FROM (
-	SELECT day, cluster, any(cluster_day_spend_usd) AS cd_spend, max(cluster_day_idle_usd) AS cd_idle
-	FROM priced
-	WHERE {idle_policy:String} = 'separate' AND job_id != ''
-	GROUP BY day, cluster
-)
-WHERE cd_idle != 0
+	p.day AS day, p.cluster AS cluster,
+	if(idle_line, '', p.gpu_type) AS gpu_type,
+	if(idle_line, '(idle)', p.purpose) AS purpose,
+	if(idle_line, '', p.model) AS model,
+	if(idle_line, '', p.resolution) AS resolution,
+	if(idle_line, '', p.status) AS status,
+	if(idle_line, '', p.job_id) AS job_id,
+	if(idle_line, '', p.request_id) AS request_id,
+	if(idle_line, '', p.user_id) AS user_id,
+	if(idle_line, '', p.video_id) AS video_id,
+	if(idle_line, toDateTime64(p.day, 3, 'UTC'), p.started_at) AS started_at,
+	if(idle_line, '(idle)', p.plan) AS plan,
+	if(idle_line, 0, p.gpu_hours_actual) AS gpu_hours_actual,
+	if(idle_line, 0, p.gpu_hours) AS gpu_hours,
+	p.cluster_day_spend_usd AS cluster_day_spend_usd,
+	if(idle_line, 0, p.cost_usd) AS cost_usd,
+	multiIf(idle_line, p.cluster_day_idle_usd,
+		p.job_id = '', p.cost_usd,
+		{idle_policy:String} = 'separate', p.gpu_hours * p.provisioned_rate,
+		{idle_policy:String} = 'even', p.gpu_hours * p.provisioned_rate + p.even_idle_share_usd,
+		p.cost_usd) AS policy_cost_usd
+FROM priced AS p
+ARRAY JOIN if({idle_policy:String} = 'separate' AND p.job_id != '' AND p.cd_first AND p.cluster_day_idle_usd != 0, [false, true], [false]) AS idle_line
