@@ -168,6 +168,40 @@ export interface FastPathSql {
 	params?: Record<string, unknown>;
 }
 
+/** Each column's rule rendered over `_c{i}` (its JSON text), or undefined when one cannot be rendered. */
+function renderedColumns(spec: SourceSpec): [string, Rendered][] | undefined {
+	if (spec.rules || spec.wholeFile) return undefined;
+	const shape = spec.columns.shape as Record<string, z.ZodType>;
+	const rendered: [string, Rendered][] = [];
+	for (const [i, name] of spec.columnNames.entries()) {
+		const r = renderColumn(ruleOf(shape[name]!), `_c${i}`);
+		if (!r) return undefined;
+		rendered.push([name, r]);
+	}
+	return rendered;
+}
+
+/**
+ * The two checking layers every format shares, over `from`: a subquery giving
+ * `carry` (at least `_row_number`) and `_c{i}`, the JSON text of column i as
+ * the NDJSON rules read it ('' when absent). `refusedFirst` are (condition,
+ * reason) pairs checked before the columns (the row's own shape); `raw` is
+ * the row's text, evaluated only for a refused row.
+ */
+function checkLayers(rendered: [string, Rendered][], opts: { from: string; carry: string[]; refusedFirst: string; raw: string; line: string }): string {
+	const refused = `multiIf(${opts.refusedFirst}${rendered.map(([name], i) => `NOT _ok${i}, ${lit(name)}`).join(', ')}, '')`;
+	// A refused value is never converted (NULL, then the column default): "abc" must not reach a Decimal cast.
+	return `SELECT
+	${opts.line} AS _line,
+	${refused} AS _refused,
+	if(_refused = '', '', ${opts.raw}) AS _raw,
+	${rendered.map(([name, r], i) => `if(_ok${i}, ${r.value}, NULL) AS ${name}`).join(',\n\t')}
+FROM (
+	SELECT ${opts.carry.join(', ')}, ${rendered.map((_, i) => `_c${i}`).join(', ')}, ${rendered.map(([, r], i) => `${r.ok} AS _ok${i}`).join(', ')}
+	FROM (${opts.from})
+)`;
+}
+
 /**
  * The fast-path SQL of a source, or undefined when part of its rules cannot be
  * rendered (cross-column rule functions, cross-row rules, list columns): such
@@ -179,37 +213,111 @@ export interface FastPathSql {
  * lazy branch (measured: 28 CPU s instead of ~4 for 1 M lines).
  */
 export function fastPathSql(spec: SourceSpec): FastPathSql | undefined {
-	if (spec.rules || spec.wholeFile) return undefined;
-	const shape = spec.columns.shape as Record<string, z.ZodType>;
+	const rendered = renderedColumns(spec);
+	if (!rendered) return undefined;
 	const names = spec.columnNames;
-	const rendered: [string, Rendered][] = [];
-	for (const [i, name] of names.entries()) {
-		const r = renderColumn(ruleOf(shape[name]!), `_c${i}`);
-		if (!r) return undefined;
-		rendered.push([name, r]);
-	}
-	const refused = `multiIf(empty(_k), ${lit(REFUSED_NOT_OBJECT)}, NOT _same AND length(arrayDistinct(_k)) != length(_k), ${lit(REFUSED_DUPLICATE_KEY)}, ${names
-		.map((name, i) => `NOT _ok${i}, ${lit(name)}`)
-		.join(', ')}, '')`;
 	// Where column i sits in the expected layout (0 = absent from it: then search).
 	const lookups = names.map((name, i) => `_v[if(_same AND {at${i}:UInt32} > 0, {at${i}:UInt32}, indexOf(_k, ${lit(name)}))] AS _c${i}`);
-	// A refused value is never converted (NULL, then the column default): "abc" must not reach a Decimal cast.
-	const query = (from: string) => `SELECT
-	_row_number + {first:UInt64} AS _line,
-	${refused} AS _refused,
-	if(_refused = '', '', line) AS _raw,
-	${rendered.map(([name, r], i) => `if(_ok${i}, ${r.value}, NULL) AS ${name}`).join(',\n\t')}
-FROM (
-	SELECT _row_number, line, _k, _same, ${names.map((_, i) => `_c${i}`).join(', ')}, ${rendered.map(([, r], i) => `${r.ok} AS _ok${i}`).join(', ')}
-	FROM (
-		SELECT _row_number, line, _k, _same, ${lookups.join(', ')}
+	const query = (from: string) =>
+		checkLayers(rendered, {
+			line: '_row_number + {first:UInt64}',
+			raw: 'line',
+			carry: ['_row_number', 'line', '_k', '_same'],
+			refusedFirst: `empty(_k), ${lit(REFUSED_NOT_OBJECT)}, NOT _same AND length(arrayDistinct(_k)) != length(_k), ${lit(REFUSED_DUPLICATE_KEY)}, `,
+			from: `SELECT _row_number, line, _k, _same, ${lookups.join(', ')}
 		FROM (
 			SELECT _row_number, line, _kv.1 AS _k, _kv.2 AS _v, _k = {keys:Array(String)} AS _same
 			FROM (SELECT _row_number, line, JSONExtractKeysAndValuesRaw(line) AS _kv FROM ${from} WHERE line != '')
-		)
-	)
-)`;
+		)`
+		});
 	return { query, columns: ['_line', '_refused', '_raw', ...names] };
+}
+
+/**
+ * Settings under which a Parquet row prints as the NDJSON line it used to be
+ * rewritten to (times ISO-8601 UTC, integers bare, decimals quoted, a row as
+ * an object of its column names), so the JSON-text rules and the JavaScript
+ * validator read each value exactly as before. Forward slashes stay
+ * unescaped: JSON.parse reads "a/b" and "a\/b" alike, and the SQL rules leave
+ * any escaped string to JavaScript.
+ */
+export const PARQUET_JSON_SETTINGS =
+	"enable_named_columns_in_function_tuple = 1, output_format_json_named_tuples_as_objects = 1, date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1, output_format_json_quote_denormals = 0, output_format_json_escape_forward_slashes = 0";
+
+/**
+ * The fast-path SQL over a Parquet file's typed columns, read by ClickHouse
+ * from {path:String} from row {skip:UInt64} (0-based) on: each column the
+ * source has is printed as its JSON text (toJSONString, under
+ * PARQUET_JSON_SETTINGS) and checked by the same rules as an NDJSON value, so
+ * a Parquet type that does not fit a column (a list for a text, a float for an
+ * integer) is refused row by row and dead-lettered by JavaScript with its
+ * reason, never cast. A refused row's raw text is the row as a JSON object
+ * (every column of the file), made only for refused rows. `_line` is the row
+ * number from 1. `present`: the source's columns the file has (names from the
+ * source spec, never from the file); the others are blank on every row.
+ */
+export function parquetPathSql(spec: SourceSpec, present: ReadonlySet<string>): string | undefined {
+	const rendered = renderedColumns(spec);
+	if (!rendered) return undefined;
+	const cells = spec.columnNames.map((name, i) => (present.has(name) ? `ifNull(toJSONString(\`${name}\`), 'null') AS _c${i}` : `'' AS _c${i}`));
+	return checkLayers(rendered, {
+		line: '_row_number + 1',
+		raw: 'toJSONString(_all)',
+		carry: ['_row_number', '_all'],
+		refusedFirst: '',
+		from: `SELECT _row_number, tuple(*) AS _all, ${cells.join(', ')} FROM file({path:String}, 'Parquet') WHERE _row_number >= {skip:UInt64}`
+	});
+}
+
+/** Why SQL refused a CSV line before its columns: not split the simple way (JavaScript splits it), or a field count other than the header's. */
+export const REFUSED_NOT_PLAIN_CSV = '(not plain CSV)';
+export const REFUSED_FIELD_COUNT = '(field count)';
+
+/** A RE2 pattern matching one field of a CSV record after its delimiter: "quoted" (with "" inside) or plain. */
+function csvFieldPattern(delimiter: string): string {
+	const d = delimiter === '|' ? '\\|' : delimiter === '\t' ? '\\t' : delimiter;
+	return `${d}("(?:[^"]|"")*"|[^"${d}]*)`;
+}
+
+/**
+ * The fast-path SQL over a spooled CSV chunk (one physical line per spool
+ * line, as LineAsString; records JavaScript must split are already blanked,
+ * see ./spool.ts). A line is split in SQL only where ./read.ts splitCsv
+ * would split it without Papa: no quote at all (a plain split on the
+ * delimiter), or RFC 4180 quoting throughout with no CR (the fields, each a
+ * match of csvFieldPattern, must rebuild the line exactly). Each cell is then
+ * checked as the JSON string it is in JavaScript (every CSV value is a
+ * string: "" is blank, "007" an integer 7), by the same rules as NDJSON.
+ * `columnAt[i]`: the 1-based header position of column i (0: not in the
+ * header, blank on every row).
+ */
+export function csvPathSql(spec: SourceSpec, columnAt: readonly number[]): FastPathSql | undefined {
+	const rendered = renderedColumns(spec);
+	if (!rendered) return undefined;
+	const cells = spec.columnNames.map((_, i) => (columnAt[i]! > 0 ? `concat('"', _f[${columnAt[i]}], '"') AS _c${i}` : `'' AS _c${i}`));
+	const query = (from: string) =>
+		checkLayers(rendered, {
+			line: '_row_number + {first:UInt64}',
+			raw: 'line',
+			carry: ['_row_number', 'line', '_wellformed', '_width'],
+			refusedFirst: `NOT _wellformed, ${lit(REFUSED_NOT_PLAIN_CSV)}, _width != {width:UInt32}, ${lit(REFUSED_FIELD_COUNT)}, `,
+			from: `SELECT _row_number, line, _wellformed, length(_f) AS _width, ${cells.join(', ')}
+		FROM (
+			SELECT _row_number, line, if(_plain, _raw_f, arrayMap(x -> if(startsWith(x, '"'), replaceAll(substring(x, 2, length(x) - 2), '""', '"'), x), _raw_f)) AS _f,
+				_plain OR (position(line, '\\r') = 0 AND arrayStringConcat(_raw_f, {delimiter:String}) = line) AS _wellformed
+			FROM (
+				SELECT _row_number, line, _plain,
+					if(_plain, splitByChar({delimiter:String}, line), arrayMap(g -> g[1], extractAllGroupsVertical(concat({delimiter:String}, line), {field:String}))) AS _raw_f
+				FROM (SELECT _row_number, line, position(line, '"') = 0 AS _plain FROM ${from} WHERE line != '')
+			)
+		)`
+		});
+	return { query, columns: ['_line', '_refused', '_raw', ...spec.columnNames] };
+}
+
+/** Query parameters of csvPathSql for a chunk. */
+export function csvPathParams(first: number, delimiter: string, width: number): Record<string, unknown> {
+	return { first, delimiter, width, field: csvFieldPattern(delimiter) };
 }
 
 /** Query parameters of fastPathSql for a chunk: its first line and the expected key layout. */
