@@ -18,7 +18,7 @@ import { startQueryProfile, stopQueryProfile } from '../src/lib/server/warehouse
  * rates, the ratio and peak RSS.
  *
  * Called by `loopmeter bench ingest` (benchIngest) or on its own:
- *   npx tsx bench/ingest.ts [rows] [NDJSON repeats]   (default 1 000 000, 3)
+ *   npx tsx bench/ingest.ts [rows] [NDJSON repeats] [formats]   (default 1 000 000, 3, NDJSON,CSV,Parquet)
  */
 
 export interface IngestBenchOptions {
@@ -27,6 +27,8 @@ export interface IngestBenchOptions {
 	/** NDJSON measurements (native, native + views, Loopmeter), alternating; default 3. */
 	repeats?: number;
 	rows?: number;
+	/** Formats to measure (default all three). */
+	formats?: readonly ('NDJSON' | 'CSV' | 'Parquet')[];
 	/** Work folder (a fresh warehouse and the generated files go below it). */
 	out?: string;
 	log?: (s: string) => void;
@@ -345,6 +347,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			['CSV', csv, 'CSVWithNames', 1],
 			['Parquet', parquet, 'Parquet', 1]
 		] as const) {
+			if (opts.formats && !opts.formats.includes(format)) continue;
 			for (let run = 1; run <= repeats; run++) {
 				const label = repeats > 1 ? `${format} (run ${run} of ${repeats})` : format;
 				log(`${label}: native INSERT … SELECT FROM file()…`);
@@ -541,6 +544,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	else {
 		const rows = process.argv[2] ? Number(process.argv[2]) : undefined;
 		const repeats = process.argv[3] ? Number(process.argv[3]) : undefined;
-		await benchIngest({ rows, repeats });
+		const formats = process.argv[4] ? (process.argv[4].split(',') as IngestBenchOptions['formats']) : undefined;
+		await benchIngest({ rows, repeats, formats });
 	}
 }

@@ -273,10 +273,25 @@ export function parquetPathSql(spec: SourceSpec, present: ReadonlySet<string>): 
 export const REFUSED_NOT_PLAIN_CSV = '(not plain CSV)';
 export const REFUSED_FIELD_COUNT = '(field count)';
 
+/** The delimiter as a RE2 character (a character-class member too). */
+const reChar = (delimiter: string) => (delimiter === '|' ? '\\|' : delimiter === '\t' ? '\\t' : delimiter);
+
 /** A RE2 pattern matching one field of a CSV record after its delimiter: "quoted" (with "" inside) or plain. */
 function csvFieldPattern(delimiter: string): string {
-	const d = delimiter === '|' ? '\\|' : delimiter === '\t' ? '\\t' : delimiter;
+	const d = reChar(delimiter);
 	return `${d}("(?:[^"]|"")*"|[^"${d}]*)`;
+}
+
+/**
+ * A RE2 pattern matching a whole record whose quoted fields hold no quote,
+ * delimiter or CR (what exporters that quote every string write): then
+ * splitting on the delimiter after dropping every quote gives its fields,
+ * without the field-by-field extraction (measured: 25 µs a line, against ~2).
+ */
+function csvSimplePattern(delimiter: string): string {
+	const d = reChar(delimiter);
+	const field = `("[^"${d}\\r]*"|[^"${d}\\r]*)`;
+	return `^${field}(${d}${field})*$`;
 }
 
 /**
@@ -284,8 +299,10 @@ function csvFieldPattern(delimiter: string): string {
  * line, as LineAsString; records JavaScript must split are already blanked,
  * see ./spool.ts). A line is split in SQL only where ./read.ts splitCsv
  * would split it without Papa: no quote at all (a plain split on the
- * delimiter), or RFC 4180 quoting throughout with no CR (the fields, each a
- * match of csvFieldPattern, must rebuild the line exactly). Each cell is then
+ * delimiter), quoted fields without quote, delimiter or CR inside
+ * (csvSimplePattern: the same split once the quotes are dropped), or else
+ * RFC 4180 quoting throughout with no CR (the fields, each a match of
+ * csvFieldPattern, must rebuild the line exactly). Each cell is then
  * checked as the JSON string it is in JavaScript (every CSV value is a
  * string: "" is blank, "007" an integer 7), by the same rules as NDJSON.
  * `columnAt[i]`: the 1-based header position of column i (0: not in the
@@ -303,12 +320,17 @@ export function csvPathSql(spec: SourceSpec, columnAt: readonly number[]): FastP
 			refusedFirst: `NOT _wellformed, ${lit(REFUSED_NOT_PLAIN_CSV)}, _width != {width:UInt32}, ${lit(REFUSED_FIELD_COUNT)}, `,
 			from: `SELECT _row_number, line, _wellformed, length(_f) AS _width, ${cells.join(', ')}
 		FROM (
-			SELECT _row_number, line, if(_plain, _raw_f, arrayMap(x -> if(startsWith(x, '"'), replaceAll(substring(x, 2, length(x) - 2), '""', '"'), x), _raw_f)) AS _f,
-				_plain OR (position(line, '\\r') = 0 AND arrayStringConcat(_raw_f, {delimiter:String}) = line) AS _wellformed
+			SELECT _row_number, line,
+				multiIf(_plain, splitByChar({delimiter:String}, line), _simple, splitByChar({delimiter:String}, replaceAll(line, '"', '')),
+					arrayMap(x -> if(startsWith(x, '"'), replaceAll(substring(x, 2, length(x) - 2), '""', '"'), x), _raw_f)) AS _f,
+				_plain OR _simple OR (position(line, '\\r') = 0 AND arrayStringConcat(_raw_f, {delimiter:String}) = line) AS _wellformed
 			FROM (
-				SELECT _row_number, line, _plain,
-					if(_plain, splitByChar({delimiter:String}, line), arrayMap(g -> g[1], extractAllGroupsVertical(concat({delimiter:String}, line), {field:String}))) AS _raw_f
-				FROM (SELECT _row_number, line, position(line, '"') = 0 AS _plain FROM ${from} WHERE line != '')
+				SELECT _row_number, line, _plain, _simple,
+					if(_plain OR _simple, CAST([] AS Array(String)), arrayMap(g -> g[1], extractAllGroupsVertical(concat({delimiter:String}, line), {field:String}))) AS _raw_f
+				FROM (
+					SELECT _row_number, line, _plain, NOT _plain AND match(line, {simple:String}) AS _simple
+					FROM (SELECT _row_number, line, position(line, '"') = 0 AS _plain FROM ${from} WHERE line != '')
+				)
 			)
 		)`
 		});
@@ -317,7 +339,7 @@ export function csvPathSql(spec: SourceSpec, columnAt: readonly number[]): FastP
 
 /** Query parameters of csvPathSql for a chunk. */
 export function csvPathParams(first: number, delimiter: string, width: number): Record<string, unknown> {
-	return { first, delimiter, width, field: csvFieldPattern(delimiter) };
+	return { first, delimiter, width, field: csvFieldPattern(delimiter), simple: csvSimplePattern(delimiter) };
 }
 
 /** Query parameters of fastPathSql for a chunk: its first line and the expected key layout. */
