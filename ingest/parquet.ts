@@ -152,11 +152,12 @@ export async function* parquetChunks(opts: ParquetChunksOptions): AsyncGenerator
 	const { spec, name } = opts;
 	const wh = await getWarehouse();
 	if (wh.mode !== 'embedded' || !wh.dataDir) throw new IngestFileError(name, 'Parquet files are loaded through the embedded warehouse only');
-	const columns = await parquetColumns(name, opts.path);
+	const types = await parquetColumns(name, opts.path);
+	const columns = [...types.keys()];
 	const missing = spec.requiredColumns.filter((c) => !columns.includes(c));
 	if (missing.length) throw new IngestFileError(name, `required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the Parquet file's columns`);
 	opts.onExtraColumns(columns.filter((c) => !spec.columnNames.includes(c)));
-	const sql = parquetPathSql(spec, new Set(spec.columnNames.filter((c) => columns.includes(c))));
+	const sql = parquetPathSql(spec, new Map(spec.columnNames.filter((c) => types.has(c)).map((c) => [c, types.get(c)!])));
 	if (!sql) throw new Error(`source ${spec.source} has no SQL rules: its Parquet files go through parquetAsNdjson`);
 	const { Session } = await import('chdb');
 	const session = new Session(wh.dataDir);
@@ -225,11 +226,11 @@ function asParquetError(name: string, e: unknown, timeoutS: number): unknown {
 	return new IngestFileError(name, `is not a readable Parquet file (${msg.slice(0, 200)})`);
 }
 
-/** The column names of a Parquet file (its schema, read from the footer). */
-async function parquetColumns(name: string, path: string): Promise<string[]> {
+/** The columns of a Parquet file and their ClickHouse types (its schema, read from the footer). */
+async function parquetColumns(name: string, path: string): Promise<Map<string, string>> {
 	try {
-		const rows = await query<{ name: string }>(`DESCRIBE TABLE file({path:String}, 'Parquet')`, { tag: 'ingest.parquet.describe', params: { path } });
-		return rows.map((r) => r.name);
+		const rows = await query<{ name: string; type: string }>(`DESCRIBE TABLE file({path:String}, 'Parquet')`, { tag: 'ingest.parquet.describe', params: { path } });
+		return new Map(rows.map((r) => [r.name, r.type]));
 	} catch (e) {
 		throw asParquetError(name, e, 0);
 	}

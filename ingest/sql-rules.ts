@@ -242,7 +242,7 @@ export function fastPathSql(spec: SourceSpec): FastPathSql | undefined {
  * any escaped string to JavaScript.
  */
 export const PARQUET_JSON_SETTINGS =
-	"enable_named_columns_in_function_tuple = 1, output_format_json_named_tuples_as_objects = 1, date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1, output_format_json_quote_denormals = 0, output_format_json_escape_forward_slashes = 0";
+	"enable_named_columns_in_function_tuple = 1, output_format_json_named_tuples_as_objects = 1, date_time_output_format = 'iso', output_format_json_quote_64bit_integers = 0, output_format_json_quote_decimals = 1, output_format_json_quote_denormals = 0, output_format_json_escape_forward_slashes = 1";
 
 /**
  * The fast-path SQL over a Parquet file's typed columns, read by ClickHouse
@@ -256,10 +256,21 @@ export const PARQUET_JSON_SETTINGS =
  * number from 1. `present`: the source's columns the file has (names from the
  * source spec, never from the file); the others are blank on every row.
  */
-export function parquetPathSql(spec: SourceSpec, present: ReadonlySet<string>): string | undefined {
-	const rendered = renderedColumns(spec);
-	if (!rendered) return undefined;
-	const cells = spec.columnNames.map((name, i) => (present.has(name) ? `ifNull(toJSONString(\`${name}\`), 'null') AS _c${i}` : `'' AS _c${i}`));
+export function parquetPathSql(spec: SourceSpec, present: ReadonlyMap<string, string>): string | undefined {
+	const generic = renderedColumns(spec);
+	if (!generic) return undefined;
+	const shape = spec.columns.shape as Record<string, z.ZodType>;
+	const cells: string[] = [];
+	const rendered = spec.columnNames.map((name, i): [string, Rendered] => {
+		const type = present.get(name);
+		const typed = type === undefined ? undefined : typedParquetColumn(ruleOf(shape[name]!), type, `_c${i}`);
+		if (typed) {
+			cells.push(`\`${name}\` AS _c${i}`);
+			return [name, typed];
+		}
+		cells.push(type === undefined ? `'' AS _c${i}` : `ifNull(toJSONString(\`${name}\`), 'null') AS _c${i}`);
+		return generic[i]!;
+	});
 	return checkLayers(rendered, {
 		line: '_row_number + 1',
 		raw: 'toJSONString(_all)',
@@ -267,6 +278,60 @@ export function parquetPathSql(spec: SourceSpec, present: ReadonlySet<string>): 
 		refusedFirst: '',
 		from: `SELECT _row_number, tuple(*) AS _all, ${cells.join(', ')} FROM file({path:String}, 'Parquet') WHERE _row_number >= {skip:UInt64}`
 	});
+}
+
+/**
+ * A Parquet column whose type already says what the NDJSON rule would check
+ * (a String for text, an integer for an integer, a Bool for a boolean, a
+ * DateTime64(3, 'UTC') for a time), checked on its typed value `x` without
+ * printing it as JSON: the same verdict and stored value as the JSON-text
+ * rule on its print (a string is blank when empty, NULL is blank, an integer
+ * must be exact in JavaScript, a time is printed with milliseconds and Z, so
+ * only its range is left). Any other pairing returns undefined and keeps the
+ * JSON-text rule.
+ */
+function typedParquetColumn(rule: ColumnRule, type: string, x: string): Rendered | undefined {
+	const nullable = /^Nullable\((.*)\)$/.exec(type);
+	const base = nullable ? nullable[1]! : type;
+	const v = nullable ? `assumeNotNull(${x})` : x;
+	const isInt = /^U?Int(8|16|32|64)$/.test(base);
+	let present: Rendered;
+	let emptyIsBlank = false;
+	switch (rule.kind) {
+		case 'text':
+			if (base !== 'String') return undefined;
+			// Invalid UTF-8 prints as replacement characters: left to JavaScript, which sees those.
+			present = { ok: `isValidUTF8(${v})${rule.pattern ? ` AND match(${v}, ${re2(rule.pattern)})` : ''}`, value: v };
+			emptyIsBlank = true;
+			break;
+		case 'oneOf':
+			if (base !== 'String') return undefined;
+			present = { ok: `${v} IN (${rule.values.map(lit).join(', ')})`, value: v };
+			emptyIsBlank = true;
+			break;
+		case 'int': {
+			if (!isInt) return undefined;
+			// JSON.parse reads integers exactly up to 2^53 only: beyond, JavaScript says so.
+			const safe = base.startsWith('U') ? `${v} <= ${SAFE}` : `${v} BETWEEN -${SAFE} AND ${SAFE}`;
+			present = { ok: `${safe} AND ${rangeSql(v, rule.range)}`, value: v };
+			break;
+		}
+		case 'bool':
+			if (base === 'Bool' && rule.truthy.includes(true) && rule.falsy.includes(false)) present = { ok: 'true', value: v };
+			else if (isInt && rule.truthy.includes(1) && rule.falsy.includes(0)) present = { ok: `${v} IN (0, 1)`, value: `${v} = 1` };
+			else return undefined;
+			break;
+		case 'timestamp':
+			if (base !== "DateTime64(3, 'UTC')") return undefined;
+			present = { ok: `${v} BETWEEN toDateTime64(${lit(clickhouseTime(rule.min))}, 3, 'UTC') AND toDateTime64(${lit(clickhouseTime(rule.max))}, 3, 'UTC')`, value: v };
+			break;
+		default:
+			return undefined;
+	}
+	const blanks = [nullable ? `isNull(${x})` : '', emptyIsBlank ? `${v} = ''` : ''].filter(Boolean);
+	const blank = blanks.length ? blanks.join(' OR ') : 'false';
+	if (rule.kind === 'timestamp') return rule.optional ? presentOr(blank, true, defaultOf(rule), present) : { ok: `NOT (${blank}) AND ${present.ok}`, value: present.value };
+	return presentOr(blank, rule.default !== undefined, defaultOf(rule), present);
 }
 
 /** Why SQL refused a CSV line before its columns: not split the simple way (JavaScript splits it), or a field count other than the header's. */

@@ -16,6 +16,7 @@ import type { FileSource } from '../../src/lib/contracts/ingest.js';
  * lines, too many and too few fields, formula-looking cells, empty cells,
  * a duplicate key, an unclosed quote at the end): the report, every dead
  * letter (line, field, reason, raw) and every stored row must be the same.
+ * Parquet likewise, on a file of rule edges in typed and other columns.
  */
 
 useTempWarehouse('loopmeter-csv-sql-');
@@ -33,14 +34,14 @@ interface Outcome {
 	tags: string[];
 }
 
-async function load(source: FileSource, sqlChecks: '0' | '1'): Promise<Outcome> {
+async function load(source: FileSource, sqlChecks: '0' | '1', path = fixture(`${source}.csv`)): Promise<Outcome> {
 	const spec = sources[source];
 	for (const t of [spec.table, 'dead_letters', 'ingest_runs']) await command(`TRUNCATE TABLE ${t}`, { tag: 'test' });
 	process.env.LOOPMETER_INGEST_SQL_CHECKS = sqlChecks;
 	// Small chunks: records land in several chunks, and a multi-line record sits near a chunk edge.
 	process.env.LOOPMETER_INGEST_CHUNK_ROWS = '100';
 	startQueryProfile();
-	const [r] = await ingest({ source, paths: [fixture(`${source}.csv`)], quiet: true, maxErrors: '100%' });
+	const [r] = await ingest({ source, paths: [path], quiet: true, maxErrors: '100%' });
 	const tags = stopQueryProfile().map((p) => p.tag);
 	const { run_id, file_hash, duration_ms, ...report } = r!;
 	expect(run_id).toBeTruthy();
@@ -96,5 +97,42 @@ describe('CSV through SQL equals CSV through JavaScript', () => {
 		const [r] = await run({ source: 'users', paths: [path], quiet: true });
 		expect(r).toMatchObject({ outcome: 'failed', rows_loaded: 0 });
 		expect(r!.message).toMatch(/nosignup\.csv: required column signup_at missing from the header/);
+	});
+});
+
+describe('Parquet through SQL equals Parquet through JavaScript', () => {
+	it('on typed columns at every rule edge, columns of other types, NULLs and empty strings (engagement)', async () => {
+		const { mkdtempSync } = await import('node:fs');
+		const { tmpdir } = await import('node:os');
+		const path = join(mkdtempSync(join(tmpdir(), 'loopmeter-parquet-sql-')), 'edges.parquet');
+		// Row n takes the n-th value of each list (cycling): typed columns checked on their values (String, Int64, UInt32,
+		// Bool, DateTime64(3, 'UTC'), Nullable), and columns of other types (UInt8 booleans, an Int8 count, a text position).
+		await command(
+			`INSERT INTO FUNCTION file({path:String}, 'Parquet')
+			 SELECT
+				[concat('pe', toString(number)), '', concat('pe', toString(number))][number % 3 + 1] AS impression_id,
+				[toDateTime64('2026-06-01 10:00:00.123', 3, 'UTC'), toDateTime64('1999-12-31 23:59:59.999', 3, 'UTC'), toDateTime64('2000-01-01 00:00:00.000', 3, 'UTC'),
+				 toDateTime64('2100-01-01 00:00:00.000', 3, 'UTC'), toDateTime64('2100-01-01 00:00:00.001', 3, 'UTC')][number % 5 + 1] AS ts,
+				CAST([NULL, 'u1', '', concat('ü', char(92), 'x'), 'u/2'][number % 5 + 1] AS Nullable(String)) AS user_id,
+				's1' AS session_id, unhex(['7631', 'ff', '76'][number % 3 + 1]) AS video_id,
+				CAST([1000, -1, 0, 4294967295, 4294967296, 9007199254740993, NULL][number % 7 + 1] AS Nullable(Int64)) AS watch_ms,
+				toUInt32([15000, 0, 1][number % 3 + 1]) AS video_duration_ms, toInt8(number % 100) AS position,
+				['feed', 'Feed', '', 'share_link'][number % 4 + 1] AS surface, 'default' AS feed_mode, 'control' AS rec_arm,
+				[true, false][number % 2 + 1] AS autoplay, toUInt8([0, 2, 1][number % 3 + 1]) AS liked, CAST([true, NULL, false][number % 3 + 1] AS Nullable(Bool)) AS shared,
+				false AS commented, false AS followed, false AS not_interested, false AS reported,
+				['US', 'us', '', 'USA'][number % 4 + 1] AS country, ['web', '', 'tv'][number % 3 + 1] AS platform,
+				CAST([NULL, -840, 841, 60][number % 4 + 1] AS Nullable(Int32)) AS tz_offset_min, toString(number % 2) AS is_internal
+			 FROM numbers(420)`,
+			{ tag: 'test', params: { path } }
+		);
+		const viaSql = await load('engagement', '1', path);
+		const viaJs = await load('engagement', '0', path);
+		expect(viaSql.tags).toContain('ingest.fast.parquet');
+		expect(viaJs.tags).not.toContain('ingest.fast.parquet');
+		expect(viaSql.report).toEqual(viaJs.report);
+		expect(viaSql.letters).toEqual(viaJs.letters);
+		expect(viaSql.rows).toEqual(viaJs.rows);
+		expect(viaSql.rows.length).toBeGreaterThan(0);
+		expect(viaSql.letters.length).toBeGreaterThan(50);
 	});
 });
