@@ -368,17 +368,21 @@ function csvSimplePattern(delimiter: string): string {
  * (csvSimplePattern: the same split once the quotes are dropped), or else
  * RFC 4180 quoting throughout with no CR (the fields, each a match of
  * csvFieldPattern, must rebuild the line exactly). Each cell is then
- * checked as the JSON string it is in JavaScript (every CSV value is a
- * string: "" is blank, "007" an integer 7), by the same rules as NDJSON.
+ * checked as the string it is in JavaScript (csvCell: "" is blank, "007"
+ * an integer 7), by the rules NDJSON has for a string value.
  * `columnAt[i]`: the 1-based header position of column i (0: not in the
  * header, blank on every row).
  */
 export function csvPathSql(spec: SourceSpec, columnAt: readonly number[]): FastPathSql | undefined {
 	const rendered = renderedColumns(spec);
 	if (!rendered) return undefined;
-	const cells = spec.columnNames.map((_, i) => (columnAt[i]! > 0 ? `concat('"', _f[${columnAt[i]}], '"') AS _c${i}` : `'' AS _c${i}`));
+	const shape = spec.columns.shape as Record<string, z.ZodType>;
+	// A column in the header is checked on its cell (csvCell); one the header lacks is blank on every row.
+	const checked = spec.columnNames.map((name, i): [string, Rendered] => (columnAt[i]! > 0 ? [name, csvCell(ruleOf(shape[name]!), `_c${i}`)!] : rendered[i]!));
+	if (checked.some(([, r]) => !r)) return undefined;
+	const cells = spec.columnNames.map((_, i) => (columnAt[i]! > 0 ? `_f[${columnAt[i]}] AS _c${i}` : `'' AS _c${i}`));
 	const query = (from: string) =>
-		checkLayers(rendered, {
+		checkLayers(checked, {
 			line: '_row_number + {first:UInt64}',
 			raw: 'line',
 			carry: ['_row_number', 'line', '_wellformed', '_width'],
@@ -400,6 +404,51 @@ export function csvPathSql(spec: SourceSpec, columnAt: readonly number[]): FastP
 		)`
 		});
 	return { query, columns: ['_line', '_refused', '_raw', ...spec.columnNames] };
+}
+
+/**
+ * One CSV column on its cell `c` (a String: every CSV value is a string in
+ * JavaScript too): renderColumn's rule for a JSON string value, without
+ * printing the cell as JSON first. Empty is blank; "007" is the integer 7;
+ * a time must be the canonical 'YYYY-MM-DDTHH:MM:SS.mmmZ' (anything else goes
+ * to JavaScript); a cell has no escapes, so any text is taken as written.
+ */
+function csvCell(rule: ColumnRule, c: string): Rendered | undefined {
+	const blank = `${c} = ''`;
+	const hasDefault = 'default' in rule && rule.default !== undefined;
+	const or = (present: Rendered) => presentOr(blank, hasDefault, defaultOf(rule), present);
+	switch (rule.kind) {
+		case 'text':
+			return or({ ok: rule.pattern ? `match(${c}, ${re2(rule.pattern)})` : 'true', value: c });
+		case 'oneOf':
+			return or({ ok: `${c} IN (${rule.values.map(lit).join(', ')})`, value: c });
+		case 'int': {
+			const n = `toInt64OrNull(${c})`;
+			return or({ ok: `match(${c}, ${SAFE_INT}) AND ${rangeSql(n, rule.range)}`, value: n });
+		}
+		case 'float': {
+			const n = `toFloat64OrNull(${c})`;
+			return or({ ok: `match(${c}, ${NUMBER}) AND isFinite(${n}) AND ${rangeSql(n, rule.range)}`, value: n });
+		}
+		case 'decimal':
+			return or({ ok: `match(${c}, ${DECIMAL}) AND ${rangeSql(`toFloat64OrZero(${c})`, rule.range)}`, value: c });
+		case 'bool': {
+			const strings = (vs: readonly unknown[]) => vs.filter((v): v is string => typeof v === 'string').map(lit).join(', ');
+			return or({ ok: `${c} IN (${strings(rule.truthy)}, ${strings(rule.falsy)})`, value: `${c} IN (${strings(rule.truthy)})` });
+		}
+		case 'timestamp': {
+			const spaced = `concat(substring(${c}, 1, 10), ' ', substring(${c}, 12, 12))`;
+			const t = `toDateTime64OrNull(${spaced}, 3, 'UTC')`;
+			const ok = `match(${c}, ${CANONICAL_TIME}) AND toString(${t}) = ${spaced} AND ${t} BETWEEN toDateTime64(${lit(clickhouseTime(rule.min))}, 3, 'UTC') AND toDateTime64(${lit(clickhouseTime(rule.max))}, 3, 'UTC')`;
+			return rule.optional ? presentOr(blank, true, defaultOf(rule), { ok, value: t }) : { ok: `NOT (${blank}) AND ${ok}`, value: t };
+		}
+		case 'date': {
+			const d = `toDateOrNull(${c})`;
+			return { ok: `NOT (${blank}) AND match(${c}, ${ISO_DATE}) AND toString(${d}) = ${c} AND ${c} >= '2000-01-01' AND ${c} < '2100-01-01'`, value: d };
+		}
+		case 'textList':
+			return undefined;
+	}
 }
 
 /** Query parameters of csvPathSql for a chunk. */
