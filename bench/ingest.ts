@@ -18,7 +18,7 @@ import { startQueryProfile, stopQueryProfile } from '../src/lib/server/warehouse
  * rates, the ratio and peak RSS.
  *
  * Called by `loopmeter bench ingest` (benchIngest) or on its own:
- *   npx tsx bench/ingest.ts [rows]        (default 1 000 000)
+ *   npx tsx bench/ingest.ts [rows] [NDJSON repeats] [formats]   (default 1 000 000, 3, NDJSON,CSV,Parquet)
  */
 
 export interface IngestBenchOptions {
@@ -27,6 +27,8 @@ export interface IngestBenchOptions {
 	/** NDJSON measurements (native, native + views, Loopmeter), alternating; default 3. */
 	repeats?: number;
 	rows?: number;
+	/** Formats to measure (default all three). */
+	formats?: readonly ('NDJSON' | 'CSV' | 'Parquet')[];
 	/** Work folder (a fresh warehouse and the generated files go below it). */
 	out?: string;
 	log?: (s: string) => void;
@@ -50,11 +52,17 @@ interface Timing {
 	bareSeconds?: number;
 	bareCpu?: number;
 	peakRssMb: number;
+	/** The machine's load average (1, 5, 15 min) when this format's Loopmeter load ended: wall times on a shared machine mean little without it. */
+	load: string;
 	/** Wall seconds of Loopmeter's statements by tag, slowest first (what the rest of its time is: JavaScript, and waiting for background merges). */
 	profile: { tag: string; calls: number; ms: number }[];
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+/** The load average now, as /proc/loadavg gives it (1, 5 and 15 minutes). */
+const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+/** The issue's targets: Loopmeter's wall time against the bare native load of the same rows in the same format. */
+const TARGETS: Record<string, number> = { NDJSON: 0.6, Parquet: 0.5, CSV: 0.35 };
 /** A ratio as a whole percentage, as every figure of this benchmark prints it. */
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
@@ -278,6 +286,24 @@ async function freshWarehouse(work: string, role: string): Promise<string> {
 	return work;
 }
 
+/**
+ * The headline: per format, Loopmeter's wall time against the bare native load
+ * of the same rows in the same format, measured in the same run (the median
+ * over repeated runs), beside the issue's target, with peak RSS and the load
+ * average at that measurement.
+ */
+function targetLine(timings: Timing[]): string {
+	const parts = Object.keys(TARGETS).map((format) => {
+		const runs = timings.filter((t) => t.format.startsWith(format));
+		if (!runs.length) return undefined;
+		const ratios = runs.map((t) => t.nativeSeconds / t.loopmeterSeconds).sort((a, b) => a - b);
+		const median = ratios[Math.floor((ratios.length - 1) / 2)]!;
+		const rss = Math.max(...runs.map((t) => t.peakRssMb));
+		return `${format} ${pct(median)} (target ${pct(TARGETS[format]!)}${runs.length > 1 ? `, ${runs.length} runs ${ratios.map(pct).join(', ')}` : ''}; peak RSS ${rss} MiB; load average ${runs.map((t) => t.load).join(' / ')})`;
+	});
+	return `**Wall time against the bare native load of the same rows:** ${parts.filter(Boolean).join('; ')}.`;
+}
+
 /** The NDJSON runs' median CPU ratios (the headline figure: one run on this machine can be off by ±20 %). */
 function medianLine(runs: Timing[]): string {
 	const median = (xs: number[]) => {
@@ -321,6 +347,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			['CSV', csv, 'CSVWithNames', 1],
 			['Parquet', parquet, 'Parquet', 1]
 		] as const) {
+			if (opts.formats && !opts.formats.includes(format)) continue;
 			for (let run = 1; run <= repeats; run++) {
 				const label = repeats > 1 ? `${format} (run ${run} of ${repeats})` : format;
 				log(`${label}: native INSERT … SELECT FROM file()…`);
@@ -345,13 +372,14 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 					bareSeconds: bare?.seconds,
 					bareCpu: bare?.cpu,
 					peakRssMb: Math.max(lm.peakRssMb, bare?.peakRssMb ?? 0),
+					load: loadNow(),
 					profile: lm.profile
 				};
 				timings.push(t);
 				log(
 					`${label}: native ${fmt(rows / nat.seconds)} rows/s (into impressions with its rollup views ${fmt(rows / views.seconds)}), loopmeter ${fmt(rows / lm.seconds)} rows/s ` +
 						`(${pct(nat.seconds / lm.seconds)} of native, ${pct(views.seconds / lm.seconds)} of native with views; ` +
-						`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${pct(nat.cpu / lm.cpu)} / ${pct(views.cpu / lm.cpu)}), peak RSS ${lm.peakRssMb} MiB`
+						`CPU ${nat.cpu.toFixed(1)} s / ${views.cpu.toFixed(1)} s vs ${lm.cpu.toFixed(1)} s = ${pct(nat.cpu / lm.cpu)} / ${pct(views.cpu / lm.cpu)}), peak RSS ${lm.peakRssMb} MiB, load average ${t.load}`
 				);
 				if (bare) {
 					log(
@@ -368,11 +396,13 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<{ mark
 			'',
 			`CPU = user + system seconds of the process (chDB included): on a shared machine it varies far less than wall time. Load average at the end: ${loadavg()[0]!.toFixed(1)}.`,
 			'',
-			'| format | file | native rows/s | native + views rows/s | loopmeter rows/s | vs native (wall) | vs native + views (wall) | CPU s native / + views / loopmeter | CPU ratio vs native / + views | peak RSS |',
-			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+			targetLine(timings),
+			'',
+			'| format | file | native rows/s | native + views rows/s | loopmeter rows/s | vs native (wall) | vs native + views (wall) | CPU s native / + views / loopmeter | CPU ratio vs native / + views | peak RSS | load average |',
+			'|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
 			...timings.map(
 				(t) =>
-					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.viewsSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${pct(t.nativeSeconds / t.loopmeterSeconds)} | ${pct(t.viewsSeconds / t.loopmeterSeconds)} | ${t.nativeCpu.toFixed(1)} / ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${pct(t.nativeCpu / t.loopmeterCpu)} / ${pct(t.viewsCpu / t.loopmeterCpu)} | ${t.peakRssMb} MiB |`
+					`| ${t.format} | ${(t.bytes / 1e6).toFixed(0)} MB | ${fmt(t.rows / t.nativeSeconds)} | ${fmt(t.rows / t.viewsSeconds)} | ${fmt(t.rows / t.loopmeterSeconds)} | ${pct(t.nativeSeconds / t.loopmeterSeconds)} | ${pct(t.viewsSeconds / t.loopmeterSeconds)} | ${t.nativeCpu.toFixed(1)} / ${t.viewsCpu.toFixed(1)} / ${t.loopmeterCpu.toFixed(1)} | ${pct(t.nativeCpu / t.loopmeterCpu)} / ${pct(t.viewsCpu / t.loopmeterCpu)} | ${t.peakRssMb} MiB | ${t.load} |`
 			),
 			'',
 			'Like for like (NDJSON): Loopmeter against the native load into the same kind of table — both into `impressions` with its rollup views, and both without them (Loopmeter on a warehouse whose views on `impressions` were dropped, against the bare copy). The pair without views isolates what validation, deduplication and the run bookkeeping cost; the pair with them is a user\'s load against ClickHouse\'s own load into the same table, where the views\' work, the same on both sides, narrows the gap.',
@@ -513,6 +543,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
 	else if (process.argv[2] === '--views') await benchViews({ rows: process.argv[3] ? Number(process.argv[3]) : undefined });
 	else {
 		const rows = process.argv[2] ? Number(process.argv[2]) : undefined;
-		await benchIngest({ rows });
+		const repeats = process.argv[3] ? Number(process.argv[3]) : undefined;
+		const formats = process.argv[4] ? (process.argv[4].split(',') as IngestBenchOptions['formats']) : undefined;
+		await benchIngest({ rows, repeats, formats });
 	}
 }

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { boundedStatementSettings, command, query } from '../src/lib/server/warehouse/index.js';
-import { canonicalPathSql, fastPathParams, fastPathSql, type FastPathSql } from './sql-rules.js';
+import type { CsvHeader } from './read.js';
+import { canonicalPathSql, csvPathParams, csvPathSql, fastPathParams, fastPathSql, type FastPathSql } from './sql-rules.js';
 import type { SourceSpec } from './sources/index.js';
 
 /**
@@ -16,6 +17,8 @@ export class FastStage {
 	readonly table: string;
 	/** The canonical path for the file's key layout (see canonicalPathSql); false once the file turned out not to be canonical. */
 	private canonical: { keys: string; sql: FastPathSql | undefined } | false | undefined;
+	/** The CSV checks for the file's header (see parseCsv). */
+	private csv: { key: string; sql: FastPathSql } | undefined;
 	/** A parse holds one chunk: it may use every core (see boundedStatementSettings). */
 	private threads = '';
 	private constructor(
@@ -74,16 +77,42 @@ export class FastStage {
 	}
 
 	private async run(sql: FastPathSql, path: string, firstLine: number, keys: readonly string[]): Promise<{ line: number; raw: string }[]> {
-		const { table } = this;
-		await command(`INSERT INTO ${table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}${this.threads ? ` SETTINGS ${this.threads}` : ''}`, {
+		await command(`INSERT INTO ${this.table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}${this.threads ? ` SETTINGS ${this.threads}` : ''}`, {
 			tag: sql === this.sql ? 'ingest.fast.parse' : 'ingest.fast.canonical',
 			params: { ...fastPathParams(this.spec, firstLine, keys), ...sql.params, path }
 		});
+		// A CRLF file's lines reach SQL without the CR (see spool.ts); the raw text is the line as the reader shows it.
+		return this.refused();
+	}
+
+	/** Parses one spooled CSV chunk (./spool.ts csvSpoolChunks); returns the lines SQL refused, in line order. */
+	async parseCsv(path: string, firstLine: number, header: CsvHeader): Promise<{ line: number; raw: string }[]> {
+		const key = JSON.stringify(header);
+		if (this.csv?.key !== key) {
+			// Column i is the header's last column of its name (a record's later cell wins, as in read.ts csvRecord).
+			const columnAt = this.spec.columnNames.map((name) => header.columns.lastIndexOf(name) + 1);
+			this.csv = { key, sql: csvPathSql(this.spec, columnAt)! };
+		}
+		const sql = this.csv.sql;
+		await command(`INSERT INTO ${this.table} (${sql.columns.join(', ')}) ${sql.query(`file({path:String}, 'LineAsString')`)}${this.threads ? ` SETTINGS ${this.threads}` : ''}`, {
+			tag: 'ingest.fast.csv',
+			params: { ...csvPathParams(firstLine, header.delimiter, header.columns.length), path }
+		});
+		return this.refused();
+	}
+
+	/** Loads one chunk of rows ClickHouse already checked (./parquet.ts parquetChunks, Native format); returns the rows it refused. */
+	async loadChecked(path: string): Promise<{ line: number; raw: string }[]> {
+		const columns = this.sql.columns.join(', ');
+		await command(`INSERT INTO ${this.table} (${columns}) SELECT ${columns} FROM file({path:String}, 'Native')`, { tag: 'ingest.fast.parquet', params: { path } });
+		return this.refused();
+	}
+
+	private async refused(): Promise<{ line: number; raw: string }[]> {
 		const refused = await query<{ line: string; raw: string }>(
-			`SELECT toString(_line) AS line, _raw AS raw FROM ${table} WHERE _refused != '' ORDER BY _line`,
+			`SELECT toString(_line) AS line, _raw AS raw FROM ${this.table} WHERE _refused != '' ORDER BY _line`,
 			{ tag: 'ingest.fast.refused' }
 		);
-		// A CRLF file's lines reach SQL without the CR (see spool.ts); the raw text is the line as the reader shows it.
 		return refused.map((r) => ({ line: Number(r.line), raw: r.raw }));
 	}
 

@@ -21,7 +21,7 @@ class Chunk {
 }
 
 /**
- * CSV, the small sources, and NDJSON when the SQL checks are off: every
+ * Sources whose rules are not SQL, dry runs, and any file when the SQL checks are off: every
  * record is parsed and validated here, and committed chunk by chunk (the
  * unit of resume and of insert deduplication). One chunk is written while
  * the next one is parsed; commits stay in order.

@@ -113,7 +113,7 @@ function sniffText(opts: Pick<ReadOptions, 'file' | 'format'>, head: Buffer): vo
 }
 
 /** Lines of the file, numbered from 1, with over-long lines cut instead of buffered. */
-async function* lines(opts: ReadOptions): AsyncGenerator<Line[]> {
+export async function* lines(opts: ReadOptions): AsyncGenerator<Line[]> {
 	let carry = '';
 	let lineNo = 0;
 	// While inside an over-long line: its start and how many characters it had so far.
@@ -214,23 +214,57 @@ export function isBlankLine(s: string): boolean {
 
 const DELIMITERS = [',', ';', '\t', '|'];
 
+/** One CSV record as text (physical lines `line`..`last`, rejoined with \n), or a record refused while reading (`error`). */
+export type CsvItem = { line: number; last: number; text: string; error?: undefined } | (InputRecord & { last: number; error: Rejection });
+
+/** The header of a CSV file: its column names (trimmed, BOM removed) and the delimiter guessed from it. */
+export interface CsvHeader {
+	columns: string[];
+	delimiter: string;
+}
+
 /**
  * CSV with a header row. Lines are split by the same capped line reader as
  * NDJSON, so line numbers are exact and a huge line cannot exhaust memory; a
  * quoted field spanning lines is rejoined before parsing.
  */
 async function* csvRecords(opts: ReadOptions): AsyncGenerator<InputRecord[]> {
-	let header: string[] | undefined;
-	let delimiter = ',';
+	let header: CsvHeader | undefined;
 	let toSkip = opts.skipRecords ?? 0;
+	for await (const batch of csvItems(opts, (h) => (header = h))) {
+		const out: InputRecord[] = [];
+		for (const it of batch) {
+			if (it.error) {
+				out.push(it);
+				continue;
+			}
+			if (toSkip > 0) {
+				toSkip--;
+				continue;
+			}
+			out.push(csvRecord(it.line, it.text, header!));
+		}
+		if (out.length) yield out;
+	}
+}
+
+/**
+ * The records of a CSV file as text, without splitting them into fields (the
+ * SQL path splits most in ClickHouse): blank lines are passed over, a record
+ * whose quoted field continues on the next lines is rejoined, over-long lines
+ * and an unclosed quote at the end are refused. `onHeader` is called once,
+ * before any record, with the header.
+ */
+export async function* csvItems(opts: ReadOptions, onHeader: (h: CsvHeader) => void): AsyncGenerator<CsvItem[]> {
+	let header: string[] | undefined;
 	// A record whose quoted field continues on the next line(s).
 	let pending: { line: number; text: string } | undefined;
 	for await (const batch of lines(opts)) {
-		const out: InputRecord[] = [];
+		const out: CsvItem[] = [];
 		for (const l of batch) {
 			if (l.length !== undefined) {
 				pending = undefined;
-				if (header) out.push(tooLong(l));
+				if (header) out.push({ ...tooLong(l), last: l.line } as CsvItem);
 				else throw new IngestFileError(opts.file, `the header line is longer than ${MAX_LINE_CHARS} characters`);
 				continue;
 			}
@@ -243,38 +277,47 @@ async function* csvRecords(opts: ReadOptions): AsyncGenerator<InputRecord[]> {
 			}
 			if (oddQuotes(text)) {
 				if (text.length > MAX_LINE_CHARS) {
-					out.push(tooLong({ line, text: text.slice(0, RAW_SAMPLE), length: text.length }));
+					out.push({ ...tooLong({ line, text: text.slice(0, RAW_SAMPLE), length: text.length }), last: l.line } as CsvItem);
 				} else pending = { line, text };
 				continue;
 			}
 			if (!header) {
 				if (isBlankLine(text)) continue;
-				delimiter = DELIMITERS.find((d) => text.includes(d)) ?? ',';
+				const delimiter = DELIMITERS.find((d) => text.includes(d)) ?? ',';
 				header = splitCsv(text, delimiter).map((h) => h.trim().replace(/^\uFEFF/, ''));
 				opts.onHeader?.(header);
+				onHeader({ columns: header, delimiter });
 				continue;
 			}
 			if (isBlankLine(text)) continue;
-			if (toSkip > 0) {
-				toSkip--;
-				continue;
-			}
-			const cells = splitCsv(text, delimiter);
-			if (cells.length !== header.length) {
-				const rule = 'has a different number of fields than the header';
-				out.push({ line, raw: text, error: { field: '', rule, message: `has ${cells.length} fields, the header has ${header.length}` } });
-				continue;
-			}
-			const value: Record<string, unknown> = {};
-			for (let i = 0; i < header.length; i++) value[header[i]!] = cells[i];
-			out.push({ line, raw: text, value });
+			out.push({ line, last: l.line, text });
 		}
 		if (out.length) yield out;
 	}
 	if (pending) {
-		yield [{ line: pending.line, raw: pending.text.slice(0, RAW_SAMPLE), error: { field: '', rule: 'has an unclosed quote', message: 'has an unclosed quote (the file ends inside a quoted field)' } }];
+		yield [
+			{
+				line: pending.line,
+				last: Number.POSITIVE_INFINITY,
+				raw: pending.text.slice(0, RAW_SAMPLE),
+				error: { field: '', rule: 'has an unclosed quote', message: 'has an unclosed quote (the file ends inside a quoted field)' }
+			}
+		];
 	}
 	if (!header) throw new IngestFileError(opts.file, 'has no header row');
+}
+
+/** One CSV record's text as a record: its cells by header name, or why they do not fit the header. */
+export function csvRecord(line: number, text: string, header: CsvHeader): InputRecord {
+	const cells = splitCsv(text, header.delimiter);
+	const columns = header.columns;
+	if (cells.length !== columns.length) {
+		const rule = 'has a different number of fields than the header';
+		return { line, raw: text, error: { field: '', rule, message: `has ${cells.length} fields, the header has ${columns.length}` } };
+	}
+	const value: Record<string, unknown> = {};
+	for (let i = 0; i < columns.length; i++) value[columns[i]!] = cells[i];
+	return { line, raw: text, value };
 }
 
 function oddQuotes(s: string): boolean {

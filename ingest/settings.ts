@@ -6,12 +6,12 @@ import { z } from 'zod';
  */
 const schema = z.object({
 	/**
-	 * Records per chunk. The NDJSON/Parquet SQL fast path parses 80 000 at a
+	 * Records per chunk. The SQL fast path (every format) parses 80 000 at a
 	 * time unless set (measured on 5 M rows: 100 000 took the same time and
 	 * 90 MiB more peak RSS, 250 000 no less CPU) and commits
 	 * FAST_PATH_CHUNKS_PER_INSERT chunks together, the unit of resume and of
-	 * insert deduplication there. The JavaScript path (CSV, other
-	 * sources) commits every chunk, 50 000 unless set, and holds two chunks of
+	 * insert deduplication there. The JavaScript path (sources whose rules are
+	 * not SQL, dry runs) commits every chunk, 50 000 unless set, and holds two chunks of
 	 * rows in memory at once.
 	 */
 	LOOPMETER_INGEST_CHUNK_ROWS: z.coerce.number().int().min(100, 'LOOPMETER_INGEST_CHUNK_ROWS must be at least 100').optional(),
@@ -21,9 +21,11 @@ const schema = z.object({
 	 */
 	LOOPMETER_INGEST_SQL_CHECKS: z.enum(['0', '1']).default('1'),
 	/**
-	 * Parquet is rewritten as NDJSON before it is checked (./parquet.ts). A few
-	 * KB of repetitive Parquet can expand to gigabytes, so the rewrite stops,
-	 * naming the file, when it runs longer than this many seconds...
+	 * On the SQL path, the longest ClickHouse may take to read and check one
+	 * block of a Parquet file (./parquet.ts parquetChunks). On the JavaScript
+	 * path Parquet is rewritten as NDJSON first: a few KB of repetitive
+	 * Parquet can expand to gigabytes, so that rewrite stops, naming the
+	 * file, when it runs longer than this many seconds...
 	 */
 	LOOPMETER_PARQUET_TIMEOUT_S: z.coerce.number().int().min(1, 'LOOPMETER_PARQUET_TIMEOUT_S must be at least 1').default(600),
 	/** ...or its NDJSON grows past this many times the Parquet file (never less than PARQUET_MIN_SPOOL_BYTES)... */

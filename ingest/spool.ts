@@ -1,7 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { byteChunks, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, tooLong, type InputRecord } from './read.js';
+import { byteChunks, csvItems, csvRecord, isBlankLine, MAX_LINE_CHARS, RAW_SAMPLE, tooLong, type CsvHeader, type InputRecord } from './read.js';
 
 /**
  * The NDJSON fast path's reader: cuts the (decompressed) file into chunks of
@@ -280,5 +280,99 @@ export async function* spoolChunks(opts: SpoolOptions): AsyncGenerator<SpoolChun
 			wholeLine(Buffer.concat(partial));
 		}
 		if (records > 0) yield await take();
+	}
+}
+
+/** A spooled CSV chunk: one spool line per physical line of the file from `firstLine` on, with the file's header. */
+export interface CsvSpoolChunk extends SpoolChunk {
+	header: CsvHeader;
+}
+
+/**
+ * The CSV fast path's reader: the records of ./read.ts csvItems (the same
+ * line numbers, rejoined quoted fields, blank lines and refusals as the
+ * JavaScript path) written to a spool file that ClickHouse reads as
+ * LineAsString, one spool line per physical line, so `_row_number` +
+ * `firstLine` is the line number. A record on one line without a CR goes as
+ * written (SQL splits it, see sql-rules.ts csvPathSql); a record spanning
+ * lines, with a CR inside, or refused by the reader is judged in JavaScript
+ * (`refused`) and its lines are written empty (skipped by SQL), as are blank
+ * lines and the header.
+ */
+export async function* csvSpoolChunks(opts: SpoolOptions & { onHeader: (columns: string[]) => void }): AsyncGenerator<CsvSpoolChunk> {
+	let header: CsvHeader | undefined;
+	let toSkip = opts.skipRecords ?? 0;
+	/** Physical lines accounted for: written to a spool file, or before the first chunk (skipped on resume). */
+	let written = 0;
+	let firstLine = 1;
+	let chunkIndex = 0;
+	let parts: string[] = [];
+	let partsLength = 0;
+	let records = 0;
+	let refused: InputRecord[] = [];
+	let out: FileHandle | undefined;
+	const spoolPath = () => join(opts.dir, `chunk-${chunkIndex % 2}.csv`);
+	const drain = async () => {
+		out ??= await open(spoolPath(), 'w');
+		if (parts.length) await out.write(parts.join(''));
+		parts = [];
+		partsLength = 0;
+	};
+	const put = (s: string) => {
+		parts.push(s);
+		partsLength += s.length;
+	};
+	/** Empty spool lines up to physical line `upTo` (blank lines, the header, lines of a record judged in JavaScript). */
+	const blanksUpTo = (upTo: number) => {
+		if (upTo > written) put('\n'.repeat(upTo - written));
+		written = Math.max(written, upTo);
+	};
+	const take = async (): Promise<CsvSpoolChunk> => {
+		const path = spoolPath();
+		try {
+			await drain();
+		} finally {
+			await out?.close();
+			out = undefined;
+		}
+		chunkIndex++;
+		const chunk = { path, firstLine, records, refused, samples: [], header: header! };
+		records = 0;
+		refused = [];
+		firstLine = written + 1;
+		return chunk;
+	};
+	const items = csvItems(
+		{ file: opts.file, path: opts.path, format: 'csv', gzip: opts.gzip, onBytes: opts.onBytes, onHeader: opts.onHeader },
+		(h) => (header = h)
+	);
+	try {
+		for await (const batch of items) {
+			for (const it of batch) {
+				if (!it.error && toSkip > 0) {
+					// Resuming: records of committed chunks are passed over; the first chunk starts after them.
+					toSkip--;
+					if (records === 0 && partsLength === 0) {
+						written = it.last;
+						firstLine = written + 1;
+					} else blanksUpTo(it.last);
+					continue;
+				}
+				records++;
+				blanksUpTo(it.line - 1);
+				if (!it.error && it.last === it.line && !it.text.includes('\r')) {
+					put(`${it.text}\n`);
+					written = it.line;
+				} else {
+					refused.push(it.error ? { line: it.line, raw: it.raw, error: it.error } : csvRecord(it.line, it.text, header!));
+					if (Number.isFinite(it.last)) blanksUpTo(it.last);
+				}
+				if (records >= opts.chunkRecords) yield await take();
+			}
+			if (partsLength >= SPOOL_WRITE) await drain();
+		}
+		if (records > 0) yield await take();
+	} finally {
+		await out?.close().catch(() => {});
 	}
 }

@@ -1,12 +1,22 @@
 import { openLane, type Lane } from '../src/lib/server/warehouse/index.js';
-import { checkNdjsonColumns } from './columns.js';
+import { checkCsvHeader, checkNdjsonColumns } from './columns.js';
 import { IngestFileError } from './errors.js';
 import type { FastStage } from './fast-path.js';
 import type { LoadContext } from './load-context.js';
-import { ndjsonRecord, type InputRecord } from './read.js';
+import { parquetChunks } from './parquet.js';
+import { csvRecord, ndjsonRecord, type InputRecord } from './read.js';
 import type { DeadLetter } from './runs.js';
 import { FAST_PATH_CHUNK_ROWS, FAST_PATH_CHUNKS_PER_INSERT } from './settings.js';
-import { spoolChunks, type SpoolChunk } from './spool.js';
+import { csvSpoolChunks, spoolChunks, type CsvSpoolChunk, type SpoolChunk } from './spool.js';
+
+/** Chunks of one format and how SQL checks each (see SqlLoad.feed). */
+interface ChunkFeed {
+	chunks: AsyncIterable<SpoolChunk>;
+	/** Checks a chunk into the stage; the rows SQL refused, in line order. Called once per chunk, in order. */
+	parse: (c: SpoolChunk) => Promise<{ line: number; raw: string }[]>;
+	/** A refused row's text as the record the JavaScript validator judges. */
+	record: (line: number, raw: string, c: SpoolChunk) => InputRecord;
+}
 
 /** The chunks parsed since the last commit; `first` numbers its first chunk (resume-aware: chunks before it landed). */
 interface Group {
@@ -17,9 +27,10 @@ interface Group {
 }
 
 /**
- * NDJSON (and Parquet rewritten as NDJSON) into the embedded warehouse:
- * ClickHouse parses and checks the lines of each spooled chunk (./fast-path.ts);
- * only the lines it refuses go through the JavaScript validator. Chunks are
+ * NDJSON, CSV and Parquet into the embedded warehouse: ClickHouse parses and
+ * checks the rows of each chunk (./fast-path.ts; Parquet in the statement
+ * that reads it, ./parquet.ts); only the rows it refuses go through the
+ * JavaScript validator. Chunks are
  * committed in groups (the unit of resume) on the writer's lane while the
  * next group is parsed; dead letters and run records go on a connection of
  * their own, so they never wait in line with the parsing.
@@ -66,11 +77,15 @@ class SqlLoad {
 		}
 	}
 
-	private async readChunks(): Promise<void> {
+	/**
+	 * Where the chunks come from and how SQL checks one, by format: NDJSON and
+	 * CSV are spooled by lines and parsed by ClickHouse chunk by chunk; Parquet
+	 * arrives already checked, streamed from ClickHouse (./parquet.ts).
+	 */
+	private feed(): ChunkFeed {
 		const { ledger, spec } = this.ctx;
-		let keys: string[] = [];
-		let checkedColumns = false;
-		const chunks = spoolChunks({
+		const stage = this.stage;
+		const common = {
 			file: ledger.name,
 			path: this.ctx.path,
 			gzip: this.ctx.gzip,
@@ -78,19 +93,56 @@ class SqlLoad {
 			chunkRecords: this.ctx.chunkRows ?? FAST_PATH_CHUNK_ROWS,
 			skipRecords: ledger.skipRecords,
 			onBytes: (b: number) => (ledger.bytesDone = b)
-		});
-		try {
-			for await (const c of chunks) {
-				if (!checkedColumns) {
-					checkedColumns = true;
+		};
+		const format = ledger.file.format;
+		if (format === 'csv') {
+			return {
+				chunks: csvSpoolChunks({ ...common, onHeader: (header) => checkCsvHeader(spec, ledger.name, header, ledger.extraColumns) }),
+				parse: (c) => stage.parseCsv(c.path, c.firstLine, (c as CsvSpoolChunk).header),
+				record: (line, raw, c) => csvRecord(line, raw, (c as CsvSpoolChunk).header)
+			};
+		}
+		if (format === 'parquet') {
+			return {
+				chunks: parquetChunks({
+					name: ledger.name,
+					path: this.ctx.path,
+					spec,
+					dir: this.dir,
+					chunkRows: common.chunkRecords,
+					skipRecords: ledger.skipRecords,
+					onExtraColumns: (names) => names.forEach((n) => ledger.extraColumns.add(n))
+				}),
+				parse: (c) => stage.loadChecked(c.path),
+				record: (line, raw) => ndjsonRecord(line, raw)
+			};
+		}
+		let keys: string[] | undefined;
+		return {
+			chunks: spoolChunks(common),
+			parse: (c) => {
+				if (!keys) {
 					checkNdjsonColumns(spec, ledger.name, c.samples);
 					keys = Object.keys(c.samples[0] ?? {});
 				}
 				for (const o of c.samples) for (const k in o) if (!this.known.has(k)) ledger.extraColumns.add(k);
+				return stage.parse(c.path, c.firstLine, keys, c.records - c.refused.length);
+			},
+			record: (line, raw) => ndjsonRecord(line, raw)
+		};
+	}
+
+	private async readChunks(): Promise<void> {
+		const { ledger } = this.ctx;
+		const feed = this.feed();
+		try {
+			for await (const c of feed.chunks) {
 				this.seenRecords += c.records;
 				// The previous chunk's SQL is done before this one starts (and before the spool file it used is rewritten).
 				await this.pending;
-				this.pending = this.chunk(c, keys);
+				// The first chunk's column checks run before it goes on (a file-level error ends the load here).
+				const parsed = feed.parse(c);
+				this.pending = this.chunk(c, parsed, feed);
 				this.pending.catch(() => {});
 				ledger.progress(false);
 			}
@@ -116,13 +168,13 @@ class SqlLoad {
 	 * lines it refused (and the reader's own refusals) go through the
 	 * JavaScript validator, which writes the dead letters or adds the rows.
 	 */
-	private async chunk(c: SpoolChunk, keys: readonly string[]): Promise<void> {
+	private async chunk(c: SpoolChunk, parsed: Promise<{ line: number; raw: string }[]>, feed: ChunkFeed): Promise<void> {
 		const { ledger, validate, writer } = this.ctx;
 		const stage = this.stage;
 		const letters: DeadLetter[] = [];
 		let rejected = 0;
-		const refusedBySql = await stage.parse(c.path, c.firstLine, keys, c.records - c.refused.length);
-		const judged: InputRecord[] = [...c.refused, ...refusedBySql.map((r) => ndjsonRecord(r.line, r.raw))].sort((a, b) => a.line - b.line);
+		const refusedBySql = await parsed;
+		const judged: InputRecord[] = [...c.refused, ...refusedBySql.map((r) => feed.record(r.line, r.raw, c))].sort((a, b) => a.line - b.line);
 		const accepted: { line: number; row: unknown[] }[] = [];
 		for (const rec of judged) {
 			if (rec.error) {

@@ -14,8 +14,8 @@ import { engagementRecord } from '../helpers/rows.js';
  * The SQL fast path (ingest/spool.ts → ingest/fast-path.ts) where it differs
  * from reading line by line in JavaScript: line numbers across chunks, blank
  * and CRLF lines, rows SQL refuses but JavaScript accepts, keys repeated
- * between the two, refused values that must not be converted. CSV stays on
- * the JavaScript reader (see ingest/index.ts); its line numbers are checked too.
+ * between the two, refused values that must not be converted; Parquet read
+ * in place. CSV against the JavaScript path: ingest-csv-sql.test.ts.
  */
 
 useTempWarehouse('loopmeter-fast-path-');
@@ -234,7 +234,7 @@ describe('refused values are never converted', () => {
 	});
 });
 
-describe('Parquet (converted to NDJSON by ClickHouse, then the SQL path)', () => {
+describe('Parquet (typed columns read and checked by ClickHouse, no rewrite)', () => {
 	it('loads the good rows and dead-letters a bad one with its row number as the line', async () => {
 		const path = join(tmp, 'engagement.parquet');
 		// Rows 1..5, row 3 with a negative watch time; written by ClickHouse with the engagement column types.
@@ -259,9 +259,80 @@ describe('Parquet (converted to NDJSON by ClickHouse, then the SQL path)', () =>
 		);
 		expect(row).toEqual({ ts: '2026-08-06 10:00:04.000', tz: null, platform: 'web' });
 	});
+	it('refuses a column of the wrong Parquet type row by row with the reason, never by casting, and reports extra columns', async () => {
+		const path = join(tmp, 'types.parquet');
+		// watch_ms as text, tz_offset_min as a float, user_id as a list; an extra column.
+		await command(
+			`INSERT INTO FUNCTION file({path:String}, 'Parquet')
+			 SELECT concat('pt', toString(number + 1)) AS impression_id, toDateTime('2026-08-06 10:00:00', 'UTC') + number AS ts,
+				if(number = 3, ['a', 'b'], ['u1']) AS user_id, 's1' AS session_id, 'v1' AS video_id,
+				[ '1000', '0012', 'abc', '5', '7' ][number + 1] AS watch_ms,
+				toUInt32(15000) AS video_duration_ms, toUInt32(number) AS position, 'feed' AS surface, 'default' AS feed_mode,
+				'control' AS rec_arm, true AS autoplay, false AS liked, false AS shared, false AS commented, false AS followed,
+				false AS not_interested, false AS reported, [1.0, 1.5, 2.0, 3.0, NULL][number + 1] AS tz_offset_min, 'x' AS note
+			 FROM numbers(5)`,
+			{ tag: 'test', params: { path } }
+		);
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(r).toMatchObject({ format: 'parquet', rows_read: 5, rows_loaded: 0, rows_rejected: 5, extra_columns: ['note'] });
+		const dead = await letters(r!.run_id);
+		expect(dead.map((d) => [d.line, d.reason])).toEqual([
+			['1', 'user_id: must be a string, got ["u1"]'],
+			['2', 'tz_offset_min: must be an integer, got 1.5'],
+			['2', 'user_id: must be a string, got ["u1"]'],
+			['3', 'user_id: must be a string, got ["u1"]'],
+			['3', 'watch_ms: must be an integer, got "abc"'],
+			['4', 'user_id: must be a string, got ["a","b"]'],
+			['5', 'user_id: must be a string, got ["u1"]']
+		]);
+		// The raw text shows the whole row, as the JSON object it is read as.
+		expect(JSON.parse(dead[0]!.raw)).toMatchObject({ impression_id: 'pt1', ts: '2026-08-06T10:00:00.000Z', watch_ms: '1000', note: 'x' });
+	});
+
+	it('loads a file whose types differ from the table but whose values fit, as the NDJSON rules read them', async () => {
+		const path = join(tmp, 'loose.parquet');
+		// Text ids given as integers, counts as text and as Int8, a time without milliseconds, booleans as UInt8.
+		await command(
+			`INSERT INTO FUNCTION file({path:String}, 'Parquet')
+			 SELECT 9000 + number AS impression_id, toDateTime('2026-08-07 10:00:00', 'UTC') + number AS ts,
+				number AS user_id, 's1' AS session_id, 'v1' AS video_id, toString(1000 + number) AS watch_ms,
+				toInt8(15) AS video_duration_ms, toUInt32(number) AS position, 'feed' AS surface, 'default' AS feed_mode,
+				'control' AS rec_arm, toUInt8(1) AS autoplay, toUInt8(0) AS liked, false AS shared, false AS commented, false AS followed,
+				false AS not_interested, false AS reported
+			 FROM numbers(3)`,
+			{ tag: 'test', params: { path } }
+		);
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		expect(r).toMatchObject({ rows_read: 3, rows_loaded: 3, rows_rejected: 0 });
+		const rows = await query<{ id: string; ts: string; user_id: string; watch_ms: number; autoplay: boolean }>(
+			`SELECT impression_id AS id, toString(ts) AS ts, user_id, watch_ms, autoplay FROM impressions WHERE startsWith(impression_id, '900') ORDER BY id`,
+			{ tag: 'test' }
+		);
+		expect(rows[2]).toEqual({ id: '9002', ts: '2026-08-07 10:00:02.000', user_id: '2', watch_ms: 1002, autoplay: true });
+	});
+
+	it('refuses a file without a required column at once, naming it', async () => {
+		const path = join(tmp, 'partial.parquet');
+		await command(`INSERT INTO FUNCTION file({path:String}, 'Parquet') SELECT 'x' AS impression_id, 'u' AS user_id FROM numbers(1000)`, {
+			tag: 'test',
+			params: { path }
+		});
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true });
+		expect(r).toMatchObject({ outcome: 'failed', rows_read: 0, rows_loaded: 0 });
+		expect(r!.message).toMatch(/partial\.parquet: required columns ts, session_id, .* missing from the Parquet file's columns/);
+	});
+
+	it('refuses a file that is not Parquet with a clear message', async () => {
+		const path = join(tmp, 'fake.parquet');
+		writeFileSync(path, 'PAR1 not really');
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true });
+		expect(r).toMatchObject({ outcome: 'failed', rows_loaded: 0 });
+		expect(r!.message).toMatch(/fake\.parquet: is not a readable Parquet file/);
+	});
 });
 
-describe('Parquet conversion is bounded', () => {
+/** A dry run (and a source whose rules do not render to SQL) reads Parquet on the JavaScript path, rewritten as NDJSON first: that rewrite keeps its caps. */
+describe('Parquet rewritten as NDJSON for the JavaScript path is bounded', () => {
 	/** Tens of KB of Parquet: 5 M nearly identical 200-byte rows compress to almost nothing and expand to about 1.2 GB of NDJSON. */
 	async function bomb(name: string): Promise<string> {
 		const path = join(tmp, name);
@@ -282,7 +353,7 @@ describe('Parquet conversion is bounded', () => {
 		expect(size * 100).toBeLessThan(16 * 2 ** 20);
 		const before = tmpFiles();
 		const started = performance.now();
-		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+		const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%', dryRun: true });
 		expect(performance.now() - started).toBeLessThan(20_000);
 		expect(r).toMatchObject({ format: 'parquet', outcome: 'failed', rows_loaded: 0 });
 		expect(parquetSpoolCap(size)).toBe(16 * 2 ** 20);
@@ -297,7 +368,7 @@ describe('Parquet conversion is bounded', () => {
 		process.env.LOOPMETER_PARQUET_MAX_EXPANSION = '1000000';
 		try {
 			const started = performance.now();
-			const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%' });
+			const [r] = await ingest({ source: 'engagement', paths: [path], quiet: true, maxErrors: '100%', dryRun: true });
 			expect(performance.now() - started).toBeLessThan(15_000);
 			expect(r).toMatchObject({ outcome: 'failed', rows_loaded: 0 });
 			expect(r!.message).toMatch(/slow\.parquet: took longer than 1 s to convert from Parquet/);

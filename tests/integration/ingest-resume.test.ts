@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { ingest } from '../../ingest/index.js';
-import { closeWarehouse, query } from '../../src/lib/server/warehouse/index.js';
+import { closeWarehouse, command, query } from '../../src/lib/server/warehouse/index.js';
 import { engagementRecord } from '../helpers/rows.js';
 
 const { dataDir } = useTempWarehouse('loopmeter-ingest-resume-');
@@ -17,10 +17,13 @@ const CHUNK = 2_000;
 const BAD_EVERY = 50;
 const root = join(import.meta.dirname, '..', '..');
 
-async function writeFile(path: string): Promise<void> {
+type Format = 'ndjson' | 'csv' | 'parquet';
+
+/** The test's rows as NDJSON, or as CSV (header + cells as written); Parquet is converted from the NDJSON by ClickHouse. */
+async function writeFile(path: string, format: 'ndjson' | 'csv' = 'ndjson'): Promise<void> {
 	const out = createWriteStream(path);
 	for (let i = 0; i < ROWS; i++) {
-		const line = JSON.stringify(
+		const record = (
 			engagementRecord({
 				impression_id: `k${i}`,
 				ts: new Date(Date.UTC(2026, 8, 1) + i * 7_000).toISOString(),
@@ -32,6 +35,8 @@ async function writeFile(path: string): Promise<void> {
 				position: i % 30
 			})
 		);
+		if (format === 'csv' && i === 0 && !out.write(`${Object.keys(record).join(',')}\n`)) await once(out, 'drain');
+		const line = format === 'csv' ? Object.values(record).join(',') : JSON.stringify(record);
 		if (!out.write(`${line}\n`)) await once(out, 'drain');
 	}
 	out.end();
@@ -39,11 +44,23 @@ async function writeFile(path: string): Promise<void> {
 }
 
 describe('kill and resume', () => {
-	it('a killed ingest, run again, ends with exactly the totals of one uninterrupted run', async () => {
+	it.each(['ndjson', 'csv', 'parquet'] as Format[])('a killed ingest of %s, run again, ends with exactly the totals of one uninterrupted run', async (format) => {
 		const dir = mkdtempSync(join(tmpdir(), 'loopmeter-resume-'));
 		onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-		const path = join(dir, 'big.ndjson');
-		await writeFile(path);
+		const path = join(dir, `big.${format}`);
+		if (format === 'parquet') {
+			const ndjson = join(dir, 'big.ndjson');
+			await writeFile(ndjson);
+			// Row groups of one chunk, so the load is cut into the same chunks as the other formats.
+			await command(
+				`INSERT INTO FUNCTION file({out:String}, 'Parquet') SELECT * FROM file({path:String}, 'JSONEachRow')
+				 SETTINGS output_format_parquet_row_group_size = ${CHUNK}, max_threads = 1, input_format_max_rows_to_read_for_schema_inference = 100`,
+				{ tag: 'test', params: { out: path, path: ndjson } }
+			);
+		} else await writeFile(path, format);
+		// Each format starts from empty tables; the child owns the data directory while it runs.
+		for (const t of ['impressions', 'dead_letters', 'ingest_runs']) await command(`TRUNCATE TABLE ${t}`, { tag: 'test' });
+		await closeWarehouse();
 		// The child owns the data directory while it runs; this process opens it only afterwards.
 		const child = spawn(process.execPath, [join(root, 'bin', 'loopmeter.js'), 'ingest', 'engagement', path, '--max-errors', '5%'], {
 			cwd: root,

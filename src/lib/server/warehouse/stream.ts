@@ -87,12 +87,12 @@ export type ChdbSession = InstanceType<(typeof import('chdb'))['Session']>;
  * the stream's statement bound; binding is synchronous, so the hold is short.
  * Every streamed read with parameters on a chDB session should start here.
  */
-export async function bindStream(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined) {
-	if (Object.keys(params).length === 0) return session.queryStream(sql, { format: 'JSONEachRow', signal });
+export async function bindStream(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined, format = 'JSONEachRow') {
+	if (Object.keys(params).length === 0) return session.queryStream(sql, { format, signal });
 	const release = await holdParameterisedStatements();
 	try {
 		await session.queryBindAsync('SELECT {queue_drained:UInt8}', { queue_drained: 1 }, { format: 'JSONEachRow' });
-		return session.queryStreamBind(sql, params, { format: 'JSONEachRow', signal });
+		return session.queryStreamBind(sql, params, { format, signal });
 	} finally {
 		release();
 	}
