@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useOpenTempWarehouse } from '../helpers/warehouse.js';
-import { command, openLane, query, QueryParameterError, sideQuery, statementConnectionCount } from '../../src/lib/server/warehouse/index.js';
+import { command, openLane, query, QueryParameterError, QueryTimeoutError, sideQuery, statementConnectionCount } from '../../src/lib/server/warehouse/index.js';
 import { parameterText, placeholdersIn, setParameters, stringLiteral } from '../../src/lib/server/warehouse/query-params.js';
 import { readConfig } from '../../src/lib/server/config.js';
 
@@ -155,6 +155,17 @@ describe('typed parameters as connection settings (embedded)', () => {
 			await lane.close();
 		}
 	});
+
+	it('a statement stopped half-way leaves none of its rows to the next statement on its connection', async () => {
+		// Stopped by the engine after 1 s with rows already produced (chDB keeps them for its connection's next statement).
+		const stopped = await query('SELECT number, sleepEachRow(0.001) AS z FROM numbers(100000) SETTINGS max_block_size = 100, max_execution_time = 1', { tag: 'test:stopped' }).catch(
+			(e: unknown) => e
+		);
+		expect(stopped).toBeInstanceOf(QueryTimeoutError);
+		// One at a time, so the next takes the connection just given back: the one that failed. Plain
+		// statements: a parameterised one's SET would itself swallow the rows left behind.
+		for (let i = 0; i < 4; i++) expect(await query<{ x: number }>('SELECT 1 AS x', { tag: 'test:after-stop' })).toEqual([{ x: 1 }]);
+	}, 30_000);
 
 	it('24 statements at once with different values each see their own', async () => {
 		const jobs = Array.from({ length: 24 }, async (_, i) => {

@@ -32,7 +32,6 @@ const KEY = Symbol.for('loopmeter.warehouse');
 type Slot = {
 	pending?: Promise<Warehouse>;
 	release?: () => void;
-	draining?: Promise<void>;
 	session?: { close(): void };
 	/** See boundedStatementSettings. */
 	bounded?: Promise<string>;
@@ -183,26 +182,21 @@ export interface QueryOptions {
 
 /**
  * chDB (3.4) hands the rows a failed query had already produced to the *next*
- * query of the process, in front of its own result (measured: after a SELECT
- * stopped by max_execution_time, the next `SELECT 1` returned the stopped
- * query's partial rows first). After every embedded failure a throwaway query
- * takes those rows, and every query waits for it, so no caller ever receives
- * another query's rows.
+ * query on the same connection, in front of its own result (measured: after a
+ * SELECT stopped by max_execution_time, the next `SELECT 1` on that connection
+ * returned the stopped query's partial rows first; another connection's did
+ * not). So after every embedded failure a throwaway query takes those rows
+ * before the connection is anyone else's (runEmbedded), and no caller ever
+ * receives another query's rows.
  */
 function drainAfterFailure(client: ClickHouseClient): Promise<void> {
-	const drained = client
+	return client
 		.query({ query: 'SELECT 1 AS drained', format: 'JSONEachRow' })
 		.then((rs) => rs.json())
 		.then(
 			() => undefined,
 			() => undefined
 		);
-	// Run on the connection that failed, before anyone else has it; the others wait too.
-	const all = (slot.draining = Promise.all([slot.draining, drained]).then(() => undefined));
-	void all.finally(() => {
-		if (slot.draining === all) slot.draining = undefined;
-	});
-	return drained;
 }
 
 /** The one way to read from the warehouse: values only as typed `{name:Type}` parameters. */
@@ -277,7 +271,6 @@ async function queryServer<T>(wh: Warehouse, sql: string, { tag, params, signal 
  */
 async function runEmbedded<R>(connections: Connections, tag: string, signal: AbortSignal | undefined, work: (client: ClickHouseClient) => Promise<R>): Promise<R> {
 	const wh = await getWarehouse();
-	while (slot.draining) await slot.draining;
 	// Whoever asked has gone while it waited its turn: never start it.
 	if (signal?.aborted) throw new QueryAbandonedError(tag);
 	return connections.use(
