@@ -138,6 +138,11 @@ describe('typed parameters as connection settings (embedded)', () => {
 
 	it('a placeholder without a value, or a parameter whose name is not an identifier, is refused before anything runs', async () => {
 		expect(placeholdersIn('SELECT {a:String}, { b : Array(UInt8) }, {a:String}')).toEqual(['a', 'b']);
+		// Where the engine substitutes nothing: comments, strings, quoted names (a metric's comment quotes {{include:name}}).
+		const quoted = "-- read {{from_first_start:x}} here\nSELECT '{s:String}', 'it''s {t:String}', 'a\\'{u:String}' /* {v:UInt8} */, `{w:String}`, {real:UInt8} -- {y:Date}";
+		expect(placeholdersIn(quoted)).toEqual(['real']);
+		const run = "-- read {{from_first_start:x}} here\nSELECT '{s:String}' AS s, 'it''s {t:String}' AS t, 'a\\'{u:String}' /* {v:UInt8} */ AS u, {real:UInt8} AS r -- {y:Date}";
+		expect(await query(run, { tag: 'test:quoted', params: { real: 7 } })).toEqual([{ s: '{s:String}', t: "it's {t:String}", u: "a'{u:String}", r: 7 }]);
 		expect(() => setParameters('SELECT {a:String}, {b:UInt8}', { a: 'x' }, 'tag')).toThrow(/\[tag\] the statement uses \{b\} but no value was given/);
 		expect(() => setParameters('SELECT 1', { "a = 1, param_b": 'x' }, 'tag')).toThrow(/not an identifier/);
 		expect(() => setParameters('SELECT 1', { '1a': 'x' }, 'tag')).toThrow(/not an identifier/);

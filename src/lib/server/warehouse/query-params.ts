@@ -41,9 +41,18 @@ export const QUERY_SIZE_SETTING = `SET max_query_size = ${MAX_PARAMETER_BYTES}`;
 /** `{name:Type}` as the engine finds it in a statement (whitespace allowed around both parts). */
 const PLACEHOLDER = /\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*:[^{}]*\}/g;
 
-/** The parameter names a statement's `{name:Type}` placeholders use, each once. */
+/**
+ * Comments, string literals and quoted identifiers, where the engine sees no
+ * placeholder (a metric's SQL comment may quote `{{include:name}}`). Matched
+ * left to right, so a quote inside a comment or a `--` inside a string is
+ * taken as part of what encloses it.
+ */
+const NOT_SQL_CODE = /--[^\n]*|\/\*[\s\S]*?\*\/|'(?:[^'\\]|\\[\s\S])*'|"(?:[^"\\]|\\[\s\S])*"|`(?:[^`\\]|\\[\s\S])*`/g;
+
+/** The parameter names a statement's `{name:Type}` placeholders use, each once (not those in comments or strings). */
 export function placeholdersIn(sql: string): string[] {
-	return [...new Set([...sql.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
+	const code = sql.replace(NOT_SQL_CODE, ' ');
+	return [...new Set([...code.matchAll(PLACEHOLDER)].map((m) => m[1]!))];
 }
 
 /** The text `@clickhouse/client` sends as `param_<name>` over HTTP for `value` (the engine parses it as the placeholder's type). */
