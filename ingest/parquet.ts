@@ -70,7 +70,7 @@ async function convert(dataDir: string, path: string, out: string, limit: { name
 	const file = createWriteStream(out);
 	let written = 0;
 	try {
-		// Bound through bindStream: chDB keeps bound parameters in state shared by every connection.
+		// Parameters through bindStream: set on this session only, never through chDB's process-wide binder.
 		const stream = await bindStream(
 			session,
 			`SELECT * FROM file({path:String}, 'Parquet')

@@ -22,6 +22,15 @@ describe('the embedded warehouse memory cap (LOOPMETER_WAREHOUSE_MEMORY_MB)', ()
 		expect(await query<{ ok: number }>('SELECT 1 AS ok', { tag: 'test' })).toEqual([{ ok: 1 }]);
 	});
 
+	it('two such queries running at once on their own connections both stop with that error; the engine stays up and the next query runs', async () => {
+		// Each alone is over the cap; together, on two connections sharing it, neither may take the process down.
+		const heavy = (i: number) => query(`SELECT length(groupArray(number + {i:UInt8})) AS n FROM numbers(100000000)`, { tag: `metric:too_big_${i}`, params: { i } }).catch((e: unknown) => e);
+		const errors = await Promise.all([heavy(1), heavy(2)]);
+		for (const err of errors) expect(err).toBeInstanceOf(QueryMemoryError);
+		const answers = await Promise.all([1, 2, 3].map((x) => query<{ x: number }>('SELECT {x:UInt8} AS x', { tag: 'test', params: { x } })));
+		expect(answers).toEqual([[{ x: 1 }], [{ x: 2 }], [{ x: 3 }]]);
+	}, 60_000);
+
 	it('a GROUP BY larger than the cap spills to disk instead of failing', async () => {
 		// 8 M groups with a uniqExact state each: well over 256 MiB held in memory at once.
 		const [row] = await query<{ groups: string }>(

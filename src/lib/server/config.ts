@@ -49,6 +49,17 @@ const envSchema = z
 			.int('LOOPMETER_WAREHOUSE_MEMORY_MB must be a whole number of MiB')
 			.refine((n) => n === 0 || n >= 128, 'LOOPMETER_WAREHOUSE_MEMORY_MB must be 0 (no cap) or at least 128 MiB: the engine needs that much to run a query at all')
 			.default(DEFAULT_WAREHOUSE_MEMORY_MB),
+		/**
+		 * Embedded warehouse: how many panel queries run at once, one connection
+		 * each (unset: one more than the cores, from 2 to 4). More run faster
+		 * together only while cores and memory last: they share the memory cap.
+		 */
+		LOOPMETER_WAREHOUSE_CONNECTIONS: z.coerce
+			.number({ message: 'LOOPMETER_WAREHOUSE_CONNECTIONS must be a number of connections' })
+			.int('LOOPMETER_WAREHOUSE_CONNECTIONS must be a whole number')
+			.min(1, 'LOOPMETER_WAREHOUSE_CONNECTIONS must be at least 1')
+			.max(16, 'LOOPMETER_WAREHOUSE_CONNECTIONS must be at most 16: each connection holds its own query memory, and they share the cap')
+			.optional(),
 		// Alert thresholds per indicator (admin-editable); relative paths are from the project folder.
 		LOOPMETER_ALERTS_FILE: z.string().min(1).default('config/alerts.json'),
 		/** Who carries idle GPU capacity when a request names no idle_policy (docs/metrics.md "Finance depth"). */

@@ -4,9 +4,10 @@ import { getWarehouse, openLane, type Lane, type Warehouse } from '../warehouse/
  * Health checks, sign-in and sessions run on their own warehouse connection, never in the queue of
  * the panels: the embedded engine runs one connection's statements one at a
  * time, so behind a viewer's 10-second query /healthz took 10 seconds and a
- * load balancer took the app for dead. Only plain statements (no parameters)
- * go here: chDB runs every parameterised statement one at a time process-wide
- * (CHDB-NOTES), which would put this lane back behind the panels.
+ * load balancer took the app for dead. No panel runs here, so nothing here
+ * waits for one. (Its statements are plain, no parameters: written when chDB's
+ * binder ran every parameterised statement one at a time process-wide; ours
+ * now travel as this connection's own settings, warehouse/query-params.ts.)
  */
 const KEY = Symbol.for('loopmeter.http.control-lane');
 const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as { lane?: Promise<Lane>; for?: Warehouse };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 
 type Connection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
@@ -7,12 +8,15 @@ import { acquireLock } from './lock.js';
 import { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 import { migrate } from './migrate.js';
 import { recordQuery } from './profile.js';
-import type { Warehouse } from './types.js';
+import { Connections } from './connections.js';
+import { QUERY_SIZE_SETTING, setParameters } from './query-params.js';
+import type { Params, Warehouse } from './types.js';
 
 export { WarehouseLockedError, readLock, advertiseUrl } from './lock.js';
 export { WarehouseUnavailableError, QueryTimeoutError, QueryMemoryError } from './errors.js';
 
-export type { Warehouse, WarehouseMode } from './types.js';
+export type { Warehouse, WarehouseMode, Params } from './types.js';
+export { QueryParameterError } from './query-params.js';
 
 export interface OpenOptions {
 	/** Who holds the embedded directory, shown to a second process that is refused. */
@@ -28,18 +32,17 @@ const KEY = Symbol.for('loopmeter.warehouse');
 type Slot = {
 	pending?: Promise<Warehouse>;
 	release?: () => void;
-	draining?: Promise<void>;
 	session?: { close(): void };
 	/** See boundedStatementSettings. */
 	bounded?: Promise<string>;
+	/** The main connection, one statement at a time (commands, inserts). */
+	main?: Connections;
+	/** The connections query() runs on: see statementConnections. */
+	pool?: Connections;
 	/** A second embedded connection for plain statements that must not queue behind the main one: see sideQuery. */
-	side?: Promise<ClickHouseClient>;
+	side?: Promise<{ client: ClickHouseClient; connections: Connections }>;
 	/** Lanes opened on this warehouse (openLane): closed with it, so the data directory's lock is released. */
 	lanes?: Set<ClickHouseClient>;
-	/** See holdParameterisedStatements. */
-	paramsHeld?: Promise<void>;
-	paramsInFlight?: number;
-	onParamsIdle?: () => void;
 };
 const slot: Slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as Slot;
 
@@ -98,6 +101,8 @@ async function connectEmbedded(config: Config): Promise<ClickHouseClient> {
 	// chDB runs an aborted query to completion and blocks the next one meanwhile,
 	// so the timeout must be enforced by the engine.
 	await client.command({ query: `SET max_execution_time = ${Math.ceil(config.LOOPMETER_QUERY_TIMEOUT_MS / 1000)}` });
+	// Parameters travel as statement text on this connection (query-params.ts).
+	await client.command({ query: QUERY_SIZE_SETTING });
 	if (config.LOOPMETER_WAREHOUSE_MEMORY_MB > 0) {
 		// Under the cap, large GROUP BYs, sorts and joins spill to disk instead of
 		// failing. chDB does not derive these from max_server_memory_usage (the
@@ -153,7 +158,11 @@ export async function closeWarehouse(): Promise<void> {
 	const wh = await pending.catch(() => undefined);
 	const side = slot.side;
 	slot.side = undefined;
-	await (await side?.catch(() => undefined))?.close();
+	await (await side?.catch(() => undefined))?.client.close();
+	const pool = slot.pool;
+	slot.pool = undefined;
+	slot.main = undefined;
+	await pool?.close();
 	const lanes = [...(slot.lanes ?? [])];
 	slot.lanes?.clear();
 	await Promise.all(lanes.map((c) => c.close().catch(() => undefined)));
@@ -164,8 +173,6 @@ export async function closeWarehouse(): Promise<void> {
 	slot.release = undefined;
 }
 
-export type Params = Record<string, unknown>;
-
 export interface QueryOptions {
 	/** Names the query in logs and errors so a slow one can be found. */
 	tag: string;
@@ -175,24 +182,21 @@ export interface QueryOptions {
 
 /**
  * chDB (3.4) hands the rows a failed query had already produced to the *next*
- * query of the process, in front of its own result (measured: after a SELECT
- * stopped by max_execution_time, the next `SELECT 1` returned the stopped
- * query's partial rows first). After every embedded failure a throwaway query
- * takes those rows, and every query waits for it, so no caller ever receives
- * another query's rows.
+ * query on the same connection, in front of its own result (measured: after a
+ * SELECT stopped by max_execution_time, the next `SELECT 1` on that connection
+ * returned the stopped query's partial rows first; another connection's did
+ * not). So after every embedded failure a throwaway query takes those rows
+ * before the connection is anyone else's (runEmbedded), and no caller ever
+ * receives another query's rows.
  */
-function drainAfterFailure(wh: Warehouse): void {
-	if (wh.mode !== 'embedded' || slot.draining) return;
-	slot.draining = wh.client
+function drainAfterFailure(client: ClickHouseClient): Promise<void> {
+	return client
 		.query({ query: 'SELECT 1 AS drained', format: 'JSONEachRow' })
 		.then((rs) => rs.json())
 		.then(
 			() => undefined,
 			() => undefined
-		)
-		.finally(() => {
-			slot.draining = undefined;
-		});
+		);
 }
 
 /** The one way to read from the warehouse: values only as typed `{name:Type}` parameters. */
@@ -200,70 +204,89 @@ export function query<T>(sql: string, options: QueryOptions): Promise<T[]> {
 	return queryOn<T>(undefined, sql, options);
 }
 
-async function queryOn<T>(client: ClickHouseClient | undefined, sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
+/**
+ * How many statements query() runs at once on the embedded warehouse: one
+ * connection each (LOOPMETER_WAREHOUSE_CONNECTIONS, else one more than the
+ * machine's cores, from 2 to 4). One more than the cores, as a connection
+ * also waits (for its reader, on disk, in a sleep) without using a core.
+ */
+export function statementConnectionCount(config: Config, cores = availableParallelism()): number {
+	return config.LOOPMETER_WAREHOUSE_CONNECTIONS ?? Math.min(4, Math.max(2, cores + 1));
+}
+
+/**
+ * The connections query() runs on, embedded. chDB runs one connection's
+ * statements one at a time, and every statement it binds parameters for one at
+ * a time process-wide; ours carry their parameters as the connection's own
+ * settings instead (query-params.ts), so statements on different connections
+ * run in parallel: one person's wide panel no longer holds everyone's.
+ */
+function statementConnections(wh: Warehouse): Connections {
+	return (slot.pool ??= new Connections(statementConnectionCount(wh.config), () => connectEmbedded(wh.config)));
+}
+
+function mainConnection(wh: Warehouse): Connections {
+	return (slot.main ??= Connections.of(wh.client));
+}
+
+async function queryOn<T>(connections: Connections | undefined, sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	const wh = await getWarehouse();
-	while (slot.draining) await slot.draining;
-	// Whoever asked has gone while it waited its turn: never start it.
-	if (signal?.aborted) throw new QueryAbandonedError(tag);
-	const stoppable = signal && wh.mode === 'embedded' ? stopOnAbort(wh, sql, signal) : undefined;
 	const started = performance.now();
 	try {
-		return await parameterised(params, async () => {
-			const rs = await (client ?? wh.client).query({
-				query: stoppable?.sql ?? sql,
-				query_params: params,
-				format: 'JSONEachRow',
-				abort_signal: signal,
-				...(wh.mode === 'server' ? { clickhouse_settings: { log_comment: tag } } : {})
-			});
-			return await rs.json<T>();
+		if (wh.mode === 'server') {
+			if (signal?.aborted) throw new QueryAbandonedError(tag);
+			return await queryServer<T>(wh, sql, { tag, params, signal });
+		}
+		// Checked before anything runs: a statement whose parameters cannot be sent never starts.
+		const set = setParameters(sql, params, tag);
+		return await runEmbedded(connections ?? statementConnections(wh), tag, signal, async (client) => {
+			const stoppable = signal ? stopOnAbort(wh, sql, signal) : undefined;
+			try {
+				if (set) await client.command({ query: set });
+				const rs = await client.query({ query: stoppable?.sql ?? sql, format: 'JSONEachRow', abort_signal: signal });
+				return await rs.json<T>();
+			} finally {
+				stoppable?.done();
+			}
 		});
-	} catch (e) {
-		drainAfterFailure(wh);
-		if (signal?.aborted) throw new QueryAbandonedError(tag);
-		throw translate(e, tag, wh);
 	} finally {
-		stoppable?.done();
 		recordQuery(tag, performance.now() - started);
 	}
 }
 
-/**
- * chDB binds a statement's `{name:Type}` parameters in state that is not
- * isolated per connection: two parameterised statements running at once
- * clobber each other (wrong values, or the engine aborts the process). Its
- * client library therefore runs them one at a time process-wide, but a
- * streamed read (warehouse/stream.ts) binds its parameters outside that
- * queue. So every parameterised statement of ours is counted from its start to
- * its answer, and a stream starts only while none is (holdParameterisedStatements).
- */
-async function parameterised<T>(params: Params | undefined, run: () => Promise<T>): Promise<T> {
-	if (!params || Object.keys(params).length === 0) return run();
-	while (slot.paramsHeld) await slot.paramsHeld;
-	slot.paramsInFlight = (slot.paramsInFlight ?? 0) + 1;
+async function queryServer<T>(wh: Warehouse, sql: string, { tag, params, signal }: QueryOptions): Promise<T[]> {
 	try {
-		return await run();
-	} finally {
-		slot.paramsInFlight -= 1;
-		if (slot.paramsInFlight === 0) slot.onParamsIdle?.();
+		const rs = await wh.client.query({ query: sql, query_params: params, format: 'JSONEachRow', abort_signal: signal, clickhouse_settings: { log_comment: tag } });
+		return await rs.json<T>();
+	} catch (e) {
+		if (signal?.aborted) throw new QueryAbandonedError(tag);
+		throw translate(e, tag, wh);
 	}
 }
 
 /**
- * Waits until no parameterised statement of ours is running and keeps new ones
- * from starting until `release` is called: for the moment a streamed read binds
- * its parameters. One holder at a time.
+ * `work` on one embedded connection held for it alone: not started when the
+ * caller has gone while it waited; after a failure the connection is drained
+ * before anyone else has it (drainAfterFailure), and the error is ours.
  */
-export async function holdParameterisedStatements(): Promise<() => void> {
-	while (slot.paramsHeld) await slot.paramsHeld;
-	let release!: () => void;
-	slot.paramsHeld = new Promise<void>((r) => (release = r));
-	while ((slot.paramsInFlight ?? 0) > 0) await new Promise<void>((r) => (slot.onParamsIdle = r));
-	return () => {
-		slot.onParamsIdle = undefined;
-		slot.paramsHeld = undefined;
-		release();
-	};
+async function runEmbedded<R>(connections: Connections, tag: string, signal: AbortSignal | undefined, work: (client: ClickHouseClient) => Promise<R>): Promise<R> {
+	const wh = await getWarehouse();
+	// Whoever asked has gone while it waited its turn: never start it.
+	if (signal?.aborted) throw new QueryAbandonedError(tag);
+	return connections.use(
+		async (client) => {
+			if (signal?.aborted) throw new QueryAbandonedError(tag);
+			try {
+				return await work(client);
+			} catch (e) {
+				await drainAfterFailure(client);
+				if (signal?.aborted) throw new QueryAbandonedError(tag);
+				throw translate(e, tag, wh);
+			}
+		},
+		signal,
+		() => new QueryAbandonedError(tag)
+	);
 }
 
 /** The caller's signal aborted (the person's browser went away): the query was not started, or was stopped. */
@@ -281,13 +304,13 @@ const TRAILING_SETTINGS = /\bSETTINGS\b[^()]*$/i;
 
 /**
  * chDB cannot interrupt a running statement through its API: an aborted query
- * runs to its end, and every parameterised query waits behind it (CHDB-NOTES).
- * The engine does honour `KILL QUERY` from another connection (measured: a
- * 2-billion-row scan stopped within 0.2 s, and the next query ran). So a query
- * whose caller may go away carries a unique marker in its own `log_comment`
- * (a per-query SETTINGS clause, which does not leak to later statements), and
- * on abort a second connection kills the query holding that marker. A marker
- * is never reused, so a late kill cannot stop anything else.
+ * runs to its end, holding its connection (CHDB-NOTES). The engine does honour
+ * `KILL QUERY` from another connection (measured: a 2-billion-row scan stopped
+ * within 0.2 s, and the next query ran). So a query whose caller may go away
+ * carries a unique marker in its own `log_comment` (a per-query SETTINGS
+ * clause, which does not leak to later statements), and on abort a second
+ * connection kills the query holding that marker. A marker is never reused, so
+ * a late kill cannot stop anything else.
  */
 function stopOnAbort(wh: Warehouse, sql: string, signal: AbortSignal): { sql: string; done: () => void } | undefined {
 	const body = sql.trimEnd().replace(/;$/, '');
@@ -301,32 +324,34 @@ function stopOnAbort(wh: Warehouse, sql: string, signal: AbortSignal): { sql: st
 async function killMarked(wh: Warehouse, marker: string): Promise<void> {
 	if (!MARKER.test(marker)) return;
 	try {
-		// A plain statement: with a parameter it would queue behind the very query it must stop.
-		await (await sideConnection(wh)).command({ query: `KILL QUERY WHERE Settings['log_comment'] = '${marker}' ASYNC` });
+		// Straight on the side connection's client, not in its queue: a plain statement,
+		// which the parameters a queued statement sets there cannot change.
+		await (await sideConnection(wh)).client.command({ query: `KILL QUERY WHERE Settings['log_comment'] = '${marker}' ASYNC` });
 	} catch (e) {
 		// The query then runs to its end, as before; nothing else is affected.
 		console.warn(`[warehouse] could not stop an abandoned query: ${(e as Error).message.split('\n')[0]}`);
 	}
 }
 
-function sideConnection(wh: Warehouse): Promise<ClickHouseClient> {
-	return (slot.side ??= connectEmbedded(wh.config).catch((e: unknown) => {
-		slot.side = undefined;
-		throw e;
-	}));
+function sideConnection(wh: Warehouse): Promise<{ client: ClickHouseClient; connections: Connections }> {
+	return (slot.side ??= connectEmbedded(wh.config).then(
+		(client) => ({ client, connections: Connections.of(client) }),
+		(e: unknown) => {
+			slot.side = undefined;
+			throw e;
+		}
+	));
 }
 
 /**
- * A plain statement (no parameters) that must answer while the main connection
- * is busy: the embedded engine runs one connection's statements one at a time,
- * so a data-version read queued behind someone's 10-second panel made every
- * cached page wait 10 seconds. Embedded, it runs on a second connection
- * (parameterised statements would still wait: chDB runs them one at a time
- * process-wide); a server answers concurrent requests anyway.
+ * A plain statement (no parameters) that must answer while every statement
+ * connection is busy with someone's 10-second panel: a data-version read
+ * queued behind one made every cached page wait 10 seconds. Embedded, it runs
+ * on a connection of its own; a server answers concurrent requests anyway.
  */
 export async function sideQuery<T>(sql: string, options: Omit<QueryOptions, 'params'>): Promise<T[]> {
 	const wh = await getWarehouse();
-	return queryOn<T>(wh.mode === 'embedded' ? await sideConnection(wh) : undefined, sql, options);
+	return queryOn<T>(wh.mode === 'embedded' ? (await sideConnection(wh)).connections : undefined, sql, options);
 }
 
 /**
@@ -359,57 +384,60 @@ export function command(sql: string, options: QueryOptions): Promise<void> {
 	return commandOn(undefined, sql, options);
 }
 
-async function commandOn(client: ClickHouseClient | undefined, sql: string, { tag, params }: QueryOptions): Promise<void> {
+async function commandOn(connections: Connections | undefined, sql: string, { tag, params }: QueryOptions): Promise<void> {
 	const wh = await getWarehouse();
-	while (slot.draining) await slot.draining;
 	const started = performance.now();
 	try {
-		await parameterised(params, () => (client ?? wh.client).command({ query: sql, query_params: params }));
-	} catch (e) {
-		drainAfterFailure(wh);
-		throw translate(e, tag, wh);
+		if (wh.mode === 'server') {
+			await wh.client.command({ query: sql, query_params: params }).catch((e: unknown) => {
+				throw translate(e, tag, wh);
+			});
+			return;
+		}
+		const set = setParameters(sql, params, tag);
+		await runEmbedded(connections ?? mainConnection(wh), tag, undefined, async (client) => {
+			if (set) await client.command({ query: set });
+			await client.command({ query: sql });
+		});
 	} finally {
 		recordQuery(tag, performance.now() - started);
 	}
 }
 
-async function insertOn(client: ClickHouseClient | undefined, table: string, rows: Record<string, unknown>[], { tag }: Pick<QueryOptions, 'tag'>): Promise<void> {
+async function insertOn(connections: Connections | undefined, table: string, rows: Record<string, unknown>[], { tag }: Pick<QueryOptions, 'tag'>): Promise<void> {
 	const wh = await getWarehouse();
-	while (slot.draining) await slot.draining;
 	const started = performance.now();
+	const insert = (client: ClickHouseClient) => client.insert({ table, values: rows, format: 'JSONEachRow' }).then(() => undefined);
 	try {
-		await (client ?? wh.client).insert({ table, values: rows, format: 'JSONEachRow' });
-	} catch (e) {
-		drainAfterFailure(wh);
-		throw translate(e, tag, wh);
+		if (wh.mode === 'server')
+			await insert(wh.client).catch((e: unknown) => {
+				throw translate(e, tag, wh);
+			});
+		else await runEmbedded(connections ?? mainConnection(wh), tag, undefined, insert);
 	} finally {
 		recordQuery(tag, performance.now() - started);
 	}
 }
 
 /**
- * A second statement queue on the warehouse, for work that may run while the
- * main queue works: ingest commits one group of rows while the next group is
- * parsed. chDB runs one connection's statements one at a time, and every
- * statement with query_params one at a time process-wide (a lock inside chDB), so an
- * embedded lane is a second connection to the same engine and its statements
- * must be plain SQL (with parameters they would still be right, but wait for
- * the main queue). A server runs concurrent requests anyway: there the lane
- * is the main client.
+ * A statement queue of its own on the warehouse, for work that must not wait
+ * behind the other queues: ingest commits one group of rows while the next
+ * group is parsed; sign-in and health answer while panels run
+ * (http/control-lane.ts). Embedded, a lane is one more connection to the same
+ * engine, running one statement at a time; parameters travel as that
+ * connection's settings (query-params.ts), so a lane's parameterised
+ * statements wait for nobody else's either. A server runs concurrent requests
+ * anyway: there the lane is the main client.
  */
 export interface Lane {
 	command(sql: string, options: QueryOptions): Promise<void>;
 	query<T>(sql: string, options: QueryOptions): Promise<T[]>;
-	/**
-	 * Rows as JSONEachRow data: no query parameters, so an embedded lane does not
-	 * wait behind the process-wide lock of parameterised statements (the values
-	 * travel as data, never as SQL text).
-	 */
+	/** Rows as JSONEachRow data: the values travel as data, never as SQL text. */
 	insert(table: string, rows: Record<string, unknown>[], options: Pick<QueryOptions, 'tag'>): Promise<void>;
 	close(): Promise<void>;
 }
 
-/** Where a statement runs: the main connection's queue (`mainStatements`) or a lane. */
+/** Where a statement runs: the shared connections (`mainStatements`) or a lane. */
 export type Statements = Pick<Lane, 'command' | 'query'>;
 export const mainStatements: Statements = { command, query };
 
@@ -418,10 +446,11 @@ export async function openLane(): Promise<Lane> {
 	let client: ClickHouseClient | undefined;
 	if (wh.mode === 'embedded') client = await connectEmbedded(wh.config);
 	if (client) (slot.lanes ??= new Set()).add(client);
+	const connections = client ? Connections.of(client) : undefined;
 	return {
-		command: (sql, options) => commandOn(client, sql, options),
-		query: <T>(sql: string, options: QueryOptions) => queryOn<T>(client, sql, options),
-		insert: (table, rows, options) => insertOn(client, table, rows, options),
+		command: (sql, options) => commandOn(connections, sql, options),
+		query: <T>(sql: string, options: QueryOptions) => queryOn<T>(connections, sql, options),
+		insert: (table, rows, options) => insertOn(connections, table, rows, options),
 		close: async () => {
 			if (client) slot.lanes?.delete(client);
 			await client?.close();

@@ -1,5 +1,6 @@
-import { getWarehouse, holdParameterisedStatements, query, QueryAbandonedError, spillSettings, translate, type Params } from './index.js';
+import { getWarehouse, query, QueryAbandonedError, spillSettings, translate, type Params } from './index.js';
 import { recordQuery } from './profile.js';
+import { QUERY_SIZE_SETTING, setParameters } from './query-params.js';
 import type { Warehouse } from './types.js';
 
 /**
@@ -60,13 +61,13 @@ function withStreamSettings(sql: string, wh: Warehouse): string {
 	return `${statement}\nSETTINGS ${settings.join(', ')}`;
 }
 
-async function* streamEmbedded<T>(wh: Warehouse, sql: string, { params, signal }: StreamQueryOptions): AsyncGenerator<T[], void, undefined> {
+async function* streamEmbedded<T>(wh: Warehouse, sql: string, { tag, params, signal }: StreamQueryOptions): AsyncGenerator<T[], void, undefined> {
 	// Imported here, as in index.ts: the native library must not load during `vite build`.
 	const { Session } = await import('chdb');
 	// A connection of its own to the open engine (chDB streams one statement per connection).
 	const session = new Session(wh.dataDir);
 	try {
-		const stream = await bindStream(session, sql, params ?? {}, signal);
+		const stream = await bindStream(session, sql, params ?? {}, signal, 'JSONEachRow', tag);
 		for await (const chunk of stream) {
 			if (chunk.numRows > 0) yield chunk.rows<T>();
 		}
@@ -79,23 +80,21 @@ async function* streamEmbedded<T>(wh: Warehouse, sql: string, { params, signal }
 export type ChdbSession = InstanceType<(typeof import('chdb'))['Session']>;
 
 /**
- * chDB binds a streamed statement's parameters outside the queue its other
- * parameterised statements wait in, and two bindings at once clobber each
- * other. So: no new parameterised statement of ours starts, the ones running
- * finish, a parameterised no-op waits for anything chDB still runs in its queue
- * (an abandoned statement runs on after its caller has gone), and only then is
- * the stream's statement bound; binding is synchronous, so the hold is short.
- * Every streamed read with parameters on a chDB session should start here.
+ * `sql` streamed on `session` (a chDB session of the caller's own, for this one
+ * statement), its `{name:Type}` parameters first set on that session
+ * (query-params.ts). chDB's own binding for streams (queryStreamBind) shares
+ * state with every parameterised statement of the process, so a stream once
+ * had to wait until none ran; a session's settings are its own, and the
+ * stream waits for nobody. Throws before anything runs when a placeholder has
+ * no value or a name is not an identifier.
  */
-export async function bindStream(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined, format = 'JSONEachRow') {
-	if (Object.keys(params).length === 0) return session.queryStream(sql, { format, signal });
-	const release = await holdParameterisedStatements();
-	try {
-		await session.queryBindAsync('SELECT {queue_drained:UInt8}', { queue_drained: 1 }, { format: 'JSONEachRow' });
-		return session.queryStreamBind(sql, params, { format, signal });
-	} finally {
-		release();
+export async function bindStream(session: ChdbSession, sql: string, params: Params, signal: AbortSignal | undefined, format = 'JSONEachRow', tag = 'stream') {
+	const set = setParameters(sql, params, tag);
+	if (set) {
+		await session.queryAsync(QUERY_SIZE_SETTING);
+		await session.queryAsync(set);
 	}
+	return session.queryStream(sql, { format, signal });
 }
 
 async function* streamServer<T>(wh: Warehouse, sql: string, { tag, params, signal }: StreamQueryOptions): AsyncGenerator<T[], void, undefined> {

@@ -15,3 +15,6 @@ export interface Warehouse {
 	dataDir?: string;
 	config: Config;
 }
+
+/** Values of a statement's `{name:Type}` placeholders, by name. */
+export type Params = Record<string, unknown>;
