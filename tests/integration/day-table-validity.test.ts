@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { buildMetricQuery } from '../../src/lib/server/metrics/build-query.js';
 import { currentDayTables, DAY_TABLE_SOURCES, DayTablesError, forgetCurrentDayTables, readableDayTables, refreshDayTables, type DayTableSource } from '../../src/lib/server/metrics/day-tables.js';
-import { dayTableReads } from '../../src/lib/server/metrics/day-table-validity.js';
+import { dayTableReads, LAST_DAY, mergeRanges, reachOf } from '../../src/lib/server/metrics/day-table-validity.js';
 import { getMetric, listMetrics } from '../../src/lib/server/metrics/registry.js';
 import { parseMetricRequest, runMetric } from '../../src/lib/server/metrics/run.js';
 import { command, query } from '../../src/lib/server/warehouse/index.js';
@@ -94,6 +94,36 @@ async function expectStaleIfRead(req: MetricRequestInput, source: DayTableSource
 const DAY_TABLE_NAMED = new RegExp(`FROM day_(${DAY_TABLE_SOURCES.join('|')})\\b`, 'g');
 
 describe('day tables valid per day', () => {
+	it('widens the new days by how far each file looks', () => {
+		const last = day(10);
+		// A new day after the last: sessions ±1; return rate 7 back and "complete" up to the new last day − 7.
+		expect(reachOf('engagement_sessions', [day(12)], last)).toEqual([[day(11), day(13)]]);
+		expect(reachOf('engagement_user_days', [day(12)], last)).toEqual([[day(4), day(12)]]);
+		expect(reachOf('attention_cohort_videos', [day(12)], last)).toEqual([[day(4), day(12)]]);
+		expect(reachOf('engagement_active_users', [day(12)], last)).toEqual([[day(12), day(12)]]);
+		// Late rows for an old day: the last day does not move; novelty may change any later day.
+		expect(reachOf('engagement_user_days', [day(3)], last)).toEqual([['2026-09-26', day(3)]]);
+		expect(reachOf('slop_novelty_daily', [day(3), day(5)], last)).toEqual([[day(3), LAST_DAY]]);
+		expect(reachOf('engagement_sessions', [day(3), day(5), day(9)], last)).toEqual([[day(2), day(6)], [day(8), day(10)]]);
+		expect(reachOf('engagement_sessions', [], last)).toEqual([]);
+		expect(mergeRanges([[day(5), day(6)], [day(1), day(2)], [day(3), day(3)], [day(8), day(9)]])).toEqual([[day(1), day(3)], [day(5), day(6)], [day(8), day(9)]]);
+	});
+
+	it('reads the bounds of a day-table read through brackets, strings and lines', () => {
+		const sql = `SELECT x FROM (-- c\nSELECT * FROM day_revenue_daily WHERE day >= least(toStartOfMonth({from:Date}), {to:Date} - {run_rate_days:UInt32}) AND day < addMonths(toStartOfMonth({to:Date}), 1)) AS r
+		JOIN (SELECT * FROM day_engagement_sessions WHERE day >= least({from:Date}, ifNull((SELECT toDate(minOrNull(started_at)) FROM g
+	WHERE ended_at >= toDateTime64({from:Date}, 3, 'UTC(')), {from:Date})) - 1 AND day < {to:Date} + 1
+) AS s`;
+		expect(dayTableReads(sql)).toEqual([
+			{ source: 'revenue_daily', lo: 'least(toStartOfMonth({from:Date}), {to:Date} - {run_rate_days:UInt32})', hi: 'addMonths(toStartOfMonth({to:Date}), 1)' },
+			{
+				source: 'engagement_sessions',
+				lo: "least({from:Date}, ifNull((SELECT toDate(minOrNull(started_at)) FROM g\n\tWHERE ended_at >= toDateTime64({from:Date}, 3, 'UTC(')), {from:Date})) - 1",
+				hi: '{to:Date} + 1'
+			}
+		]);
+	});
+
 	it('finds every read of a day table in every metric query, with bounds the warehouse evaluates', async () => {
 		const all = new Set<string>(DAY_TABLE_SOURCES);
 		let widened = 0;
