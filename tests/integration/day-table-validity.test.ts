@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
 import { buildMetricQuery } from '../../src/lib/server/metrics/build-query.js';
-import { currentDayTables, DAY_TABLE_SOURCES, DayTablesError, forgetCurrentDayTables, readableDayTables, refreshDayTables, type DayTableSource } from '../../src/lib/server/metrics/day-tables.js';
+import { currentDayTables, DAY_TABLE_SOURCES, dayTablesStatus, DayTablesError, forgetCurrentDayTables, readableDayTables, refreshDayTables, type DayTableSource } from '../../src/lib/server/metrics/day-tables.js';
 import { dayTableReads, LAST_DAY, mergeRanges, reachOf } from '../../src/lib/server/metrics/day-table-validity.js';
 import { getMetric, listMetrics } from '../../src/lib/server/metrics/registry.js';
 import { parseMetricRequest, runMetric } from '../../src/lib/server/metrics/run.js';
@@ -155,6 +155,10 @@ describe('day tables valid per day', () => {
 		await load('validity-next-day.ndjson', range(0, 400).map((i) => movedImpression(i, day(12), 'validity-next')));
 		expect(await currentDayTables(), 'no table is current on every day').toEqual(new Set());
 		expect([...(await readableDayTables()).keys()].sort(), 'every table is readable on some days').toEqual([...DAY_TABLE_SOURCES].sort());
+		// `loopmeter status` names the days: sessions ±1 day around the new one, novelty every day from it on.
+		const status = await dayTablesStatus();
+		expect(status.find((d) => d.source === 'engagement_sessions')).toMatchObject({ current: false, stale_days: [[day(11), day(13)]] });
+		expect(status.find((d) => d.source === 'slop_novelty_daily')).toMatchObject({ current: false, stale_days: [[day(12), LAST_DAY]] });
 
 		// (a) The days before: every day table read as when current, and equal to the raw tables.
 		for (const m of READERS) {

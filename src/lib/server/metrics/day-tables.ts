@@ -147,11 +147,6 @@ async function readableSources(): Promise<Map<DayTableSource, DayRange[]>> {
 	return out;
 }
 
-async function currentSources(): Promise<Set<DayTableSource>> {
-	const readable = await readableSources();
-	return new Set([...readable].filter(([, stale]) => stale.length === 0).map(([source]) => source));
-}
-
 // `loopmeter serve` runs the CLI's copy of this module and the production
 // build's bundled copy in one process: what must be one per process lives on
 // globalThis, like the warehouse client.
@@ -200,8 +195,10 @@ export function forgetCurrentDayTables(): void {
 
 export interface DayTableStatus {
 	source: DayTableSource;
-	/** Matches the data and the SQL: panels read it. */
+	/** Matches the data and the SQL on every day: panels read it. */
 	current: boolean;
+	/** The days panels must not read from it (day-table-validity.ts); null: every day. */
+	stale_days: DayRange[] | null;
 	rows: number;
 	seconds: number;
 	built_at: string | null;
@@ -210,8 +207,8 @@ export interface DayTableStatus {
 /** Each day table's last build and whether it is read, for `loopmeter status`. */
 export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 	if (!(await enabled())) return [];
-	const [current, builds] = await Promise.all([
-		currentSources(),
+	const [readable, builds] = await Promise.all([
+		readableSources(),
 		query<{ source: string; rows: string; seconds: number; last_built: string }>(
 			`SELECT source, toString(argMax(rows, built_at)) AS rows, argMax(seconds, built_at) AS seconds, toString(max(built_at)) AS last_built
 			FROM day_tables WHERE sql_hash != '' GROUP BY source`,
@@ -221,7 +218,8 @@ export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 	const bySource = new Map(builds.map((b) => [b.source, b]));
 	return DAY_TABLE_SOURCES.map((source) => {
 		const b = bySource.get(source);
-		return { source, current: current.has(source), rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.last_built ?? null };
+		const stale = readable.get(source) ?? null;
+		return { source, current: stale?.length === 0, stale_days: stale, rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.last_built ?? null };
 	});
 }
 
