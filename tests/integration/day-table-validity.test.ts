@@ -181,6 +181,13 @@ describe('day tables valid per day', () => {
 			expect(served.dayTables, `${m} ${from}..${to} computes ${source} from the raw tables`).not.toContain(source);
 			if (m !== 'attention_to_compute_cohort') await expectStaleIfRead(req, source, served.rows);
 		}
+		// Widened periods, bounds evaluated by the warehouse: the forecast's months (to the end of October)
+		// hold the new day, the break-even trend's complete weeks before 10-04 do not.
+		const total = (m: string) => ({ ...request(m, before.from, before.to), grain: 'total' }) as MetricRequestInput;
+		const forecast = await servedEqualsRaw(total('budget_forecast'));
+		expect(forecast.dayTables, 'budget_forecast computes revenue_daily').not.toContain('revenue_daily');
+		expect((await servedEqualsRaw(total('break_even_outlook'))).dayTables, 'break_even_outlook reads revenue_daily').toContain('revenue_daily');
+
 		// (b) Every reader over the whole period, the new day included: equal to the raw tables.
 		for (const m of READERS) await servedEqualsRaw(request(m, whole.from, whole.to));
 
