@@ -211,8 +211,9 @@ export async function buildOnValidDays(readable: ReadonlyMap<string, readonly Da
 		const built = build(usable);
 		const reads = dayTableReads(built.sql).filter((r) => readable.get(r.source)?.length);
 		if (!reads.length) return built;
-		const days = await readDays(reads, built.params);
-		const stale = reads.filter((r, i) => overlaps(days[i]!.from, days[i]!.to, readable.get(r.source)!));
+		// Bounds the warehouse cannot evaluate now: those tables are not read (the query itself will say what is wrong).
+		const days = await readDays(reads, built.params).catch(() => undefined);
+		const stale = reads.filter((r, i) => !days || overlaps(days[i]!.from, days[i]!.to, readable.get(r.source)!));
 		if (!stale.length) return built;
 		for (const r of stale) usable.delete(r.source);
 	}
