@@ -103,7 +103,7 @@ metric base file computed after ingest) matches the data.`,
 			);
 			for (const d of s.dayTables) {
 				lines.push(`  day_${d.source.padEnd(32)} ${d.current ? 'current' : 'stale  '}  ${d.built_at ? `built ${d.built_at} UTC in ${d.seconds.toFixed(1)} s, ${int(d.rows)} rows` : 'never built'}`);
-				if (!d.current) lines.push(`    stale: ${d.stale_days ? d.stale_days.map(([a, b]) => (a === b ? a : `${a}…${b === LAST_DAY ? 'on' : b}`)).join(', ') : 'every day'}`);
+				if (!d.current) lines.push(`    stale: ${d.stale_days ? d.stale_days.map(([a, b]) => (a === b ? a : b === LAST_DAY ? `${a} and later` : `${a}…${b}`)).join(', ') : 'every day'}`);
 			}
 		}
 		process.stdout.write(`${lines.join('\n')}\n`);
