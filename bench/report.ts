@@ -283,7 +283,20 @@ function freshnessSection(r: PhaseRecord<FreshnessResult>): string[] {
 			`Load average (1 min, ${r.machine.cpus} cores): ${la.before.toFixed(1)} before the load, ${la.afterLoad.toFixed(1)} after it, ${la.afterRefresh.toFixed(1)} after the refresh.` +
 			(f.currentBefore ? '' : ` The day tables did not match the data before the load; a catch-up refresh took ${f.catchUpSeconds.toFixed(0)} s first (not counted).`),
 		'',
+		...panelsFreshness(f),
 		...dayTablesTable(f.builds)
+	];
+}
+
+/** When the panels of the default period and the one before read day tables again, per day and by whole table. */
+function panelsFreshness(f: FreshnessResult): string[] {
+	if (!f.panels?.length) return [];
+	const s = (x: number | null) => (x === null ? 'not before the refresh ended' : `${x.toFixed(1)} s`);
+	return [
+		'| period | metrics reading day tables | reads them again after the load, validity per day | by whole table |',
+		'|---|---:|---:|---:|',
+		...f.panels.map((p) => `| ${p.period} (${p.from} – ${p.to}) | ${p.metrics} | ${s(p.perDaySeconds)} | ${s(p.wholeTableSeconds)} |`),
+		''
 	];
 }
 

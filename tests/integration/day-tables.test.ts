@@ -79,7 +79,9 @@ describe('day tables', () => {
 		);
 	});
 
-	it('is never read once new rows land, and is read again after the next refresh', async () => {
+	// Rows on every day of the period: no day of it may be read from a table until the refresh
+	// (day-table-validity.test.ts checks periods that new rows leave alone).
+	it('is not read for days new rows land on, and is read again after the next refresh', async () => {
 		const metric = { metric: 'novelty', ...PERIOD, grain: 'day' } as const;
 		const before = await runMetric(metric);
 		expect(before.query.dayTables).toEqual(['slop_novelty_daily']);

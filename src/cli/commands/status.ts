@@ -2,6 +2,7 @@ import { readdirSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastRunPerSource, type RunRow } from '../../lib/server/ingest-runs/index.js';
 import { dayTablesStatus } from '../../lib/server/metrics/day-tables.js';
+import { LAST_DAY } from '../../lib/server/metrics/day-table-validity.js';
 import { getWarehouse, query } from '../../lib/server/warehouse/index.js';
 import { parse, type Command } from '../command.js';
 
@@ -97,11 +98,13 @@ metric base file computed after ingest) matches the data.`,
 			lines.push(
 				'',
 				stale
-					? `Day tables: ${stale} of ${s.dayTables.length} do not match the data; their panels compute from the raw tables until \`loopmeter serve\` rebuilds them:`
+					? `Day tables: ${stale} of ${s.dayTables.length} do not match the data on some days; panels reading those days compute from the raw tables until \`loopmeter serve\` rebuilds them:`
 					: 'Day tables (all match the data):'
 			);
-			for (const d of s.dayTables)
+			for (const d of s.dayTables) {
 				lines.push(`  day_${d.source.padEnd(32)} ${d.current ? 'current' : 'stale  '}  ${d.built_at ? `built ${d.built_at} UTC in ${d.seconds.toFixed(1)} s, ${int(d.rows)} rows` : 'never built'}`);
+				if (!d.current) lines.push(`    stale: ${d.stale_days ? d.stale_days.map(([a, b]) => (a === b ? a : b === LAST_DAY ? `${a} and later` : `${a}…${b}`)).join(', ') : 'every day'}`);
+			}
 		}
 		process.stdout.write(`${lines.join('\n')}\n`);
 		return 0;

@@ -50,11 +50,15 @@ export const dayTableName = (source: DayTableSource) => `day_${source}`;
  *   - novelty: also the day a user's old first impression of a creator was on, when an earlier one
  *     arrives (found while updating the kept first impressions, day-table-state.ts).
  * A file that reads the last day but has no `lastDay` here is rebuilt whole when the last day moves.
+ * `orLater`: every later day may change too, as far as a reader can tell without the refresh's work
+ * (novelty: which later first impressions moved is found only while updating the kept ones), so
+ * requests reading any day from the earliest new one on compute the file until the refresh is done
+ * (day-table-validity.ts).
  * tests/integration/day-tables.test.ts checks every day table, rebuilt this way after appended,
  * late and repeated loads, against the file computed from the raw tables.
  */
-export const IMPRESSION_REACH: Record<DayTableSource, { before: number; after: number; lastDay?: number }> = {
-	slop_novelty_daily: { before: 0, after: 0 },
+export const IMPRESSION_REACH: Record<DayTableSource, { before: number; after: number; lastDay?: number; orLater?: true }> = {
+	slop_novelty_daily: { before: 0, after: 0, orLater: true },
 	slop_diversity_user_days: { before: 0, after: 0 },
 	engagement_sessions: { before: 1, after: 1 },
 	engagement_user_days: { before: 7, after: 0, lastDay: 7 },

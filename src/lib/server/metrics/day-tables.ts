@@ -2,9 +2,21 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { sourceDataVersion } from '../cache/per-data-version.js';
 import { command, getWarehouse, query } from '../warehouse/index.js';
-import { changedTables, currentWatermark, impressionDaysAfter, lastImpressionDay, onlyAdded, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
+import { changedTables, currentWatermark, lastImpressionDay, onlyAdded, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
 import { BUILT_BY_MONTH, DAY_TABLE_SOURCES, dayTableName, IMPRESSION_REACH, type DayTableSource } from './day-table-sources.js';
 import { addFirstCreators, FIRST_CREATOR_SQL, FIRST_CREATOR_TABLE, rebuildFirstCreators } from './day-table-state.js';
+import {
+	addDays,
+	dayRange,
+	daysIn,
+	DayRange,
+	lastDayReachUnknown,
+	rangesOf,
+	rememberedAddedDays,
+	staleDays,
+	type AddedDays,
+	type Seen
+} from './day-table-validity.js';
 import { hasMetricSql, metricSql } from './sql-files.js';
 
 /**
@@ -55,9 +67,13 @@ function planOf(source: DayTableSource): Plan {
 
 const NOVELTY: DayTableSource = 'slop_novelty_daily';
 
-/** What a build saw, kept in day_tables.fingerprint: the source tables' watermark and the last day with impressions. */
-const Recorded = z.object({ watermark: Watermark, lastDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) });
-type Recorded = z.infer<typeof Recorded>;
+/**
+ * What a build saw, kept in day_tables.fingerprint: the source tables' watermark, the last day with
+ * impressions, and the days not yet swapped in for that data (day-table-validity.ts; none once
+ * the build is done, and none in fingerprints written before days were recorded).
+ */
+const Recorded = z.object({ watermark: Watermark, lastDay: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), stale: z.array(DayRange).default([]) });
+type Recorded = Seen;
 
 function parseRecorded(text: string | undefined): Recorded | undefined {
 	if (!text) return undefined;
@@ -102,28 +118,40 @@ async function enabled(): Promise<boolean> {
 	return !(await getWarehouse()).cluster;
 }
 
-/**
- * Whether a day table matches the data and the code: built by this SQL, and
- * not one source table it reads has had an insert since (so every row of it is
- * what the file computes now, whatever day is asked).
- */
-function isCurrent(source: DayTableSource, recorded: BuildState | undefined, now: Watermark, tables: Set<string>): boolean {
-	const plan = planOf(source);
-	const seen = recorded?.sql_hash === plan.hash ? parseRecorded(recorded.fingerprint) : undefined;
-	return Boolean(seen) && tables.has(dayTableName(source)) && changedTables(seen!.watermark, now, plan.reads).length === 0;
+/** What the last build of a day table saw, if it was built by this SQL, finished or swapped some days in, and the table is there. */
+function recordedBy(source: DayTableSource, recorded: BuildState | undefined, tables: Set<string>): Recorded | undefined {
+	const seen = recorded?.sql_hash === planOf(source).hash ? parseRecorded(recorded.fingerprint) : undefined;
+	return seen && tables.has(dayTableName(source)) ? seen : undefined;
 }
 
-async function currentSources(): Promise<Set<DayTableSource>> {
-	if (!(await enabled())) return new Set();
+/**
+ * The days of a day table that may not match the data and the code now
+ * (none: every row is what the file computes now, whatever day is asked), or
+ * undefined when no day can be trusted (day-table-validity.ts).
+ */
+async function staleOf(source: DayTableSource, recorded: BuildState | undefined, now: Watermark, tables: Set<string>, added: AddedDays): Promise<DayRange[] | undefined> {
+	const seen = recordedBy(source, recorded, tables);
+	return seen && staleDays(source, seen, now, planOf(source).reads, added);
+}
+
+/** Every day table a request may read, with the days it must not read (none: current). */
+async function readableSources(): Promise<Map<DayTableSource, DayRange[]>> {
+	if (!(await enabled())) return new Map();
 	const [now, states, tables] = await Promise.all([currentWatermark(), buildStates(), existingTables()]);
-	return new Set(DAY_TABLE_SOURCES.filter((source) => isCurrent(source, states.get(source), now, tables)));
+	const added = rememberedAddedDays(now);
+	const out = new Map<DayTableSource, DayRange[]>();
+	for (const source of DAY_TABLE_SOURCES) {
+		const stale = await staleOf(source, states.get(source), now, tables, added);
+		if (stale) out.set(source, stale);
+	}
+	return out;
 }
 
 // `loopmeter serve` runs the CLI's copy of this module and the production
 // build's bundled copy in one process: what must be one per process lives on
 // globalThis, like the warehouse client.
 interface State {
-	current?: { at: number; value: Promise<Set<DayTableSource>> };
+	current?: { at: number; value: Promise<Map<DayTableSource, DayRange[]>> };
 	running?: Promise<DayTableBuild[]>;
 	again: boolean;
 	scheduled?: ReturnType<typeof setTimeout>;
@@ -137,12 +165,22 @@ const state: State = ((globalThis as { __loopmeterDayTables?: State }).__loopmet
 // forgets it at once; a load by another process is seen within this time.
 const CURRENT_TTL_MS = 2_000;
 
-/** The day-table files that match the data and the code right now. */
-export function currentDayTables(): Promise<ReadonlySet<string>> {
+/**
+ * The day-table files a request may read right now, each with the days it
+ * must not read (an ingest's days not swapped in yet; none when it matches
+ * the data and the code on every day): day-table-validity.ts, buildOnValidDays.
+ */
+export function readableDayTables(): Promise<ReadonlyMap<string, readonly DayRange[]>> {
 	if (state.current && Date.now() - state.current.at < CURRENT_TTL_MS) return state.current.value;
-	const value = currentSources().catch(() => new Set<DayTableSource>());
+	const value = readableSources().catch(() => new Map<DayTableSource, DayRange[]>());
 	state.current = { at: Date.now(), value };
 	return value;
+}
+
+/** The day-table files that match the data and the code on every day right now. */
+export async function currentDayTables(): Promise<ReadonlySet<string>> {
+	const readable = await readableDayTables();
+	return new Set([...readable].filter(([, stale]) => stale.length === 0).map(([source]) => source));
 }
 
 /**
@@ -157,8 +195,10 @@ export function forgetCurrentDayTables(): void {
 
 export interface DayTableStatus {
 	source: DayTableSource;
-	/** Matches the data and the SQL: panels read it. */
+	/** Matches the data and the SQL on every day: panels read it. */
 	current: boolean;
+	/** The days panels must not read from it (day-table-validity.ts); null: every day. */
+	stale_days: DayRange[] | null;
 	rows: number;
 	seconds: number;
 	built_at: string | null;
@@ -167,8 +207,8 @@ export interface DayTableStatus {
 /** Each day table's last build and whether it is read, for `loopmeter status`. */
 export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 	if (!(await enabled())) return [];
-	const [current, builds] = await Promise.all([
-		currentSources(),
+	const [readable, builds] = await Promise.all([
+		readableSources(),
 		query<{ source: string; rows: string; seconds: number; last_built: string }>(
 			`SELECT source, toString(argMax(rows, built_at)) AS rows, argMax(seconds, built_at) AS seconds, toString(max(built_at)) AS last_built
 			FROM day_tables WHERE sql_hash != '' GROUP BY source`,
@@ -178,7 +218,8 @@ export async function dayTablesStatus(): Promise<DayTableStatus[]> {
 	const bySource = new Map(builds.map((b) => [b.source, b]));
 	return DAY_TABLE_SOURCES.map((source) => {
 		const b = bySource.get(source);
-		return { source, current: current.has(source), rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.last_built ?? null };
+		const stale = readable.get(source) ?? null;
+		return { source, current: stale?.length === 0, stale_days: stale, rows: Number(b?.rows ?? 0), seconds: b?.seconds ?? 0, built_at: b?.last_built ?? null };
 	});
 }
 
@@ -222,8 +263,8 @@ interface Snapshot {
 	lastDay: string;
 	days: { first: string; last: string };
 	tables: Set<string>;
-	/** The days of the impressions inserted after a watermark, by that watermark (several tables often share one). */
-	newDays: Map<string, Promise<string[]>>;
+	/** The days of the impressions inserted after a watermark (several tables often share one). */
+	added: AddedDays;
 	version: number;
 }
 
@@ -244,12 +285,12 @@ async function refresh(opts: RefreshOptions): Promise<DayTableBuild[]> {
 	const lastDay = await lastImpressionDay(metricSql('rollup_last_impression_day'));
 	const [now, states, tables, days] = await Promise.all([currentWatermark(), buildStates(), existingTables(), dataDays()]);
 	if (!days) return [];
-	const snap: Snapshot = { now, lastDay, days, tables, newDays: new Map(), version: Date.now() };
+	const snap: Snapshot = { now, lastDay, days, tables, added: rememberedAddedDays(now), version: Date.now() };
 	const built: DayTableBuild[] = [];
 	const failed: string[] = [];
 	for (const source of DAY_TABLE_SOURCES) {
 		const recorded = states.get(source);
-		if (isCurrent(source, recorded, now, tables)) continue;
+		if ((await staleOf(source, recorded, now, tables, snap.added))?.length === 0) continue;
 		// The server checks every few minutes: a build that failed on this data (e.g. over the
 		// memory cap) would fail again, holding the embedded engine for minutes each time.
 		const attempt = `${JSON.stringify(now)}|${planOf(source).hash}`;
@@ -284,32 +325,68 @@ export class DayTablesError extends Error {
 /** The previous build's view of the data, if only impressions were added since and the table and its state are still there. */
 function addedImpressionsOnly(source: DayTableSource, recorded: BuildState | undefined, snap: Snapshot): Recorded | undefined {
 	const plan = planOf(source);
-	const seen = recorded?.sql_hash === plan.hash ? parseRecorded(recorded.fingerprint) : undefined;
-	if (!seen || !snap.tables.has(dayTableName(source))) return undefined;
+	const seen = recordedBy(source, recorded, snap.tables);
+	if (!seen) return undefined;
 	if (source === NOVELTY && !snap.tables.has(FIRST_CREATOR_TABLE)) return undefined;
 	const changed = changedTables(seen.watermark, snap.now, plan.reads);
 	if (!changed.every((t) => t === 'impressions') || !onlyAdded(seen.watermark.impressions, snap.now.impressions)) return undefined;
 	// A file that reads the last day with data but does not say how far that reaches: every day.
-	const lastDayUnknown = IMPRESSION_REACH[source].lastDay === undefined && /\blast_impression_day\b/.test(metricSql(source));
-	return lastDayUnknown && seen.lastDay !== snap.lastDay ? undefined : seen;
+	return lastDayReachUnknown(source) && seen.lastDay !== snap.lastDay ? undefined : seen;
 }
 
 async function build(source: DayTableSource, recorded: BuildState | undefined, snap: Snapshot): Promise<DayTableBuild> {
 	const started = Date.now();
 	const seen = addedImpressionsOnly(source, recorded, snap);
-	// Read by nobody from here until the new record: a failure half-way leaves it unread, and rebuilt whole next time.
-	await record(source, { fingerprint: '', hash: '', days: snap.days, rows: '0', seconds: 0 });
-	forgetCurrentDayTables();
-	const days = seen ? await daysToRebuild(source, seen, snap) : undefined;
-	if (days) await rebuildDays(source, days);
-	else await rebuildAll(source, snap);
-	const table = dayTableName(source);
-	const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${table}`, { tag: 'day-tables:count' });
+	const days = seen ? await rebuildStaleDays(source, seen, snap, started) : undefined;
+	if (!days) {
+		// Read by nobody from here until the new record: a failure half-way leaves it unread, and rebuilt whole next time.
+		await record(source, { fingerprint: '', hash: '', days: snap.days, rows: '0', seconds: 0 });
+		forgetCurrentDayTables();
+		await rebuildAll(source, snap);
+	}
+	const rows = await rowsOf(source);
 	const seconds = (Date.now() - started) / 1000;
-	const fingerprint = JSON.stringify({ watermark: snap.now, lastDay: snap.lastDay } satisfies Recorded);
-	await record(source, { fingerprint, hash: planOf(source).hash, days: snap.days, rows, seconds });
+	await record(source, { fingerprint: fingerprintOf({ watermark: snap.now, lastDay: snap.lastDay, stale: [] }), hash: planOf(source).hash, days: snap.days, rows, seconds });
 	forgetCurrentDayTables();
 	return { source, rows: Number(rows), seconds, mode: days ? 'days' : 'all', days: days ?? [] };
+}
+
+const fingerprintOf = (seen: Recorded) => JSON.stringify(seen satisfies z.input<typeof Recorded>);
+
+async function rowsOf(source: DayTableSource): Promise<string> {
+	const [{ rows } = { rows: '0' }] = await query<{ rows: string }>(`SELECT toString(count()) AS rows FROM ${dayTableName(source)}`, { tag: 'day-tables:count' });
+	return rows;
+}
+
+/**
+ * Computes again the days of a day table that the impressions added since
+ * `seen` can change, and the days an earlier refresh left stale, while
+ * requests keep reading its other days: validity is recorded before anything
+ * moves on and after each month swapped, so a failure half-way leaves the
+ * months swapped readable and the rest unread until the next refresh rebuilds
+ * them. Undefined when no day can be trusted (then every day is rebuilt).
+ */
+async function rebuildStaleDays(source: DayTableSource, seen: Recorded, snap: Snapshot, started: number): Promise<string[] | undefined> {
+	const assumed = await staleDays(source, seen, snap.now, planOf(source).reads, snap.added);
+	if (!assumed) return undefined;
+	// What readers already assume, kept before the novelty state takes in the new impressions: if this
+	// refresh stops after that, the next one no longer sees which first impressions moved, but rebuilds these days.
+	await recordProgress(source, { ...seen, stale: assumed }, snap, started);
+	const days = await daysToRebuild(source, seen, snap);
+	const left = new Set(days);
+	const progress = async (swapped: readonly string[]) => {
+		for (const d of swapped) left.delete(d);
+		await recordProgress(source, { watermark: snap.now, lastDay: snap.lastDay, stale: rangesOf([...left]) }, snap, started);
+	};
+	await progress([]);
+	await rebuildDays(source, days, progress);
+	return days;
+}
+
+async function recordProgress(source: DayTableSource, seen: Recorded, snap: Snapshot, started: number): Promise<void> {
+	const rows = await rowsOf(source);
+	await record(source, { fingerprint: fingerprintOf(seen), hash: planOf(source).hash, days: snap.days, rows, seconds: (Date.now() - started) / 1000 });
+	forgetCurrentDayTables();
 }
 
 async function record(source: DayTableSource, r: { fingerprint: string; hash: string; days: { first: string; last: string }; rows: string; seconds: number }): Promise<void> {
@@ -327,11 +404,10 @@ async function record(source: DayTableSource, r: { fingerprint: string; hash: st
  */
 async function daysToRebuild(source: DayTableSource, seen: Recorded, snap: Snapshot): Promise<string[]> {
 	const after = seen.watermark.impressions ?? {};
-	const key = JSON.stringify(after);
-	let added = snap.newDays.get(key);
-	if (!added) snap.newDays.set(key, (added = impressionDaysAfter(after)));
 	const reach = IMPRESSION_REACH[source];
-	const days = new Set((await added).flatMap((d) => dayRange(addDays(d, -reach.before), addDays(d, reach.after))));
+	const days = new Set((await snap.added(after)).flatMap((d) => dayRange(addDays(d, -reach.before), addDays(d, reach.after))));
+	// Days an earlier refresh recorded as not swapped in (it stopped half-way).
+	for (const d of daysIn(seen.stale, snap.days.first, snap.days.last)) days.add(d);
 	// "Complete" (D + lastDay ≤ the last day) changed for the days between the two last days, less lastDay.
 	if (reach.lastDay !== undefined && seen.lastDay !== snap.lastDay) {
 		const [a, b] = [seen.lastDay, snap.lastDay].sort();
@@ -341,14 +417,21 @@ async function daysToRebuild(source: DayTableSource, seen: Recorded, snap: Snaps
 	return [...days].sort();
 }
 
-/** Computes `days` of a day table again: per month, its other days copied and these computed, swapped in as one partition. */
-async function rebuildDays(source: DayTableSource, days: string[]): Promise<void> {
+/**
+ * Computes `days` of a day table again: per month, its other days copied and
+ * these computed, swapped in as one partition; `swapped` hears each month's
+ * days once they are in.
+ */
+async function rebuildDays(source: DayTableSource, days: string[], swapped: (days: string[]) => Promise<void>): Promise<void> {
 	const byMonth = new Map<number, string[]>();
 	for (const d of days) {
 		const m = Number(d.slice(0, 4)) * 100 + Number(d.slice(5, 7));
 		byMonth.set(m, [...(byMonth.get(m) ?? []), d]);
 	}
-	for (const [month, monthDays] of byMonth) await replaceMonth(source, month, monthDays);
+	for (const [month, monthDays] of byMonth) {
+		await replaceMonth(source, month, monthDays);
+		await swapped(monthDays);
+	}
 }
 
 async function replaceMonth(source: DayTableSource, month: number, days: string[]): Promise<void> {
@@ -402,19 +485,6 @@ async function rebuildAll(source: DayTableSource, snap: Snapshot): Promise<void>
 	else await command(`RENAME TABLE ${next} TO ${table}`, { tag: 'day-tables:swap' });
 	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
 	snap.tables.add(table);
-}
-
-function addDays(day: string, n: number): string {
-	const d = new Date(`${day}T00:00:00Z`);
-	d.setUTCDate(d.getUTCDate() + n);
-	return d.toISOString().slice(0, 10);
-}
-
-/** Every day from `first` to `last`, both included. */
-function dayRange(first: string, last: string): string[] {
-	const out: string[] = [];
-	for (let d = first; d <= last; d = addDays(d, 1)) out.push(d);
-	return out;
 }
 
 /** [from, to) cut at the first of every month. */

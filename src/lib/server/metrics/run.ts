@@ -2,7 +2,8 @@ import { metricRequest, describeZodError, type MetricRequestInput, type MetricRe
 import { query } from '../warehouse/index.js';
 import { inPersonSlot } from '../http/person-slots.js';
 import { buildMetricQuery, dependsOnCohortBy, dependsOnIdlePolicy, effectiveIdlePolicy, MetricRequestError, type BuiltQuery } from './build-query.js';
-import { currentDayTables } from './day-tables.js';
+import { readableDayTables } from './day-tables.js';
+import { buildOnValidDays } from './day-table-validity.js';
 import { namingMissingFxRate } from './fx.js';
 import { getMetric } from './registry.js';
 
@@ -29,8 +30,12 @@ export async function runMetric(input: MetricRequestInput, opts: { signal?: Abor
 	const def = getMetric(req.metric);
 	// forceRaw (the benchmark's and tests' other path) reads neither rollups nor day tables. Nor does
 	// an as_of request: a day table holds figures computed from today's loads, not those as of then.
-	const dayTables = opts.forceRaw || req.as_of ? undefined : await currentDayTables();
-	const built = buildMetricQuery(req, getMetric, { forceRaw: opts.forceRaw, dayTables });
+	// Otherwise every day table whose days this request reads all match the data (after an ingest,
+	// the days its refresh has not swapped in yet are computed from the files instead).
+	const built =
+		opts.forceRaw || req.as_of
+			? buildMetricQuery(req, getMetric, { forceRaw: opts.forceRaw })
+			: await buildOnValidDays(await readableDayTables(), (dayTables) => buildMetricQuery(req, getMetric, { dayTables }));
 	// At most two uncached metric queries per person at once (http/person-slots.ts).
 	// A figure in USD from Stripe amounts in other currencies fails naming the missing rate (fx.ts).
 	const rows = await namingMissingFxRate(built.params, () =>
