@@ -293,15 +293,47 @@ async function freshWarehouse(work: string, role: string): Promise<string> {
  * average at that measurement.
  */
 function targetLine(timings: Timing[]): string {
-	const parts = Object.keys(TARGETS).map((format) => {
+	const parts = formatRatios(timings).map(
+		(f) =>
+			`${f.format} ${pct(f.wallRatio)} (target ${pct(f.target)}${f.ratios.length > 1 ? `, ${f.ratios.length} runs ${f.ratios.map(pct).join(', ')}` : ''}; peak RSS ${f.peakRssMb} MiB; load average ${f.loads.join(' / ')})`
+	);
+	return `**Wall time against the bare native load of the same rows:** ${parts.join('; ')}.`;
+}
+
+/** One format's headline for the targets table: the median wall ratio against the bare native load, over the runs of this bench. */
+export interface FormatRatio {
+	format: string;
+	wallRatio: number;
+	/** Every run's ratio, lowest first. */
+	ratios: number[];
+	target: number;
+	/** CPU ratio (native CPU / Loopmeter CPU), median: steadier than wall on a shared machine. */
+	cpuRatio: number;
+	peakRssMb: number;
+	/** Load average (1, 5, 15 min) at the end of each run. */
+	loads: string[];
+	rows: number;
+}
+
+export function formatRatios(timings: Timing[]): FormatRatio[] {
+	const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+	return Object.keys(TARGETS).flatMap((format) => {
 		const runs = timings.filter((t) => t.format.startsWith(format));
-		if (!runs.length) return undefined;
+		if (!runs.length) return [];
 		const ratios = runs.map((t) => t.nativeSeconds / t.loopmeterSeconds).sort((a, b) => a - b);
-		const median = ratios[Math.floor((ratios.length - 1) / 2)]!;
-		const rss = Math.max(...runs.map((t) => t.peakRssMb));
-		return `${format} ${pct(median)} (target ${pct(TARGETS[format]!)}${runs.length > 1 ? `, ${runs.length} runs ${ratios.map(pct).join(', ')}` : ''}; peak RSS ${rss} MiB; load average ${runs.map((t) => t.load).join(' / ')})`;
+		return [
+			{
+				format,
+				wallRatio: median(ratios),
+				ratios,
+				target: TARGETS[format]!,
+				cpuRatio: median(runs.map((t) => t.nativeCpu / t.loopmeterCpu)),
+				peakRssMb: Math.max(...runs.map((t) => t.peakRssMb)),
+				loads: runs.map((t) => t.load),
+				rows: runs[0]!.rows
+			}
+		];
 	});
-	return `**Wall time against the bare native load of the same rows:** ${parts.filter(Boolean).join('; ')}.`;
 }
 
 /** The NDJSON runs' median CPU ratios (the headline figure: one run on this machine can be off by ±20 %). */

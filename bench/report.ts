@@ -9,6 +9,7 @@ import type { DayTableBuild } from '../src/lib/server/metrics/day-tables.js';
 import type { PageBundle } from './size.js';
 import { FRESHNESS_TARGET_SECONDS, type FreshnessResult } from './freshness.js';
 import type { CaptionsResult } from './captions.js';
+import type { FormatRatio } from './ingest.js';
 import { bytes, ms } from './stats.js';
 import type { BenchPaths } from './paths.js';
 import { projectRoot } from '../src/lib/server/project-root.js';
@@ -54,6 +55,8 @@ export interface SizeResult {
 
 export interface IngestRecord {
 	markdown: string;
+	/** Per format, the wall ratio against the bare native load (absent in records written before 2026-12-08). */
+	formats?: FormatRatio[];
 }
 
 export function savePhase<T>(paths: BenchPaths, record: PhaseRecord<T>): void {
@@ -152,6 +155,18 @@ export function writeReport(paths: BenchPaths): string {
 		out.push(row(['think-time: default views p95', `< ${TARGETS.thinkDefaultP95Ms} ms`, `${ms(t.default.p95Ms)} ms (${at})`, verdict(t.default.p95Ms < TARGETS.thinkDefaultP95Ms)]));
 		out.push(row(['think-time: uncached views p95', `< ${TARGETS.thinkUncachedP95Ms / 1000} s`, `${ms(t.uncached.p95Ms)} ms`, verdict(t.uncached.p95Ms < TARGETS.thinkUncachedP95Ms)]));
 		out.push(row(['think-time: errors; defaults slowed by others', '0; none', `${t.errors}; ${t.slowedDefaults} of ${t.defaultBesideUncached.n} beside an uncached view over ${TARGETS.thinkDefaultP95Ms} ms`, verdict(t.errors === 0 && t.slowedDefaults === 0)]));
+	}
+	for (const f of ingest?.data.formats ?? []) {
+		const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+		const runs = f.ratios.length > 1 ? `median of ${f.ratios.length} runs ${f.ratios.map(pct).join(', ')}` : '1 run';
+		out.push(
+			row([
+				`ingest ${f.format} vs bare native load (wall)`,
+				`≥ ${pct(f.target)}, RSS < 1 GiB`,
+				`${pct(f.wallRatio)} (${runs}; CPU ${pct(f.cpuRatio)}; ${f.rows.toLocaleString('en-US')} rows; peak RSS ${f.peakRssMb} MiB; load average ${f.loads.join(' / ')})`,
+				verdict(f.wallRatio >= f.target && f.peakRssMb < 1024)
+			])
+		);
 	}
 	if (size?.data.bundles.length) {
 		const worst = size.data.bundles.reduce((a, b) => Math.max(a, b.jsGzipBytes), 0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LoadResult } from '../../bench/load.js';
 import type { Machine } from '../../bench/machine.js';
-import { savePhase, writeReport, type GenerateResult } from '../../bench/report.js';
+import { savePhase, writeReport, type GenerateResult, type IngestRecord } from '../../bench/report.js';
 import type { BenchPaths } from '../../bench/paths.js';
 import { DEFAULT_WAREHOUSE_MEMORY_MB as CAP } from '../../src/lib/server/config.js';
 
@@ -74,5 +74,25 @@ describe('bench targets table', () => {
 		writeFileSync(join(paths.results, 'generate.json'), JSON.stringify({ phase: 'generate', machine, data: generated({}) }));
 		expect(targetRow(writeReport(paths), 'day tables build within memory')).toContain('memory cap not recorded');
 		expect(targetRow(writeReport(paths), 'day tables build within memory')).toContain('**missed**');
+	});
+
+	it('one ingest row per format: the median wall ratio against its target, CPU, RSS and load beside it', () => {
+		const paths = tempPaths();
+		const data: IngestRecord = {
+			markdown: 'ingest figures',
+			formats: [
+				{ format: 'NDJSON', wallRatio: 0.61, ratios: [0.55, 0.61, 0.7], target: 0.6, cpuRatio: 0.44, peakRssMb: 780, loads: ['1.00 1.00 1.00'], rows: 1_000_000 },
+				{ format: 'CSV', wallRatio: 0.42, ratios: [0.42], target: 0.35, cpuRatio: 0.34, peakRssMb: 1100, loads: ['2.00 2.00 2.00'], rows: 1_000_000 },
+				{ format: 'Parquet', wallRatio: 0.4, ratios: [0.4], target: 0.5, cpuRatio: 0.42, peakRssMb: 800, loads: ['3.00 3.00 3.00'], rows: 1_000_000 }
+			]
+		};
+		savePhase(paths, { phase: 'ingest', machine, scale: 'small', data });
+		const report = writeReport(paths);
+		const ndjson = targetRow(report, 'ingest NDJSON vs bare native load (wall)');
+		expect(ndjson).toContain('61 % (median of 3 runs 55 %, 61 %, 70 %; CPU 44 %; 1,000,000 rows; peak RSS 780 MiB; load average 1.00 1.00 1.00)');
+		expect(ndjson).toMatch(/\| met \|$/);
+		// Over the ratio, but a load over 1 GiB misses the target all the same.
+		expect(targetRow(report, 'ingest CSV vs bare native load (wall)')).toContain('**missed**');
+		expect(targetRow(report, 'ingest Parquet vs bare native load (wall)')).toContain('**missed**');
 	});
 });

@@ -165,9 +165,9 @@ async function runPhase(phase: Phase, opts: PhaseOptions): Promise<number> {
 			break;
 		}
 		case 'ingest': {
-			const { benchIngest } = await import('../../../bench/ingest.js');
-			const { markdown } = await benchIngest({ scale: opts.scale, out: paths.out, log });
-			record({ markdown });
+			const { benchIngest, formatRatios } = await import('../../../bench/ingest.js');
+			const { markdown, timings } = await benchIngest({ scale: opts.scale, out: paths.out, log });
+			record({ markdown, formats: formatRatios(timings) });
 			await closeWarehouse();
 			break;
 		}
