@@ -112,7 +112,7 @@ async function clusterParts(cluster: string): Promise<{ table: SourceTable; part
 	const [{ db } = { db: '' }] = await query<{ db: string }>('SELECT currentDatabase() AS db', { tag: 'day-tables:database' });
 	return query(
 		`SELECT source AS table, shard_partition AS partition_id, toString(max(block)) AS block
-		FROM clusterAllReplicas('${cluster}', view(
+		FROM clusterAllReplicas({cluster:String}, view(
 			SELECT
 				replaceRegexpOne(table, '_local$', '') AS source,
 				concat(toString((SELECT any(shard_num) FROM system.clusters WHERE cluster = {cluster:String} AND is_local)), '/', partition_id) AS shard_partition,

@@ -153,14 +153,18 @@ export async function syncReplicas(p: Placement, tables: readonly string[]): Pro
 /**
  * Sends the rows queued in the Distributed tables' send queues on every node
  * (inserts made without distributed_foreground_insert): queued rows are in
- * no part yet, so neither a panel nor the watermark sees them; flushed before
+ * no part yet, so neither a panel nor the watermark sees them; sent before
  * the watermark is taken, they are in this refresh instead of a later one.
+ * Only the tables with files queued on some node are flushed (a refresh runs
+ * every few minutes: no distributed DDL when nothing waits).
  */
 export async function flushQueues(p: Placement, tables: readonly string[]): Promise<void> {
 	if (!p.cluster) return;
-	const distributed = await query<{ name: string }>(
-		`SELECT name FROM system.tables WHERE database = currentDatabase() AND name IN {names:Array(String)} AND engine = 'Distributed'`,
-		{ tag: 'day-tables:distributed', params: { names: [...tables] } }
+	const [{ db } = { db: '' }] = await query<{ db: string }>('SELECT currentDatabase() AS db', { tag: 'day-tables:database' });
+	const queued = await query<{ name: string }>(
+		`SELECT DISTINCT table AS name FROM clusterAllReplicas({cluster:String}, system.distribution_queue)
+		WHERE database = {db:String} AND table IN {names:Array(String)} AND data_files > 0`,
+		{ tag: 'day-tables:queued', params: { cluster: p.cluster, db, names: [...tables] } }
 	);
-	for (const { name } of distributed) await command(`SYSTEM FLUSH DISTRIBUTED ${name}${onCluster(p)}`, { tag: 'day-tables:flush' });
+	for (const { name } of queued) await command(`SYSTEM FLUSH DISTRIBUTED ${name}${onCluster(p)}`, { tag: 'day-tables:flush' });
 }

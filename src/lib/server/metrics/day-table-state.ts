@@ -1,5 +1,5 @@
 import { command, query } from '../warehouse/index.js';
-import { createTable, dropTable, insertInto, swapIn, type Placement } from './day-table-ddl.js';
+import { createTable, dropTable, insertInto, swapIn, syncReplicas, type Placement } from './day-table-ddl.js';
 import { metricSql } from './sql-files.js';
 
 /**
@@ -42,6 +42,8 @@ export async function rebuildFirstCreators(p: Placement, version: number): Promi
 		tag: 'day-tables:state:exists',
 		params: { name: FIRST_CREATOR_TABLE }
 	});
+	// On a cluster, read back through any replica: every one holds the rows first.
+	await syncReplicas(p, [next]);
 	await swapIn(p, next, FIRST_CREATOR_TABLE, Number(exists[0]?.n) > 0);
 }
 
@@ -70,6 +72,7 @@ export async function addFirstCreators(p: Placement, after: Record<string, numbe
 			SETTINGS max_execution_time = 0`,
 			{ tag: 'day-tables:state:delta', params }
 		);
+		await syncReplicas(p, [delta]);
 		const displaced = await query<{ day: string }>(`SELECT DISTINCT toString(toDate(old_ts)) AS day FROM ${delta} WHERE had_old ORDER BY day`, {
 			tag: 'day-tables:state:displaced'
 		});
@@ -77,6 +80,7 @@ export async function addFirstCreators(p: Placement, after: Record<string, numbe
 			tag: 'day-tables:state:add',
 			params
 		});
+		await syncReplicas(p, [FIRST_CREATOR_TABLE]);
 		return displaced.map((d) => d.day);
 	} finally {
 		await dropTable(p, delta);
