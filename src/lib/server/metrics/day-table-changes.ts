@@ -58,6 +58,9 @@ const DERIVED: Record<string, readonly SourceTable[]> = {
 	fx_rates_current: ['fx_rates']
 };
 
+/** The tables (and views) kept from the source tables: a build reads them too. */
+export const DERIVED_TABLES = Object.keys(DERIVED);
+
 /**
  * The source tables an SQL text reads, by name (a column alias spelled like a
  * table only adds one too many, which costs a rebuild, never a stale read).
@@ -70,12 +73,24 @@ export function sourceTablesRead(sql: string): Set<SourceTable> {
 	return out;
 }
 
-/** The highest block number of every partition of every source table (kept in day_tables, so a schema). */
+/**
+ * The highest block number of every partition of every source table (kept in
+ * day_tables, so a schema). On a cluster a partition is one per shard, keyed
+ * `<shard>/<partition>` (shard numbers as the Distributed tables number them):
+ * block numbers count per shard, shared by its replicas.
+ */
 export const Watermark = z.record(z.string(), z.record(z.string(), z.number().int()));
 export type Watermark = z.infer<typeof Watermark>;
 
-export async function currentWatermark(): Promise<Watermark> {
-	const rows = await query<{ table: SourceTable; partition_id: string; block: string }>(
+/**
+ * The watermark key of a row read from a source table: its partition, or on a
+ * cluster (read through a Distributed table, where shardNum() is the shard that
+ * holds it) `<shard>/<partition>`. Also in sql/metrics/day_state_first_creator.sql.
+ */
+const ROW_KEY = `if(shardNum() = 0, _partition_id, concat(toString(shardNum()), '/', _partition_id))`;
+
+export async function currentWatermark(cluster?: string): Promise<Watermark> {
+	const rows = cluster ? await clusterParts(cluster) : await query<{ table: SourceTable; partition_id: string; block: string }>(
 		`SELECT table, partition_id, toString(max(max_block_number)) AS block
 		FROM system.parts
 		WHERE active AND database = currentDatabase() AND table IN {tables:Array(String)}
@@ -85,6 +100,30 @@ export async function currentWatermark(): Promise<Watermark> {
 	const out: Watermark = {};
 	for (const r of rows) (out[r.table] ??= {})[r.partition_id] = Number(r.block);
 	return out;
+}
+
+/**
+ * The parts of every replica of every shard (clusterAllReplicas), so an insert
+ * on any node counts at once, whichever replica a Distributed read would pick;
+ * each node names its own shard from its cluster configuration. A node that
+ * does not answer fails the query: no day table is then read (day-tables.ts).
+ */
+async function clusterParts(cluster: string): Promise<{ table: SourceTable; partition_id: string; block: string }[]> {
+	const [{ db } = { db: '' }] = await query<{ db: string }>('SELECT currentDatabase() AS db', { tag: 'day-tables:database' });
+	return query(
+		`SELECT source AS table, shard_partition AS partition_id, toString(max(block)) AS block
+		FROM clusterAllReplicas({cluster:String}, view(
+			SELECT
+				replaceRegexpOne(table, '_local$', '') AS source,
+				concat(toString((SELECT any(shard_num) FROM system.clusters WHERE cluster = {cluster:String} AND is_local)), '/', partition_id) AS shard_partition,
+				max(max_block_number) AS block
+			FROM system.parts
+			WHERE active AND database = {db:String} AND table IN {tables:Array(String)}
+			GROUP BY source, shard_partition
+		))
+		GROUP BY source, shard_partition`,
+		{ tag: 'day-tables:watermark', params: { cluster, db, tables: SOURCE_TABLES.map((t) => `${t}_local`) } }
+	);
 }
 
 const samePartitions = (a: Record<string, number> = {}, b: Record<string, number> = {}) =>
@@ -108,7 +147,7 @@ export async function impressionDaysAfter(after: Record<string, number>): Promis
 	const rows = await query<{ day: string }>(
 		`SELECT DISTINCT toString(toDate(ts)) AS day
 		FROM impressions
-		WHERE toUInt64(splitByChar('_', _part)[3]) > {after:Map(String, UInt64)}[_partition_id]
+		WHERE toUInt64(splitByChar('_', _part)[3]) > {after:Map(String, UInt64)}[${ROW_KEY}]
 		ORDER BY day`,
 		{ tag: 'day-tables:new-days', params: { after } }
 	);

@@ -1,4 +1,5 @@
 import { command, query } from '../warehouse/index.js';
+import { createTable, dropTable, insertInto, swapIn, syncReplicas, type Placement } from './day-table-ddl.js';
 import { metricSql } from './sql-files.js';
 
 /**
@@ -19,21 +20,21 @@ export const FIRST_CREATOR_SQL = 'day_state_first_creator';
 
 const sql = () => metricSql(FIRST_CREATOR_SQL);
 
-async function createEmpty(table: string): Promise<void> {
-	await command(`DROP TABLE IF EXISTS ${table}`, { tag: 'day-tables:state:drop' });
-	await command(
-		`CREATE TABLE ${table} ENGINE = ReplacingMergeTree(version) ORDER BY (user_id, creator_id)
-		EMPTY AS SELECT *, toUInt64(0) AS version FROM (\n${sql()}\n)`,
-		{ tag: 'day-tables:state:create', params: { after: {} } }
-	);
+async function createEmpty(p: Placement, table: string): Promise<void> {
+	await dropTable(p, table);
+	await createTable(p, table, `SELECT *, toUInt64(0) AS version FROM (\n${sql()}\n)`, { after: {} }, {
+		name: 'ReplacingMergeTree',
+		args: 'version',
+		clauses: 'ORDER BY (user_id, creator_id)'
+	});
 }
 
 /** Computes every pair's first impression from all impressions, into a fresh table swapped in whole. */
-export async function rebuildFirstCreators(version: number): Promise<void> {
+export async function rebuildFirstCreators(p: Placement, version: number): Promise<void> {
 	const next = `${FIRST_CREATOR_TABLE}_next`;
-	await createEmpty(next);
+	await createEmpty(p, next);
 	// The grouping spills to disk past the session's max_bytes_before_external_group_by (warehouse/index.ts).
-	await command(`INSERT INTO ${next} SELECT *, {version:UInt64} AS version FROM (\n${sql()}\n) SETTINGS max_execution_time = 0`, {
+	await command(`${insertInto(p, next)} SELECT *, {version:UInt64} AS version FROM (\n${sql()}\n) SETTINGS max_execution_time = 0`, {
 		tag: 'day-tables:state:build',
 		params: { after: {}, version }
 	});
@@ -41,9 +42,9 @@ export async function rebuildFirstCreators(version: number): Promise<void> {
 		tag: 'day-tables:state:exists',
 		params: { name: FIRST_CREATOR_TABLE }
 	});
-	if (Number(exists[0]?.n)) await command(`EXCHANGE TABLES ${next} AND ${FIRST_CREATOR_TABLE}`, { tag: 'day-tables:state:swap' });
-	else await command(`RENAME TABLE ${next} TO ${FIRST_CREATOR_TABLE}`, { tag: 'day-tables:state:swap' });
-	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:state:drop' });
+	// On a cluster, read back through any replica: every one holds the rows first.
+	await syncReplicas(p, [next]);
+	await swapIn(p, next, FIRST_CREATOR_TABLE, Number(exists[0]?.n) > 0);
 }
 
 /**
@@ -52,18 +53,14 @@ export async function rebuildFirstCreators(version: number): Promise<void> {
  * Returns the days of the first impressions that lost that place, sorted: the
  * novelty rows of those days change too.
  */
-export async function addFirstCreators(after: Record<string, number>, version: number): Promise<string[]> {
+export async function addFirstCreators(p: Placement, after: Record<string, number>, version: number): Promise<string[]> {
 	const delta = `${FIRST_CREATOR_TABLE}_delta`;
 	const params = { after, version };
-	await command(`DROP TABLE IF EXISTS ${delta}`, { tag: 'day-tables:state:drop' });
-	await command(
-		`CREATE TABLE ${delta} ENGINE = MergeTree ORDER BY tuple()
-		EMPTY AS SELECT *, first_ts AS old_ts, true AS had_old FROM (\n${sql()}\n)`,
-		{ tag: 'day-tables:state:create', params }
-	);
+	await dropTable(p, delta);
+	await createTable(p, delta, `SELECT *, first_ts AS old_ts, true AS had_old FROM (\n${sql()}\n)`, params, { name: 'MergeTree', clauses: 'ORDER BY tuple()' });
 	try {
 		await command(
-			`INSERT INTO ${delta}
+			`${insertInto(p, delta)}
 			SELECT c.user_id, c.creator_id, c.first_ts, c.first_id, o.first_ts AS old_ts, o.found AS had_old
 			FROM (\n${sql()}\n) AS c
 			LEFT JOIN (
@@ -75,15 +72,17 @@ export async function addFirstCreators(after: Record<string, number>, version: n
 			SETTINGS max_execution_time = 0`,
 			{ tag: 'day-tables:state:delta', params }
 		);
+		await syncReplicas(p, [delta]);
 		const displaced = await query<{ day: string }>(`SELECT DISTINCT toString(toDate(old_ts)) AS day FROM ${delta} WHERE had_old ORDER BY day`, {
 			tag: 'day-tables:state:displaced'
 		});
-		await command(`INSERT INTO ${FIRST_CREATOR_TABLE} SELECT user_id, creator_id, first_ts, first_id, {version:UInt64} AS version FROM ${delta}`, {
+		await command(`${insertInto(p, FIRST_CREATOR_TABLE)} SELECT user_id, creator_id, first_ts, first_id, {version:UInt64} AS version FROM ${delta}`, {
 			tag: 'day-tables:state:add',
 			params
 		});
+		await syncReplicas(p, [FIRST_CREATOR_TABLE]);
 		return displaced.map((d) => d.day);
 	} finally {
-		await command(`DROP TABLE IF EXISTS ${delta}`, { tag: 'day-tables:state:drop' });
+		await dropTable(p, delta);
 	}
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { sourceDataVersion } from '../cache/per-data-version.js';
-import { command, getWarehouse, query } from '../warehouse/index.js';
-import { changedTables, currentWatermark, lastImpressionDay, onlyAdded, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
+import { command, query } from '../warehouse/index.js';
+import { changedTables, currentWatermark, DERIVED_TABLES, lastImpressionDay, onlyAdded, SOURCE_TABLES, sourceTablesRead, Watermark, type SourceTable } from './day-table-changes.js';
+import { createTable, dropTable, flushQueues, insertInto, placement, replaceMonth as swapMonth, swapIn, syncReplicas, type Placement } from './day-table-ddl.js';
 import { BUILT_BY_MONTH, DAY_TABLE_SOURCES, dayTableName, IMPRESSION_REACH, type DayTableSource } from './day-table-sources.js';
 import { addFirstCreators, FIRST_CREATOR_SQL, FIRST_CREATOR_TABLE, rebuildFirstCreators } from './day-table-state.js';
 import {
@@ -110,15 +111,9 @@ async function existingTables(): Promise<Set<string>> {
 }
 
 /**
- * Day tables are kept on the embedded warehouse and on a single server. On a
- * cluster each shard would need its own copy of rows computed across shards:
- * there the files are always read live, in parallel on every shard.
+ * What the last build of a day table saw, if it was built by this SQL, finished
+ * or swapped some days in, and the table is there.
  */
-async function enabled(): Promise<boolean> {
-	return !(await getWarehouse()).cluster;
-}
-
-/** What the last build of a day table saw, if it was built by this SQL, finished or swapped some days in, and the table is there. */
 function recordedBy(source: DayTableSource, recorded: BuildState | undefined, tables: Set<string>): Recorded | undefined {
 	const seen = recorded?.sql_hash === planOf(source).hash ? parseRecorded(recorded.fingerprint) : undefined;
 	return seen && tables.has(dayTableName(source)) ? seen : undefined;
@@ -136,8 +131,8 @@ async function staleOf(source: DayTableSource, recorded: BuildState | undefined,
 
 /** Every day table a request may read, with the days it must not read (none: current). */
 async function readableSources(): Promise<Map<DayTableSource, DayRange[]>> {
-	if (!(await enabled())) return new Map();
-	const [now, states, tables] = await Promise.all([currentWatermark(), buildStates(), existingTables()]);
+	const p = await placement();
+	const [now, states, tables] = await Promise.all([currentWatermark(p.cluster), buildStates(), existingTables()]);
 	const added = rememberedAddedDays(now);
 	const out = new Map<DayTableSource, DayRange[]>();
 	for (const source of DAY_TABLE_SOURCES) {
@@ -206,7 +201,6 @@ export interface DayTableStatus {
 
 /** Each day table's last build and whether it is read, for `loopmeter status`. */
 export async function dayTablesStatus(): Promise<DayTableStatus[]> {
-	if (!(await enabled())) return [];
 	const [readable, builds] = await Promise.all([
 		readableSources(),
 		query<{ source: string; rows: string; seconds: number; last_built: string }>(
@@ -266,6 +260,9 @@ interface Snapshot {
 	/** The days of the impressions inserted after a watermark (several tables often share one). */
 	added: AddedDays;
 	version: number;
+	place: Placement;
+	/** On a cluster: whether every replica already holds every part of the source tables (syncSources). */
+	synced: boolean;
 }
 
 /**
@@ -280,12 +277,13 @@ interface Snapshot {
  * next refresh adds them.
  */
 async function refresh(opts: RefreshOptions): Promise<DayTableBuild[]> {
-	if (!(await enabled())) return [];
+	const place = await placement();
+	await flushQueues(place, SOURCE_TABLES);
 	// The last day before the watermark: a day that lands in between is seen as new next time, never as old.
 	const lastDay = await lastImpressionDay(metricSql('rollup_last_impression_day'));
-	const [now, states, tables, days] = await Promise.all([currentWatermark(), buildStates(), existingTables(), dataDays()]);
+	const [now, states, tables, days] = await Promise.all([currentWatermark(place.cluster), buildStates(), existingTables(), dataDays()]);
 	if (!days) return [];
-	const snap: Snapshot = { now, lastDay, days, tables, added: rememberedAddedDays(now), version: Date.now() };
+	const snap: Snapshot = { now, lastDay, days, tables, added: rememberedAddedDays(now), version: Date.now(), place, synced: false };
 	const built: DayTableBuild[] = [];
 	const failed: string[] = [];
 	for (const source of DAY_TABLE_SOURCES) {
@@ -336,6 +334,7 @@ function addedImpressionsOnly(source: DayTableSource, recorded: BuildState | und
 
 async function build(source: DayTableSource, recorded: BuildState | undefined, snap: Snapshot): Promise<DayTableBuild> {
 	const started = Date.now();
+	await syncSources(snap);
 	const seen = addedImpressionsOnly(source, recorded, snap);
 	const days = seen ? await rebuildStaleDays(source, seen, snap, started) : undefined;
 	if (!days) {
@@ -379,7 +378,7 @@ async function rebuildStaleDays(source: DayTableSource, seen: Recorded, snap: Sn
 		await recordProgress(source, { watermark: snap.now, lastDay: snap.lastDay, stale: rangesOf([...left]) }, snap, started);
 	};
 	await progress([]);
-	await rebuildDays(source, days, progress);
+	await rebuildDays(snap.place, source, days, progress);
 	return days;
 }
 
@@ -389,9 +388,26 @@ async function recordProgress(source: DayTableSource, seen: Recorded, snap: Snap
 	forgetCurrentDayTables();
 }
 
+/**
+ * On a cluster, before the first build of a refresh: every replica holds every
+ * part of the tables a build reads (a Distributed read picks one replica per
+ * shard, and the watermark counted the parts of all of them).
+ */
+async function syncSources(snap: Snapshot): Promise<void> {
+	if (snap.synced) return;
+	await syncReplicas(snap.place, [...SOURCE_TABLES, ...DERIVED_TABLES]);
+	snap.synced = true;
+}
+
+/**
+ * The build log is one table for the whole cluster: day_tables is sharded by
+ * the constant 0 (sql/migrations/0053), so its rows live on the first shard,
+ * replicated there, and every node reads the same through the Distributed table.
+ */
 async function record(source: DayTableSource, r: { fingerprint: string; hash: string; days: { first: string; last: string }; rows: string; seconds: number }): Promise<void> {
+	const place = await placement();
 	await command(
-		`INSERT INTO day_tables (source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at)
+		`${insertInto(place, 'day_tables', 'source, fingerprint, sql_hash, first_day, last_day, rows, seconds, built_at')}
 		VALUES ({source:String}, {fp:String}, {hash:String}, {first:Date}, {last:Date}, {rows:UInt64}, {seconds:Float64}, now64(3))`,
 		{ tag: 'day-tables:record', params: { source, fp: r.fingerprint, hash: r.hash, first: r.days.first, last: r.days.last, rows: r.rows, seconds: r.seconds } }
 	);
@@ -413,7 +429,7 @@ async function daysToRebuild(source: DayTableSource, seen: Recorded, snap: Snaps
 		const [a, b] = [seen.lastDay, snap.lastDay].sort();
 		for (const d of dayRange(addDays(a!, 1 - reach.lastDay), addDays(b!, -reach.lastDay))) days.add(d);
 	}
-	if (source === NOVELTY) for (const d of await addFirstCreators(after, snap.version)) days.add(d);
+	if (source === NOVELTY) for (const d of await addFirstCreators(snap.place, after, snap.version)) days.add(d);
 	return [...days].sort();
 }
 
@@ -422,39 +438,36 @@ async function daysToRebuild(source: DayTableSource, seen: Recorded, snap: Snaps
  * these computed, swapped in as one partition; `swapped` hears each month's
  * days once they are in.
  */
-async function rebuildDays(source: DayTableSource, days: string[], swapped: (days: string[]) => Promise<void>): Promise<void> {
+async function rebuildDays(p: Placement, source: DayTableSource, days: string[], swapped: (days: string[]) => Promise<void>): Promise<void> {
 	const byMonth = new Map<number, string[]>();
 	for (const d of days) {
 		const m = Number(d.slice(0, 4)) * 100 + Number(d.slice(5, 7));
 		byMonth.set(m, [...(byMonth.get(m) ?? []), d]);
 	}
 	for (const [month, monthDays] of byMonth) {
-		await replaceMonth(source, month, monthDays);
+		await replaceMonth(p, source, month, monthDays);
 		await swapped(monthDays);
 	}
 }
 
-async function replaceMonth(source: DayTableSource, month: number, days: string[]): Promise<void> {
+async function replaceMonth(p: Placement, source: DayTableSource, month: number, days: string[]): Promise<void> {
 	const table = dayTableName(source);
 	const stage = `${table}_stage`;
-	await command(`DROP TABLE IF EXISTS ${stage}`, { tag: 'day-tables:drop' });
-	await command(`CREATE TABLE ${stage} AS ${table}`, { tag: 'day-tables:stage' });
+	await dropTable(p, stage);
+	await createTable(p, stage, `SELECT * FROM ${table}`, undefined, { name: 'MergeTree', clauses: LAYOUT });
 	try {
-		await command(`INSERT INTO ${stage} SELECT * FROM ${table} WHERE toYYYYMM(day) = {month:UInt32} AND day NOT IN {days:Array(Date)}`, {
+		await command(`${insertInto(p, stage)} SELECT * FROM ${table} WHERE toYYYYMM(day) = {month:UInt32} AND day NOT IN {days:Array(Date)}`, {
 			tag: `day-tables:keep:${source}`,
 			params: { month, days }
 		});
 		// Settings in the statement: through chDB a per-call setting would stay for every later query.
-		await command(`INSERT INTO ${stage} SELECT * FROM (\n${planOf(source).sql}\n) WHERE day IN {days:Array(Date)} SETTINGS max_execution_time = 0`, {
+		await command(`${insertInto(p, stage)} SELECT * FROM (\n${planOf(source).sql}\n) WHERE day IN {days:Array(Date)} SETTINGS max_execution_time = 0`, {
 			tag: `day-tables:days:${source}`,
 			params: { from: days[0], to: addDays(days.at(-1)!, 1), days }
 		});
-		const [{ n } = { n: '0' }] = await query<{ n: string }>(`SELECT toString(count()) AS n FROM ${stage}`, { tag: 'day-tables:count' });
-		// Replacing a partition from an empty one is refused (it would look like a mistake): that month has no rows left.
-		if (Number(n) > 0) await command(`ALTER TABLE ${table} REPLACE PARTITION ${month} FROM ${stage}`, { tag: 'day-tables:swap' });
-		else await command(`ALTER TABLE ${table} DROP PARTITION ${month}`, { tag: 'day-tables:swap' });
+		await swapMonth(p, table, month, stage);
 	} finally {
-		await command(`DROP TABLE IF EXISTS ${stage}`, { tag: 'day-tables:drop' });
+		await dropTable(p, stage);
 	}
 }
 
@@ -463,27 +476,25 @@ async function rebuildAll(source: DayTableSource, snap: Snapshot): Promise<void>
 	const table = dayTableName(source);
 	const next = `${table}_next`;
 	const sql = planOf(source).sql;
-	if (source === NOVELTY) await rebuildFirstCreators(snap.version);
-	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
-	await command(`CREATE TABLE ${next} ENGINE = MergeTree ${LAYOUT} EMPTY AS SELECT * FROM (\n${sql}\n)`, {
-		tag: `day-tables:create:${source}`,
-		params: { from: snap.days.first, to: addDays(snap.days.last, 1) }
-	});
+	const p = snap.place;
+	if (source === NOVELTY) await rebuildFirstCreators(p, snap.version);
+	await dropTable(p, next);
+	await createTable(p, next, sql, { from: snap.days.first, to: addDays(snap.days.last, 1) }, { name: 'MergeTree', clauses: LAYOUT });
 	try {
 		const all: [string, string] = [snap.days.first, addDays(snap.days.last, 1)];
 		for (const [from, to] of BUILT_BY_MONTH.has(source) ? months(...all) : [all]) {
-			await command(`INSERT INTO ${next} SELECT * FROM (\n${sql}\n) WHERE day >= {from:Date} AND day < {to:Date} SETTINGS max_execution_time = 0`, {
+			await command(`${insertInto(p, next)} SELECT * FROM (\n${sql}\n) WHERE day >= {from:Date} AND day < {to:Date} SETTINGS max_execution_time = 0`, {
 				tag: `day-tables:build:${source}`,
 				params: { from, to }
 			});
 		}
 	} catch (e) {
-		await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' }).catch(() => undefined);
+		await dropTable(p, next).catch(() => undefined);
 		throw e;
 	}
-	if (snap.tables.has(table)) await command(`EXCHANGE TABLES ${next} AND ${table}`, { tag: 'day-tables:swap' });
-	else await command(`RENAME TABLE ${next} TO ${table}`, { tag: 'day-tables:swap' });
-	await command(`DROP TABLE IF EXISTS ${next}`, { tag: 'day-tables:drop' });
+	// Every replica holds the new rows before a panel may read them from any.
+	await syncReplicas(p, [next]);
+	await swapIn(p, next, table, snap.tables.has(p.cluster ? `${table}_local` : table));
 	snap.tables.add(table);
 }
 
