@@ -8,6 +8,8 @@ import { buildDigest, isoWeekOf, weekPeriod } from '../../src/lib/server/digest/
 import { findChromium, htmlToPdf, NoChromiumError } from '../../src/lib/server/digest/pdf.js';
 import { formatPrecise } from '../../src/lib/format.js';
 import { closeWarehouse } from '../../src/lib/server/warehouse/index.js';
+import { startQueryProfile, stopQueryProfile } from '../../src/lib/server/warehouse/profile.js';
+import { clearPageCache } from '../../src/lib/server/pages/page-cache.js';
 import { GET as digestFileGET } from '../../src/routes/digest/file/+server.js';
 import { readPdf } from '../helpers/pdf.js';
 import { runMetric } from '../../src/lib/server/metrics/run.js';
@@ -33,6 +35,28 @@ describe('weekly digest', () => {
 		// 2026 starts on a Thursday, so it has a week 53; 2025 (starts on a Wednesday) does not.
 		expect(weekPeriod('2026-W53')).toEqual({ from: '2026-12-28', to: '2027-01-04' });
 		expect(() => weekPeriod('2025-W53')).toThrow(/2025 has no week 53/);
+	});
+
+	it('the Digest page and its file share the pages\' cache: a second download while the data is unchanged runs no metric query', async () => {
+		clearPageCache();
+		const download = () => digestFileGET({ url: new URL('http://x/digest/file?week=2026-W40') } as Parameters<typeof digestFileGET>[0]);
+		const metricStatements = (profile: { tag: string; calls: number }[]) => profile.filter((p) => p.tag.startsWith('metric:')).reduce((n, p) => n + p.calls, 0);
+		startQueryProfile();
+		const first = await (await download()).text();
+		const firstRun = metricStatements(stopQueryProfile());
+		startQueryProfile();
+		const second = await (await download()).text();
+		const secondRun = metricStatements(stopQueryProfile());
+		expect(firstRun).toBeGreaterThan(10);
+		expect(secondRun).toBe(0);
+		// The chart's SVG numbers its ids and style classes per ECharts instance; everything else is the same text.
+		const sameChart = (html: string) => html.replace(/\bzr\d+-(cls-\d+)?/g, 'zr-');
+		expect(sameChart(second)).toBe(sameChart(first));
+		// The CLI computes afresh (buildDigest without a runner), with the same figures.
+		startQueryProfile();
+		const fresh = (await buildDigest('2026-W40')).html;
+		expect(sameChart(fresh)).toBe(sameChart(first));
+		expect(metricStatements(stopQueryProfile())).toBeGreaterThan(10);
 	});
 
 	it('puts the same figures as the API in one self-contained HTML file', async () => {

@@ -10,7 +10,8 @@ import type { Annotation } from '../../contracts/annotations.js';
 import { evaluateAlerts } from '../alerts/evaluate.js';
 import type { AlertBreach } from '../alerts/rules.js';
 import { getMetric } from '../metrics/registry.js';
-import { runMetric } from '../metrics/run.js';
+import { runMetric, type MetricResult } from '../metrics/run.js';
+import type { MetricRequestInput } from '../../contracts/metrics.js';
 
 /**
  * The weekly digest: headline figures with week-over-week change, the top
@@ -79,10 +80,13 @@ export interface Digest {
 	html: string;
 }
 
-async function figure(metric: MetricId, period: { from: string; to: string }, previous: { from: string; to: string }): Promise<DigestFigure> {
+/** How the digest runs a metric: runMetric (the CLI, always afresh), or the pages' cached form on the Digest page and its file. */
+export type MetricRunner = (input: MetricRequestInput) => Promise<MetricResult>;
+
+async function figure(run: MetricRunner, metric: MetricId, period: { from: string; to: string }, previous: { from: string; to: string }): Promise<DigestFigure> {
 	const def = getMetric(metric)!;
 	const total = async (p: { from: string; to: string }) => {
-		const rows = (await runMetric({ metric, ...p, grain: 'total' })).response.rows;
+		const rows = (await run({ metric, ...p, grain: 'total' })).response.rows;
 		const v = rows[0]?.value;
 		return typeof v === 'number' ? v : null;
 	};
@@ -92,9 +96,9 @@ async function figure(metric: MetricId, period: { from: string; to: string }, pr
 }
 
 /** The loop in one chart: weekly watch-hours against revenue and compute spend (two axes), with the annotations of those weeks. */
-async function loopChart(period: { from: string; to: string }, annotations: Annotation[]): Promise<string> {
+async function loopChart(run: MetricRunner, period: { from: string; to: string }, annotations: Annotation[]): Promise<string> {
 	const span = { from: addDays(period.from, -77), to: period.to };
-	const weekly = (metric: MetricId) => runMetric({ metric, ...span, grain: 'week' }).then((r) => r.response.rows);
+	const weekly = (metric: MetricId) => run({ metric, ...span, grain: 'week' }).then((r) => r.response.rows);
 	const [watch, revenue, spend] = [await weekly('watch_hours'), await weekly('revenue'), await weekly('compute_spend')];
 	const series = [
 		...seriesFromRows(watch, { name: 'Watch-hours', unit: 'hours' }),
@@ -109,19 +113,19 @@ async function loopChart(period: { from: string; to: string }, annotations: Anno
 	return svg;
 }
 
-export async function buildDigest(week: string): Promise<Digest> {
+export async function buildDigest(week: string, run: MetricRunner = (input) => runMetric(input)): Promise<Digest> {
 	const period = weekPeriod(week);
 	const previous = { from: addDays(period.from, -7), to: period.from };
 	const headlines: DigestFigure[] = [];
-	for (const m of HEADLINES) headlines.push(await figure(m, period, previous));
+	for (const m of HEADLINES) headlines.push(await figure(run, m, period, previous));
 	const pool: DigestFigure[] = [...headlines];
-	for (const m of MOVER_POOL.filter((x) => !HEADLINES.includes(x))) pool.push(await figure(m, period, previous));
+	for (const m of MOVER_POOL.filter((x) => !HEADLINES.includes(x))) pool.push(await figure(run, m, period, previous));
 	const movers = pool.filter((f) => f.change !== null).sort((a, b) => Math.abs(b.change!) - Math.abs(a.change!)).slice(0, 5);
 	const lastDay = addDays(period.to, -1);
 	const alerts = await evaluateAlerts({ through: lastDay }).catch(() => undefined);
 	const breaches = alerts?.breaches.filter((b) => b.active) ?? [];
 	const annotations = await listAnnotations({ from: addDays(period.from, -77), to: period.to });
-	const loopSvg = await loopChart(period, annotations);
+	const loopSvg = await loopChart(run, period, annotations);
 	const digest = { week, period, previous, headlines, movers, breaches, annotations: annotations.filter((a) => a.day >= period.from), loopSvg, html: '' };
 	return { ...digest, html: digestHtml(digest) };
 }

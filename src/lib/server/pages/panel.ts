@@ -17,7 +17,8 @@ import type { MrrPolicy } from '../../contracts/mrr-policy.js';
 
 // Panels share one in-flight or recent result per identical request and data
 // version (the pages' one cache); the API and CLI always compute afresh.
-async function runMetric(input: MetricRequestInput): Promise<MetricResult> {
+// Exported for the other pages that show metric figures (the weekly digest).
+export async function runMetricForPages(input: MetricRequestInput): Promise<MetricResult> {
 	// Keyed by the validated request (defaults filled in), so equal requests written differently share,
 	// and by the day tables it may read: a panel computed live (and maybe stopped by the time limit)
 	// while they were being built is computed again from them once they are current.
@@ -90,7 +91,7 @@ export async function metricPanel(input: MetricRequestInput): Promise<MetricPane
 	const def = getMetric(input.metric);
 	const { input: applied, ignored } = applicableInput(def, input);
 	try {
-		const { response, query } = await runMetric(applied);
+		const { response, query } = await runMetricForPages(applied);
 		return { ok: true, meta: meta(def, applied, query.file, query.sql, query.params, ignored), request: applied, response };
 	} catch (e) {
 		return failure(input.metric, e);
@@ -113,7 +114,7 @@ export async function metricTile(
 	try {
 		if (isPlainSum(def)) {
 			// A plain sum: one daily query over both periods gives the sparkline and both totals.
-			const daily = await runMetric({ ...total, from: prev.from, grain: 'day' });
+			const daily = await runMetricForPages({ ...total, from: prev.from, grain: 'day' });
 			const rows = daily.response.rows;
 			const sum = (inPeriod: (day: string) => boolean) =>
 				rows.filter((r) => inPeriod(String(r.period))).reduce((acc, r) => acc + (num(r.value) ?? 0), 0);
@@ -131,9 +132,9 @@ export async function metricTile(
 			};
 		}
 		const [cur, before, spark] = await Promise.all([
-			runMetric(total),
-			runMetric({ ...total, ...prev }),
-			runMetric({ ...total, grain: opts.sparkGrain ?? 'day' })
+			runMetricForPages(total),
+			runMetricForPages({ ...total, ...prev }),
+			runMetricForPages({ ...total, grain: opts.sparkGrain ?? 'day' })
 		]);
 		const row = cur.response.rows[0];
 		return {
