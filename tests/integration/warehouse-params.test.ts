@@ -214,9 +214,10 @@ describe('typed parameters as connection settings (embedded)', () => {
 });
 
 describe('LOOPMETER_WAREHOUSE_CONNECTIONS', () => {
-	it('defaults to one more than the cores, from 2 to 4; takes 1–16; refuses anything else with its name', () => {
+	it('defaults to the cores, from 2 to 4; takes 1–16; refuses anything else with its name', () => {
 		expect(statementConnectionCount(readConfig({}), 1)).toBe(2);
-		expect(statementConnectionCount(readConfig({}), 2)).toBe(3);
+		expect(statementConnectionCount(readConfig({}), 2)).toBe(2);
+		expect(statementConnectionCount(readConfig({}), 3)).toBe(3);
 		expect(statementConnectionCount(readConfig({}), 64)).toBe(4);
 		expect(statementConnectionCount(readConfig({ LOOPMETER_WAREHOUSE_CONNECTIONS: '6' }), 2)).toBe(6);
 		expect(() => readConfig({ LOOPMETER_WAREHOUSE_CONNECTIONS: '0' })).toThrow(/LOOPMETER_WAREHOUSE_CONNECTIONS must be at least 1/);

@@ -51,7 +51,7 @@ const envSchema = z
 			.default(DEFAULT_WAREHOUSE_MEMORY_MB),
 		/**
 		 * Embedded warehouse: how many panel queries run at once, one connection
-		 * each (unset: one more than the cores, from 2 to 4). More run faster
+		 * each (unset: the cores, from 2 to 4). More run faster
 		 * together only while cores and memory last: they share the memory cap.
 		 */
 		LOOPMETER_WAREHOUSE_CONNECTIONS: z.coerce

@@ -206,12 +206,15 @@ export function query<T>(sql: string, options: QueryOptions): Promise<T[]> {
 
 /**
  * How many statements query() runs at once on the embedded warehouse: one
- * connection each (LOOPMETER_WAREHOUSE_CONNECTIONS, else one more than the
- * machine's cores, from 2 to 4). One more than the cores, as a connection
- * also waits (for its reader, on disk, in a sleep) without using a core.
+ * connection each (LOOPMETER_WAREHOUSE_CONNECTIONS, else the machine's cores,
+ * from 2 to 4). Measured on 2 cores with the think-time model, back to back on
+ * one warehouse (bench/results.md, 2026-12-08): 1 connection gave default views
+ * p95 8.4 s and uncached p95 123 s, 2 gave 3.8 s and 56 s, 3 gave 3.9 s and 69 s
+ * with more errors and more memory: past the cores, more statements only share
+ * the same CPU with the process serving kept pages.
  */
 export function statementConnectionCount(config: Config, cores = availableParallelism()): number {
-	return config.LOOPMETER_WAREHOUSE_CONNECTIONS ?? Math.min(4, Math.max(2, cores + 1));
+	return config.LOOPMETER_WAREHOUSE_CONNECTIONS ?? Math.min(4, Math.max(2, cores));
 }
 
 /**
