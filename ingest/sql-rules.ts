@@ -185,16 +185,16 @@ function renderedColumns(spec: SourceSpec): [string, Rendered][] | undefined {
  * The two checking layers every format shares, over `from`: a subquery giving
  * `carry` (at least `_row_number`) and `_c{i}`, the JSON text of column i as
  * the NDJSON rules read it ('' when absent). `refusedFirst` are (condition,
- * reason) pairs checked before the columns (the row's own shape); `raw` is
+ * reason) pairs checked before the columns (the row's own shape); `rawSql` is
  * the row's text, evaluated only for a refused row.
  */
-function checkLayers(rendered: [string, Rendered][], opts: { from: string; carry: string[]; refusedFirst: string; raw: string; line: string }): string {
+function checkLayers(rendered: [string, Rendered][], opts: { from: string; carry: string[]; refusedFirst: string; rawSql: string; line: string }): string {
 	const refused = `multiIf(${opts.refusedFirst}${rendered.map(([name], i) => `NOT _ok${i}, ${lit(name)}`).join(', ')}, '')`;
 	// A refused value is never converted (NULL, then the column default): "abc" must not reach a Decimal cast.
 	return `SELECT
 	${opts.line} AS _line,
 	${refused} AS _refused,
-	if(_refused = '', '', ${opts.raw}) AS _raw,
+	if(_refused = '', '', ${opts.rawSql}) AS _raw,
 	${rendered.map(([name, r], i) => `if(_ok${i}, ${r.value}, NULL) AS ${name}`).join(',\n\t')}
 FROM (
 	SELECT ${opts.carry.join(', ')}, ${rendered.map((_, i) => `_c${i}`).join(', ')}, ${rendered.map(([, r], i) => `${r.ok} AS _ok${i}`).join(', ')}
@@ -221,7 +221,7 @@ export function fastPathSql(spec: SourceSpec): FastPathSql | undefined {
 	const query = (from: string) =>
 		checkLayers(rendered, {
 			line: '_row_number + {first:UInt64}',
-			raw: 'line',
+			rawSql: 'line',
 			carry: ['_row_number', 'line', '_k', '_same'],
 			refusedFirst: `empty(_k), ${lit(REFUSED_NOT_OBJECT)}, NOT _same AND length(arrayDistinct(_k)) != length(_k), ${lit(REFUSED_DUPLICATE_KEY)}, `,
 			from: `SELECT _row_number, line, _k, _same, ${lookups.join(', ')}
@@ -273,7 +273,7 @@ export function parquetPathSql(spec: SourceSpec, present: ReadonlyMap<string, st
 	});
 	return checkLayers(rendered, {
 		line: '_row_number + 1',
-		raw: 'toJSONString(_all)',
+		rawSql: 'toJSONString(_all)',
 		carry: ['_row_number', '_all'],
 		refusedFirst: '',
 		from: `SELECT _row_number, tuple(*) AS _all, ${cells.join(', ')} FROM file({path:String}, 'Parquet') WHERE _row_number >= {skip:UInt64}`
@@ -384,7 +384,7 @@ export function csvPathSql(spec: SourceSpec, columnAt: readonly number[]): FastP
 	const query = (from: string) =>
 		checkLayers(checked, {
 			line: '_row_number + {first:UInt64}',
-			raw: 'line',
+			rawSql: 'line',
 			carry: ['_row_number', 'line', '_wellformed', '_width'],
 			refusedFirst: `NOT _wellformed, ${lit(REFUSED_NOT_PLAIN_CSV)}, _width != {width:UInt32}, ${lit(REFUSED_FIELD_COUNT)}, `,
 			from: `SELECT _row_number, line, _wellformed, length(_f) AS _width, ${cells.join(', ')}
