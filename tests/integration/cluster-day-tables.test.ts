@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Session } from 'chdb';
 import { describe, expect, it } from 'vitest';
 import { DAY_TABLE_SOURCES } from '../../src/lib/server/metrics/day-tables.js';
@@ -9,6 +6,7 @@ import { command, getWarehouse, query } from '../../src/lib/server/warehouse/ind
 import { migrate } from '../../src/lib/server/warehouse/migrate.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
 import { dayTableSuite } from '../helpers/day-tables-suite.js';
+import { TEST_CLUSTER, withoutKeeper, writeClusterConfig } from '../helpers/chdb-cluster.js';
 
 /*
  * Day tables on a cluster, in chDB (the way tests/integration/cluster.test.ts
@@ -29,24 +27,9 @@ import { dayTableSuite } from '../helpers/day-tables-suite.js';
  * asynchronous Distributed inserts (an insert into a local shard is written at
  * once). docs/day-tables.md says how each is handled.
  */
-const CLUSTER = 'loopmeter_test';
+const CLUSTER = TEST_CLUSTER;
 const { dataDir } = useTempWarehouse('loopmeter-cluster-day-tables-');
-const configDir = mkdtempSync(join(tmpdir(), 'loopmeter-cluster-day-tables-config-'));
-const configFile = join(configDir, 'cluster.xml');
-writeFileSync(
-	configFile,
-	`<clickhouse>
-	<tcp_port>9000</tcp_port>
-	<remote_servers>
-		<${CLUSTER}><shard><replica><host>localhost</host><port>9000</port></replica></shard></${CLUSTER}>
-	</remote_servers>
-</clickhouse>`
-);
-
-/** Distributed DDL and replication need Keeper: see above. */
-function withoutKeeper(statement: string): string {
-	return statement.replaceAll(` ON CLUSTER '${CLUSTER}'`, '').replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, )?/g, '$1(');
-}
+const configFile = writeClusterConfig('loopmeter-cluster-day-tables-config-');
 
 const sent: string[] = [];
 

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Session } from 'chdb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { MetricRequestInput, MetricRow } from '../../src/lib/contracts/metrics.js';
@@ -10,6 +7,7 @@ import { command, query } from '../../src/lib/server/warehouse/index.js';
 import { loadMigrations } from '../../src/lib/server/warehouse/migrate.js';
 import { liveTablesOf, renderStatements, tablesOf } from '../../src/lib/server/warehouse/render-ddl.js';
 import { useTempWarehouse } from '../helpers/warehouse.js';
+import { TEST_CLUSTER, withoutKeeper, writeClusterConfig } from '../helpers/chdb-cluster.js';
 import { expectSameRows } from '../helpers/metric-rows.js';
 import { FIXTURE_PERIOD, fixtureInserts } from '../../bench/synthetic.js';
 
@@ -31,26 +29,9 @@ import { FIXTURE_PERIOD, fixtureInserts } from '../../bench/synthetic.js';
  * result for every metric, grain and dimension. The session also sets
  * distributed_product_mode = 'global', as the server client does on a cluster.
  */
-const CLUSTER = 'loopmeter_test';
+const CLUSTER = TEST_CLUSTER;
 const { dataDir, open } = useTempWarehouse('loopmeter-cluster-');
-const configDir = mkdtempSync(join(tmpdir(), 'loopmeter-cluster-config-'));
-const configFile = join(configDir, 'cluster.xml');
-writeFileSync(
-	configFile,
-	`<clickhouse>
-	<tcp_port>9000</tcp_port>
-	<remote_servers>
-		<${CLUSTER}><shard><replica><host>localhost</host><port>9000</port></replica></shard></${CLUSTER}>
-	</remote_servers>
-</clickhouse>`
-);
-
-/** The cluster rendering, minus the two things that need Keeper (see above). */
-function withoutKeeper(statement: string): string {
-	return statement
-		.replace(new RegExp(` ON CLUSTER '${CLUSTER}'`, 'g'), '')
-		.replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, )?/g, '$1(');
-}
+const configFile = writeClusterConfig('loopmeter-cluster-config-');
 
 const migrations = loadMigrations();
 const clusterDdl = migrations.flatMap((m) => renderStatements(m, { cluster: CLUSTER }, tablesOf(migrations)));
