@@ -1,8 +1,8 @@
-import { query } from '../warehouse/index.js';
 import { scope as scopeSchema, type Scope } from './access.js';
 import { chTime, nextVersion } from './clock.js';
 import { freshSnapshot, lookup, writeAuthRow, type TokenRow } from './mirror.js';
 import { newApiToken, sha256, TOKEN_PREFIX } from './secrets.js';
+import { controlLane } from '../http/control-lane.js';
 
 export interface ApiToken {
 	id: string;
@@ -34,7 +34,7 @@ export async function createToken(name: string, scopes: string[], by: string): P
 }
 
 export async function listTokens(): Promise<ApiToken[]> {
-	return query<ApiToken>(
+	return (await controlLane()).query<ApiToken>(
 		`SELECT t.token_id AS id, t.name AS name, t.scopes AS scopes, t.created_by AS created_by, t.created_at AS created_at,
 	t.revoked_at AS revoked_at, if(u.token_id = '', NULL, u.used_at) AS last_used_at, if(u.token_id = '', NULL, u.used_ip) AS last_ip
 FROM (SELECT * FROM auth_tokens FINAL) AS t

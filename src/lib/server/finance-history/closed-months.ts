@@ -2,7 +2,8 @@ import { monthCloseInput, type MonthClose, type MonthCloseInput } from '../../co
 import { describeZodError } from '../../contracts/metrics.js';
 import { audit } from '../audit/index.js';
 import { chTime, fromChTime, nextVersion } from '../auth/clock.js';
-import { command, query } from '../warehouse/index.js';
+import { command } from '../warehouse/index.js';
+import { controlLane } from '../http/control-lane.js';
 
 /**
  * Closing a month (migration 0087): finance keeps what was reported for it, the
@@ -28,7 +29,7 @@ const toClose = (r: StoredClose): MonthClose => ({
 
 /** Every month ever closed, with its latest state (closed, or reopened), oldest first. */
 export async function listMonthCloses(): Promise<MonthClose[]> {
-	const rows = await query<StoredClose>(
+	const rows = await (await controlLane()).query<StoredClose>(
 		`SELECT toString(c.month) AS month, c.closed AS closed, toString(c.as_of) AS as_of, c.actor AS actor, c.note AS note, toString(c.changed_at) AS changed_at
 		FROM closed_months AS c FINAL
 		ORDER BY c.month`,

@@ -3,6 +3,7 @@ import { budget, budgetInput, type Budget, type BudgetInput } from '../../contra
 import { describeZodError } from '../../contracts/metrics.js';
 import { audit } from '../audit/index.js';
 import { command, query } from '../warehouse/index.js';
+import { controlLane } from '../http/control-lane.js';
 
 /**
  * Budgets set by admins (docs/finance.md "Forecast and break-even"): written
@@ -49,7 +50,7 @@ async function currentBudget(key: { month: string; line: string; scope: string }
 
 /** Every budget line as it stands for months in [from, to) (all when no period), latest month first. */
 export async function listBudgets(period: { from?: string; to?: string } = {}): Promise<Budget[]> {
-	const rows = await query<Record<string, unknown>>(
+	const rows = await (await controlLane()).query<Record<string, unknown>>(
 		`${SELECT}\nWHERE b.month >= toStartOfMonth({from:Date}) AND b.month < {to:Date}\nORDER BY b.month DESC, b.line, b.scope`,
 		{ tag: 'budgets:list', params: { from: period.from ?? '1970-01-01', to: period.to ?? '2149-06-01' } }
 	);

@@ -1,13 +1,14 @@
 import { getWarehouse, openLane, type Lane, type Warehouse } from '../warehouse/index.js';
 
 /**
- * Health checks, sign-in and sessions run on their own warehouse connection, never in the queue of
- * the panels: the embedded engine runs one connection's statements one at a
- * time, so behind a viewer's 10-second query /healthz took 10 seconds and a
- * load balancer took the app for dead. No panel runs here, so nothing here
- * waits for one. (Its statements are plain, no parameters: written when chDB's
- * binder ran every parameterised statement one at a time process-wide; ours
- * now travel as this connection's own settings, warehouse/query-params.ts.)
+ * Health checks, sign-in and sessions, and the small lists of the app's own
+ * tables the admin pages show (API tokens, closed months, budget lines), run
+ * on their own warehouse connection, never in the queue of the panels: behind
+ * a viewer's 10-second query /healthz took 10 seconds and a load balancer took
+ * the app for dead, and behind uncached panels the admin pages took 1–5 s in
+ * the think-time model. No panel runs here, so nothing here waits for one.
+ * Typed parameters travel as this connection's own settings
+ * (warehouse/query-params.ts), so they do not wait for other connections either.
  */
 const KEY = Symbol.for('loopmeter.http.control-lane');
 const slot = ((globalThis as Record<symbol, unknown>)[KEY] ??= {}) as { lane?: Promise<Lane>; for?: Warehouse };
