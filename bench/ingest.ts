@@ -9,6 +9,7 @@ import { sources } from '../ingest/sources/index.js';
 import { FAST_PATH_CHUNK_ROWS, FAST_PATH_CHUNKS_PER_INSERT } from '../ingest/settings.js';
 import { boundedStatementSettings, closeWarehouse, command, getWarehouse, isOpen, query } from '../src/lib/server/warehouse/index.js';
 import { startQueryProfile, stopQueryProfile } from '../src/lib/server/warehouse/profile.js';
+import { pct } from './stats.js';
 
 /**
  * The ingest benchmark: ClickHouse's own `INSERT … SELECT FROM file()` of an
@@ -63,8 +64,6 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const loadNow = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 /** The issue's targets: Loopmeter's wall time against the bare native load of the same rows in the same format. */
 const TARGETS: Record<string, number> = { NDJSON: 0.6, Parquet: 0.5, CSV: 0.35 };
-/** A ratio as a whole percentage, as every figure of this benchmark prints it. */
-const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
 /**
  * Deterministic engagement rows shaped like a month's export of a feed app:

@@ -10,7 +10,7 @@ import type { PageBundle } from './size.js';
 import { FRESHNESS_TARGET_SECONDS, type FreshnessResult } from './freshness.js';
 import type { CaptionsResult } from './captions.js';
 import type { FormatRatio } from './ingest.js';
-import { bytes, ms } from './stats.js';
+import { bytes, ms, pct } from './stats.js';
 import type { BenchPaths } from './paths.js';
 import { projectRoot } from '../src/lib/server/project-root.js';
 import { DEFAULT_WAREHOUSE_MEMORY_MB } from '../src/lib/server/config.js';
@@ -157,7 +157,6 @@ export function writeReport(paths: BenchPaths): string {
 		out.push(row(['think-time: errors; defaults slowed by others', '0; none', `${t.errors}; ${t.slowedDefaults} of ${t.defaultBesideUncached.n} beside an uncached view over ${TARGETS.thinkDefaultP95Ms} ms`, verdict(t.errors === 0 && t.slowedDefaults === 0)]));
 	}
 	for (const f of ingest?.data.formats ?? []) {
-		const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 		const runs = f.ratios.length > 1 ? `median of ${f.ratios.length} runs ${f.ratios.map(pct).join(', ')}` : '1 run';
 		out.push(
 			row([

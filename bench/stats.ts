@@ -12,6 +12,9 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; valu
 	return { ms: performance.now() - start, value };
 }
 
+/** A ratio as a whole percentage, as the ingest figures print it. */
+export const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+
 export const ms = (v: number) => (Number.isFinite(v) ? (v >= 100 ? v.toFixed(0) : v.toFixed(1)) : '–');
 
 export function bytes(n: number): string {
