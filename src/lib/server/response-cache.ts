@@ -95,8 +95,8 @@ function carriesLayout(event: RequestEvent): boolean {
  * Everything a kept response depends on besides the URL and the viewer: the
  * data and the alert rules. Not which day tables are current: they give the
  * same numbers as the raw tables (day-tables.test.ts), a panel that failed
- * while they were being built is never kept, and asking for them waits behind
- * the panels' parameterised queries (chDB runs those one at a time).
+ * while they were being built is never kept, and asking for them waits for a
+ * panel connection behind the panels' queries.
  */
 async function dataVersion(): Promise<string> {
 	return `${await sourceDataVersion()}|${alertRulesStamp()}`;

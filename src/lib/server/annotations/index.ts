@@ -62,9 +62,8 @@ export async function annotationExists(id: string): Promise<boolean> {
 
 /**
  * Every live annotation, read whole with a plain statement on the control lane:
- * every signed-in page's layout draws them, and a parameterised read would wait
- * behind whatever panel queries the engine is running (chDB runs parameterised
- * statements one at a time, process-wide). The table is small. Kept in memory,
+ * every signed-in page's layout draws them, and a read on the panel connections
+ * would wait behind whatever panel queries fill them. The table is small. Kept in memory,
  * forgotten by this process's own writes, and re-read after REREAD_MS for writes
  * made by another process (the CLI against a ClickHouse server).
  */

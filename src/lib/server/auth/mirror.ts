@@ -3,10 +3,10 @@ import { controlLane } from '../http/control-lane.js';
 import type { Role } from './access.js';
 
 /**
- * Sign-in, session and token checks never wait behind a panel. chDB runs
- * every parameterised statement one at a time, process-wide, so a sign-in that
+ * Sign-in, session and token checks never wait behind a panel. When chDB ran
+ * every parameterised statement one at a time, process-wide, a sign-in that
  * looked its account up with a parameter took 11 s behind four queued 2.5 s
- * panel queries. The auth tables are small, so this process keeps them in
+ * panel queries; panels still fill every panel connection under load. The auth tables are small, so this process keeps them in
  * memory instead: whole-table *plain* reads (no parameters) on the control
  * lane (its own connection, http/control-lane.ts), at start, after every auth
  * write by this process, and every REFRESH_MS for changes made by another

@@ -2,11 +2,11 @@ import { sideQuery } from '../warehouse/index.js';
 
 /**
  * Page loads ask the warehouse the same questions many times, and the embedded
- * engine answers parameterized queries one at a time: under load every visit
- * queues behind the others. A `PerDataVersionCache` shares one in-flight or
+ * engine answers them on a few connections (as many as the cores): under load
+ * every visit queues behind the others. A `PerDataVersionCache` shares one in-flight or
  * recent answer per key *and data version*: the version is read cheaply (part
- * metadata or one aggregate, without parameters, so it does not queue behind the
- * parameterized queries) and changes as soon as rows land, so a cached answer is
+ * metadata or one aggregate, on a side connection, so it does not queue behind
+ * the panels' queries) and changes as soon as rows land, so a cached answer is
  * never older than the data it describes by more than the version's own TTL.
  */
 
